@@ -1,0 +1,279 @@
+"""Login: password check with throttling, server-side sessions, the second factor (TOTP or a recovery code).
+
+No Starlette here: the web layer passes plain values (the token from the cookie, the client address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from crypto import Keyring, decrypt_field, encrypt_field, field_context
+from hub.accounts import passwords, totp
+from hub.accounts.models import LoginThrottle, RecoveryCode, User, UserSession
+from hub.db import utcnow
+
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_ABSOLUTE = timedelta(hours=12)
+# A half-finished login (password given, second factor owed) gets less time.
+PARTIAL_SESSION_LIMIT = timedelta(minutes=10)
+# last_seen_at is written at most this often, not on every request.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_LOCK = timedelta(minutes=15)
+ACCOUNT_MAX_FAILURES = 5
+ADDRESS_MAX_FAILURES = 30
+
+STAGE_PASSWORD_OK = "password_ok"
+STAGE_FULL = "full"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "ignore")).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def account_key(email: str) -> str:
+    # The key exists whether or not the account does, so throttling reveals nothing about existence.
+    return "acct:" + hashlib.sha256(normalise_email(email).encode()).hexdigest()[:40]
+
+
+def address_key(client_address: str) -> str:
+    return "addr:" + client_address[:70]
+
+
+def totp_context(user_id: str) -> bytes:
+    return field_context("user_account", "totp_secret", user_id)
+
+
+def pending_totp_context(session_id: str) -> bytes:
+    return field_context("user_session", "pending_totp_secret", session_id)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None
+    throttled: bool = False
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    session: UserSession
+    user: User
+
+    @property
+    def is_full(self) -> bool:
+        return self.session.stage == STAGE_FULL
+
+
+class Throttle:
+    """Counts failures per key in a window; a key over its limit is locked for a while."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def locked(self, keys: list[str], now: datetime) -> bool:
+        rows = (await self.db.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))).scalars()
+        return any(r.locked_until is not None and r.locked_until > now for r in rows)
+
+    async def fail(self, key: str, limit: int, now: datetime) -> None:
+        row = await self.db.get(LoginThrottle, key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, window_start=now)
+            self.db.add(row)
+        if now - row.window_start > THROTTLE_WINDOW:
+            row.failures, row.window_start = 0, now
+        row.failures += 1
+        if row.failures >= limit:
+            row.locked_until = now + THROTTLE_LOCK
+            row.failures, row.window_start = 0, now
+        await self.db.flush()
+
+    async def clear(self, key: str) -> None:
+        await self.db.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+
+
+class AuthService:
+    def __init__(self, db: AsyncSession, keyring: Keyring) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.throttle = Throttle(db)
+
+    # -- password step ------------------------------------------------------------------------------------
+
+    async def check_password(self, email: str, password: str, client_address: str, now: datetime | None = None
+                             ) -> LoginOutcome:
+        """Verify e-mail + password. Unknown and known addresses take the same path and the same time."""
+        now = now or utcnow()
+        email = normalise_email(email)
+        keys = [account_key(email), address_key(client_address)]
+        user = (await self.db.execute(select(User).where(User.email == email))).scalar_one_or_none()
+        stored = user.password_hash if user is not None else passwords.dummy_hash()
+        password_ok = passwords.verify_password(stored, password)
+        if await self.throttle.locked(keys, now):
+            return LoginOutcome(user=None, throttled=True)
+        if user is None or not password_ok or user.disabled:
+            await self.throttle.fail(keys[0], ACCOUNT_MAX_FAILURES, now)
+            await self.throttle.fail(keys[1], ADDRESS_MAX_FAILURES, now)
+            return LoginOutcome(user=None)
+        await self.throttle.clear(keys[0])
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        return LoginOutcome(user=user)
+
+    async def mfa_locked(self, user: User, now: datetime | None = None) -> bool:
+        return await self.throttle.locked([account_key(user.email)], now or utcnow())
+
+    async def record_mfa_failure(self, user: User, client_address: str, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        await self.throttle.fail(account_key(user.email), ACCOUNT_MAX_FAILURES, now)
+        await self.throttle.fail(address_key(client_address), ADDRESS_MAX_FAILURES, now)
+
+    # -- sessions -----------------------------------------------------------------------------------------
+
+    async def start_session(self, user: User, stage: str = STAGE_PASSWORD_OK, now: datetime | None = None
+                            ) -> tuple[str, UserSession]:
+        """A brand-new session with a fresh token (never reuse a token across a login step)."""
+        now = now or utcnow()
+        token = secrets.token_urlsafe(32)
+        row = UserSession(token_hash=hash_token(token), user_id=user.id, stage=stage,
+                          csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen_at=now)
+        self.db.add(row)
+        await self.db.flush()
+        return token, row
+
+    async def promote_session(self, active: ActiveSession, now: datetime | None = None) -> str:
+        """Second factor passed: replace the partial session by a full one with a new token."""
+        await self.db.delete(active.session)
+        token, _ = await self.start_session(active.user, STAGE_FULL, now)
+        return token
+
+    async def load_session(self, token: str, now: datetime | None = None) -> ActiveSession | None:
+        if not token or len(token) > 100:
+            return None
+        now = now or utcnow()
+        row = (await self.db.execute(
+            select(UserSession, User).join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == hash_token(token))
+        )).first()
+        if row is None:
+            return None
+        sess, user = row
+        limit = SESSION_IDLE if sess.stage == STAGE_FULL else PARTIAL_SESSION_LIMIT
+        expired = now - sess.last_seen_at > limit or now - sess.created_at > SESSION_ABSOLUTE
+        if expired or user.disabled:
+            await self.db.delete(sess)
+            return None
+        if now - sess.last_seen_at > TOUCH_INTERVAL:
+            sess.last_seen_at = now
+        return ActiveSession(session=sess, user=user)
+
+    async def end_session(self, token: str) -> None:
+        await self.db.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+
+    async def end_all_sessions(self, user_id: str) -> None:
+        await self.db.execute(delete(UserSession).where(UserSession.user_id == user_id))
+
+    async def purge_expired_sessions(self, now: datetime | None = None) -> int:
+        now = now or utcnow()
+        result = await self.db.execute(delete(UserSession).where(
+            (UserSession.last_seen_at < now - SESSION_IDLE) | (UserSession.created_at < now - SESSION_ABSOLUTE)
+        ))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- second factor ------------------------------------------------------------------------------------
+
+    def user_totp_secret(self, user: User) -> bytes | None:
+        if user.totp_secret is None:
+            return None
+        return decrypt_field(self.keyring, user.totp_secret, context=totp_context(user.id))
+
+    async def verify_totp(self, user: User, code: str, now: float | None = None) -> bool:
+        secret = self.user_totp_secret(user)
+        if secret is None:
+            return False
+        step = totp.matching_step(secret, code, last_step=user.totp_last_step, now=now)
+        if step is None:
+            return False
+        # Conditional update: of two concurrent logins with the same code, only one wins.
+        result = await self.db.execute(
+            update(User).where(User.id == user.id)
+            .where((User.totp_last_step.is_(None)) | (User.totp_last_step < step))  # type: ignore[union-attr]
+            .values(totp_last_step=step)
+        )
+        if getattr(result, "rowcount", 1) != 1:
+            return False
+        user.totp_last_step = step
+        return True
+
+    async def use_recovery_code(self, user: User, code: str, now: datetime | None = None) -> bool:
+        result = await self.db.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == totp.hash_recovery_code(code),
+                   RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
+            .values(used_at=now or utcnow())
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    async def remaining_recovery_codes(self, user: User) -> int:
+        rows = await self.db.execute(
+            select(RecoveryCode.id).where(RecoveryCode.user_id == user.id,
+                                          RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
+        )
+        return len(rows.all())
+
+    def begin_enrolment(self, active: ActiveSession) -> bytes:
+        """A new secret kept (encrypted) on the session until a code proves the app has it."""
+        if active.session.pending_totp_secret is not None:
+            return decrypt_field(self.keyring, active.session.pending_totp_secret,
+                                 context=pending_totp_context(active.session.id))
+        secret = totp.new_secret()
+        active.session.pending_totp_secret = encrypt_field(
+            self.keyring, secret, context=pending_totp_context(active.session.id))
+        return secret
+
+    async def complete_enrolment(self, active: ActiveSession, code: str, now: float | None = None
+                                 ) -> list[str] | None:
+        """Store the secret when the code matches; return fresh recovery codes (shown once), else None."""
+        if active.session.pending_totp_secret is None:
+            return None
+        secret = decrypt_field(self.keyring, active.session.pending_totp_secret,
+                               context=pending_totp_context(active.session.id))
+        step = totp.matching_step(secret, code, last_step=None, now=now)
+        if step is None:
+            return None
+        user = active.user
+        await self.set_totp_secret(user, secret, last_step=step)
+        active.session.pending_totp_secret = None
+        return await self.replace_recovery_codes(user)
+
+    async def set_totp_secret(self, user: User, secret: bytes, *, last_step: int | None = None) -> None:
+        user.totp_secret = encrypt_field(self.keyring, secret, context=totp_context(user.id))
+        user.totp_last_step = last_step
+        user.mfa_enrolled_at = utcnow()
+        self.db.add(user)
+        await self.db.flush()
+
+    async def replace_recovery_codes(self, user: User) -> list[str]:
+        await self.db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        codes = totp.new_recovery_codes()
+        for code in codes:
+            self.db.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code)))
+        await self.db.flush()
+        return codes
+
+    async def change_password(self, user: User, new_password: str) -> None:
+        passwords.check_password_policy(new_password, email=user.email, name=user.name)
+        user.password_hash = passwords.hash_password(new_password)
+        user.must_change_password = False
+        self.db.add(user)
+        await self.db.flush()

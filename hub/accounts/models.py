@@ -1,0 +1,121 @@
+"""Organisations, convenants, users, their MFA material and server-side sessions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.accounts.roles import OrgKind, Role, parse_roles
+from hub.db import UTCDateTime, new_id, utcnow
+
+
+def _moment(nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    kind: str = Field(max_length=32, index=True)
+    name: str = Field(max_length=200, unique=True)
+    # The covenant's one contact person and one fixed address (§1a), and when they were last confirmed.
+    contact_person: str = Field(default="", max_length=200)
+    contact_email: str = Field(default="", max_length=254)
+    contact_phone: str = Field(default="", max_length=40)
+    contacts_confirmed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    contacts_confirmed_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+
+    @property
+    def org_kind(self) -> OrgKind:
+        return OrgKind(self.kind)
+
+    def party_ids(self) -> tuple[str]:
+        return (self.id,)
+
+
+class Convenant(SQLModel, table=True):
+    __tablename__ = "convenant"
+    __table_args__ = (UniqueConstraint("gemeente_id", "kantoor_id", "start_date"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    gemeente_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    kantoor_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    start_date: date
+    end_date: date | None = None
+    status: str = Field(default="actief", max_length=20)  # concept | actief | beeindigd
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+
+    def party_ids(self) -> tuple[str, str]:
+        return (self.gemeente_id, self.kantoor_id)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254, unique=True)  # stored lower-cased
+    roles: str = Field(max_length=200)  # comma-separated Role values
+    password_hash: str = Field(max_length=255)
+    must_change_password: bool = False
+    disabled: bool = False
+    # TOTP secret, field-encrypted with the keyring; NULL until enrolment is complete.
+    totp_secret: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # The last accepted TOTP time step: a code is accepted once only.
+    totp_last_step: int | None = None
+    mfa_enrolled_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    notify_mode: str = Field(default="direct", max_length=10)  # direct | digest
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return parse_roles(self.roles)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.role_set.intersection(roles))
+
+    def party_ids(self) -> tuple[str]:
+        return (self.organisation_id,)
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "recovery_code"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user_account.id", index=True, max_length=32)
+    code_hash: str = Field(max_length=64)  # SHA-256 of a 80-bit random code
+    used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side session. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "user_session"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: str = Field(foreign_key="user_account.id", index=True, max_length=32)
+    # password_ok: the password was right; the second factor is still owed. full: logged in.
+    stage: str = Field(default="password_ok", max_length=20)
+    csrf_token: str = Field(max_length=64)
+    # A TOTP secret being enrolled, field-encrypted; moved to the user only when a code proves it.
+    pending_totp_secret: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed attempts per key (an account's hashed e-mail, or a client address) in the current window."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_locked_until", "locked_until"),)
+
+    key: str = Field(primary_key=True, max_length=80)
+    failures: int = 0
+    window_start: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    locked_until: datetime | None = Field(default=None, sa_column=_moment(nullable=True))

@@ -1,0 +1,291 @@
+"""Login, second factor (enrolment, verification, recovery codes), logout and the user's own account page."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import quote
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from hub.accounts import totp
+from hub.accounts.auth import ActiveSession, AuthService
+from hub.accounts.models import Organisation, User
+from hub.accounts.passwords import PasswordPolicyError, verify_password
+from hub.db import transaction
+from hub.web.forms import client_address, form_values, runtime
+from hub.web.guards import current, login_required, safe_next, user_of
+from hub.web.templating import render
+
+LOGIN_FAILED = "Het e-mailadres of het wachtwoord is niet juist."
+THROTTLED = "Te veel mislukte pogingen. Wacht een kwartier en probeer het dan opnieuw."
+CODE_FAILED = "Deze code is niet juist of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw."
+
+
+def _next(request: Request, values: dict[str, str] | None = None) -> str:
+    raw = (values or {}).get("volgende") or request.query_params.get("volgende")
+    return safe_next(raw)
+
+
+def _with_next(path: str, target: str) -> str:
+    return path if target == "/" else f"{path}?volgende={quote(target)}"
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _step_for(active: ActiveSession) -> str:
+    """Where a half-finished login continues."""
+    user = active.user
+    if user.must_change_password:
+        return "/inloggen/wachtwoord"
+    if user.totp_secret is None:
+        return "/inloggen/mfa/instellen"
+    return "/inloggen/mfa"
+
+
+async def login_page(request: Request) -> Response:
+    active = current(request)
+    target = _next(request)
+    if active is not None and active.is_full:
+        return _redirect(target)
+    rt = runtime(request)
+    if active is not None:
+        request.state.csrf_token = active.session.csrf_token
+        return _show_login(request, target)
+    token = request.cookies.get(rt.cookies.login_csrf_name) or secrets.token_urlsafe(32)
+    request.state.csrf_token = token
+    response = _show_login(request, target)
+    rt.cookies.set_login_csrf(response, token)
+    return response
+
+
+def _show_login(request: Request, target: str, error: str = "", email: str = "", status: int = 200) -> Response:
+    notice = "U bent uitgelogd." if request.query_params.get("uitgelogd") else ""
+    return render(request, "accounts/login.html",
+                  {"error": error, "email": email, "volgende": target, "notice": notice}, status_code=status)
+
+
+async def login_submit(request: Request) -> Response:
+    rt = runtime(request)
+    values = await form_values(request)
+    target = _next(request, values)
+    email, password = values.get("email", ""), values.get("password", "")
+    old = current(request)
+    async with transaction(rt.sessions) as db:
+        auth = AuthService(db, rt.keyring)
+        outcome = await auth.check_password(email, password, client_address(request))
+        token = ""
+        if outcome.user is not None:
+            if old is not None:
+                await auth.end_session(request.state.session_token)
+            token, _ = await auth.start_session(outcome.user)
+    if outcome.user is None:
+        request.state.csrf_token = old.session.csrf_token if old else request.cookies.get(
+            rt.cookies.login_csrf_name, "")
+        return _show_login(request, target, THROTTLED if outcome.throttled else LOGIN_FAILED, email, 401)
+    response = _redirect(_with_next("/inloggen/vervolg", target))
+    rt.cookies.set_session(response, token)
+    return response
+
+
+async def login_continue(request: Request) -> Response:
+    active = current(request)
+    target = _next(request)
+    if active is None:
+        return _redirect(_with_next("/inloggen", target))
+    if active.is_full:
+        return _redirect(target)
+    return _redirect(_with_next(_step_for(active), target))
+
+
+def _partial(request: Request, step: str) -> ActiveSession | Response:
+    """The half-logged-in session, if this is the step it is at; otherwise where to go."""
+    active = current(request)
+    target = _next(request)
+    if active is None:
+        return _redirect(_with_next("/inloggen", target))
+    if active.is_full:
+        return _redirect(target)
+    if _step_for(active) != step:
+        return _redirect(_with_next(_step_for(active), target))
+    return active
+
+
+async def change_initial_password(request: Request) -> Response:
+    active = _partial(request, "/inloggen/wachtwoord")
+    if not isinstance(active, ActiveSession):
+        return active
+    target = _next(request)
+    if request.method == "GET":
+        return render(request, "accounts/initial_password.html", {"volgende": target})
+    rt = runtime(request)
+    values = await form_values(request)
+    target = _next(request, values)
+    error = ""
+    if values.get("password") != values.get("password_repeat"):
+        error = "De twee wachtwoorden zijn niet gelijk."
+    else:
+        try:
+            async with transaction(rt.sessions) as db:
+                user = await db.get(User, active.user.id)
+                assert user is not None
+                await AuthService(db, rt.keyring).change_password(user, values.get("password", ""))
+        except PasswordPolicyError as exc:
+            error = str(exc)
+    if error:
+        return render(request, "accounts/initial_password.html",
+                      {"volgende": target, "errors": {"password": error}}, status_code=400)
+    return _redirect(_with_next("/inloggen/vervolg", target))
+
+
+async def mfa_enrol(request: Request) -> Response:
+    active = _partial(request, "/inloggen/mfa/instellen")
+    if not isinstance(active, ActiveSession):
+        return active
+    rt = runtime(request)
+    values = await form_values(request) if request.method == "POST" else {}
+    target = _next(request, values)
+    async with transaction(rt.sessions) as db:
+        auth = AuthService(db, rt.keyring)
+        sess = await db.merge(active.session)
+        live = ActiveSession(session=sess, user=await db.merge(active.user))
+        secret = auth.begin_enrolment(live)
+        codes: list[str] | None = None
+        if request.method == "POST":
+            codes = await auth.complete_enrolment(live, values.get("code", ""))
+            if codes is not None:
+                token = await auth.promote_session(live)
+    if codes is not None:
+        response = render(request, "accounts/recovery_codes.html", {"codes": codes, "volgende": target,
+                                                                    "first_time": True})
+        rt.cookies.set_session(response, token)
+        return response
+    uri = totp.provisioning_uri(secret, active.user.email)
+    context = {
+        "qr": Markup(totp.qr_svg(uri)),  # noqa: S704  (segno's SVG, built from our own secret, no user input)
+        "secret": " ".join(totp.secret_base32(secret)[i:i + 4] for i in range(0, 32, 4)),
+        "volgende": target,
+        "errors": {"code": CODE_FAILED} if request.method == "POST" else {},
+    }
+    return render(request, "accounts/mfa_enrol.html", context, status_code=400 if request.method == "POST" else 200)
+
+
+async def mfa_verify(request: Request) -> Response:
+    active = _partial(request, "/inloggen/mfa")
+    if not isinstance(active, ActiveSession):
+        return active
+    target = _next(request)
+    if request.method == "GET":
+        return render(request, "accounts/mfa_verify.html", {"volgende": target})
+    rt = runtime(request)
+    values = await form_values(request)
+    target = _next(request, values)
+    code = values.get("code", "")
+    error = ""
+    async with transaction(rt.sessions) as db:
+        auth = AuthService(db, rt.keyring)
+        user = await db.get(User, active.user.id)
+        assert user is not None
+        live = ActiveSession(session=await db.merge(active.session), user=user)
+        if await auth.mfa_locked(user):
+            error = THROTTLED
+        else:
+            digits = code.replace(" ", "")
+            ok = await auth.verify_totp(user, digits) if digits.isdigit() else await auth.use_recovery_code(
+                user, code)
+            if ok:
+                token = await auth.promote_session(live)
+            else:
+                await auth.record_mfa_failure(user, client_address(request))
+                error = CODE_FAILED
+    if error:
+        return render(request, "accounts/mfa_verify.html", {"volgende": target, "errors": {"code": error}},
+                      status_code=401)
+    response = _redirect(target)
+    rt.cookies.set_session(response, token)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    rt = runtime(request)
+    if request.state.session_token:
+        async with transaction(rt.sessions) as db:
+            await AuthService(db, rt.keyring).end_session(request.state.session_token)
+    response = _redirect("/inloggen?uitgelogd=1")
+    rt.cookies.clear_session(response)
+    return response
+
+
+@login_required()
+async def account_page(request: Request) -> Response:
+    return await _account(request)
+
+
+async def _account(request: Request, errors: dict[str, str] | None = None, notice: str = "",
+                   codes: list[str] | None = None, status: int = 200) -> Response:
+    active = user_of(request)
+    rt = runtime(request)
+    async with transaction(rt.sessions) as db:
+        org = await db.get(Organisation, active.user.organisation_id)
+        remaining = await AuthService(db, rt.keyring).remaining_recovery_codes(active.user)
+    return render(request, "accounts/account.html", {"organisation": org, "remaining_codes": remaining,
+                                                     "errors": errors or {}, "notice": notice, "codes": codes},
+                  status_code=status)
+
+
+@login_required()
+async def account_password(request: Request) -> Response:
+    active = user_of(request)
+    rt = runtime(request)
+    values = await form_values(request)
+    if not verify_password(active.user.password_hash, values.get("current_password", "")):
+        return await _account(request, {"current_password": "Uw huidige wachtwoord is niet juist."}, status=400)
+    if values.get("password") != values.get("password_repeat"):
+        return await _account(request, {"password": "De twee wachtwoorden zijn niet gelijk."}, status=400)
+    try:
+        async with transaction(rt.sessions) as db:
+            user = await db.get(User, active.user.id)
+            assert user is not None
+            auth = AuthService(db, rt.keyring)
+            await auth.change_password(user, values.get("password", ""))
+            # Other devices lose their sessions; this one gets a fresh token.
+            await auth.end_all_sessions(user.id)
+            token, _ = await auth.start_session(user, stage="full")
+    except PasswordPolicyError as exc:
+        return await _account(request, {"password": str(exc)}, status=400)
+    response = _redirect("/account?gelukt=wachtwoord")
+    rt.cookies.set_session(response, token)
+    return response
+
+
+@login_required()
+async def account_recovery_codes(request: Request) -> Response:
+    active = user_of(request)
+    rt = runtime(request)
+    values = await form_values(request)
+    if not verify_password(active.user.password_hash, values.get("codes_password", "")):
+        return await _account(request, {"codes_password": "Uw wachtwoord is niet juist."}, status=400)
+    async with transaction(rt.sessions) as db:
+        user = await db.get(User, active.user.id)
+        assert user is not None
+        codes = await AuthService(db, rt.keyring).replace_recovery_codes(user)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "volgende": "/account",
+                                                            "first_time": False})
+
+
+routes = [
+    Route("/inloggen", login_page, methods=["GET"]),
+    Route("/inloggen", login_submit, methods=["POST"]),
+    Route("/inloggen/vervolg", login_continue, methods=["GET"]),
+    Route("/inloggen/wachtwoord", change_initial_password, methods=["GET", "POST"]),
+    Route("/inloggen/mfa/instellen", mfa_enrol, methods=["GET", "POST"]),
+    Route("/inloggen/mfa", mfa_verify, methods=["GET", "POST"]),
+    Route("/uitloggen", logout, methods=["POST"]),
+    Route("/account", account_page, methods=["GET"]),
+    Route("/account/wachtwoord", account_password, methods=["POST"]),
+    Route("/account/herstelcodes", account_recovery_codes, methods=["POST"]),
+]

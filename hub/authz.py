@@ -1,0 +1,70 @@
+"""The one place that decides what a user may do with an object.
+
+Two questions, always in this order:
+1. Is the user's organisation party to the object? If not, the object does not exist for them: NotFound (404),
+   never 403 and never its data.
+2. Does one of the user's roles allow the action? If not: Forbidden (403).
+The functioneel beheerder manages organisations and accounts but is party to no case: operators read no case content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Protocol
+
+from hub.accounts.models import User
+from hub.accounts.roles import Role
+from hub.errors import Forbidden, NotFound
+
+
+class Action(StrEnum):
+    MANAGE_ORGANISATIONS = "manage_organisations"  # organisations and convenants of the whole hub
+    MANAGE_ALL_USERS = "manage_all_users"
+    MANAGE_OWN_USERS = "manage_own_users"
+    VIEW_ROUTEKAART = "view_routekaart"
+    CONFIRM_OWN_CONTACTS = "confirm_own_contacts"
+    VIEW_CASES = "view_cases"
+    OPEN_CASE = "open_case"
+    UPLOAD_DOCUMENT = "upload_document"
+    POST_MESSAGE = "post_message"
+    VIEW_OPERATIONS = "view_operations"  # outbox, failed mails: no case content
+
+
+CASE_WORKERS = frozenset({Role.BEWINDVOERDER, Role.KANTOORBEHEERDER, Role.KLANTMANAGER, Role.CONSULENT,
+                          Role.CONTRACTMANAGER})
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.MANAGE_ORGANISATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
+    Action.MANAGE_ALL_USERS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
+    Action.MANAGE_OWN_USERS: frozenset({Role.KANTOORBEHEERDER, Role.FUNCTIONEEL_BEHEERDER}),
+    Action.VIEW_ROUTEKAART: frozenset({Role.CONTRACTMANAGER}),
+    Action.CONFIRM_OWN_CONTACTS: frozenset({Role.KANTOORBEHEERDER, Role.CONTRACTMANAGER}),
+    Action.VIEW_CASES: CASE_WORKERS,
+    Action.OPEN_CASE: frozenset({Role.BEWINDVOERDER, Role.KANTOORBEHEERDER}),
+    Action.UPLOAD_DOCUMENT: CASE_WORKERS,
+    Action.POST_MESSAGE: CASE_WORKERS,
+    Action.VIEW_OPERATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
+}
+
+
+class HasParties(Protocol):
+    """Anything owned by organisations: a case, a thread, a document, an organisation itself."""
+
+    def party_ids(self) -> Iterable[str]: ...
+
+
+def may(user: User, action: Action) -> bool:
+    return not user.disabled and bool(user.role_set & PERMISSIONS[action])
+
+
+def is_party(user: User, obj: HasParties) -> bool:
+    return user.organisation_id in set(obj.party_ids())
+
+
+def require(user: User, action: Action, obj: HasParties | None = None) -> None:
+    """Raise NotFound when `obj` is not the user's organisation's, Forbidden when the role lacks `action`."""
+    if obj is not None and not is_party(user, obj):
+        raise NotFound(type(obj).__name__)
+    if not may(user, action):
+        raise Forbidden(action.value)

@@ -1,0 +1,167 @@
+"""Settings from HUB_* environment variables.
+
+Only cli.py and app.py read the configuration; every other module receives plain values.
+Unknown HUB_* variables and invalid values stop the start with a clear message, because a typo in a
+security setting must never silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConfigError(Exception):
+    """A setting is missing, unknown or invalid. The message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+# Every setting the hub knows. The README documents each one; a test keeps the two in step.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HUB_DATA_DIR", "./var", "Directory for the SQLite database, key files, blobs and demo mail."),
+    Setting("HUB_DATABASE_URL", "", "SQLAlchemy URL; empty means sqlite+aiosqlite:///<data dir>/hub.sqlite3."),
+    Setting("HUB_BASE_URL", "", "Public URL of the hub, used in links and to decide on Secure cookies/HSTS."),
+    Setting("HUB_HOST", "127.0.0.1", "Address `hub serve` listens on."),
+    Setting("HUB_PORT", "8000", "Port `hub serve` listens on."),
+    Setting("HUB_KEYRING", "", "The keyring as JSON (or base64 of it) instead of <data dir>/keyring.json."),
+    Setting("HUB_LOG_LEVEL", "info", "Log level: debug, info, warning or error."),
+    Setting("HUB_MAX_UPLOAD_MB", "100", "Largest accepted upload in MiB, enforced while streaming."),
+    Setting("HUB_CLAMD", "", "clamd address (unix socket path or host:port); empty disables virus scanning."),
+    Setting("HUB_DECREE_DAYS_FILE", "", "Extra file of days declared equal to feestdagen (one ISO date a line)."),
+    Setting("HUB_SMTP_HOST", "", "SMTP server; empty writes mails as .eml files under <data dir>/mail."),
+    Setting("HUB_SMTP_PORT", "587", "SMTP port."),
+    Setting("HUB_SMTP_TLS", "starttls", "starttls, tls (implicit) or none."),
+    Setting("HUB_SMTP_USERNAME", "", "SMTP AUTH user name; empty disables AUTH."),
+    Setting("HUB_SMTP_PASSWORD", "", "SMTP AUTH password."),
+    Setting("HUB_SMTP_CAFILE", "", "Extra CA bundle to verify the SMTP server's certificate."),
+    Setting("HUB_MAIL_FROM", "hub@localhost", "Sender address of notification mails."),
+    Setting("HUB_WORKER", "on", "on: run the background worker inside `hub serve`; off: run `hub worker` apart."),
+)
+_KNOWN = {s.name for s in SETTINGS}
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    base_url: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    keyring_env: str = ""
+    log_level: str = "info"
+    max_upload_bytes: int = 100 * 1024 * 1024
+    clamd: str = ""
+    decree_days_file: Path | None = None
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_cafile: str = ""
+    mail_from: str = "hub@localhost"
+    run_worker: bool = True
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.data_dir / "keyring.json"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path, **overrides: object) -> Settings:
+        """Settings with defaults for one data directory (tests and `hub demo`)."""
+        env = {"HUB_DATA_DIR": str(data_dir)}
+        env.update({k: str(v) for k, v in overrides.items() if k.startswith("HUB_")})
+        return load_settings(env)
+
+
+def _int(env: Mapping[str, str], name: str, default: str, lo: int, hi: int) -> int:
+    raw = env.get(name, default).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name}={value} is out of range ({lo}..{hi}).")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r} must be one of: {', '.join(choices)}.")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every HUB_* variable; raise ConfigError naming the first problem."""
+    env = dict(os.environ if env is None else env)
+    unknown = sorted(k for k in env if k.startswith("HUB_") and k not in _KNOWN)
+    if unknown:
+        raise ConfigError(f"Unknown setting {unknown[0]}. Known settings: {', '.join(sorted(_KNOWN))}.")
+    data_dir = Path(env.get("HUB_DATA_DIR", "./var") or "./var").expanduser().absolute()
+    database_url = env.get("HUB_DATABASE_URL", "").strip()
+    if not database_url:
+        database_url = f"sqlite+aiosqlite:///{data_dir / 'hub.sqlite3'}"
+    elif not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError(
+            "HUB_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+            f"(got {database_url.split(':', 1)[0]}://...)."
+        )
+    host = env.get("HUB_HOST", "127.0.0.1").strip() or "127.0.0.1"
+    port = _int(env, "HUB_PORT", "8000", 1, 65535)
+    base_url = env.get("HUB_BASE_URL", "").strip().rstrip("/")
+    if not base_url:
+        base_url = f"http://{host}:{port}"
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"HUB_BASE_URL={base_url!r} must be an http(s) URL such as https://hub.example.nl.")
+    decree = env.get("HUB_DECREE_DAYS_FILE", "").strip()
+    decree_path = Path(decree).expanduser().absolute() if decree else None
+    if decree_path is not None and not decree_path.is_file():
+        raise ConfigError(f"HUB_DECREE_DAYS_FILE={decree!r} does not exist.")
+    smtp_tls = _choice(env, "HUB_SMTP_TLS", "starttls", ("starttls", "tls", "none"))
+    worker = _choice(env, "HUB_WORKER", "on", ("on", "off"))
+    mail_from = env.get("HUB_MAIL_FROM", "hub@localhost").strip()
+    if "@" not in mail_from or any(c in mail_from for c in "\r\n<>"):
+        raise ConfigError(f"HUB_MAIL_FROM={mail_from!r} is not an e-mail address.")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        base_url=base_url,
+        host=host,
+        port=port,
+        keyring_env=env.get("HUB_KEYRING", "").strip(),
+        log_level=_choice(env, "HUB_LOG_LEVEL", "info", _LOG_LEVELS),
+        max_upload_bytes=_int(env, "HUB_MAX_UPLOAD_MB", "100", 1, 10_240) * 1024 * 1024,
+        clamd=env.get("HUB_CLAMD", "").strip(),
+        decree_days_file=decree_path,
+        smtp_host=env.get("HUB_SMTP_HOST", "").strip(),
+        smtp_port=_int(env, "HUB_SMTP_PORT", "587", 1, 65535),
+        smtp_tls=smtp_tls,
+        smtp_username=env.get("HUB_SMTP_USERNAME", "").strip(),
+        smtp_password=env.get("HUB_SMTP_PASSWORD", ""),
+        smtp_cafile=env.get("HUB_SMTP_CAFILE", "").strip(),
+        mail_from=mail_from,
+        run_worker=worker == "on",
+    )

@@ -1,0 +1,31 @@
+"""Cookie names and attributes: `__Host-` prefix and Secure when the hub runs on https."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.responses import Response
+
+
+@dataclass(frozen=True)
+class CookiePolicy:
+    https: bool
+
+    @property
+    def session_name(self) -> str:
+        return "__Host-hub_session" if self.https else "hub_session"
+
+    @property
+    def login_csrf_name(self) -> str:
+        return "__Host-hub_login" if self.https else "hub_login"
+
+    def set_session(self, response: Response, token: str) -> None:
+        # No Max-Age: a browser session cookie; the server enforces idle and absolute limits.
+        response.set_cookie(self.session_name, token, httponly=True, secure=self.https, samesite="lax", path="/")
+
+    def clear_session(self, response: Response) -> None:
+        response.delete_cookie(self.session_name, path="/", secure=self.https, httponly=True, samesite="lax")
+
+    def set_login_csrf(self, response: Response, token: str) -> None:
+        response.set_cookie(self.login_csrf_name, token, httponly=True, secure=self.https, samesite="strict",
+                            path="/", max_age=3600)

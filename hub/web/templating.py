@@ -1,0 +1,96 @@
+"""Jinja2 rendering for the Dutch pages: autoescaped, with the user, CSRF token and navigation in every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.templating import Jinja2Templates
+from starlette.types import Scope
+
+from hub.accounts.auth import ActiveSession
+from hub.authz import Action, may
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+
+
+def datum(value: date | datetime | None) -> str:
+    """29 april 2026 (dates) or 29 april 2026 16:05 (moments, in Dutch time)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        local = value.astimezone(AMSTERDAM)
+        return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H:%M}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["datum"] = datum
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def navigation(active: ActiveSession | None) -> list[tuple[str, str]]:
+    """The menu for this user's roles: (path, label)."""
+    if active is None or not active.is_full:
+        return []
+    user = active.user
+    items = [("/", "Start")]
+    if may(user, Action.VIEW_CASES):
+        items.append(("/dossiers", "Dossiers"))
+    if may(user, Action.VIEW_ROUTEKAART):
+        items.append(("/routekaart", "Routekaart"))
+    if may(user, Action.MANAGE_ORGANISATIONS):
+        items += [("/beheer/organisaties", "Organisaties"), ("/beheer/convenanten", "Convenanten")]
+    if may(user, Action.MANAGE_OWN_USERS):
+        items.append(("/gebruikers", "Gebruikers"))
+    if may(user, Action.CONFIRM_OWN_CONTACTS):
+        items.append(("/organisatie/contactgegevens", "Contactgegevens"))
+    items.append(("/account", "Mijn account"))
+    return items
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> Response:
+    active: ActiveSession | None = request.state.active if hasattr(request.state, "active") else None
+    ctx: dict[str, Any] = {
+        "active": active,
+        "user": active.user if active else None,
+        "nav": navigation(active),
+        "csrf_token": request.state.csrf_token if hasattr(request.state, "csrf_token") else (
+            active.session.csrf_token if active else ""),
+        "path": request.url.path,
+        "errors": {},
+        "values": {},
+    }
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)
+
+
+def render_error(scope: Scope, status: int, title: str, message: str) -> Response:
+    request = Request(scope)
+    if "state" not in scope:
+        scope["state"] = {}
+    try:
+        return render(request, "error.html", {"title": title, "message": message, "status": status},
+                      status_code=status)
+    except Exception:  # the error page must never fail itself
+        return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
