@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,10 +50,16 @@ class OrganisationService:
         errors: dict[str, str] = {}
         if not name:
             errors["name"] = "Vul de naam van de organisatie in."
+        elif len(name) > 200:
+            errors["name"] = "De naam is te lang: gebruik hoogstens 200 tekens."
         elif await self.by_name(name) is not None:
             errors["name"] = "Er bestaat al een organisatie met deze naam."
+        if len(contact_person.strip()) > 200:
+            errors["contact_person"] = "Deze naam is te lang: gebruik hoogstens 200 tekens."
         if contact_email and not valid_email(contact_email.strip()):
             errors["contact_email"] = "Vul een geldig e-mailadres in, bijvoorbeeld info@gemeente.nl."
+        if len(contact_phone.strip()) > 40:
+            errors["contact_phone"] = "Het telefoonnummer is te lang."
         if errors:
             raise ValidationError(errors)
         org = Organisation(kind=kind.value, name=name, contact_person=contact_person.strip(),
@@ -75,6 +81,9 @@ class OrganisationService:
         return list((await self.db.execute(select(Organisation).order_by(Organisation.kind, Organisation.name)))
                     .scalars())
 
+    async def count(self) -> int:
+        return int((await self.db.execute(select(func.count()).select_from(Organisation))).scalar_one())
+
     async def partners_of(self, org: Organisation) -> list[Organisation]:
         """The organisations that have a convenant with `org` (any status), sorted by name."""
         if org.org_kind == OrgKind.GEMEENTE:
@@ -95,6 +104,8 @@ class OrganisationService:
         errors: dict[str, str] = {}
         if not person.strip():
             errors["contact_person"] = "Vul de naam van de contactpersoon in."
+        elif len(person.strip()) > 200:
+            errors["contact_person"] = "Deze naam is te lang: gebruik hoogstens 200 tekens."
         if not valid_email(email.strip()):
             errors["contact_email"] = "Vul een geldig vast e-mailadres in, bijvoorbeeld bewind@kantoor.nl."
         if len(phone.strip()) > 40:
@@ -161,6 +172,9 @@ class ConvenantService:
             query = query.where(or_(Convenant.gemeente_id == org_id, Convenant.kantoor_id == org_id))
         return [(c, g, k) for c, g, k in (await self.db.execute(query)).all()]
 
+    async def count(self) -> int:
+        return int((await self.db.execute(select(func.count()).select_from(Convenant))).scalar_one())
+
 
 class UserService:
     def __init__(self, db: AsyncSession) -> None:
@@ -173,6 +187,8 @@ class UserService:
         errors: dict[str, str] = {}
         if not name.strip():
             errors["name"] = "Vul de naam in."
+        elif len(name.strip()) > 200:
+            errors["name"] = "De naam is te lang: gebruik hoogstens 200 tekens."
         if not valid_email(email):
             errors["email"] = "Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl."
         elif (await self.db.execute(select(User.id).where(User.email == email))).first() is not None:
@@ -208,6 +224,9 @@ class UserService:
         rows = await self.db.execute(select(User, Organisation).join(Organisation)
                                      .order_by(Organisation.name, User.name))
         return [(u, o) for u, o in rows.all()]
+
+    async def count(self) -> int:
+        return int((await self.db.execute(select(func.count()).select_from(User))).scalar_one())
 
     async def set_disabled(self, user: User, disabled: bool, auth: AuthService) -> None:
         user.disabled = disabled

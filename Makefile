@@ -1,0 +1,47 @@
+# Every target installs what it needs on a fresh machine (Debian 12, Python 3.11, root or sudo).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEB_PACKAGES := postgresql chromium clamav-daemon age
+
+.PHONY: demo test lint bench serve clean system-packages
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/activate
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+# Debian packages the tests use for real parts: PostgreSQL, Chromium, clamd, age (benchmark reference).
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-upgrade $$missing >/dev/null; \
+	fi
+
+demo: $(BIN)/activate
+	HUB_DATA_DIR=$${HUB_DATA_DIR:-./var/demo} $(BIN)/hub demo
+
+serve: $(BIN)/activate
+	$(BIN)/hub init && $(BIN)/hub serve
+
+test: $(BIN)/activate node_modules/axe-core/axe.min.js system-packages
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check hub crypto tests migrations
+	$(BIN)/ruff format --check hub crypto tests migrations
+	$(BIN)/mypy
+
+bench: $(BIN)/activate system-packages
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

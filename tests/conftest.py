@@ -1,0 +1,79 @@
+"""Shared fixtures: a migrated SQLite file and a throwaway PostgreSQL cluster, and a hub running on either."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from hub import migrate
+from tests.support.hubclient import HubUnderTest, running_hub
+from tests.support.postgres import PostgresCluster, start_cluster
+
+BACKENDS = ("sqlite", "postgresql")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: PostgresCluster) -> str:
+    """A database migrated once to head; every test copies it (CREATE DATABASE ... TEMPLATE)."""
+    migrate.upgrade(pg_cluster.create_database("hub_template"))
+    return "hub_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "hub.sqlite3"
+    migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+def _database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        target = tmp_path / "hub.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    name = f"hub_test_{next(_counter)}"
+    url = cluster.create_database(name, template=request.getfixturevalue("pg_template"))
+    try:
+        yield url
+    finally:
+        cluster.drop_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database on each backend in turn."""
+    yield from _database_url(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from _database_url("sqlite", request, tmp_path)
+
+
+@pytest.fixture
+async def hub(database_url: str, tmp_path: Path) -> AsyncIterator[HubUnderTest]:
+    """A running hub on SQLite and on PostgreSQL in turn."""
+    async with running_hub(tmp_path / "data", database_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def hub_sqlite(sqlite_url: str, tmp_path: Path) -> AsyncIterator[HubUnderTest]:
+    async with running_hub(tmp_path / "data", sqlite_url) as running:
+        yield running
