@@ -274,13 +274,13 @@ class Keyring:
         """Read a keyring file, refusing one that the group or others can access."""
         path = Path(path)
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             raise KeyringError(f"Keyring file {path} does not exist.") from None
         except OSError as exc:
             raise KeyringError(f"Keyring file {path} cannot be opened: {exc.strerror}.") from None
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
+        try:
+            info = os.fstat(fd)  # of the file actually opened, not of whatever the path names later
             if not stat.S_ISREG(info.st_mode):
                 raise KeyringError(f"Keyring file {path} is not a regular file.")
             mode = stat.S_IMODE(info.st_mode)
@@ -289,13 +289,18 @@ class Keyring:
                     f"Keyring file {path} is accessible to other users (mode {mode:04o}), but it holds "
                     f"secret keys. Fix it with: chmod 600 {path}"
                 )
-            data = fh.read()
+            blocks = []
+            while block := os.read(fd, 65536):
+                blocks.append(block)
+            data = b"".join(blocks)
+        finally:
+            os.close(fd)
         try:
             return cls.from_json(data.decode("utf-8"))
         except UnicodeDecodeError:
             raise KeyringError(f"Keyring file {path} is not UTF-8 text.") from None
         except KeyringError as exc:
-            raise KeyringError(f"Keyring file {path}: {exc}") from None
+            raise KeyringError(f"{exc} (file: {path})") from None
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the keyring atomically, readable by its owner only (0600)."""

@@ -11,8 +11,10 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from hub.accounts import admin_views
 from hub.accounts import views as account_views
 from hub.config import Settings
+from hub.dashboard import views as dashboard_views
 from hub.db import create_engine, session_factory
 from hub.keys import load_keyring
 from hub.runtime import Runtime
@@ -29,6 +31,8 @@ UPLOAD_PATHS: list[str] = []
 def routes() -> list[BaseRoute]:
     return [
         *account_views.routes,
+        *admin_views.routes,
+        *dashboard_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

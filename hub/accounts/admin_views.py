@@ -2,7 +2,8 @@
 
 Who may do what:
 - the functioneel beheerder manages every organisation, convenant and user;
-- a kantoorbeheerder manages the users of their own organisation only: any other user does not exist for them (404);
+- a kantoorbeheerder manages the users of their own organisation only; any other user does not exist for
+  them (404);
 - a contractmanager keeps the routekaart (the partners' contact details, checked at least once a year, §1a.1);
 - a kantoorbeheerder or contractmanager confirms or corrects their own organisation's contact details.
 
@@ -70,7 +71,7 @@ def _notice(request: Request, notices: dict[str, str]) -> str:
 
 
 def _role_options(manage_all: bool, own: Organisation) -> list[tuple[str, str]]:
-    """Checkbox (value, label) pairs: every role, with its kind of organisation, or the own organisation's roles."""
+    """Checkbox (value, label) pairs: every role with its kind of organisation, or the own organisation's."""
     if not manage_all:
         allowed = ROLES_FOR_KIND[own.org_kind]
         return [(r.value, r.label) for r in Role if r in allowed]
@@ -165,7 +166,9 @@ async def users_add(request: Request) -> Response:
                 raise ValidationError(errors)
     except ValidationError as exc:
         errors = {**exc.errors, **errors}
-        ordered = {k: errors[k] for k in ("organisation_id", "name", "email", "roles") if k in errors}
+        ordered: dict[str, str] = {
+            k: errors[k] for k in ("organisation_id", "name", "email", "roles") if k in errors
+        }
         return await _users_page(request, errors=ordered, values=values, status=400)
     return render(
         request,
@@ -244,7 +247,10 @@ ORGANISATION_FIELDS = ("kind", "name", "contact_person", "contact_email", "conta
 
 
 async def _organisations_page(
-    request: Request, errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200
+    request: Request,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     async with transaction(runtime(request).sessions) as db:
         orgs = OrganisationService(db)
@@ -303,7 +309,7 @@ CONVENANT_FIELDS = ("gemeente_id", "kantoor_id", "start_date", "end_date", "stat
 
 
 def parse_date(raw: str, field: str, label: str, errors: dict[str, str], *, required: bool) -> date | None:
-    """A date from an <input type="date"> (YYYY-MM-DD); a Dutch error in `errors` when it is missing or wrong."""
+    """A date from an <input type="date"> (YYYY-MM-DD); a Dutch error in `errors` if missing or wrong."""
     if not raw:
         if required:
             errors[field] = f"Vul de {label} in."
@@ -321,7 +327,10 @@ def parse_date(raw: str, field: str, label: str, errors: dict[str, str], *, requ
 
 
 async def _convenants_page(
-    request: Request, errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200
+    request: Request,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     async with transaction(runtime(request).sessions) as db:
         rows = await ConvenantService(db).for_organisation(None)
@@ -414,14 +423,17 @@ async def routekaart_page(request: Request) -> Response:
     )
 
 
-# -- own contact details ---------------------------------------------------------------------------------------
+# -- own contact details -------------------------------------------------------------------------------------
 
 
 CONTACT_FIELDS = ("contact_person", "contact_email", "contact_phone")
 
 
 async def _contacts_page(
-    request: Request, errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200
+    request: Request,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     actor = user_of(request).user
     async with transaction(runtime(request).sessions) as db:

@@ -25,6 +25,7 @@ from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -133,20 +134,26 @@ def load_decree_days(path: Path | None = None) -> frozenset[date]:
 
     The format is one ISO date per line; ``#`` starts a comment; blank lines are ignored. A line that is not a
     valid date, or a date on a weekend, raises ``ValueError`` naming the file and the line number. Without
-    ``path`` the packaged ``hub/terms/gelijkgestelde_dagen.txt`` is read.
+    ``path`` the packaged ``hub/terms/gelijkgestelde_dagen.txt`` is read (once per process: restart after
+    editing it).
     """
     if path is None:
-        resource = resources.files(__package__ or "hub.terms").joinpath(_DECREE_FILE)
-        try:
-            text = resource.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise FileNotFoundError(
-                f"the packaged {_DECREE_FILE} is missing from hub.terms; "
-                "it must be installed as package data (werkdagen would otherwise be wrong)"
-            ) from None
-        return _parse_decree_lines(text, f"{_DECREE_FILE} (packaged)")
+        return _packaged_decree_days()
     path = Path(path)
     return _parse_decree_lines(path.read_text(encoding="utf-8"), str(path))
+
+
+@lru_cache(maxsize=1)
+def _packaged_decree_days() -> frozenset[date]:
+    resource = resources.files(__package__ or "hub.terms").joinpath(_DECREE_FILE)
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"the packaged {_DECREE_FILE} is missing from hub.terms; "
+            "it must be installed as package data (werkdagen would otherwise be wrong)"
+        ) from None
+    return _parse_decree_lines(text, f"{_DECREE_FILE} (packaged)")
 
 
 def _by_year(days: frozenset[date]) -> dict[int, frozenset[date]]:

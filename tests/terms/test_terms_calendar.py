@@ -30,8 +30,8 @@ CET = timedelta(hours=1)
 CEST = timedelta(hours=2)
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=AMSTERDAM)  # type: ignore[misc]
+def local(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, ss, tzinfo=AMSTERDAM)
 
 
 def eod(y: int, m: int, d: int) -> datetime:
@@ -134,7 +134,8 @@ def test_feestdagen_is_read_only() -> None:
 
 
 def test_goede_vrijdag_and_tweede_paasdag() -> None:
-    # Easter 2026 is 5 April. Received Thursday 2 April: Fri 3 (Goede Vrijdag), Mon 6 (tweede Paasdag) do not count.
+    # Easter 2026 is 5 April. Received Thursday 2 April: Fri 3 (Goede Vrijdag) and Mon 6 (tweede Paasdag)
+    # do not count.
     assert default_calendar().feestdag_name(date(2026, 4, 3)) == "Goede Vrijdag"
     due = add_werkdagen(local(2026, 4, 2, 10, 0), 2)
     assert_end_of_day(due, date(2026, 4, 8), CEST)
@@ -342,7 +343,8 @@ def test_werkdagen_between() -> None:
     assert werkdagen_between(date(2026, 4, 29), date(2026, 4, 24)) == -2
     assert werkdagen_between(date(2026, 4, 24), date(2026, 4, 24)) == 0
     assert werkdagen_between(date(2026, 4, 24), date(2026, 4, 27)) == 0
-    # A whole year: 261 weekdays in 2026, minus 8 feestdagen on weekdays (26 Dec is a Saturday), 2 decree days.
+    # A whole year: 261 weekdays in 2026, minus 8 feestdagen on weekdays (26 Dec is a Saturday)
+    # and 2 decree days.
     assert werkdagen_between(date(2025, 12, 31), date(2026, 12, 31)) == 261 - 8 - 2
 
 

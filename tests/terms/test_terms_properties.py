@@ -33,7 +33,7 @@ REF_DECREE_DAYS = frozenset(
 )
 
 
-# -- the reference ---------------------------------------------------------------------------------------------
+# -- the reference -----------------------------------------------------------------------------------------
 
 
 def ref_easter(year: int) -> date:
@@ -139,7 +139,7 @@ def ref_offset_at_end_of_day(d: date) -> timedelta:
     return timedelta(hours=2) if summer_from <= d < summer_until else timedelta(hours=1)
 
 
-# -- strategies ------------------------------------------------------------------------------------------------
+# -- strategies --------------------------------------------------------------------------------------------
 
 days = st.dates(min_value=FIRST, max_value=LAST)
 zones = st.sampled_from(
@@ -170,7 +170,7 @@ def is_end_of_day_local(due: datetime) -> bool:
     )
 
 
-# -- exhaustive checks -----------------------------------------------------------------------------------------
+# -- exhaustive checks -------------------------------------------------------------------------------------
 
 
 def test_is_werkdag_agrees_with_reference_on_every_day_1990_2200() -> None:
@@ -199,7 +199,7 @@ def test_every_holidays_package_holiday_is_closed_and_the_difference_is_5_mei_an
         assert (d.month, d.day) == (5, 5) or d in REF_DECREE_DAYS, d
 
 
-# -- properties ------------------------------------------------------------------------------------------------
+# -- properties --------------------------------------------------------------------------------------------
 
 
 @settings(max_examples=400, deadline=None)
