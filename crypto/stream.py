@@ -473,6 +473,7 @@ def _slices(chunks: Iterable[BytesLike], size: int) -> Iterator[memoryview]:
         view = _as_view(chunk)
         for start in range(0, len(view), size):
             yield view[start : start + size]
+        del chunk, view  # let the caller's piece go before the next one is made
 
 
 def encrypt_iter(
@@ -492,6 +493,7 @@ def encrypt_iter(
     yield enc.header()
     for piece in _slices(chunks, max(chunk_size, _ITER_SLICE)):
         out = enc.update(piece)
+        del piece  # a view of the caller's piece: do not pin it while waiting for the next one
         if out:
             yield out
     yield enc.finalize()
@@ -508,6 +510,7 @@ def decrypt_iter(
     dec = StreamDecryptor(data_key, object_id, revision)
     for piece in _slices(chunks, _ITER_SLICE):
         out = dec.update(piece)
+        del piece
         if out:
             yield out
     last = dec.finalize()

@@ -1,5 +1,8 @@
 """Imports every table module so that SQLModel.metadata is complete (for Alembic and tests)."""
 
 from hub.accounts import models as accounts_models
+from hub.audit import models as audit_models
+from hub.cases import models as cases_models
+from hub.documents import models as documents_models
 
-__all__ = ["accounts_models"]
+__all__ = ["accounts_models", "audit_models", "cases_models", "documents_models"]

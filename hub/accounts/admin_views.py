@@ -67,6 +67,13 @@ def _notice(request: Request, notices: dict[str, str]) -> str:
     return notices.get(request.query_params.get("gelukt", ""), "")
 
 
+def _in_form_order(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """The error summary lists the problems in the order of the form's fields."""
+    ordered = {k: errors[k] for k in fields if k in errors}
+    ordered.update({k: v for k, v in errors.items() if k not in ordered})
+    return ordered
+
+
 # -- users -------------------------------------------------------------------------------------------------
 
 
@@ -165,10 +172,7 @@ async def users_add(request: Request) -> Response:
             if errors:  # nothing is kept: the transaction rolls back
                 raise ValidationError(errors)
     except ValidationError as exc:
-        errors = {**exc.errors, **errors}
-        ordered: dict[str, str] = {
-            k: errors[k] for k in ("organisation_id", "name", "email", "roles") if k in errors
-        }
+        ordered = _in_form_order({**exc.errors, **errors}, ("organisation_id", "name", "email", "roles"))
         return await _users_page(request, errors=ordered, values=values, status=400)
     return render(
         request,
@@ -296,8 +300,7 @@ async def organisations_add(request: Request) -> Response:
             if errors:
                 raise ValidationError(errors)
     except ValidationError as exc:
-        merged = {**exc.errors, **errors}
-        ordered = {k: merged[k] for k in ORGANISATION_FIELDS if k in merged}
+        ordered = _in_form_order({**exc.errors, **errors}, ORGANISATION_FIELDS)
         return await _organisations_page(request, ordered, values, status=400)
     return _redirect("/beheer/organisaties?gelukt=toegevoegd")
 
@@ -377,8 +380,7 @@ async def convenants_add(request: Request) -> Response:
             if errors:
                 raise ValidationError(errors)
     except ValidationError as exc:
-        merged = {**exc.errors, **errors}
-        ordered = {k: merged[k] for k in CONVENANT_FIELDS if k in merged}
+        ordered = _in_form_order({**exc.errors, **errors}, CONVENANT_FIELDS)
         return await _convenants_page(request, ordered, values, status=400)
     return _redirect("/beheer/convenanten?gelukt=toegevoegd")
 
@@ -486,7 +488,7 @@ async def contacts_confirm(request: Request) -> Response:
             )
             changed = before != (own.contact_person, own.contact_email, own.contact_phone)
     except ValidationError as exc:
-        ordered = {k: exc.errors[k] for k in CONTACT_FIELDS if k in exc.errors}
+        ordered = _in_form_order(exc.errors, CONTACT_FIELDS)
         return await _contacts_page(request, ordered, values, status=400)
     return _redirect(f"/organisatie/contactgegevens?gelukt={'gewijzigd' if changed else 'bevestigd'}")
 

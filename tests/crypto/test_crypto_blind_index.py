@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,7 +47,17 @@ def test_normalise_bsn(raw: str, normal: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", "1234567", "1234567890", "12345678x", "١٢٣٤٥٦٧٨٢", "１２３４５６７８２", "123_456_782", "+123456782"]
+    "raw",
+    [
+        "",
+        "1234567",
+        "1234567890",
+        "12345678x",
+        "١٢٣٤٥٦٧٨٢",
+        "１２３４５６７８２",
+        "123_456_782",
+        "+123456782",
+    ],
 )
 def test_normalise_bsn_rejects(raw: str) -> None:
     with pytest.raises(ValueError):
@@ -102,14 +114,19 @@ def test_blind_index_rejects_non_bsn_and_weak_keys() -> None:
 def test_other_purposes_are_not_bsn_normalised() -> None:
     assert blind_index(INDEX_KEY, "a b", purpose="name") != blind_index(INDEX_KEY, "ab", purpose="name")
     # NFC: a composed and a decomposed é index alike.
-    assert blind_index(INDEX_KEY, "\u00e9", purpose="name") == blind_index(INDEX_KEY, "e\u0301", purpose="name")
+    assert blind_index(INDEX_KEY, "\u00e9", purpose="name") == blind_index(
+        INDEX_KEY, "e\u0301", purpose="name"
+    )
 
 
 @settings(max_examples=100, deadline=None)
-@given(a=st.text(max_size=20), b=st.text(max_size=20), p=st.sampled_from(["x", "xy"]), q=st.sampled_from(["x", "xy"]))
+@given(
+    a=st.text(max_size=20),
+    b=st.text(max_size=20),
+    p=st.sampled_from(["x", "xy"]),
+    q=st.sampled_from(["x", "xy"]),
+)
 def test_purpose_and_value_are_separated(a: str, b: str, p: str, q: str) -> None:
     """(purpose, value) pairs never collide by moving characters between the two."""
-    import unicodedata
-
     same = (p, unicodedata.normalize("NFC", a)) == (q, unicodedata.normalize("NFC", b))
     assert (blind_index(INDEX_KEY, a, purpose=p) == blind_index(INDEX_KEY, b, purpose=q)) == same

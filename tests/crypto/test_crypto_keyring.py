@@ -6,7 +6,9 @@ import base64
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -75,13 +77,15 @@ def test_from_env_accepts_json_and_its_base64() -> None:
     assert Keyring.from_env(base64.urlsafe_b64encode(text.encode()).decode()) == keyring
 
 
-@pytest.mark.parametrize("value", ["", "   ", "not base64!", base64.b64encode(b"not json").decode(), "{broken"])
+@pytest.mark.parametrize(
+    "value", ["", "   ", "not base64!", base64.b64encode(b"not json").decode(), "{broken"]
+)
 def test_from_env_rejects_garbage(value: str) -> None:
     with pytest.raises(KeyringError):
         Keyring.from_env(value)
 
 
-def _doc(keyring: Keyring) -> dict[str, object]:
+def _doc(keyring: Keyring) -> dict[str, Any]:
     return json.loads(keyring.to_json())
 
 
@@ -101,7 +105,7 @@ def _doc(keyring: Keyring) -> dict[str, object]:
         lambda d: d.pop("index_key"),
     ],
 )
-def test_from_json_rejects_malformed(change) -> None:  # type: ignore[no-untyped-def]
+def test_from_json_rejects_malformed(change: Callable[[dict[str, Any]], object]) -> None:
     keyring = Keyring.generate()
     doc = _doc(keyring)
     change(doc)

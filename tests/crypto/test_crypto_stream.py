@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -39,7 +40,7 @@ revisions = st.integers(0, 2**32 - 1)
 def split(data: bytes, points: list[int]) -> list[bytes]:
     """Cut ``data`` at the given points (any values; clamped and sorted)."""
     cuts = sorted({min(max(p, 0), len(data)) for p in points} | {0, len(data)})
-    return [data[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    return [data[a:b] for a, b in pairwise(cuts)]
 
 
 def decrypt_pieces(
@@ -369,7 +370,9 @@ def test_crafted_streams_with_a_misplaced_final_flag_are_rejected() -> None:
         assert released in (b"", b"abcd", b"abcdabcd")
 
 
-@pytest.mark.parametrize("data", [b"", b"HUB", b"HUBv", b"HUBv\x01\x01\x00\x00\x00\x10", b"not a stream at all!"])
+@pytest.mark.parametrize(
+    "data", [b"", b"HUB", b"HUBv", b"HUBv\x01\x01\x00\x00\x00\x10", b"not a stream at all!"]
+)
 def test_short_or_foreign_input_is_rejected(data: bytes) -> None:
     with pytest.raises(DecryptionError):
         decrypt_bytes(KEY, OID, data)

@@ -1,13 +1,13 @@
 """Generate the deterministic test vectors in this directory.
 
-Run once from the repository root, and again only when a format version changes (which must add vectors, never
-change existing ones):
+Run once from the repository root, and again only when a format version changes (which must add vectors,
+never change existing ones):
 
     .venv/bin/python tests/crypto/vectors/generate.py
 
-Every key, salt and nonce is fixed, so running it twice writes identical files. The tests check both directions:
-the stored ciphertext decrypts to the stored plaintext, and encrypting with the same seams reproduces the stored
-ciphertext byte for byte.
+Every key, salt and nonce is fixed, so running it twice writes identical files. The tests check both
+directions: the stored ciphertext decrypts to the stored plaintext, and encrypting with the same seams
+reproduces the stored ciphertext byte for byte.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def stream_vectors() -> list[dict[str, Any]]:
         ("partial last chunk", 16, "doc-0001", 1, pattern(40)),
         ("exact multiple of chunk size", 16, "doc-0001", 1, pattern(48)),
         ("revision 7", 16, "doc-0001", 7, pattern(33)),
-        ("non-ASCII object id", 32, "dossier-ü-ß-€", 2, "Beschikking bewindvoering.".encode()),
+        ("non-ASCII object id", 32, "dossier-ü-ß-€", 2, b"Beschikking bewindvoering."),
         (
             "maximum object id length",
             64,
@@ -64,9 +64,7 @@ def stream_vectors() -> list[dict[str, Any]]:
     for index, (name, chunk_size, object_id, revision, plaintext) in enumerate(cases):
         data_key = fixed(f"stream/{index}/data_key", 32)
         salt = fixed(f"stream/{index}/salt", 32)
-        ciphertext = encrypt_bytes(
-            data_key, object_id, plaintext, revision, chunk_size=chunk_size, salt=salt
-        )
+        ciphertext = encrypt_bytes(data_key, object_id, plaintext, revision, chunk_size=chunk_size, salt=salt)
         vectors.append(
             {
                 "name": name,

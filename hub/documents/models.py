@@ -1,0 +1,67 @@
+"""Documents in the vault: metadata in the database, the encrypted content in the blob store."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, LargeBinary
+from sqlmodel import Field, SQLModel
+
+from hub.db import UTCDateTime, new_id, utcnow
+
+
+class DocumentType(StrEnum):
+    BENOEMINGSBESCHIKKING = "benoemingsbeschikking"
+    NOTA_PERIODIEKE_KOSTEN = "nota_periodieke_kosten"
+    CAK_NOTA = "cak_nota"
+    AANVRAAG_BIJZONDERE_BIJSTAND = "aanvraag_bijzondere_bijstand"
+    SCHULDENOVERZICHT = "schuldenoverzicht"
+    PLAN_VAN_AANPAK = "plan_van_aanpak"
+    UITSTROOMVERSLAG = "uitstroomverslag"
+    DECHARGE = "decharge"
+    KWALITEITSVERKLARING = "kwaliteitsverklaring"
+    OVERIG = "overig"
+
+    @property
+    def label(self) -> str:
+        return DOCUMENT_TYPE_LABELS[self]
+
+
+DOCUMENT_TYPE_LABELS: dict[DocumentType, str] = {
+    DocumentType.BENOEMINGSBESCHIKKING: "Benoemingsbeschikking",
+    DocumentType.NOTA_PERIODIEKE_KOSTEN: "Nota periodieke kosten",
+    DocumentType.CAK_NOTA: "CAK-nota",
+    DocumentType.AANVRAAG_BIJZONDERE_BIJSTAND: "Aanvraag bijzondere bijstand",
+    DocumentType.SCHULDENOVERZICHT: "Schuldenoverzicht",
+    DocumentType.PLAN_VAN_AANPAK: "Plan van aanpak",
+    DocumentType.UITSTROOMVERSLAG: "Uitstroomverslag",
+    DocumentType.DECHARGE: "Decharge",
+    DocumentType.KWALITEITSVERKLARING: "Kwaliteitsverklaring",
+    DocumentType.OVERIG: "Overig",
+}
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "document"
+    __table_args__ = (Index("ix_document_case_uploaded", "case_id", "uploaded_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="dossier.id", max_length=32)
+    gemeente_id: str = Field(foreign_key="organisation.id", max_length=32)
+    kantoor_id: str = Field(foreign_key="organisation.id", max_length=32)
+    revision: int = 1
+    doc_type: str = Field(max_length=40)
+    document_date: date | None = None
+    uploaded_by: str = Field(foreign_key="user_account.id", max_length=32)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    size: int  # plaintext bytes
+    content_type: str = Field(max_length=100)  # decided from the content, not from the browser
+    filename: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # field-encrypted original name
+    sha256: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # field-encrypted plaintext digest
+    # The per-document data key, wrapped by the keyring's primary KEK with the document id bound.
+    wrapped_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    blob_name: str = Field(max_length=80, unique=True)  # generated; never derived from user input
+
+    def party_ids(self) -> tuple[str, str]:
+        return (self.gemeente_id, self.kantoor_id)
