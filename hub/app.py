@@ -20,7 +20,12 @@ from hub.keys import load_keyring
 from hub.runtime import Runtime
 from hub.web.cookies import CookiePolicy
 from hub.web.errors import EXCEPTION_HANDLERS
-from hub.web.middleware import CSRFMiddleware, ErrorShieldMiddleware, SecurityHeadersMiddleware, SessionMiddleware
+from hub.web.middleware import (
+    CSRFMiddleware,
+    ErrorShieldMiddleware,
+    SecurityHeadersMiddleware,
+    SessionMiddleware,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 

@@ -198,6 +198,19 @@ def test_load_missing_or_malformed_file(tmp_path: Path) -> None:
         Keyring.load(path)
 
 
+def test_load_follows_a_symlink_and_checks_the_target(tmp_path: Path) -> None:
+    keyring = Keyring.generate()
+    target = tmp_path / "secret" / "keyring.json"
+    target.parent.mkdir()
+    keyring.save(target)
+    link = tmp_path / "keyring.json"
+    link.symlink_to(target)  # as with mounted secrets
+    assert Keyring.load(link) == keyring
+    target.chmod(0o644)
+    with pytest.raises(KeyringError, match="chmod 600"):
+        Keyring.load(link)
+
+
 def test_load_refuses_a_directory(tmp_path: Path) -> None:
     with pytest.raises(KeyringError):
         Keyring.load(tmp_path)

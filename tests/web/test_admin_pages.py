@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from hub.accounts.models import Convenant, Organisation, User
+from hub.accounts.models import Convenant, Organisation, User, UserSession
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import OrganisationService
 from hub.db import utcnow
@@ -315,6 +315,9 @@ async def test_blocking_ends_the_users_sessions(hub: HubUnderTest) -> None:
     assert "De gebruiker is geblokkeerd." in page.text
     assert "Geblokkeerd" in _row(page.text, "bv@a.example.nl")
 
+    async with hub.db() as db:
+        left = (await db.execute(select(UserSession).where(UserSession.user_id == victim.id))).all()
+    assert left == []  # the sessions are gone, not merely refused
     response = await session.get("/")
     assert response.status_code == 303
     assert response.headers["location"].startswith("/inloggen")
