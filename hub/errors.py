@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 
-class NotFound(Exception):  # noqa: N818  (reads as the HTTP status it becomes)
+class NotFound(Exception):
     """The object does not exist *for this caller*: unknown, or of another organisation. Answered with 404."""
 
 
-class Forbidden(Exception):  # noqa: N818
+class Forbidden(Exception):
     """The caller may see the object but not do this with it (e.g. a role is missing). Answered with 403."""
 
 

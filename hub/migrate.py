@@ -19,7 +19,6 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
@@ -36,7 +35,7 @@ async def downgrade_async(database_url: str, revision: str) -> None:
     await asyncio.to_thread(downgrade, database_url, revision)
 
 
-class NotMigrated(Exception):  # noqa: N818
+class NotMigrated(Exception):
     """The database is not at the newest schema revision."""
 
 
@@ -65,5 +64,7 @@ def head_revision() -> str | None:
 def require_current(database_url: str) -> None:
     current, head = current_revision(database_url), head_revision()
     if current != head:
-        raise NotMigrated(f"The database is at revision {current or 'none'}, the code needs {head}. "
-                          "Run `hub migrate` (or `hub init` for a new hub).")
+        raise NotMigrated(
+            f"The database is at revision {current or 'none'}, the code needs {head}. "
+            "Run `hub migrate` (or `hub init` for a new hub)."
+        )

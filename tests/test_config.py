@@ -19,16 +19,19 @@ def test_defaults(tmp_path: Path) -> None:
     assert s.max_upload_bytes == 100 * 1024 * 1024
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"HUB_PROT": "80"}, "Unknown setting HUB_PROT"),
-    ({"HUB_PORT": "eighty"}, "not a whole number"),
-    ({"HUB_PORT": "70000"}, "out of range"),
-    ({"HUB_DATABASE_URL": "mysql://x"}, "must start with"),
-    ({"HUB_BASE_URL": "ftp://hub"}, "http(s) URL"),
-    ({"HUB_SMTP_TLS": "maybe"}, "must be one of"),
-    ({"HUB_MAIL_FROM": "nobody"}, "not an e-mail address"),
-    ({"HUB_DECREE_DAYS_FILE": "/does/not/exist"}, "does not exist"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HUB_PROT": "80"}, "Unknown setting HUB_PROT"),
+        ({"HUB_PORT": "eighty"}, "not a whole number"),
+        ({"HUB_PORT": "70000"}, "out of range"),
+        ({"HUB_DATABASE_URL": "mysql://x"}, "must start with"),
+        ({"HUB_BASE_URL": "ftp://hub"}, "http(s) URL"),
+        ({"HUB_SMTP_TLS": "maybe"}, "must be one of"),
+        ({"HUB_MAIL_FROM": "nobody"}, "not an e-mail address"),
+        ({"HUB_DECREE_DAYS_FILE": "/does/not/exist"}, "does not exist"),
+    ],
+)
 def test_invalid_values_stop_the_start(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings(env)

@@ -10,7 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring, decrypt_field, encrypt_field, field_context
@@ -30,7 +31,7 @@ THROTTLE_LOCK = timedelta(minutes=15)
 ACCOUNT_MAX_FAILURES = 5
 ADDRESS_MAX_FAILURES = 30
 
-STAGE_PASSWORD_OK = "password_ok"
+STAGE_PASSWORD_OK = "password_ok"  # noqa: S105  (a stage name, not a password)
 STAGE_FULL = "full"
 
 
@@ -110,8 +111,9 @@ class AuthService:
 
     # -- password step ------------------------------------------------------------------------------------
 
-    async def check_password(self, email: str, password: str, client_address: str, now: datetime | None = None
-                             ) -> LoginOutcome:
+    async def check_password(
+        self, email: str, password: str, client_address: str, now: datetime | None = None
+    ) -> LoginOutcome:
         """Verify e-mail + password. Unknown and known addresses take the same path and the same time."""
         now = now or utcnow()
         email = normalise_email(email)
@@ -140,13 +142,20 @@ class AuthService:
 
     # -- sessions -----------------------------------------------------------------------------------------
 
-    async def start_session(self, user: User, stage: str = STAGE_PASSWORD_OK, now: datetime | None = None
-                            ) -> tuple[str, UserSession]:
+    async def start_session(
+        self, user: User, stage: str = STAGE_PASSWORD_OK, now: datetime | None = None
+    ) -> tuple[str, UserSession]:
         """A brand-new session with a fresh token (never reuse a token across a login step)."""
         now = now or utcnow()
         token = secrets.token_urlsafe(32)
-        row = UserSession(token_hash=hash_token(token), user_id=user.id, stage=stage,
-                          csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen_at=now)
+        row = UserSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            stage=stage,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+        )
         self.db.add(row)
         await self.db.flush()
         return token, row
@@ -161,10 +170,13 @@ class AuthService:
         if not token or len(token) > 100:
             return None
         now = now or utcnow()
-        row = (await self.db.execute(
-            select(UserSession, User).join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == hash_token(token))
-        )).first()
+        row = (
+            await self.db.execute(
+                select(UserSession, User)
+                .join(User, User.id == UserSession.user_id)
+                .where(UserSession.token_hash == hash_token(token))
+            )
+        ).first()
         if row is None:
             return None
         sess, user = row
@@ -185,9 +197,11 @@ class AuthService:
 
     async def purge_expired_sessions(self, now: datetime | None = None) -> int:
         now = now or utcnow()
-        result = await self.db.execute(delete(UserSession).where(
-            (UserSession.last_seen_at < now - SESSION_IDLE) | (UserSession.created_at < now - SESSION_ABSOLUTE)
-        ))
+        result = await self.db.execute(
+            delete(UserSession).where(
+                (UserSession.last_seen_at < now - SESSION_IDLE) | (UserSession.created_at < now - SESSION_ABSOLUTE)
+            )
+        )
         return int(getattr(result, "rowcount", 0) or 0)
 
     # -- second factor ------------------------------------------------------------------------------------
@@ -206,8 +220,9 @@ class AuthService:
             return False
         # Conditional update: of two concurrent logins with the same code, only one wins.
         result = await self.db.execute(
-            update(User).where(User.id == user.id)
-            .where((User.totp_last_step.is_(None)) | (User.totp_last_step < step))  # type: ignore[union-attr]
+            update(User)
+            .where(User.id == user.id)
+            .where(or_(col(User.totp_last_step).is_(None), col(User.totp_last_step) < step))
             .values(totp_last_step=step)
         )
         if getattr(result, "rowcount", 1) != 1:
@@ -218,36 +233,40 @@ class AuthService:
     async def use_recovery_code(self, user: User, code: str, now: datetime | None = None) -> bool:
         result = await self.db.execute(
             update(RecoveryCode)
-            .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == totp.hash_recovery_code(code),
-                   RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
+            .where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == totp.hash_recovery_code(code),
+                RecoveryCode.used_at.is_(None),
+            )
             .values(used_at=now or utcnow())
         )
         return getattr(result, "rowcount", 0) == 1
 
     async def remaining_recovery_codes(self, user: User) -> int:
         rows = await self.db.execute(
-            select(RecoveryCode.id).where(RecoveryCode.user_id == user.id,
-                                          RecoveryCode.used_at.is_(None))  # type: ignore[union-attr]
+            select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
         )
         return len(rows.all())
 
     def begin_enrolment(self, active: ActiveSession) -> bytes:
         """A new secret kept (encrypted) on the session until a code proves the app has it."""
         if active.session.pending_totp_secret is not None:
-            return decrypt_field(self.keyring, active.session.pending_totp_secret,
-                                 context=pending_totp_context(active.session.id))
+            return decrypt_field(
+                self.keyring, active.session.pending_totp_secret, context=pending_totp_context(active.session.id)
+            )
         secret = totp.new_secret()
         active.session.pending_totp_secret = encrypt_field(
-            self.keyring, secret, context=pending_totp_context(active.session.id))
+            self.keyring, secret, context=pending_totp_context(active.session.id)
+        )
         return secret
 
-    async def complete_enrolment(self, active: ActiveSession, code: str, now: float | None = None
-                                 ) -> list[str] | None:
+    async def complete_enrolment(self, active: ActiveSession, code: str, now: float | None = None) -> list[str] | None:
         """Store the secret when the code matches; return fresh recovery codes (shown once), else None."""
         if active.session.pending_totp_secret is None:
             return None
-        secret = decrypt_field(self.keyring, active.session.pending_totp_secret,
-                               context=pending_totp_context(active.session.id))
+        secret = decrypt_field(
+            self.keyring, active.session.pending_totp_secret, context=pending_totp_context(active.session.id)
+        )
         step = totp.matching_step(secret, code, last_step=None, now=now)
         if step is None:
             return None

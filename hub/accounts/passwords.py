@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,8 +17,24 @@ MAX_LENGTH = 128
 _hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
 
 # Common Dutch choices that English-based lists miss.
-_DUTCH_COMMON = {"wachtwoord", "welkom", "welkom01", "geheim", "voorjaar", "zomer", "najaar", "winter", "gemeente",
-                 "bewindvoerder", "schuldhulp", "nederland", "amsterdam", "rotterdam", "ajax", "feyenoord"}
+_DUTCH_COMMON = {
+    "wachtwoord",
+    "welkom",
+    "welkom01",
+    "geheim",
+    "voorjaar",
+    "zomer",
+    "najaar",
+    "winter",
+    "gemeente",
+    "bewindvoerder",
+    "schuldhulp",
+    "nederland",
+    "amsterdam",
+    "rotterdam",
+    "ajax",
+    "feyenoord",
+}
 
 
 class PasswordPolicyError(ValueError):
@@ -43,7 +60,7 @@ def _is_common(password: str) -> bool:
     # One repeated character, or a plain run like 123456789012 or abcdefghijkl.
     if len(set(lowered)) <= 2:
         return True
-    steps = {ord(b) - ord(a) for a, b in zip(lowered, lowered[1:], strict=False)}
+    steps = {ord(b) - ord(a) for a, b in pairwise(lowered)}
     return steps in ({1}, {-1})
 
 

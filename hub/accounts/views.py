@@ -65,8 +65,12 @@ async def login_page(request: Request) -> Response:
 
 def _show_login(request: Request, target: str, error: str = "", email: str = "", status: int = 200) -> Response:
     notice = "U bent uitgelogd." if request.query_params.get("uitgelogd") else ""
-    return render(request, "accounts/login.html",
-                  {"error": error, "email": email, "volgende": target, "notice": notice}, status_code=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {"error": error, "email": email, "volgende": target, "notice": notice},
+        status_code=status,
+    )
 
 
 async def login_submit(request: Request) -> Response:
@@ -84,8 +88,9 @@ async def login_submit(request: Request) -> Response:
                 await auth.end_session(request.state.session_token)
             token, _ = await auth.start_session(outcome.user)
     if outcome.user is None:
-        request.state.csrf_token = old.session.csrf_token if old else request.cookies.get(
-            rt.cookies.login_csrf_name, "")
+        request.state.csrf_token = (
+            old.session.csrf_token if old else request.cookies.get(rt.cookies.login_csrf_name, "")
+        )
         return _show_login(request, target, THROTTLED if outcome.throttled else LOGIN_FAILED, email, 401)
     response = _redirect(_with_next("/inloggen/vervolg", target))
     rt.cookies.set_session(response, token)
@@ -137,8 +142,12 @@ async def change_initial_password(request: Request) -> Response:
         except PasswordPolicyError as exc:
             error = str(exc)
     if error:
-        return render(request, "accounts/initial_password.html",
-                      {"volgende": target, "errors": {"password": error}}, status_code=400)
+        return render(
+            request,
+            "accounts/initial_password.html",
+            {"volgende": target, "errors": {"password": error}},
+            status_code=400,
+        )
     return _redirect(_with_next("/inloggen/vervolg", target))
 
 
@@ -160,14 +169,15 @@ async def mfa_enrol(request: Request) -> Response:
             if codes is not None:
                 token = await auth.promote_session(live)
     if codes is not None:
-        response = render(request, "accounts/recovery_codes.html", {"codes": codes, "volgende": target,
-                                                                    "first_time": True})
+        response = render(
+            request, "accounts/recovery_codes.html", {"codes": codes, "volgende": target, "first_time": True}
+        )
         rt.cookies.set_session(response, token)
         return response
     uri = totp.provisioning_uri(secret, active.user.email)
     context = {
         "qr": Markup(totp.qr_svg(uri)),  # noqa: S704  (segno's SVG, built from our own secret, no user input)
-        "secret": " ".join(totp.secret_base32(secret)[i:i + 4] for i in range(0, 32, 4)),
+        "secret": " ".join(totp.secret_base32(secret)[i : i + 4] for i in range(0, 32, 4)),
         "volgende": target,
         "errors": {"code": CODE_FAILED} if request.method == "POST" else {},
     }
@@ -195,16 +205,16 @@ async def mfa_verify(request: Request) -> Response:
             error = THROTTLED
         else:
             digits = code.replace(" ", "")
-            ok = await auth.verify_totp(user, digits) if digits.isdigit() else await auth.use_recovery_code(
-                user, code)
+            ok = await auth.verify_totp(user, digits) if digits.isdigit() else await auth.use_recovery_code(user, code)
             if ok:
                 token = await auth.promote_session(live)
             else:
                 await auth.record_mfa_failure(user, client_address(request))
                 error = CODE_FAILED
     if error:
-        return render(request, "accounts/mfa_verify.html", {"volgende": target, "errors": {"code": error}},
-                      status_code=401)
+        return render(
+            request, "accounts/mfa_verify.html", {"volgende": target, "errors": {"code": error}}, status_code=401
+        )
     response = _redirect(target)
     rt.cookies.set_session(response, token)
     return response
@@ -225,16 +235,24 @@ async def account_page(request: Request) -> Response:
     return await _account(request)
 
 
-async def _account(request: Request, errors: dict[str, str] | None = None, notice: str = "",
-                   codes: list[str] | None = None, status: int = 200) -> Response:
+async def _account(
+    request: Request,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+    codes: list[str] | None = None,
+    status: int = 200,
+) -> Response:
     active = user_of(request)
     rt = runtime(request)
     async with transaction(rt.sessions) as db:
         org = await db.get(Organisation, active.user.organisation_id)
         remaining = await AuthService(db, rt.keyring).remaining_recovery_codes(active.user)
-    return render(request, "accounts/account.html", {"organisation": org, "remaining_codes": remaining,
-                                                     "errors": errors or {}, "notice": notice, "codes": codes},
-                  status_code=status)
+    return render(
+        request,
+        "accounts/account.html",
+        {"organisation": org, "remaining_codes": remaining, "errors": errors or {}, "notice": notice, "codes": codes},
+        status_code=status,
+    )
 
 
 @login_required()
@@ -273,8 +291,9 @@ async def account_recovery_codes(request: Request) -> Response:
         user = await db.get(User, active.user.id)
         assert user is not None
         codes = await AuthService(db, rt.keyring).replace_recovery_codes(user)
-    return render(request, "accounts/recovery_codes.html", {"codes": codes, "volgende": "/account",
-                                                            "first_time": False})
+    return render(
+        request, "accounts/recovery_codes.html", {"codes": codes, "volgende": "/account", "first_time": False}
+    )
 
 
 routes = [

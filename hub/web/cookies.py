@@ -27,5 +27,6 @@ class CookiePolicy:
         response.delete_cookie(self.session_name, path="/", secure=self.https, httponly=True, samesite="lax")
 
     def set_login_csrf(self, response: Response, token: str) -> None:
-        response.set_cookie(self.login_csrf_name, token, httponly=True, secure=self.https, samesite="strict",
-                            path="/", max_age=3600)
+        response.set_cookie(
+            self.login_csrf_name, token, httponly=True, secure=self.https, samesite="strict", path="/", max_age=3600
+        )

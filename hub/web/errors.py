@@ -15,7 +15,10 @@ log = logging.getLogger("hub.web")
 
 NOT_FOUND = ("Pagina niet gevonden", "Deze pagina bestaat niet, of u heeft er geen toegang toe.")
 FORBIDDEN = ("Geen toegang", "U heeft niet de rol die hiervoor nodig is. Vraag uw beheerder om hulp.")
-SERVER_ERROR = ("Er ging iets mis", "Er ging iets mis aan onze kant. Er is niets opgeslagen. Probeer het later opnieuw.")
+SERVER_ERROR = (
+    "Er ging iets mis",
+    "Er ging iets mis aan onze kant. Er is niets opgeslagen. Probeer het later opnieuw.",
+)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:

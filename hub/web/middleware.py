@@ -23,8 +23,10 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 1024 * 1024
 CSRF_FIELD = "csrf_token"
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'"
+)
 
 
 def read_cookie(scope: Scope, name: str) -> str:
@@ -160,9 +162,13 @@ def csrf_matches(given: str, expected: str) -> bool:
 async def forbidden(scope: Scope, receive: Receive, send: Send) -> None:
     from hub.web.templating import render_error
 
-    await render_error(scope, 403, "Verzoek geweigerd",
-                       "Dit formulier is verlopen of niet afkomstig van deze site. Ga terug, laad de pagina "
-                       "opnieuw en probeer het nog eens.")(scope, receive, send)
+    await render_error(
+        scope,
+        403,
+        "Verzoek geweigerd",
+        "Dit formulier is verlopen of niet afkomstig van deze site. Ga terug, laad de pagina "
+        "opnieuw en probeer het nog eens.",
+    )(scope, receive, send)
 
 
 class ErrorShieldMiddleware:

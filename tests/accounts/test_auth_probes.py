@@ -17,8 +17,9 @@ from tests.support.hubclient import PASSWORD, HubUnderTest, csrf_from
 async def _password_step(hub: HubUnderTest, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
     client = hub.client()
     page = await client.get("/inloggen")
-    response = await client.post("/inloggen", data={"email": email, "password": password,
-                                                     "csrf_token": csrf_from(page.text)})
+    response = await client.post(
+        "/inloggen", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)}
+    )
     return client, response
 
 
@@ -31,7 +32,8 @@ async def test_wrong_password_and_unknown_email_answer_alike(hub: HubUnderTest) 
     assert "Het e-mailadres of het wachtwoord is niet juist." in wrong.text
     strip = lambda html: html.replace("known@", "X").replace("nobody@", "X")  # noqa: E731
     assert strip(wrong.text).replace(csrf_from(wrong.text), "") == strip(unknown.text).replace(
-        csrf_from(unknown.text), "")
+        csrf_from(unknown.text), ""
+    )
     assert "set-cookie" not in {k.lower() for k in wrong.headers if "session" in wrong.headers[k]}
 
 

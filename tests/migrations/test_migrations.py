@@ -50,8 +50,10 @@ async def test_models_match_migrations(empty_url: str) -> None:
     try:
         async with engine.connect() as conn:
             diff = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": False}),
-                                           SQLModel.metadata))
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": False}), SQLModel.metadata
+                )
+            )
     finally:
         await engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"

@@ -19,16 +19,24 @@ from tests.support.postgres import free_port
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 WCAG = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
 
 
 @contextmanager
 def serve_in_thread(settings: Settings) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            loop="asyncio", lifespan="on")
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", loop="asyncio", lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -63,12 +71,16 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         raise RuntimeError("axe-core is missing: run `npm ci` (make test does).")
     page.add_script_tag(path=str(AXE))
     result: list[dict[str, Any]] = page.evaluate(
-        f"async () => (await axe.run(document, {{runOnly: {WCAG}}})).violations")
+        f"async () => (await axe.run(document, {{runOnly: {WCAG}}})).violations"
+    )
     return result
 
 
 def assert_accessible(page: Any) -> None:
     violations = axe_violations(page)
-    report = json.dumps([{"id": v["id"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]]}
-                         for v in violations], indent=1, ensure_ascii=False)
+    report = json.dumps(
+        [{"id": v["id"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]]} for v in violations],
+        indent=1,
+        ensure_ascii=False,
+    )
     assert not violations, f"axe found WCAG 2.1 AA violations on {page.url}:\n{report}"

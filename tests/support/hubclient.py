@@ -45,8 +45,9 @@ class HubClient(httpx.AsyncClient):
     csrf_token: str = ""
     user: User | None = None
 
-    async def post_form(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True,
-                        **kwargs: Any) -> httpx.Response:
+    async def post_form(
+        self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
+    ) -> httpx.Response:
         payload = dict(data or {})
         if csrf:
             payload.setdefault("csrf_token", self.csrf_token)
@@ -90,12 +91,21 @@ class HubUnderTest:
         async with self.db() as db:
             return await ConvenantService(db).create(gemeente.id, kantoor.id, date(2025, 1, 1))
 
-    async def user(self, org: Organisation, role: Role, *, email: str | None = None, enrolled: bool = True,
-                   password: str = PASSWORD, name: str = "Test Gebruiker") -> User:
+    async def user(
+        self,
+        org: Organisation,
+        role: Role,
+        *,
+        email: str | None = None,
+        enrolled: bool = True,
+        password: str = PASSWORD,
+        name: str = "Test Gebruiker",
+    ) -> User:
         email = email or f"{role.value}.{len(self.totp_secrets)}@{org.id[:8]}.example.nl"
         async with self.db() as db:
-            user, _ = await UserService(db).create(org, name=name, email=email, roles={role}, password=password,
-                                                   must_change_password=False)
+            user, _ = await UserService(db).create(
+                org, name=name, email=email, roles={role}, password=password, must_change_password=False
+            )
             if enrolled:
                 secret = totp.new_secret()
                 await AuthService(db, self.runtime.keyring).set_totp_secret(user, secret)
@@ -127,18 +137,22 @@ class HubUnderTest:
         candidate = step if last_step is None or last_step < step else last_step + 1
         return totp.code_at(self.totp_secrets[user.id], candidate * totp.STEP)
 
-    async def login_via_pages(self, email: str, password: str = PASSWORD, *, user: User | None = None,
-                              client: HubClient | None = None) -> HubClient:
+    async def login_via_pages(
+        self, email: str, password: str = PASSWORD, *, user: User | None = None, client: HubClient | None = None
+    ) -> HubClient:
         client = client or self.client()
         page = await client.get("/inloggen")
-        response = await client.post("/inloggen", data={"email": email, "password": password,
-                                                         "csrf_token": csrf_from(page.text)})
+        response = await client.post(
+            "/inloggen", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)}
+        )
         assert response.status_code == 303, response.text
         if user is not None:
             fresh = await self.reload(user)
             page = await client.get("/inloggen/mfa")
-            response = await client.post("/inloggen/mfa", data={
-                "code": self.next_code(fresh, fresh.totp_last_step), "csrf_token": csrf_from(page.text)})
+            response = await client.post(
+                "/inloggen/mfa",
+                data={"code": self.next_code(fresh, fresh.totp_last_step), "csrf_token": csrf_from(page.text)},
+            )
             assert response.status_code == 303, response.text
             start = await client.get("/")
             client.csrf_token = csrf_from(start.text)

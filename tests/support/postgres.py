@@ -34,8 +34,22 @@ class PostgresCluster:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
     def psql(self, sql: str, database: str = "postgres") -> None:
-        self.run(f"{self.pgbin}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
-                 "-v", "ON_ERROR_STOP=1", "-q", "-c", sql)
+        self.run(
+            f"{self.pgbin}/psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            sql,
+        )
 
     def create_database(self, name: str, template: str | None = None) -> str:
         tmpl = f" TEMPLATE {template}" if template else ""
@@ -46,23 +60,34 @@ class PostgresCluster:
         self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def stop(self) -> None:
-        subprocess.run([*self.as_pg, f"{self.pgbin}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*self.as_pg, f"{self.pgbin}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(self.data, ignore_errors=True)
 
 
 def start_cluster() -> PostgresCluster:
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
     if not bins:
-        raise RuntimeError("PostgreSQL is not installed: run `apt-get install -y --no-upgrade postgresql` "
-                           "(make test does this).")
+        raise RuntimeError(
+            "PostgreSQL is not installed: run `apt-get install -y --no-upgrade postgresql` (make test does this)."
+        )
     pgbin = bins[-1]
     data = tempfile.mkdtemp(prefix="pgtest.")
     cluster = PostgresCluster(pgbin, data, free_port())
     if cluster.as_pg:
         shutil.chown(data, "postgres", "postgres")
     cluster.run(f"{pgbin}/initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync")
-    cluster.run(f"{pgbin}/pg_ctl", "-D", data, "-l", f"{data}/log", "-w", "-o",
-                f"-p {cluster.port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start")
+    cluster.run(
+        f"{pgbin}/pg_ctl",
+        "-D",
+        data,
+        "-l",
+        f"{data}/log",
+        "-w",
+        "-o",
+        f"-p {cluster.port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+        "start",
+    )
     return cluster

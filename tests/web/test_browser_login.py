@@ -25,10 +25,17 @@ async def _seed(url: str) -> None:
     engine = create_engine(url)
     try:
         async with transaction(session_factory(engine)) as db:
-            org = await OrganisationService(db).create(OrgKind.KANTOOR, "Bewindvoering Test",
-                                                       contact_email="info@test.example.nl")
-            await UserService(db).create(org, name="Bea Bewind", email="bea@test.example.nl",
-                                         roles={Role.BEWINDVOERDER}, password=PASSWORD, must_change_password=False)
+            org = await OrganisationService(db).create(
+                OrgKind.KANTOOR, "Bewindvoering Test", contact_email="info@test.example.nl"
+            )
+            await UserService(db).create(
+                org,
+                name="Bea Bewind",
+                email="bea@test.example.nl",
+                roles={Role.BEWINDVOERDER},
+                password=PASSWORD,
+                must_change_password=False,
+            )
     finally:
         await engine.dispose()
 
