@@ -162,9 +162,7 @@ class Keyring:
     def remove(self, key_id: str) -> None:
         """Forget a KEK. Data keys still wrapped by it can no longer be unwrapped: rewrap them first."""
         if key_id == self.primary_id:
-            raise KeyringError(
-                f"Key {key_id!r} is the primary key and cannot be removed; rotate to a new key first."
-            )
+            raise KeyringError(f"Key {key_id!r} is the primary key and cannot be removed; rotate to a new key first.")
         if key_id not in self.keys:
             raise KeyringError(f"Key {key_id!r} is not in the keyring.")
         del self.keys[key_id]
@@ -232,13 +230,9 @@ class Keyring:
         except (ValueError, TypeError):
             raise KeyringError("Keyring is malformed: it is not valid JSON.") from None
         if not isinstance(doc, dict) or doc.get("format") != KEYRING_FORMAT:
-            raise KeyringError(
-                f'Keyring is malformed: expected a JSON object with "format": "{KEYRING_FORMAT}".'
-            )
+            raise KeyringError(f'Keyring is malformed: expected a JSON object with "format": "{KEYRING_FORMAT}".')
         if doc.get("version") != KEYRING_VERSION:
-            raise KeyringError(
-                f"Keyring version {doc.get('version')!r} is not supported (expected {KEYRING_VERSION})."
-            )
+            raise KeyringError(f"Keyring version {doc.get('version')!r} is not supported (expected {KEYRING_VERSION}).")
         keys = doc.get("keys")
         if not isinstance(keys, dict):
             raise KeyringError('Keyring is malformed: "keys" must be an object of key id to base64 key.')

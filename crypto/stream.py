@@ -172,9 +172,7 @@ def header_size(object_id: str) -> int:
     return _FIXED.size + len(_encode_object_id(object_id)) + _TAIL_SIZE
 
 
-def ciphertext_size(
-    plaintext_size: int, chunk_size: int = DEFAULT_CHUNK_SIZE, *, object_id: str | None = None
-) -> int:
+def ciphertext_size(plaintext_size: int, chunk_size: int = DEFAULT_CHUNK_SIZE, *, object_id: str | None = None) -> int:
     """Size of the encrypted form of ``plaintext_size`` bytes.
 
     Without ``object_id`` this counts the sealed chunks only (what ``update()`` and ``finalize()`` return
@@ -453,9 +451,7 @@ def read_header_info(prefix: bytes) -> HeaderInfo:
     )
 
 
-def encrypt_bytes(
-    data_key: bytes, object_id: str, plaintext: BytesLike, revision: int = 1, **kw: Any
-) -> bytes:
+def encrypt_bytes(data_key: bytes, object_id: str, plaintext: BytesLike, revision: int = 1, **kw: Any) -> bytes:
     """Encrypt a whole plaintext held in memory. ``kw``: ``chunk_size``, ``salt``."""
     enc = StreamEncryptor(data_key, object_id, revision, **kw)
     return b"".join((enc.header(), enc.update(plaintext), enc.finalize()))
@@ -499,9 +495,7 @@ def encrypt_iter(
     yield enc.finalize()
 
 
-def decrypt_iter(
-    data_key: bytes, object_id: str, chunks: Iterable[BytesLike], revision: int = 1
-) -> Iterator[bytes]:
+def decrypt_iter(data_key: bytes, object_id: str, chunks: Iterable[BytesLike], revision: int = 1) -> Iterator[bytes]:
     """Decrypt an iterable of ciphertext pieces lazily, yielding verified plaintext pieces.
 
     Raises :class:`DecryptionError` as soon as something is wrong, possibly after earlier pieces were

@@ -77,9 +77,7 @@ def test_from_env_accepts_json_and_its_base64() -> None:
     assert Keyring.from_env(base64.urlsafe_b64encode(text.encode()).decode()) == keyring
 
 
-@pytest.mark.parametrize(
-    "value", ["", "   ", "not base64!", base64.b64encode(b"not json").decode(), "{broken"]
-)
+@pytest.mark.parametrize("value", ["", "   ", "not base64!", base64.b64encode(b"not json").decode(), "{broken"])
 def test_from_env_rejects_garbage(value: str) -> None:
     with pytest.raises(KeyringError):
         Keyring.from_env(value)

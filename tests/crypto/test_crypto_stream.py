@@ -29,7 +29,7 @@ KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
 OID = "doc-3f2b7c1e"
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 plaintexts = st.binary(max_size=700)
 chunk_sizes = st.one_of(st.integers(1, 48), st.integers(49, 1024))
@@ -123,9 +123,7 @@ def test_round_trip_with_random_splits(
 
 @FAST
 @given(plaintext=plaintexts, chunk_size=chunk_sizes, points=st.lists(st.integers(0, 900), max_size=8))
-def test_decryptor_releases_verified_chunks_progressively(
-    plaintext: bytes, chunk_size: int, points: list[int]
-) -> None:
+def test_decryptor_releases_verified_chunks_progressively(plaintext: bytes, chunk_size: int, points: list[int]) -> None:
     ciphertext = encrypt_bytes(KEY, OID, plaintext, chunk_size=chunk_size)
     hlen = header_size(OID)
     unit = chunk_size + TAG_SIZE
@@ -198,9 +196,7 @@ def test_accepts_bytearray_and_memoryview() -> None:
     data=st.data(),
     points=st.lists(st.integers(0, 900), max_size=6),
 )
-def test_any_bit_flip_is_detected(
-    plaintext: bytes, chunk_size: int, data: st.DataObject, points: list[int]
-) -> None:
+def test_any_bit_flip_is_detected(plaintext: bytes, chunk_size: int, data: st.DataObject, points: list[int]) -> None:
     ciphertext = encrypt_bytes(KEY, OID, plaintext, chunk_size=chunk_size)
     position = data.draw(st.integers(0, len(ciphertext) - 1), label="position")
     bit = data.draw(st.integers(0, 7), label="bit")
@@ -234,9 +230,7 @@ def test_truncation_at_any_length_is_detected(
 
 @FAST
 @given(plaintext=plaintexts, chunk_size=chunk_sizes, data=st.data())
-def test_truncation_at_every_chunk_boundary_is_detected(
-    plaintext: bytes, chunk_size: int, data: st.DataObject
-) -> None:
+def test_truncation_at_every_chunk_boundary_is_detected(plaintext: bytes, chunk_size: int, data: st.DataObject) -> None:
     ciphertext = encrypt_bytes(KEY, OID, plaintext, chunk_size=chunk_size)
     header, chunks = layout(ciphertext, chunk_size)
     for keep in range(len(chunks)):
@@ -286,9 +280,7 @@ def test_swapped_chunks_are_detected(plaintext: bytes, chunk_size: int, data: st
 
 @FAST
 @given(plaintext=plaintexts, chunk_size=chunk_sizes, data=st.data())
-def test_duplicated_or_dropped_chunks_are_detected(
-    plaintext: bytes, chunk_size: int, data: st.DataObject
-) -> None:
+def test_duplicated_or_dropped_chunks_are_detected(plaintext: bytes, chunk_size: int, data: st.DataObject) -> None:
     ciphertext = encrypt_bytes(KEY, OID, plaintext, chunk_size=chunk_size)
     header, chunks = layout(ciphertext, chunk_size)
     i = data.draw(st.integers(0, len(chunks) - 1), label="copied chunk")
@@ -370,9 +362,7 @@ def test_crafted_streams_with_a_misplaced_final_flag_are_rejected() -> None:
         assert released in (b"", b"abcd", b"abcdabcd")
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b"HUB", b"HUBv", b"HUBv\x01\x01\x00\x00\x00\x10", b"not a stream at all!"]
-)
+@pytest.mark.parametrize("data", [b"", b"HUB", b"HUBv", b"HUBv\x01\x01\x00\x00\x00\x10", b"not a stream at all!"])
 def test_short_or_foreign_input_is_rejected(data: bytes) -> None:
     with pytest.raises(DecryptionError):
         decrypt_bytes(KEY, OID, data)
