@@ -1,0 +1,182 @@
+"""Appending to and verifying the hash-chained audit log.
+
+Every record names who (user, organisation) did what (an action word such as ``case.view``) to which object (a type
+and an id) and when — never the content: no names, no BSN, no file names, no search terms.
+
+The chain: record ``n`` stores the hash of record ``n-1`` (``prev_hash``) and its own ``hash``, a SHA-256 over a
+canonical encoding of its fields and ``prev_hash``. The single ``audit_head`` row holds the newest sequence number
+and hash; it is locked while a record is appended, so two writers never fork the chain. Changing, removing or
+inserting a record afterwards breaks the chain from that record on, and :func:`verify` says where.
+
+What the chain does not do: someone with write access to the database can rewrite the whole chain from the
+tampered record onwards. Anchoring the head hash outside the database (printing ``hub audit verify`` output into an
+external log, for instance) closes that gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.audit.models import AuditEvent, AuditHead
+from hub.db import utcnow
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+VERIFY_BATCH = 1000
+
+
+def canonical_moment(at: datetime) -> str:
+    """The moment as the chain hashes it: UTC, ISO 8601, microseconds (what both backends store exactly)."""
+    if at.tzinfo is None:
+        raise ValueError("audit moments are timezone-aware")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def chain_hash(
+    *,
+    seq: int,
+    at: datetime,
+    user_id: str | None,
+    organisation_id: str | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 (hex) over a JSON array of the record's fields: unambiguous, with a version label first."""
+    encoded = json.dumps(
+        ["hub-audit-v1", seq, canonical_moment(at), user_id, organisation_id, action, object_type, object_id,
+         prev_hash],
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )  # fmt: skip
+    return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return chain_hash(
+        seq=event.seq,
+        at=event.at,
+        user_id=event.user_id,
+        organisation_id=event.organisation_id,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        prev_hash=event.prev_hash,
+    )
+
+
+async def _lock_head(db: AsyncSession) -> AuditHead:
+    """The chain head, locked until the caller's transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` locks the row. SQLite ignores FOR UPDATE, and the driver opens its
+    transaction only at the first write; so a no-op UPDATE comes first, which takes SQLite's single write lock
+    (waiting out another writer) before the head is read. Either way the head we read cannot change under us.
+    """
+    if db.get_bind().dialect.name == "sqlite":
+        await db.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq))
+    head = (
+        await db.execute(
+            select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if head is None:  # the migration inserts it; a hand-made database may lack it
+        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS_HASH)
+        db.add(head)
+        await db.flush()
+    return head
+
+
+async def record(
+    db: AsyncSession,
+    *,
+    user_id: str | None,
+    organisation_id: str | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one record to the chain, in the caller's transaction (it is kept only if that commits).
+
+    The head row stays locked until the transaction ends: keep audited transactions short.
+    """
+    head = await _lock_head(db)
+    moment = (at or utcnow()).astimezone(UTC)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        at=moment,
+        user_id=user_id,
+        organisation_id=organisation_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        prev_hash=head.hash,
+        hash="",
+    )
+    event.hash = event_hash(event)
+    db.add(event)
+    head.seq, head.hash = event.seq, event.hash
+    db.add(head)
+    await db.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """``ok``: the whole chain holds. ``count``: records checked and found sound before the first break.
+    ``first_broken_seq``: the first sequence number where the chain fails (a changed, missing or foreign record).
+    """
+
+    ok: bool
+    count: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+
+
+async def verify(db: AsyncSession, *, batch_size: int = VERIFY_BATCH) -> VerifyResult:
+    """Walk the chain in sequence order, in batches, and check every link and the head."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    count = 0
+    while True:
+        rows = list(
+            (
+                await db.execute(
+                    select(AuditEvent)
+                    .where(AuditEvent.seq >= expected_seq)
+                    .order_by(AuditEvent.seq)
+                    .limit(batch_size)
+                    .execution_options(populate_existing=True)
+                )
+            ).scalars()
+        )
+        for event in rows:
+            if event.seq != expected_seq:
+                return VerifyResult(False, count, expected_seq, "record missing")
+            if event.prev_hash != prev_hash:
+                return VerifyResult(False, count, event.seq, "link to the previous record broken")
+            if event_hash(event) != event.hash:
+                return VerifyResult(False, count, event.seq, "record changed")
+            prev_hash = event.hash
+            expected_seq += 1
+            count += 1
+        if len(rows) < batch_size:
+            break
+    head = (
+        await db.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True))
+    ).scalar_one_or_none()
+    head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
+    if head_seq != count:
+        # Records at the end were removed, or some were added without the head: the first one in doubt is broken.
+        return VerifyResult(False, count, min(head_seq, count) + 1, "end of the chain does not match its head")
+    if head_hash != prev_hash:
+        # The newest record (or the head itself) was rewritten after the fact.
+        return VerifyResult(False, max(count - 1, 0), max(count, 1), "end of the chain does not match its head")
+    return VerifyResult(True, count)

@@ -1,0 +1,381 @@
+"""The case list, the BSN search, the new-case form and the case page.
+
+URLs carry no personal data: list filters and sort are fixed words or opaque ids, a reference is not personal, and a
+BSN is only ever posted (``/dossiers/zoeken``), never put in a URL. Page titles name the reference, never the client
+(titles end up in the browser history). Another organisation's case does not exist for the user (404).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from crypto import Keyring
+from hub.accounts.models import Organisation, User
+from hub.accounts.roles import OrgKind, Role
+from hub.accounts.services import OrganisationService
+from hub.authz import Action, may
+from hub.cases.models import BewindKind, Case, CaseStatus
+from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
+from hub.db import transaction
+from hub.errors import ValidationError
+from hub.web.forms import form_values, runtime
+from hub.web.guards import login_required, user_of
+from hub.web.templating import render, templates
+
+PAGE_SIZE = 50
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DUTCH_DATE = re.compile(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})$")
+# A reference, or its last digits. At most 6 digits without the year: a BSN (8 or 9 digits) never fits, so one typed
+# into this GET form by mistake is refused by the browser (pattern) and by us, and never shown again.
+REFERENCE_QUERY = re.compile(r"^(\d{4}-\d{0,6}|\d{1,6})$")
+REFERENCE_PATTERN = r"\d{4}-\d{0,6}|\d{1,6}"
+
+SORT_LABELS = {
+    "nieuwste": "Nieuwste eerst",
+    "oudste": "Oudste eerst",
+    "referentie": "Dossiernummer",
+    "naam": "Naam cliënt",
+}
+STATUS_OPTIONS = [("", "Alle statussen"), *((s.value, s.label) for s in CaseStatus)]
+KIND_OPTIONS = [("", "Alle soorten"), *((k.value, k.label) for k in BewindKind)]
+DOCUMENTS_PARTIAL = "documents/_case_documents.html"
+CASE_NOTICES = {
+    "geopend": "Het dossier is aangemaakt. De gemeente ziet het nu ook.",
+    "toegewezen": "De toewijzing is opgeslagen.",
+}
+DATE_FIELDS = {
+    "birth_date": "Vul de geboortedatum van de cliënt in.",
+    "beschikking_date": "Vul de datum van de benoemingsbeschikking in.",
+    "bewind_start_date": "Vul de ingangsdatum van het bewind in.",
+}
+
+
+def case_url(case_id: str) -> str:
+    return f"/dossiers/{case_id}"
+
+
+def _redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _service(request: Request, db: AsyncSession) -> CaseService:
+    return CaseService(db, runtime(request).keyring)
+
+
+# -- documents (another part of the hub; see _case_documents) --------------------------------------------------
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        templates.env.get_template(name)
+    except jinja2.TemplateNotFound:
+        return False
+    return True
+
+
+async def _case_documents(db: AsyncSession, keyring: Keyring, user: User, case: Case) -> list[Any]:
+    """The case's documents from the documents part, when that part is installed; otherwise none.
+
+    Expects ``hub.documents.services.DocumentService(db, keyring).list_for_case(user, case)``.
+    """
+    try:
+        module = importlib.import_module("hub.documents.services")
+    except ModuleNotFoundError as exc:
+        if exc.name != "hub.documents.services":
+            raise
+        return []
+    service_class = getattr(module, "DocumentService", None)
+    if service_class is None:
+        return []
+    lister = getattr(service_class(db, keyring), "list_for_case", None)
+    if lister is None:
+        return []
+    return list(await lister(user, case))
+
+
+# -- the list ----------------------------------------------------------------------------------------------------
+
+
+def _list_url(params: dict[str, str], **changes: str) -> str:
+    merged = {**params, **changes}
+    kept = {k: v for k, v in merged.items() if v and not (k == "pagina" and v == "1")}
+    kept = {k: v for k, v in kept.items() if not (k == "sorteer" and v == SORTS[0])}
+    return "/dossiers" + (f"?{urlencode(kept)}" if kept else "")
+
+
+async def _partners(db: AsyncSession, user: User) -> tuple[Organisation, list[Organisation]]:
+    orgs = OrganisationService(db)
+    own = await orgs.get(user.organisation_id)
+    return own, await orgs.partners_of(own)
+
+
+def _partner_label(own: Organisation) -> str:
+    return "Bewindvoerderskantoor" if own.org_kind == OrgKind.GEMEENTE else "Gemeente"
+
+
+@login_required(Action.VIEW_CASES)
+async def list_page(request: Request) -> Response:
+    user = user_of(request).user
+    q = request.query_params
+    status = q.get("status", "") if q.get("status", "") in {s.value for s in CaseStatus} else ""
+    kind = q.get("soort", "") if q.get("soort", "") in {k.value for k in BewindKind} else ""
+    sort = q.get("sorteer", "") if q.get("sorteer", "") in SORTS else SORTS[0]
+    raw_reference = q.get("referentie", "").strip()[:40]
+    errors: dict[str, str] = {}
+    reference = ""
+    if raw_reference:
+        if REFERENCE_QUERY.match(raw_reference):
+            reference = raw_reference
+        else:
+            errors["referentie"] = (
+                "Vul een dossiernummer in, bijvoorbeeld 2026-000123, of de laatste cijfers ervan. Zoekt u op BSN? "
+                "Gebruik dan het formulier Zoeken op BSN."
+            )
+    try:
+        page_number = max(1, min(int(q.get("pagina", "1")), 10_000))
+    except ValueError:
+        page_number = 1
+    async with transaction(runtime(request).sessions) as db:
+        own, partners = await _partners(db, user)
+        partner = q.get("partner", "")
+        if partner not in {p.id for p in partners}:
+            partner = ""
+        svc = _service(request, db)
+        filters: dict[str, Any] = {
+            "status": status or None,
+            "kind": kind or None,
+            "partner_id": partner or None,
+            "reference": reference or None,
+        }
+        total = await svc.count_cases(user, **filters)
+        rows = await svc.list_cases(
+            user, **filters, sort=sort, limit=PAGE_SIZE + 1, offset=(page_number - 1) * PAGE_SIZE
+        )
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    params = {"status": status, "soort": kind, "partner": partner, "referentie": reference, "sorteer": sort}
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "own": own,
+            "partner_label": _partner_label(own),
+            "filters": params,
+            "errors": errors,
+            "raw_reference": reference,  # what was refused is not shown again (it may be a BSN typed by mistake)
+            "reference_pattern": REFERENCE_PATTERN,
+            "filtered": any(params[k] for k in ("status", "soort", "partner", "referentie")),
+            "status_options": STATUS_OPTIONS,
+            "kind_options": KIND_OPTIONS,
+            "partner_options": [("", "Alle"), *((p.id, p.name) for p in partners)],
+            "sort_options": list(SORT_LABELS.items()),
+            "sort_label": SORT_LABELS[sort],
+            "name_sort_capped": sort == "naam" and total > NAME_SORT_LIMIT,
+            "name_sort_limit": NAME_SORT_LIMIT,
+            "page_number": page_number,
+            "previous_url": _list_url(params, pagina=str(page_number - 1)) if page_number > 1 else "",
+            "next_url": _list_url(params, pagina=str(page_number + 1)) if has_next else "",
+            "clear_url": "/dossiers",
+            "may_open": may(user, Action.OPEN_CASE),
+        },
+    )
+
+
+@login_required(Action.VIEW_CASES)
+async def bsn_search(request: Request) -> Response:
+    """A BSN is posted, never put in a URL; the results are shown directly (no redirect carrying it)."""
+    user = user_of(request).user
+    form = await form_values(request)
+    raw = form.get("bsn", "")[:40]
+    async with transaction(runtime(request).sessions) as db:
+        own, _ = await _partners(db, user)
+        svc = _service(request, db)
+        try:
+            cases = await svc.find_by_bsn(user, raw)
+        except ValidationError as exc:
+            return render(
+                request,
+                "cases/search.html",
+                {"errors": exc.errors, "values": {"bsn": raw}, "rows": None, "partner_label": _partner_label(own)},
+                status_code=400,
+            )
+        rows = await svc.case_rows(user, cases)
+    return render(
+        request,
+        "cases/search.html",
+        {"rows": rows, "partner_label": _partner_label(own), "searched": True},
+    )
+
+
+# -- a new case ----------------------------------------------------------------------------------------------------
+
+
+def _parse_day(raw: str, field: str, errors: dict[str, str]) -> date | None:
+    """A date field: ISO (what ``<input type="date">`` posts) or dd-mm-jjjj (typed where there is no date picker)."""
+    if not raw:
+        return None  # the service says "vul ... in"
+    try:
+        if ISO_DATE.match(raw):
+            return date.fromisoformat(raw)
+        dutch = DUTCH_DATE.match(raw)
+        if dutch:
+            return date(int(dutch["y"]), int(dutch["m"]), int(dutch["d"]))
+        raise ValueError(raw)
+    except ValueError:
+        errors[field] = "Vul een geldige datum in, bijvoorbeeld 13-03-2026 (dag-maand-jaar)."
+        return None
+
+
+async def _new_page(
+    request: Request,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    user = user_of(request).user
+    async with transaction(runtime(request).sessions) as db:
+        svc = _service(request, db)
+        convenants = await svc.active_convenants(user)
+        bewindvoerders = await svc.bewindvoerders(user.organisation_id)
+    names = [g.name for _, g in convenants]
+    convenant_options = [
+        (c.id, g.name if names.count(g.name) == 1 else f"{g.name} (convenant vanaf {c.start_date:%d-%m-%Y})")
+        for c, g in convenants
+    ]
+    if values is None:
+        values = {"bewindvoerder_id": user.id if user.has_role(Role.BEWINDVOERDER) else ""}
+        if len(convenant_options) == 1:
+            values["convenant_id"] = convenant_options[0][0]
+    return render(
+        request,
+        "cases/new.html",
+        {
+            "values": values,
+            "errors": errors or {},
+            "convenant_options": convenant_options,
+            "bewindvoerder_options": [(u.id, u.name) for u in bewindvoerders],
+            "kind_options": [(k.value, k.label) for k in BewindKind],
+            "rechtbank_options": [(r, r) for r in RECHTBANKEN],
+        },
+        status_code=status,
+    )
+
+
+@login_required(Action.OPEN_CASE)
+async def new_page(request: Request) -> Response:
+    return await _new_page(request)
+
+
+@login_required(Action.OPEN_CASE)
+async def new_submit(request: Request) -> Response:
+    user = user_of(request).user
+    form = await form_values(request)
+    values = {k: form.get(k, "") for k in NEW_CASE_FIELDS}
+    errors: dict[str, str] = {}
+    days = {field: _parse_day(values[field], field, errors) for field in DATE_FIELDS}
+    for field, day in days.items():
+        if day is not None:
+            values[field] = day.isoformat()  # what a date input shows again
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            case = await _service(request, db).open_case(
+                user,
+                convenant_id=values["convenant_id"],
+                client_name=values["client_name"],
+                bsn=values["bsn"],
+                birth_date=days["birth_date"],
+                bewind_kind=values["bewind_kind"],
+                beschikking_date=days["beschikking_date"],
+                bewind_start_date=days["bewind_start_date"],
+                rechtbank=values["rechtbank"],
+                bewindvoerder_id=values["bewindvoerder_id"] or None,
+            )
+            if errors:  # cannot happen (an unreadable date is None, which the service refuses); never keep it
+                raise ValidationError(errors)
+    except ValidationError as exc:
+        merged = {**exc.errors, **errors}  # "not a valid date" says more than "fill in the date"
+        ordered = {k: merged[k] for k in NEW_CASE_FIELDS if k in merged}
+        ordered.update({k: v for k, v in merged.items() if k not in ordered})
+        return await _new_page(request, values=values, errors=ordered, status=400)
+    return _redirect(case_url(case.id) + "?gelukt=geopend")
+
+
+# -- the case page ----------------------------------------------------------------------------------------------
+
+
+async def _case_page(request: Request, *, errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    user = user_of(request).user
+    rt = runtime(request)
+    async with transaction(rt.sessions) as db:
+        svc = _service(request, db)
+        case = await svc.view_case(user, request.path_params["case_id"])
+        identity = svc.identity(case)
+        details = await svc.details(case)
+        assignable = await svc.assignable(user, case)
+        documents = await _case_documents(db, rt.keyring, user, case)
+    own_side_is_kantoor = user.organisation_id == case.kantoor_id
+    assigned_id = case.bewindvoerder_id if own_side_is_kantoor else case.gemeente_contact_id
+    notice = "" if errors else CASE_NOTICES.get(request.query_params.get("gelukt", ""), "")
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "details": details,
+            "identity": identity,
+            "documents": documents,
+            "documents_part": _template_exists(DOCUMENTS_PARTIAL),
+            "may_upload": may(user, Action.UPLOAD_DOCUMENT),
+            "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
+            "may_message": may(user, Action.POST_MESSAGE),
+            "assign_label": "Bewindvoerder wijzigen" if own_side_is_kantoor else "Contactpersoon gemeente wijzigen",
+            "assign_options": [("", "Niemand"), *((u.id, u.name) for u in assignable)],
+            "assigned_id": assigned_id or "",
+            "errors": errors or {},
+            "notice": notice,
+        },
+        status_code=status,
+    )
+
+
+@login_required(Action.VIEW_CASES)
+async def case_page(request: Request) -> Response:
+    return await _case_page(request)
+
+
+@login_required(Action.VIEW_CASES)
+async def case_assign(request: Request) -> Response:
+    user = user_of(request).user
+    form = await form_values(request)
+    case_id = request.path_params["case_id"]
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            svc = _service(request, db)
+            case = await svc.get_case(user, case_id)
+            await svc.update_assignment(user, case, person_id=form.get("person_id", "") or None)
+    except ValidationError as exc:
+        return await _case_page(request, errors=exc.errors, status=400)
+    return _redirect(case_url(case_id) + "?gelukt=toegewezen")
+
+
+routes = [
+    Route("/dossiers", list_page, methods=["GET"]),
+    Route("/dossiers/zoeken", bsn_search, methods=["POST"]),
+    Route("/dossiers/nieuw", new_page, methods=["GET"]),
+    Route("/dossiers/nieuw", new_submit, methods=["POST"]),
+    Route("/dossiers/{case_id}", case_page, methods=["GET"]),
+    Route("/dossiers/{case_id}/toewijzen", case_assign, methods=["POST"]),
+]
