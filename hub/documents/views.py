@@ -1,0 +1,394 @@
+"""Upload and download of case documents.
+
+The upload is parsed with python-multipart's streaming parser fed from ``request.stream()``; ``request.form()`` is
+never used, because it spools the plaintext file to a temporary file on disk. The CSRF middleware lets multipart
+bodies through only on :data:`UPLOAD_PATH` and leaves the expected token in ``scope["state"]["csrf_expected"]``;
+the form puts ``csrf_token`` first, and it is checked before a single byte of the file is accepted. The other
+fields (``doc_type``, ``document_date``) come next, the file last.
+
+The download verifies the whole blob before the response starts (see hub.documents.services), so a damaged blob
+gives an error page instead of damaged content.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import deque
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import quote
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from hub.authz import Action
+from hub.documents.blobstore import FilesystemBlobStore
+from hub.documents.models import DOCUMENT_TYPE_LABELS
+from hub.documents.scanner import Scanner, scanner_for
+from hub.documents.services import (
+    FIELD_DATE,
+    FIELD_TYPE,
+    NO_FILE,
+    DocumentRefused,
+    DocumentService,
+    DocumentUnavailable,
+    parse_doc_type,
+    parse_document_date,
+    too_large_message,
+)
+from hub.documents.sniff import ACCEPT_ATTRIBUTE, kind_for_content_type
+from hub.runtime import Runtime
+from hub.web.forms import runtime
+from hub.web.guards import login_required, user_of
+from hub.web.middleware import CSRF_FIELD, csrf_matches
+from hub.web.templating import render, render_error
+
+log = logging.getLogger("hub.documents.views")
+
+# For hub.app.UPLOAD_PATHS: the only path where the CSRF middleware lets a multipart body through.
+UPLOAD_PATH = r"/dossiers/[^/]+/documenten"
+
+# Bytes allowed on top of the file itself: boundaries, part headers and the small fields.
+MULTIPART_OVERHEAD = 64 * 1024
+MAX_FIELD_BYTES = 1024
+MAX_FIELDS = 8
+
+TYPE_OPTIONS = [(t.value, label) for t, label in DOCUMENT_TYPE_LABELS.items()]
+SUCCESS_KEY = "document"
+
+
+# -- per-process helpers ---------------------------------------------------------------------------------------
+
+_stores: dict[Path, FilesystemBlobStore] = {}
+_scanners: dict[str, Scanner] = {}
+
+
+def blob_store(rt: Runtime) -> FilesystemBlobStore:
+    store = _stores.get(rt.settings.blob_dir)
+    if store is None:
+        store = _stores[rt.settings.blob_dir] = FilesystemBlobStore(rt.settings.blob_dir)
+    return store
+
+
+def scanner(rt: Runtime) -> Scanner:
+    found = _scanners.get(rt.settings.clamd)
+    if found is None:
+        found = _scanners[rt.settings.clamd] = scanner_for(rt.settings.clamd)
+    return found
+
+
+# -- streaming multipart ---------------------------------------------------------------------------------------
+
+
+class CSRFRejected(Exception):
+    """The first part is not a matching csrf_token."""
+
+
+class UploadIncomplete(Exception):
+    """The body ended (or the client went away) before the file was complete."""
+
+
+class MalformedUpload(Exception):
+    """Not the form this endpoint serves."""
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class MultipartUpload:
+    """Feeds ``body`` to python-multipart's MultipartParser and turns its callbacks into a pull interface:
+    :meth:`read_fields` up to the file part, then :meth:`file_chunks` for the file's data.
+
+    The parser calls back synchronously from ``write()``; the callbacks only queue small events (file data is a
+    slice of the received chunk, without a copy when the chunk is all file data), and the async side consumes
+    them. At most one received chunk is parsed ahead.
+    """
+
+    def __init__(self, body: AsyncIterator[bytes], boundary: bytes, csrf_expected: str, body_limit: int) -> None:
+        self._body = body
+        self._csrf_expected = csrf_expected
+        self._body_limit = body_limit
+        self.received = 0
+        self._finished = False  # the body iterator is exhausted
+        self._events: deque[tuple[str, bytes]] = deque()
+        self._parser = MultipartParser(
+            boundary,
+            callbacks={
+                "on_part_begin": lambda: self._events.append(("begin", b"")),
+                "on_header_field": lambda d, s, e: self._events.append(("hfield", d[s:e])),
+                "on_header_value": lambda d, s, e: self._events.append(("hvalue", d[s:e])),
+                "on_header_end": lambda: self._events.append(("hend", b"")),
+                "on_headers_finished": lambda: self._events.append(("hdone", b"")),
+                "on_part_data": lambda d, s, e: self._events.append(("data", d[s:e])),
+                "on_part_end": lambda: self._events.append(("end", b"")),
+                "on_end": lambda: self._events.append(("done", b"")),
+            },
+        )
+
+    async def _next(self) -> tuple[str, bytes]:
+        while not self._events:
+            if self._finished:
+                raise UploadIncomplete("body ended early")
+            try:
+                chunk = await self._body.__anext__()
+            except StopAsyncIteration:
+                self._finished = True
+                continue
+            except ClientDisconnect:
+                self._finished = True
+                raise UploadIncomplete("client disconnected") from None
+            self.received += len(chunk)
+            if self.received > self._body_limit:
+                raise BodyTooLarge()
+            try:
+                self._parser.write(chunk)
+            except MultipartParseError:
+                raise MalformedUpload("multipart syntax") from None
+        return self._events.popleft()
+
+    async def read_fields(self) -> tuple[dict[str, str], str | None]:
+        """The fields before the file, and the file's name (None when the form has no file part).
+
+        Raises CSRFRejected unless the very first part is ``csrf_token`` with the session's token.
+        """
+        fields: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        header_name = b""
+        header_value = b""
+        name = ""
+        value = bytearray()
+        parts = 0
+        csrf_ok = False
+        while True:
+            kind, data = await self._next()
+            if kind == "begin":
+                headers, header_name, header_value, value = {}, b"", b"", bytearray()
+            elif kind == "hfield":
+                header_name += data
+            elif kind == "hvalue":
+                header_value += data
+            elif kind == "hend":
+                headers[header_name.decode("latin-1").strip().lower()] = header_value.decode("latin-1")
+                header_name, header_value = b"", b""
+            elif kind == "hdone":
+                disposition, options = parse_options_header(headers.get("content-disposition", ""))
+                if disposition != b"form-data" or b"name" not in options:
+                    raise MalformedUpload("part without a name")
+                name = options[b"name"].decode("utf-8", "replace")
+                if parts == 0 and name != CSRF_FIELD:
+                    raise CSRFRejected()
+                if b"filename" in options:
+                    if not csrf_ok:
+                        raise CSRFRejected()
+                    return fields, options[b"filename"].decode("utf-8", "replace")
+            elif kind == "data":
+                value += data
+                if len(value) > MAX_FIELD_BYTES:
+                    raise MalformedUpload("field too long")
+            elif kind == "end":
+                text = value.decode("utf-8", "replace")
+                if parts == 0:
+                    if not csrf_matches(text, self._csrf_expected):
+                        raise CSRFRejected()
+                    csrf_ok = True
+                else:
+                    fields.setdefault(name, text.strip())
+                parts += 1
+                if parts > MAX_FIELDS:
+                    raise MalformedUpload("too many fields")
+            elif kind == "done":
+                if not csrf_ok:
+                    raise CSRFRejected()
+                return fields, None
+
+    async def file_chunks(self) -> AsyncIterator[bytes]:
+        """The file part's bytes as they arrive; ends at the part's closing boundary, UploadIncomplete before it."""
+        while True:
+            kind, data = await self._next()
+            if kind == "data":
+                yield data
+            elif kind == "end":
+                return
+            else:
+                raise MalformedUpload(f"unexpected {kind} inside the file")
+
+    async def drain(self) -> None:
+        """Read and discard the rest of the body (up to the body limit), so that a browser still sending the
+        file receives the refusal page instead of a reset connection. Nothing is parsed or kept."""
+        while not self._finished and self.received <= self._body_limit:
+            try:
+                chunk = await self._body.__anext__()
+            except (StopAsyncIteration, ClientDisconnect):
+                self._finished = True
+                return
+            self.received += len(chunk)
+
+
+# -- pages -------------------------------------------------------------------------------------------------------
+
+
+async def _refused(
+    request: Request,
+    rt: Runtime,
+    case_id: str,
+    exc: DocumentRefused,
+    values: dict[str, str] | None = None,
+) -> Response:
+    """The upload section again, with the reason, under the case's reference."""
+    user = user_of(request).user
+    async with rt.sessions() as db:
+        service = DocumentService(db, rt.keyring)
+        case = await service.case_for_upload(user, case_id)
+        documents = await service.list_for_case(user, case)
+    return render(
+        request,
+        "documents/upload_refused.html",
+        {
+            "case": case,
+            "documents": documents,
+            "errors": {exc.field: exc.message},
+            "values": values or {},
+            "title": "Document niet opgeslagen",
+            **upload_context(rt, may_upload=True),
+        },
+        status_code=exc.status,
+    )
+
+
+def upload_context(rt: Runtime, *, may_upload: bool) -> dict[str, object]:
+    """What templates/documents/_case_documents.html needs besides ``case``, ``documents`` and ``csrf_token``."""
+    return {
+        "may_upload": may_upload,
+        "document_types": TYPE_OPTIONS,
+        "accept_extensions": ACCEPT_ATTRIBUTE,
+        "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
+    }
+
+
+@login_required(Action.UPLOAD_DOCUMENT)
+async def upload(request: Request) -> Response:
+    user = user_of(request).user
+    rt = runtime(request)
+    case_id = request.path_params["case_id"]
+    max_bytes = rt.settings.max_upload_bytes
+    body_limit = max_bytes + MULTIPART_OVERHEAD
+
+    # Who may post here is decided before a byte of the body is read.
+    async with rt.sessions() as db:
+        await DocumentService(db, rt.keyring).case_for_upload(user, case_id)
+
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary", b"")
+    if content_type != b"multipart/form-data" or not boundary:
+        return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")
+    length = request.headers.get("content-length", "")
+    if length and (not length.isdigit() or int(length) > body_limit):
+        # Refused up front: nothing is read (a browser may show this page or a reset connection).
+        refusal = DocumentRefused(too_large_message(max_bytes), status=413, reason="too large")
+        return await _refused(request, rt, case_id, refusal)
+
+    multipart = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
+    values: dict[str, str] = {}
+    try:
+        fields, filename = await multipart.read_fields()
+        values = {k: fields[k] for k in (FIELD_TYPE, FIELD_DATE) if k in fields}
+        if filename is None:
+            raise DocumentRefused(NO_FILE, reason="no file part")
+        doc_type = parse_doc_type(fields.get(FIELD_TYPE, ""))
+        document_date = parse_document_date(fields.get(FIELD_DATE, ""))
+        async with rt.sessions() as db:
+            service = DocumentService(db, rt.keyring, blob_store(rt), scanner(rt))
+            case = await service.case_for_upload(user, case_id)
+            await db.commit()  # no connection is held while the file streams in
+            document = await service.store(
+                user,
+                case,
+                doc_type=doc_type,
+                document_date=document_date,
+                filename=filename,
+                chunks=multipart.file_chunks(),
+                max_bytes=max_bytes,
+            )
+            try:
+                await db.commit()
+            except BaseException:
+                await service.forget_blob(document)
+                raise
+    except CSRFRejected:
+        await multipart.drain()
+        return render_error(
+            request.scope,
+            403,
+            "Verzoek geweigerd",
+            "Dit formulier is verlopen of niet afkomstig van deze site. Ga terug, laad de pagina opnieuw en probeer "
+            "het nog eens.",
+        )
+    except BodyTooLarge:
+        return await _refused(request, rt, case_id, DocumentRefused(too_large_message(max_bytes), status=413), values)
+    except DocumentRefused as exc:
+        await multipart.drain()
+        return await _refused(request, rt, case_id, exc, values)
+    except UploadIncomplete:
+        log.info("upload to case %s broken off by the client", case_id)
+        return Response("Upload afgebroken.", status_code=400, media_type="text/plain; charset=utf-8")
+    except MalformedUpload:
+        await multipart.drain()
+        return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")
+    return RedirectResponse(f"/dossiers/{case_id}?gelukt={SUCCESS_KEY}", status_code=303)
+
+
+def content_disposition(filename: str, fallback_ext: str = "") -> str:
+    """RFC 6266: an ASCII ``filename`` for old clients and the exact name as ``filename*=UTF-8''...``."""
+    decomposed = unicodedata.normalize("NFKD", filename)  # é -> e + accent, so that the accent can be dropped
+    ascii_name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    ascii_name = re.sub(r"[^A-Za-z0-9 ._()+,-]", "_", ascii_name).strip(" .")
+    stem = ascii_name.rsplit(".", 1)[0] if "." in ascii_name else ascii_name
+    if not stem.strip("_ "):  # nothing readable is left of the name (e.g. Cyrillic): a neutral one
+        ascii_name = "document" + fallback_ext
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@login_required(Action.VIEW_CASES)
+async def download(request: Request) -> Response:
+    user = user_of(request).user
+    rt = runtime(request)
+    blobs = blob_store(rt)
+    document_id = request.path_params["document_id"]
+    try:
+        async with rt.sessions() as db:
+            service = DocumentService(db, rt.keyring, blobs)
+            prepared = await service.prepare_download(user, document_id)
+        # Verified (and later streamed) with the session closed: verify() and plaintext() use the blob store only,
+        # so no database connection is held while the blob is read twice.
+        await service.verify(prepared)
+        async with rt.sessions() as db:
+            await DocumentService(db, rt.keyring, blobs).record_download(user, prepared.document)
+            await db.commit()
+    except DocumentUnavailable:
+        return render_error(request.scope, 500, "Document niet beschikbaar", DocumentUnavailable.message)
+    document = prepared.document
+    kind = kind_for_content_type(document.content_type)
+    headers = {
+        "Content-Disposition": content_disposition(prepared.filename, kind.extensions[0] if kind else ""),
+        "Content-Length": str(document.size),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
+    return StreamingResponse(
+        service.plaintext(prepared),
+        media_type=kind.content_type if kind else "application/octet-stream",
+        headers=headers,
+    )
+
+
+routes = [
+    Route("/dossiers/{case_id}/documenten", upload, methods=["POST"]),
+    Route("/documenten/{document_id}/downloaden", download, methods=["GET"]),
+]
