@@ -1,0 +1,340 @@
+"""The inbox, thread, new-question and closing-day pages, through the app."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from hub.accounts.roles import Role
+from hub.db import utcnow
+from hub.errors import NotFound
+from hub.messaging.models import MessageKind, Thread
+from hub.terms import AMSTERDAM, describe_due, werkdag_on_or_after
+from tests.messaging.world import World, insert_case, insert_document
+from tests.support.hubclient import HubClient
+
+THREAD_URL = re.compile(r"^/berichten/([0-9a-f]{32})\?gelukt=gestart$")
+
+
+async def _start_via_page(client: HubClient, world: World, subject: str, body: str) -> str:
+    page = await client.get(f"/berichten/nieuw?dossier={world.case.id}")
+    assert page.status_code == 200
+    assert "2026-000001" in page.text
+    response = await client.post_form(
+        "/berichten/nieuw", {"case_id": world.case.id, "subject": subject, "body": body, "soort": "casuistiek"}
+    )
+    assert response.status_code == 303, response.text
+    match = THREAD_URL.match(response.headers["location"])
+    assert match, response.headers["location"]
+    return match.group(1)
+
+
+async def test_ask_answer_and_read_receipt(world: World) -> None:
+    bea = await world.hub.client_for(world.bewindvoerder)
+    karim = await world.hub.client_for(world.klantmanager)
+    start = await bea.get("/")
+    assert 'href="/berichten"' in start.text
+
+    thread_id = await _start_via_page(bea, world, "Stand van de aanvraag", "Wat is de stand?\nGraag snel antwoord.")
+    page = await bea.get(f"/berichten/{thread_id}?gelukt=gestart")
+    assert "Uw vraag is verstuurd." in page.text
+    assert "Wat is de stand?\nGraag snel antwoord." in page.text
+    assert "nog niet gelezen" in page.text
+    assert "Reactie casuïstiek (2 werkdagen)" in page.text
+
+    inbox = await karim.get("/berichten")
+    assert inbox.status_code == 200
+    assert "Stand van de aanvraag" in inbox.text
+    assert 'Te beantwoorden <span class="count">(1)</span>' in inbox.text
+    assert '<span class="tag neutral">Nieuw</span>' in inbox.text
+    async with world.service() as svc:
+        thread = await svc.get_thread(world.klantmanager, thread_id)
+        assert thread.current_due_at is not None
+        words = describe_due(thread.current_due_at, utcnow(), svc.calendars.base)
+    assert f'<span class="due-words">{words}</span>' in inbox.text
+
+    page = await karim.get(f"/berichten/{thread_id}")
+    assert page.status_code == 200
+    assert "Uw organisatie is een reactie verschuldigd" in page.text
+    inbox = await karim.get("/berichten")
+    assert "Nieuw</span>" not in inbox.text
+
+    response = await karim.post_form(
+        f"/berichten/{thread_id}/reageren", {"body": "De aanvraag is toegekend.", "kind": "inhoudelijke_reactie"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(f"/berichten/{thread_id}?gelukt=verstuurd#bericht-")
+    page = await karim.get(f"/berichten/{thread_id}")
+    assert "Binnen termijn" in page.text
+    assert "Inhoudelijke reactie" in page.text
+
+    page = await bea.get(f"/berichten/{thread_id}")
+    assert "Gelezen door Gemeente Nijmegen op" in page.text
+    assert "De aanvraag is toegekend." in page.text
+    inbox = await karim.get("/berichten")
+    assert "Er wachten geen gesprekken op een reactie van uw organisatie." in inbox.text
+    alle = await karim.get("/berichten?tab=alle")
+    assert "Stand van de aanvraag" in alle.text
+
+
+async def test_another_organisation_gets_404(world: World) -> None:
+    async with world.service() as svc:
+        thread = await svc.start_thread(world.bewindvoerder, case=world.case, subject="Geheim", body="Vertrouwelijk")
+    for outsider in (world.outsider, world.outsider_gemeente):
+        client = await world.hub.client_for(outsider)
+        assert (await client.get(f"/berichten/{thread.id}")).status_code == 404
+        for action, data in (
+            ("reageren", {"body": "Hallo", "kind": "bericht"}),
+            ("toewijzen", {"assignee_id": ""}),
+            ("afronden", {}),
+        ):
+            response = await client.post_form(f"/berichten/{thread.id}/{action}", data)
+            assert response.status_code == 404, action
+            assert "Vertrouwelijk" not in response.text and "Geheim" not in response.text
+        assert (await client.get(f"/berichten/nieuw?dossier={world.case.id}")).status_code == 404
+        response = await client.post_form(
+            "/berichten/nieuw", {"case_id": world.case.id, "subject": "x", "body": "y", "soort": "casuistiek"}
+        )
+        assert response.status_code == 404
+        response = await client.post_form(
+            "/berichten/nieuw",
+            {"dossiernummer": world.case.reference, "subject": "x", "body": "y", "soort": "casuistiek"},
+        )
+        assert response.status_code == 400
+        assert "Uw organisatie heeft geen dossier met dit nummer." in response.text
+        assert (await client.get(f"/berichten?dossier={world.case.id}")).status_code == 404
+        for tab in ("te_beantwoorden", "wacht_op_ander", "alle"):
+            assert "Geheim" not in (await client.get(f"/berichten?tab={tab}")).text
+        for method in ("messages", "clocks", "thread_view", "mark_read", "attachable_documents"):
+            with pytest.raises(NotFound):
+                await world.call(method, outsider, thread.id)
+    async with world.service() as svc:
+        assert len(await svc.messages(world.klantmanager, thread.id)) == 1
+
+
+async def test_message_html_is_escaped_and_line_breaks_kept(world: World) -> None:
+    karim = await world.hub.client_for(world.klantmanager)
+    bea = await world.hub.client_for(world.bewindvoerder)
+    thread_id = await _start_via_page(bea, world, "<b>Onderwerp</b>", "Regel 1\n<script>alert('x')</script>\nRegel 3")
+    page = await karim.get(f"/berichten/{thread_id}")
+    assert "<script>alert" not in page.text and "<b>Onderwerp</b>" not in page.text
+    assert "&lt;b&gt;Onderwerp&lt;/b&gt;" in page.text
+    assert (
+        '<div class="message-body">Regel 1\n&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\nRegel 3</div>' in page.text
+    )
+    inbox = await karim.get("/berichten")
+    assert "&lt;b&gt;Onderwerp&lt;/b&gt;" in inbox.text and "<b>Onderwerp" not in inbox.text
+
+
+async def test_message_text_is_not_stored_in_plain_text(world_sqlite: World) -> None:
+    world = world_sqlite
+    subject, body = "Onderwerp-ZX81-markering", "Bericht-QW77-inhoud met een BSN 111222333 erin"
+    async with world.service() as svc:
+        thread = await svc.start_thread(world.bewindvoerder, case=world.case, subject=subject, body=body)
+        await svc.post_message(world.klantmanager, thread, "Antwoord-PL44-tekst", kind=MessageKind.INHOUDELIJKE_REACTIE)
+    async with world.hub.db() as db:
+        await db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    url = world.hub.settings.database_url
+    path = url.split("///", 1)[1]
+    data = Path(path).read_bytes()  # noqa: ASYNC240  (a test reading its own database file)
+    assert b"2026-000001" in data  # the file is the right one: the case reference is plain
+    for secret in (subject, body, "Antwoord-PL44-tekst", "ZX81", "QW77", "PL44"):
+        assert secret.encode() not in data
+        assert secret.encode("utf-16-le") not in data
+
+
+async def test_inbox_sorting_and_words(world: World) -> None:
+    now = utcnow()
+    today = now.astimezone(AMSTERDAM).date()
+    # Four questions from the kantoor at different moments: due long ago, due today or soon, and not yet due.
+    asked = {
+        "Zes werkdagen geleden": now - timedelta(days=9),
+        "Vandaag gevraagd": now - timedelta(minutes=5),
+        "Drie dagen geleden": now - timedelta(days=3),
+    }
+    ids: dict[str, str] = {}
+    for subject, moment in asked.items():
+        thread: Thread = await world.call(
+            "start_thread", world.bewindvoerder, case=world.case, subject=subject, body="Vraag", now=moment
+        )
+        ids[subject] = thread.id
+    async with world.service() as svc:
+        page = await svc.inbox(world.klantmanager, tab="te_beantwoorden", now=now)
+        calendar = svc.calendars.base
+    dues = [r.due_at for r in page.rows]
+    assert all(d is not None for d in dues)
+    assert dues == sorted(dues)  # type: ignore[type-var]
+    assert page.rows[0].subject == "Zes werkdagen geleden"
+    for row in page.rows:
+        assert row.due_at is not None
+        assert row.due_words == describe_due(row.due_at, now, calendar)
+        assert row.overdue == (row.due_at < now)
+        assert row.unread is True
+        assert row.case_reference == "2026-000001"
+        assert row.partner_name == "Bewindvoering De Brug"
+    first = page.rows[0]
+    assert first.overdue
+    assert first.due_words.endswith("te laat") or first.due_words.startswith("verlopen op")
+    newest = next(r for r in page.rows if r.subject == "Vandaag gevraagd")
+    assert not newest.overdue
+    assert werkdag_on_or_after(today) <= newest.due_at.astimezone(AMSTERDAM).date()  # type: ignore[union-attr]
+    assert page.counts["te_beantwoorden"] == 3 and page.counts["te_laat"] >= 1
+
+    karim = await world.hub.client_for(world.klantmanager)
+    html = (await karim.get("/berichten")).text
+    positions = [html.index(s) for s in ("Zes werkdagen geleden", "Drie dagen geleden", "Vandaag gevraagd")]
+    assert positions == sorted(positions)
+    assert '<span class="tag late">Termijn verstreken</span>' in html
+
+    bea = await world.hub.client_for(world.bewindvoerder)
+    waiting = (await bea.get("/berichten?tab=wacht_op_ander")).text
+    assert all(s in waiting for s in asked)
+    assert "Er wachten geen gesprekken" in (await bea.get("/berichten")).text
+    filtered = (await karim.get("/berichten?tab=alle&soort=algemeen")).text
+    assert "Er zijn geen gesprekken." in filtered
+
+
+async def test_assign_to_a_colleague_and_filter(world: World) -> None:
+    thread: Thread = await world.call("start_thread", world.bewindvoerder, case=world.case, subject="Toewijzing",
+                                      body="Vraag")  # fmt: skip
+    karim = await world.hub.client_for(world.klantmanager)
+    response = await karim.post_form(f"/berichten/{thread.id}/toewijzen", {"assignee_id": world.collega.id})
+    assert response.status_code == 303
+    page = await karim.get(f"/berichten/{thread.id}?gelukt=toegewezen")
+    assert "De toewijzing is opgeslagen." in page.text
+    assert "Cas Collega" in page.text
+    cas = await world.hub.client_for(world.collega)
+    assert "Toewijzing" in (await cas.get("/berichten?toegewezen=mij")).text
+    assert "Toewijzing" not in (await karim.get("/berichten?toegewezen=mij")).text
+    assert "Toewijzing" in (await karim.get(f"/berichten?toegewezen={world.collega.id}")).text
+    assert "Toewijzing" not in (await karim.get("/berichten?toegewezen=niemand")).text
+
+    response = await karim.post_form(f"/berichten/{thread.id}/toewijzen", {"assignee_id": world.bewindvoerder.id})
+    assert response.status_code == 400
+    assert "Kies een collega van uw eigen organisatie." in response.text
+    # The bewindvoerder's own side is assigned to her, as the one who asked.
+    bea = await world.hub.client_for(world.bewindvoerder)
+    assert "Toewijzing" in (await bea.get("/berichten?tab=wacht_op_ander&toegewezen=mij")).text
+
+
+async def test_reply_validation_and_procesafspraak(world: World) -> None:
+    thread: Thread = await world.call("start_thread", world.bewindvoerder, case=world.case, subject="Afspraak",
+                                      body="Vraag")  # fmt: skip
+    karim = await world.hub.client_for(world.klantmanager)
+    response = await karim.post_form(f"/berichten/{thread.id}/reageren", {"body": "", "kind": "procesafspraak"})
+    assert response.status_code == 400
+    assert "Schrijf een bericht." in response.text
+    assert "Vul de datum in waarop het antwoord uiterlijk komt." in response.text
+    agreed = (utcnow().astimezone(AMSTERDAM) + timedelta(days=10)).date()
+    response = await karim.post_form(
+        f"/berichten/{thread.id}/reageren",
+        {"body": "Antwoord volgt.", "kind": "procesafspraak", "agreed_date": agreed.isoformat()},
+    )
+    assert response.status_code == 303
+    page = await karim.get(f"/berichten/{thread.id}")
+    assert "Verschoven door een procesafspraak" in page.text
+    assert "Afgesproken datum:" in page.text
+    # Closing is refused while a term runs.
+    response = await karim.post_form(f"/berichten/{thread.id}/afronden")
+    assert response.status_code == 400
+    assert "Er loopt nog een reactietermijn." in response.text
+    await karim.post_form(f"/berichten/{thread.id}/reageren", {"body": "Klaar.", "kind": "inhoudelijke_reactie"})
+    response = await karim.post_form(f"/berichten/{thread.id}/afronden")
+    assert response.status_code == 303
+    assert "afgerond" in (await karim.get("/berichten?tab=alle&status=afgerond")).text.lower()
+
+
+async def test_attachments_only_from_the_same_case(world: World) -> None:
+    thread: Thread = await world.call("start_thread", world.bewindvoerder, case=world.case, subject="Bijlage",
+                                      body="Vraag")  # fmt: skip
+    own = await insert_document(world.hub, world.case, world.bewindvoerder, "beschikking-<jan>.pdf")
+    other_case = await insert_case(world.hub, world.convenant, world.bewindvoerder, "2026-000002")
+    other = await insert_document(world.hub, other_case, world.bewindvoerder, "ander.pdf")
+    bea = await world.hub.client_for(world.bewindvoerder)
+    page = await bea.get(f"/berichten/{thread.id}")
+    assert "beschikking-&lt;jan&gt;.pdf" in page.text and "ander.pdf" not in page.text
+    response = await bea.post_form(
+        f"/berichten/{thread.id}/reageren", {"body": "Zie bijlage", "kind": "bericht", "attachments": [other.id]}
+    )
+    assert response.status_code == 400
+    assert "Kies alleen documenten uit het dossier van dit gesprek." in response.text
+    response = await bea.post_form(
+        f"/berichten/{thread.id}/reageren", {"body": "Zie bijlage", "kind": "bericht", "attachments": [own.id]}
+    )
+    assert response.status_code == 303
+    karim = await world.hub.client_for(world.klantmanager)
+    page = await karim.get(f"/berichten/{thread.id}")
+    assert f'href="/documenten/{own.id}/downloaden"' in page.text
+
+
+async def test_new_question_form_errors_and_general_question(world: World) -> None:
+    bea = await world.hub.client_for(world.bewindvoerder)
+    page = await bea.get("/berichten/nieuw")
+    assert "Gemeente Nijmegen" in page.text and "Gemeente Wijchen" not in page.text
+    response = await bea.post_form("/berichten/nieuw", {"soort": "", "subject": "", "body": ""})
+    assert response.status_code == 400
+    for message in ("Kies of uw vraag over een dossier gaat", "Vul een onderwerp in.", "Schrijf een bericht."):
+        assert message in response.text
+    response = await bea.post_form(
+        "/berichten/nieuw", {"soort": "casuistiek", "dossiernummer": "2026-999999", "subject": "x", "body": "y"}
+    )
+    assert "Uw organisatie heeft geen dossier met dit nummer." in response.text
+    response = await bea.post_form(
+        "/berichten/nieuw", {"soort": "algemeen", "convenant_id": world.other_convenant.id, "subject": "x", "body": "y"}
+    )
+    assert response.status_code == 400
+    assert "Kies het convenant waarover uw vraag gaat." in response.text
+    response = await bea.post_form(
+        "/berichten/nieuw",
+        {"soort": "algemeen", "convenant_id": world.convenant.id, "subject": "Declaraties", "body": "Hoe werkt dit?"},
+    )
+    assert response.status_code == 303
+    thread_id = response.headers["location"].split("/")[2].split("?")[0]
+    page = await bea.get(f"/berichten/{thread_id}")
+    assert "Algemene vraag" in page.text
+    assert "Eerste reactie (2 werkdagen)" in page.text and "Inhoudelijke reactie (2 weken)" in page.text
+    response = await bea.post_form(
+        "/berichten/nieuw",
+        {"soort": "casuistiek", "dossiernummer": "2026-000001", "subject": "Via nummer", "body": "y"},
+    )
+    assert response.status_code == 303
+
+
+async def test_closing_days_page(world: World) -> None:
+    carla = await world.hub.client_for(world.contractmanager)
+    karim = await world.hub.client_for(world.klantmanager)
+    bea = await world.hub.client_for(world.bewindvoerder)
+    assert (await karim.get("/instellingen/sluitingsdagen")).status_code == 403
+    assert (await bea.get("/instellingen/sluitingsdagen")).status_code == 403
+    assert "Sluitingsdagen van de gemeente" in (await carla.get("/berichten")).text
+    assert "Sluitingsdagen van de gemeente" not in (await karim.get("/berichten")).text
+    page = await carla.get("/instellingen/sluitingsdagen")
+    assert page.status_code == 200 and "Uw gemeente heeft geen eigen sluitingsdagen." in page.text
+    day = werkdag_on_or_after((utcnow().astimezone(AMSTERDAM) + timedelta(days=30)).date())
+    response = await carla.post_form(
+        "/instellingen/sluitingsdagen", {"day": day.isoformat(), "description": "Studiedag"}
+    )
+    assert response.status_code == 303
+    page = await carla.get("/instellingen/sluitingsdagen?gelukt=toegevoegd")
+    assert "De sluitingsdag is toegevoegd." in page.text and "Studiedag" in page.text
+    response = await carla.post_form("/instellingen/sluitingsdagen", {"day": day.isoformat(), "description": ""})
+    assert response.status_code == 400 and "Deze dag staat al in de lijst." in response.text
+    response = await carla.post_form("/instellingen/sluitingsdagen", {"day": "31-12-2026", "description": ""})
+    assert response.status_code == 400 and "Vul een geldige datum in" in response.text
+    day_id = re.search(r"/instellingen/sluitingsdagen/([0-9a-f]{32})/verwijderen", page.text)
+    assert day_id
+    wim = await world.hub.client_for(world.outsider_gemeente)  # a klantmanager: not the role
+    assert (await wim.post_form(f"/instellingen/sluitingsdagen/{day_id.group(1)}/verwijderen")).status_code == 403
+    other_carla = await world.hub.client_for(
+        await world.hub.user(world.other_gemeente, Role.CONTRACTMANAGER, email="cm@wijchen.example.nl")
+    )
+    assert "Studiedag" not in (await other_carla.get("/instellingen/sluitingsdagen")).text
+    response = await other_carla.post_form(f"/instellingen/sluitingsdagen/{day_id.group(1)}/verwijderen")
+    assert response.status_code == 404
+    response = await carla.post_form(f"/instellingen/sluitingsdagen/{day_id.group(1)}/verwijderen")
+    assert response.status_code == 303
+    assert "Studiedag" not in (await carla.get("/instellingen/sluitingsdagen")).text
