@@ -1,0 +1,121 @@
+"""The outbox: one row per e-mail to send, written in the transaction of the event that causes it.
+
+A row carries ids and kinds only, never case content: what kind of thing waits, for which organisation, when it is
+due, and a hub path made of ids (``/berichten/<thread id>``). The mail itself is rendered from those values when it
+is sent. ``last_error`` is a server reply with e-mail addresses removed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from hub.db import UTCDateTime, new_id, utcnow
+
+
+def _moment(nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class MailKind(StrEnum):
+    NIEUW_BERICHT = "nieuw_bericht"
+    NIEUW_DOCUMENT = "nieuw_document"
+    TERMIJN_VERLOOPT_VANDAAG = "termijn_verloopt_vandaag"
+    TERMIJN_VERLOPEN = "termijn_verlopen"
+    PROCESAFSPRAAK = "procesafspraak"
+    ESCALATIE = "escalatie"
+    DIGEST = "digest"
+
+    @property
+    def label(self) -> str:
+        return MAIL_KIND_LABELS[self]
+
+
+MAIL_KIND_LABELS: dict[MailKind, str] = {
+    MailKind.NIEUW_BERICHT: "Nieuw bericht",
+    MailKind.NIEUW_DOCUMENT: "Nieuw document",
+    MailKind.TERMIJN_VERLOOPT_VANDAAG: "Termijn verloopt vandaag",
+    MailKind.TERMIJN_VERLOPEN: "Termijn verlopen",
+    MailKind.PROCESAFSPRAAK: "Procesafspraak",
+    MailKind.ESCALATIE: "Escalatie",
+    MailKind.DIGEST: "Dagelijks overzicht",
+}
+
+# The kinds a producer (messaging, documents) may raise through notify(); the others come from the sweeps.
+EVENT_KINDS = frozenset({MailKind.NIEUW_BERICHT, MailKind.NIEUW_DOCUMENT, MailKind.PROCESAFSPRAAK})
+# The kinds tied to a reaction clock: not sent once the clock has stopped.
+CLOCK_KINDS = frozenset({MailKind.TERMIJN_VERLOOPT_VANDAAG, MailKind.TERMIJN_VERLOPEN, MailKind.ESCALATIE})
+
+
+class MailStatus(StrEnum):
+    PENDING = "pending"  # waiting for a worker (from next_attempt_at)
+    SENDING = "sending"  # claimed by a worker; taken up again when next_attempt_at (the lease) has passed
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure (5xx) or given up after too many temporary failures
+    DIGEST_HELD = "digest_held"  # the recipient chose the daily digest: waits for build_digests
+    DIGESTED = "digested"  # counted in the digest row digest_id
+    CANCELLED = "cancelled"  # not sent: the clock stopped or the recipient was blocked before sending
+
+    @property
+    def label(self) -> str:
+        return MAIL_STATUS_LABELS[self]
+
+
+MAIL_STATUS_LABELS: dict[MailStatus, str] = {
+    MailStatus.PENDING: "Wacht op verzending",
+    MailStatus.SENDING: "Wordt verzonden",
+    MailStatus.SENT: "Verzonden",
+    MailStatus.FAILED: "Mislukt",
+    MailStatus.DIGEST_HELD: "Voor dagelijks overzicht",
+    MailStatus.DIGESTED: "In dagelijks overzicht",
+    MailStatus.CANCELLED: "Vervallen",
+}
+
+
+class OutboxMail(SQLModel, table=True):
+    __tablename__ = "outbox_mail"
+    __table_args__ = (
+        # The worker's claim: due rows of one status, oldest first.
+        Index("ix_outbox_mail_status_next", "status", "next_attempt_at"),
+        # Digests and coalescing: a user's held or waiting rows.
+        Index("ix_outbox_mail_recipient_status", "recipient_user_id", "status"),
+        Index("ix_outbox_mail_created", "created_at"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    kind: str = Field(max_length=30)  # MailKind
+    recipient_user_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
+    recipient_address: str = Field(max_length=254)  # the user's address, or an organisation's fixed address
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=32)  # the receiving organisation
+    due_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    link_path: str = Field(default="/", max_length=200)  # a hub path of ids only
+    clock_id: str | None = Field(default=None, index=True, max_length=32)  # reminders: the reaction clock
+    digest_id: str | None = Field(default=None, foreign_key="outbox_mail.id", index=True, max_length=32)
+    status: str = Field(default=MailStatus.PENDING.value, max_length=20)  # MailStatus
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    claimed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=300)
+    sent_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    message_id: str | None = Field(default=None, max_length=200)
+    # At most one row per key, e.g. "clock:<id>:vandaag:<user id>" or "digest:<user id>:<date>".
+    dedupe_key: str | None = Field(default=None, unique=True, max_length=200)
+
+
+class ClockNotice(SQLModel, table=True):
+    """That a reminder stage of a reaction clock was handled (once, whoever the recipients were).
+
+    Stages: ``vandaag``, ``verlopen``, ``escalatie``. The sweep skips clocks whose stage is recorded, so a clock
+    sends each reminder once, and an overdue clock is not examined again once all its stages are done.
+    """
+
+    __tablename__ = "clock_notice"
+
+    clock_id: str = Field(primary_key=True, max_length=32)
+    stage: str = Field(primary_key=True, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())

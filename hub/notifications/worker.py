@@ -1,0 +1,370 @@
+"""The worker: claims outbox rows, sends them outside any transaction, records the outcome; runs the sweeps.
+
+Claiming is one statement in a short transaction::
+
+    UPDATE outbox_mail SET status='sending', claimed_at=now, claimed_by=me, attempts=attempts+1,
+                           next_attempt_at=now+lease
+    WHERE id IN (SELECT id FROM outbox_mail
+                 WHERE status IN ('pending','sending') AND next_attempt_at <= now
+                 ORDER BY next_attempt_at LIMIT n
+                 FOR UPDATE SKIP LOCKED)          -- PostgreSQL only; SQLite serialises writers
+    RETURNING id
+
+so several workers on PostgreSQL never take the same row, and a row whose worker died while sending is taken
+up again once its lease (``next_attempt_at`` of a 'sending' row) has passed. The lease is far longer than the
+SMTP time-out, so a live worker is never overtaken. Delivery is therefore at least once, and exactly once unless a
+worker dies between the server's acceptance and the commit of 'sent'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.accounts.models import Organisation, User
+from hub.config import Settings
+from hub.db import transaction, utcnow
+from hub.notifications.models import MailKind, MailStatus, OutboxMail
+from hub.notifications.render import MailContent, RenderError, new_message_id, render_mail
+from hub.notifications.sender import FileSender, MailSender, PermanentFailure, SmtpSender, TemporaryFailure
+from hub.notifications.services import build_digests, calendars, cancel_stopped_reminders, sweep_clocks
+from hub.runtime import Runtime
+from hub.terms import WerkdagCalendar
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)  # a 'sending' row older than this belonged to a worker that died
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+MAX_ATTEMPTS = 40  # about 1.5 days of temporary failures; then the row fails visibly
+BATCH = 20
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 minute after the first failed attempt, then 2, 4, 8 … minutes, at most an hour."""
+    step = BACKOFF_FIRST * (2 ** max(0, min(attempts - 1, 12)))
+    return min(step, BACKOFF_MAX)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    to: str
+    attempts: int
+    message_id: str
+    content: MailContent
+
+
+def make_sender(settings: Settings) -> MailSender:
+    if not settings.smtp_host:
+        return FileSender(settings.mail_dir)
+    return SmtpSender(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        cafile=settings.smtp_cafile,
+    )
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sender: MailSender,
+        *,
+        base_url: str,
+        mail_from: str,
+        digest_hour: int = 8,
+        escalate_after: int = 1,
+        calendar: WerkdagCalendar | None = None,
+        name: str | None = None,
+        batch: int = BATCH,
+        lease: timedelta = LEASE,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.sender = sender
+        self.base_url = base_url
+        self.mail_from = mail_from
+        self.digest_hour = digest_hour
+        self.escalate_after = escalate_after
+        self.calendar = calendar
+        self.name = name or worker_name()
+        self.batch = batch
+        self.lease = lease
+        self.clock = clock
+
+    # -- claiming ----------------------------------------------------------------------------------------------
+
+    async def claim(self, now: datetime | None = None) -> list[Job]:
+        now = now or self.clock()
+        due = (
+            OutboxMail.status.in_([MailStatus.PENDING.value, MailStatus.SENDING.value]),
+            OutboxMail.next_attempt_at <= now,
+        )
+        async with transaction(self.sessions) as db:  # a plain read first: an idle poll takes no write lock
+            if (await db.execute(select(OutboxMail.id).where(*due).limit(1))).first() is None:
+                return []
+        async with transaction(self.sessions) as db:
+            dialect = (await db.connection()).dialect.name
+            picked = (
+                select(OutboxMail.id).where(*due).order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(self.batch)
+            )
+            if dialect == "postgresql":
+                picked = picked.with_for_update(skip_locked=True)
+            result = await db.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id.in_(picked.scalar_subquery()))
+                .values(
+                    status=MailStatus.SENDING.value,
+                    claimed_at=now,
+                    claimed_by=self.name,
+                    attempts=OutboxMail.attempts + 1,
+                    next_attempt_at=now + self.lease,
+                )
+                .returning(OutboxMail.id)
+                .execution_options(synchronize_session=False)
+            )
+            ids = list(result.scalars())
+            if not ids:
+                return []
+            return await self._jobs(db, ids, now)
+
+    async def _jobs(self, db: AsyncSession, ids: list[str], now: datetime) -> list[Job]:
+        """Drop what may no longer go out, then gather the whitelisted values each mail is rendered from."""
+        await cancel_stopped_reminders(db, ids, claimed=True)
+        await db.execute(
+            update(OutboxMail)
+            .where(
+                OutboxMail.id.in_(ids),
+                OutboxMail.status == MailStatus.SENDING.value,
+                OutboxMail.recipient_user_id.in_(select(User.id).where(User.disabled.is_(True)).scalar_subquery()),
+            )
+            .values(status=MailStatus.CANCELLED.value, last_error="Ontvanger geblokkeerd voor verzending")
+            .execution_options(synchronize_session=False)
+        )
+        rows = (
+            await db.execute(
+                select(OutboxMail, Organisation.name)
+                .join(Organisation, Organisation.id == OutboxMail.organisation_id)
+                .where(OutboxMail.id.in_(ids), OutboxMail.status == MailStatus.SENDING.value)
+                .order_by(OutboxMail.next_attempt_at)
+            )
+        ).all()
+        digest_ids = [row.id for row, _ in rows if row.kind == MailKind.DIGEST.value]
+        counts: dict[str, list[tuple[MailKind, int]]] = {}
+        if digest_ids:
+            grouped = await db.execute(
+                select(OutboxMail.digest_id, OutboxMail.kind, func.count())
+                .where(OutboxMail.digest_id.in_(digest_ids), OutboxMail.status == MailStatus.DIGESTED.value)
+                .group_by(OutboxMail.digest_id, OutboxMail.kind)
+            )
+            for digest_id, kind, n in grouped.all():
+                counts.setdefault(digest_id, []).append((MailKind(kind), int(n)))
+        jobs: list[Job] = []
+        for row, org_name in rows:
+            if row.message_id is None:
+                row.message_id = new_message_id(self.base_url)
+                db.add(row)
+            try:
+                content = MailContent(
+                    kind=MailKind(row.kind),
+                    organisation=org_name,
+                    link_path=row.link_path,
+                    due_at=row.due_at,
+                    counts=tuple(counts.get(row.id, ())),
+                )
+            except (TypeError, ValueError) as exc:
+                await self._finish(db, row.id, MailStatus.FAILED, now, f"Ongeldige meldingsgegevens: {exc}")
+                continue
+            jobs.append(Job(row.id, row.recipient_address, row.attempts, row.message_id, content))
+        await db.flush()
+        return jobs
+
+    # -- delivering --------------------------------------------------------------------------------------------
+
+    async def _finish(
+        self,
+        db: AsyncSession,
+        row_id: str,
+        status: MailStatus,
+        now: datetime,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        values: dict[str, object] = {"status": status.value, "last_error": error}
+        if status is MailStatus.SENT:
+            values["sent_at"] = now
+        if retry_at is not None:
+            values["next_attempt_at"] = retry_at
+        result = await db.execute(
+            update(OutboxMail)
+            .where(
+                OutboxMail.id == row_id,
+                OutboxMail.status == MailStatus.SENDING.value,
+                OutboxMail.claimed_by == self.name,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def _still_mine(self, row_id: str) -> bool:
+        async with transaction(self.sessions) as db:
+            claimed_by = (
+                await db.execute(
+                    select(OutboxMail.claimed_by).where(
+                        OutboxMail.id == row_id, OutboxMail.status == MailStatus.SENDING.value
+                    )
+                )
+            ).scalar_one_or_none()
+        return claimed_by == self.name
+
+    async def deliver(self, job: Job) -> MailStatus | None:
+        """Send one claimed mail (no transaction open while talking to the server) and record the outcome.
+
+        None when the row is no longer this worker's (its lease ran out while this worker stalled)."""
+        if not await self._still_mine(job.id):
+            log.warning("outbox row %s was taken over by another worker; not sent by %s", job.id, self.name)
+            return None
+        status, error, retry_at = MailStatus.SENT, None, None
+        try:
+            message = render_mail(
+                job.content,
+                to=job.to,
+                mail_from=self.mail_from,
+                base_url=self.base_url,
+                message_id=job.message_id,
+                now=self.clock(),
+            )
+            await self.sender.send(message)
+        except PermanentFailure as exc:
+            status, error = MailStatus.FAILED, exc.reason
+        except TemporaryFailure as exc:
+            if job.attempts >= MAX_ATTEMPTS:
+                status, error = MailStatus.FAILED, f"Opgegeven na {job.attempts} pogingen: {exc.reason}"
+            else:
+                status, error = MailStatus.PENDING, exc.reason
+                retry_at = self.clock() + backoff(job.attempts)
+        except RenderError as exc:
+            status, error = MailStatus.FAILED, f"Kon de e-mail niet opmaken: {exc}"
+        except Exception as exc:  # a bug must not lose the row: it is retried like a temporary failure
+            log.exception("sending outbox row %s failed unexpectedly", job.id)
+            status, error = MailStatus.PENDING, f"Interne fout: {type(exc).__name__}"
+            retry_at = self.clock() + backoff(job.attempts)
+        async with transaction(self.sessions) as db:
+            recorded = await self._finish(db, job.id, status, self.clock(), error, retry_at)
+        if not recorded:
+            log.warning("outbox row %s was taken over by another worker before its outcome was recorded", job.id)
+        elif status is MailStatus.FAILED:
+            log.warning("outbox row %s failed: %s", job.id, error)
+        return status
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Claim one batch and deliver it; the number of rows claimed."""
+        jobs = await self.claim(now)
+        for job in jobs:
+            await self.deliver(job)
+        return len(jobs)
+
+    async def drain(self, now: datetime | None = None, rounds: int = 1000) -> int:
+        """Deliver until nothing is due (tests and `hub worker --once`)."""
+        total = 0
+        for _ in range(rounds):
+            n = await self.run_once(now)
+            if n == 0:
+                break
+            total += n
+        return total
+
+    # -- sweeps ------------------------------------------------------------------------------------------------
+
+    async def sweep(self, now: datetime | None = None) -> tuple[int, int]:
+        """Reminders for the clocks, then digests: (reminder rows, digest rows) written."""
+        now = now or self.clock()
+        async with transaction(self.sessions) as db:
+            calendar_for = await calendars(db, self.calendar)
+            reminders = await sweep_clocks(db, now, calendar_for, escalate_after=self.escalate_after)
+        async with transaction(self.sessions) as db:
+            digests = await build_digests(db, now, self.digest_hour, calendar_for=calendar_for)
+        return len(reminders), len(digests)
+
+    # -- the loop ----------------------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, *, poll: float = 2.0, sweep_every: float = 60.0) -> None:
+        """Until ``stop`` is set: sweep every ``sweep_every`` seconds, send what is due, wait ``poll`` seconds."""
+        log.info("mail worker %s started", self.name)
+        last_sweep = float("-inf")
+        while not stop.is_set():
+            claimed = 0
+            try:
+                if time.monotonic() - last_sweep >= sweep_every:
+                    last_sweep = time.monotonic()
+                    await self.sweep()
+                claimed = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be away for a moment: log, wait, go on
+                log.exception("mail worker round failed")
+            if claimed >= self.batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll)
+        log.info("mail worker %s stopped", self.name)
+
+
+def worker_for(runtime: Runtime, *, sender: MailSender | None = None, name: str | None = None) -> OutboxWorker:
+    """A worker configured from the running hub's settings (the sender may be replaced, e.g. in tests)."""
+    settings = runtime.settings
+    return OutboxWorker(
+        runtime.sessions,
+        sender or make_sender(settings),
+        base_url=settings.base_url,
+        mail_from=settings.mail_from,
+        digest_hour=settings.digest_hour,
+        escalate_after=settings.escalate_after_werkdagen,
+        calendar=WerkdagCalendar.from_files(settings.decree_days_file),
+        name=name,
+    )
+
+
+async def run_worker(runtime: Runtime, stop_event: asyncio.Event) -> None:
+    """The worker loop for a running hub (the server's lifespan, or `hub worker`)."""
+    await worker_for(runtime).run(stop_event)
+
+
+def start_worker(runtime: Runtime) -> tuple[asyncio.Task[None], asyncio.Event]:
+    stop = asyncio.Event()
+    return asyncio.create_task(run_worker(runtime, stop), name="hub-mail-worker"), stop
+
+
+async def stop_worker(task: asyncio.Task[None], stop: asyncio.Event, grace: float = 10.0) -> None:
+    """Ask the worker to finish its current mail, then cancel it if it does not stop in time."""
+    stop.set()
+    try:
+        await asyncio.wait_for(task, grace)
+    except TimeoutError:
+        log.warning("mail worker did not stop within %.0f s; cancelled", grace)
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise
+    except Exception:
+        log.exception("mail worker ended with an error")

@@ -1,0 +1,201 @@
+"""Fixtures for the notification tests: a real SMTP server, a small world of organisations and users, and a
+case whose personal data must never reach an e-mail."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crypto import blind_index, encrypt_field, field_context
+from hub.accounts.models import Convenant, Organisation, User
+from hub.accounts.roles import OrgKind, Role
+from hub.cases.models import Case
+from hub.db import new_id
+from hub.messaging.models import Clock, MessageKind, Thread
+from hub.messaging.services import MessagingService
+from hub.notifications.models import MailKind, OutboxMail
+from hub.notifications.services import NotificationEvent, notify, thread_path
+from hub.notifications.worker import OutboxWorker, worker_for
+from hub.terms import AMSTERDAM
+from tests.support.hubclient import HubUnderTest, running_hub
+from tests.support.smtp import SmtpServer, make_certificate
+
+# The personal data of the case: none of it may ever appear in a mail.
+CLIENT_NAME = "Johanna Pietersen-Verbeek"
+BSN = "123456782"
+REFERENCE = "2026-004711"
+SUBJECT = "Beslag op uitkering mevrouw Pietersen"
+MESSAGE_TEXT = "Er ligt een vordering van 4.312,17 euro bij de Belastingdienst; graag uw reactie over het beslag."
+BEWINDVOERDER_NAME = "Hendrik Bewindvoerder-Smit"
+KLANTMANAGER_NAME = "Karin Klantmanager-de Vries"
+PERSONAL = (CLIENT_NAME, "Pietersen", BSN, REFERENCE, SUBJECT, MESSAGE_TEXT, "4.312", BEWINDVOERDER_NAME,
+            KLANTMANAGER_NAME)  # fmt: skip
+
+
+def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    """A moment in Dutch time."""
+    return datetime(year, month, day, hour, minute, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture(scope="session")
+def smtp_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("smtp-tls"))
+
+
+@pytest.fixture
+def smtp(smtp_cert: tuple[Path, Path]) -> Iterator[SmtpServer]:
+    server = SmtpServer(*smtp_cert)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def mail_hub(database_url: str, tmp_path: Path, smtp: SmtpServer) -> AsyncIterator[HubUnderTest]:
+    """A hub (SQLite and PostgreSQL in turn) that sends through the test SMTP server; the test drives the worker."""
+    async with running_hub(tmp_path / "data", database_url, **smtp.hub_settings()) as hub:
+        yield hub
+
+
+@pytest.fixture
+async def mail_hub_sqlite(sqlite_url: str, tmp_path: Path, smtp: SmtpServer) -> AsyncIterator[HubUnderTest]:
+    async with running_hub(tmp_path / "data", sqlite_url, **smtp.hub_settings()) as hub:
+        yield hub
+
+
+@dataclass
+class World:
+    hub: HubUnderTest
+    gemeente: Organisation
+    kantoor: Organisation
+    convenant: Convenant
+    case: Case
+    bewindvoerder: User
+    bewindvoerder2: User
+    kantoorbeheerder: User
+    klantmanager: User
+    consulent: User
+    contractmanager: User
+    beheerder: User
+
+    def worker(self, name: str = "test-worker") -> OutboxWorker:
+        return worker_for(self.hub.runtime, name=name)
+
+    async def ask(self, when: datetime, *, author: User | None = None, text: str = MESSAGE_TEXT) -> Thread:
+        """A case question posted through the messaging service, with its notification written in the same
+        transaction (the way messaging calls notify(); only added here when messaging does not do it itself)."""
+        author = author or self.bewindvoerder
+        async with self.hub.db() as db:
+            svc = MessagingService(db, self.hub.runtime.keyring)
+            thread = await svc.start_thread(author, subject=SUBJECT, body=text, case=self.case.id, now=when)
+            await ensure_notified(db, thread, author, MailKind.NIEUW_BERICHT, when)
+        return thread
+
+    async def answer(self, thread: Thread, when: datetime, *, author: User | None = None) -> None:
+        """A substantive reply by the gemeente: stops the clock."""
+        async with self.hub.db() as db:
+            svc = MessagingService(db, self.hub.runtime.keyring)
+            await svc.post_message(
+                author or self.klantmanager, thread.id, "Inhoudelijk antwoord.", kind=MessageKind.INHOUDELIJKE_REACTIE,
+                now=when,
+            )  # fmt: skip
+
+    async def clock_of(self, thread: Thread) -> Clock:
+        async with self.hub.db() as db:
+            return (await db.execute(select(Clock).where(Clock.thread_id == thread.id))).scalars().one()
+
+    async def outbox(self) -> list[OutboxMail]:
+        async with self.hub.db() as db:
+            return list((await db.execute(select(OutboxMail).order_by(OutboxMail.created_at))).scalars())
+
+
+async def ensure_notified(db: object, thread: Thread, author: User, kind: MailKind, when: datetime) -> None:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    assert isinstance(db, AsyncSession)
+    link = thread_path(thread.id)
+    already = (await db.execute(select(OutboxMail.id).where(OutboxMail.link_path == link))).first()
+    if already is None:
+        receiving = thread.kantoor_id if author.organisation_id == thread.gemeente_id else thread.gemeente_id
+        clock = (await db.execute(select(Clock).where(Clock.thread_id == thread.id))).scalars().first()
+        await notify(
+            db,
+            NotificationEvent(
+                kind=kind,
+                organisation_id=receiving,
+                thread_id=thread.id,
+                case_id=thread.case_id,
+                due_at=clock.due_at if clock else None,
+            ),
+            now=when,
+        )
+
+
+async def insert_case(hub: HubUnderTest, convenant: Convenant, creator: User) -> Case:
+    keyring = hub.runtime.keyring
+    case_id = new_id()
+
+    def enc(column: str, value: str) -> bytes:
+        return encrypt_field(keyring, value, context=field_context("dossier", column, case_id))
+
+    case = Case(
+        id=case_id,
+        reference=REFERENCE,
+        convenant_id=convenant.id,
+        gemeente_id=convenant.gemeente_id,
+        kantoor_id=convenant.kantoor_id,
+        client_name=enc("client_name", CLIENT_NAME),
+        bsn=enc("bsn", BSN),
+        bsn_index=blind_index(keyring.index_key, BSN, purpose="bsn"),
+        birth_date=enc("birth_date", "1961-03-14"),
+        bewind_kind="schuldenbewind",
+        beschikking_date=date(2025, 9, 1),
+        bewind_start_date=date(2025, 9, 1),
+        rechtbank="Rechtbank Gelderland",
+        created_by=creator.id,
+    )
+    async with hub.db() as db:
+        db.add(case)
+    return case
+
+
+async def build_world(hub: HubUnderTest) -> World:
+    gemeente = await hub.org(OrgKind.GEMEENTE, "Gemeente Nijmegen", contact_email="convenant@nijmegen.example.nl")
+    kantoor = await hub.org(OrgKind.KANTOOR, "Bewindvoering De Brug", contact_email="vast@debrug.example.nl")
+    beheer = await hub.org(OrgKind.BEHEER, "Beheer")
+    convenant = await hub.convenant(gemeente, kantoor)
+    bewindvoerder = await hub.user(kantoor, Role.BEWINDVOERDER, email="bv1@debrug.example.nl", name=BEWINDVOERDER_NAME)
+    world = World(
+        hub=hub,
+        gemeente=gemeente,
+        kantoor=kantoor,
+        convenant=convenant,
+        case=await insert_case(hub, convenant, bewindvoerder),
+        bewindvoerder=bewindvoerder,
+        bewindvoerder2=await hub.user(kantoor, Role.BEWINDVOERDER, email="bv2@debrug.example.nl", enrolled=False),
+        kantoorbeheerder=await hub.user(kantoor, Role.KANTOORBEHEERDER, email="kb@debrug.example.nl", enrolled=False),
+        klantmanager=await hub.user(
+            gemeente, Role.KLANTMANAGER, email="km@nijmegen.example.nl", name=KLANTMANAGER_NAME, enrolled=False
+        ),
+        consulent=await hub.user(gemeente, Role.CONSULENT, email="cbb@nijmegen.example.nl", enrolled=False),
+        contractmanager=await hub.user(gemeente, Role.CONTRACTMANAGER, email="cm@nijmegen.example.nl", enrolled=False),
+        beheerder=await hub.user(beheer, Role.FUNCTIONEEL_BEHEERDER, email="fb@beheer.example.nl"),
+    )
+    return world
+
+
+@pytest.fixture
+async def world(mail_hub: HubUnderTest) -> World:
+    return await build_world(mail_hub)
+
+
+@pytest.fixture
+async def world_sqlite(mail_hub_sqlite: HubUnderTest) -> World:
+    return await build_world(mail_hub_sqlite)

@@ -1,0 +1,186 @@
+"""Delivery through a real SMTP server (aiosmtpd, STARTTLS and AUTH required, a self-signed certificate the hub
+trusts through HUB_SMTP_CAFILE): once, to the right people, without personal data; outages and refusals."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+from sqlalchemy import select
+
+from hub.notifications.models import MailKind, MailStatus, OutboxMail
+from hub.notifications.sender import PermanentFailure, SmtpSender, TemporaryFailure
+from hub.notifications.worker import backoff
+from tests.notifications.conftest import PERSONAL, World, at
+from tests.support.smtp import PASSWORD, USERNAME, SmtpServer
+
+pytestmark = pytest.mark.postgres
+
+MONDAY = at(2026, 5, 11, 10)
+
+
+def assert_no_personal_data(raw: bytes, decoded: str) -> None:
+    text = raw.decode("utf-8", "replace")
+    for value in PERSONAL:
+        assert value not in text, f"{value!r} found in the raw mail"
+        assert value not in decoded, f"{value!r} found in the decoded mail"
+
+
+async def test_a_posted_message_arrives_once_at_the_receiving_side_without_personal_data(
+    world: World, smtp: SmtpServer
+) -> None:
+    thread = await world.ask(MONDAY)
+    rows = await world.outbox()
+    # Nobody is assigned on the gemeente side: its klantmanager and consulent bijzondere bijstand are told.
+    assert sorted(r.recipient_address for r in rows) == ["cbb@nijmegen.example.nl", "km@nijmegen.example.nl"]
+    assert {r.kind for r in rows} == {MailKind.NIEUW_BERICHT.value}
+    assert {r.link_path for r in rows} == {f"/berichten/{thread.id}"}
+
+    worker = world.worker()
+    assert await worker.drain(MONDAY) == 2
+    assert await worker.drain(MONDAY + timedelta(hours=2)) == 0
+
+    assert len(smtp.messages) == 2
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == ["cbb@nijmegen.example.nl", "km@nijmegen.example.nl"]
+    for captured in smtp.messages:
+        msg = captured.message
+        assert captured.mail_from == "meldingen@hub.example.nl"
+        assert msg["Subject"] == "Nieuw bericht voor Gemeente Nijmegen"
+        assert msg["Auto-Submitted"] == "auto-generated"
+        assert re.fullmatch(r"<[^@>]+@hub\.example\.nl>", msg["Message-ID"])
+        assert parsedate_to_datetime(msg["Date"]).tzinfo is not None
+        assert msg.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+        decoded = captured.decoded_text()
+        assert f"https://hub.example.nl/inloggen?volgende=/berichten/{thread.id}" in decoded
+        assert "Gemeente Nijmegen" in decoded
+        assert "woensdag 13 mei 2026" in decoded  # the due moment, in Dutch words
+        assert_no_personal_data(captured.content, decoded)
+    assert len({m.message["Message-ID"] for m in smtp.messages}) == 2
+
+    rows = await world.outbox()
+    assert {r.status for r in rows} == {MailStatus.SENT.value}
+    assert all(r.sent_at is not None and r.attempts == 1 and r.message_id for r in rows)
+
+
+async def test_the_assigned_user_alone_is_told(world: World, smtp: SmtpServer) -> None:
+    async with world.hub.db() as db:
+        case = await db.get(type(world.case), world.case.id)
+        assert case is not None
+        case.gemeente_contact_id = world.klantmanager.id
+        db.add(case)
+    await world.ask(MONDAY)
+    await world.worker().drain(MONDAY)
+    assert [m.rcpt_tos for m in smtp.messages] == [["km@nijmegen.example.nl"]]
+
+
+async def test_smtp_down_then_up_every_notification_arrives_exactly_once(world: World, smtp: SmtpServer) -> None:
+    smtp.stop()
+    threads = [await world.ask(MONDAY + timedelta(minutes=i)) for i in range(3)]
+    worker = world.worker()
+    worker.clock = lambda: MONDAY + timedelta(minutes=5)
+    assert await worker.run_once(MONDAY + timedelta(minutes=5)) == 6
+    rows = await world.outbox()
+    assert {r.status for r in rows} == {MailStatus.PENDING.value}
+    assert all(r.attempts == 1 and r.last_error and "verbinding" in r.last_error for r in rows)
+    # Back-off: nothing is tried again within the first minute.
+    assert await worker.run_once(MONDAY + timedelta(minutes=5, seconds=30)) == 0
+
+    # Still down at the second attempt: the wait grows.
+    later = MONDAY + timedelta(minutes=6, seconds=1)
+    worker.clock = lambda: later
+    assert await worker.run_once(later) == 6
+    rows = await world.outbox()
+    assert all(r.attempts == 2 and r.next_attempt_at == later + backoff(2) for r in rows)
+    assert backoff(2) == timedelta(minutes=2) and backoff(30) == timedelta(hours=1)
+
+    smtp.start()
+    back = later + timedelta(minutes=3)
+    worker.clock = lambda: back
+    assert await worker.drain(back) == 6
+    assert await worker.drain(back + timedelta(hours=3)) == 0
+    assert len(smtp.messages) == 6
+    links = sorted(m.decoded_text().split("volgende=")[1].split()[0] for m in smtp.messages)
+    assert links == sorted(f"/berichten/{t.id}" for t in threads for _ in range(2))
+    assert {r.status for r in await world.outbox()} == {MailStatus.SENT.value}
+
+
+async def test_a_5xx_answer_fails_visibly_on_the_operators_page(world: World, smtp: SmtpServer) -> None:
+    smtp.handler.reply = "550 5.1.1 <km@nijmegen.example.nl>: mailbox unavailable"
+    await world.ask(MONDAY)
+    worker = world.worker()
+    await worker.drain(MONDAY)
+    assert await worker.drain(MONDAY + timedelta(days=2)) == 0  # not retried
+    rows = await world.outbox()
+    assert {r.status for r in rows} == {MailStatus.FAILED.value}
+    assert all(r.last_error == "550 5.1.1 <adres>: mailbox unavailable" for r in rows)
+
+    client = await world.hub.client_for(world.beheerder)
+    page = await client.get("/beheer/mail")
+    assert page.status_code == 200
+    assert "2 e-mails konden niet worden afgeleverd" in page.text
+    assert page.text.count('<span class="tag late">Mislukt</span>') >= 2
+    assert "550 5.1.1 &lt;adres&gt;: mailbox unavailable" in page.text
+    for value in PERSONAL:
+        assert value not in page.text
+
+    # After the cause is fixed, the beheerder puts a failed mail back in the queue.
+    smtp.handler.reply = None
+    response = await client.post_form(f"/beheer/mail/{rows[0].id}/opnieuw")
+    assert response.status_code == 303
+    await worker.drain()  # the row is due again from the moment of the retry (real time)
+    assert len(smtp.messages) == 1
+    assert sorted(r.status for r in await world.outbox()) == ["failed", "sent"]
+
+
+async def test_a_4xx_answer_is_retried(world: World, smtp: SmtpServer) -> None:
+    smtp.handler.reply = "451 4.3.0 try again later"
+    await world.ask(MONDAY)
+    worker = world.worker()
+    worker.clock = lambda: MONDAY
+    await worker.drain(MONDAY)
+    rows = await world.outbox()
+    assert {(r.status, r.last_error) for r in rows} == {("pending", "451 4.3.0 try again later")}
+    smtp.handler.reply = None
+    await worker.drain(MONDAY + timedelta(minutes=2))
+    assert len(smtp.messages) == 2
+
+
+async def test_other_pages_do_not_show_the_outbox(world: World) -> None:
+    client = await world.hub.client_for(world.bewindvoerder)
+    assert (await client.get("/beheer/mail")).status_code == 403
+
+
+async def test_sender_verifies_the_certificate_and_authenticates(smtp: SmtpServer) -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "hub@example.nl", "x@example.nl", "test"
+    msg.set_content("test")
+    base = {"host": "127.0.0.1", "port": smtp.port, "timeout": 5.0}
+    # Without the test CA the self-signed certificate is not trusted: temporary, the mail waits.
+    with pytest.raises(TemporaryFailure, match="certificaat"):
+        await SmtpSender(**base, username=USERNAME, password=PASSWORD).send(msg)  # type: ignore[arg-type]
+    # A wrong password is a 5xx answer: permanent.
+    with pytest.raises(PermanentFailure, match="535"):
+        await SmtpSender(**base, username=USERNAME, password="wrong", cafile=str(smtp.cert)).send(msg)  # type: ignore[arg-type]
+    # Without AUTH the server refuses (530): permanent.
+    with pytest.raises(PermanentFailure, match="530"):
+        await SmtpSender(**base, cafile=str(smtp.cert)).send(msg)  # type: ignore[arg-type]
+    await SmtpSender(**base, username=USERNAME, password=PASSWORD, cafile=str(smtp.cert)).send(msg)  # type: ignore[arg-type]
+    assert len(smtp.messages) == 1
+    smtp.stop()
+    with pytest.raises(TemporaryFailure, match="verbinding"):
+        await SmtpSender(**base, username=USERNAME, password=PASSWORD, cafile=str(smtp.cert)).send(msg)  # type: ignore[arg-type]
+
+
+async def test_outbox_rows_hold_ids_and_kinds_only(world: World) -> None:
+    await world.ask(MONDAY)
+    async with world.hub.db() as db:
+        rows = list((await db.execute(select(OutboxMail))).scalars())
+    for row in rows:
+        values = " ".join(str(v) for v in row.model_dump().values())
+        for value in PERSONAL:
+            assert value not in values

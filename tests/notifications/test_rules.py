@@ -1,0 +1,315 @@
+"""Who gets what and when, as scenarios with a controlled clock (every sweep gets its `now`).
+
+The question of Friday 24 April 2026 10:00 is due Wednesday 29 April 2026 23:59:59 (Monday 27 April is Koningsdag).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hub.accounts.models import User
+from hub.accounts.roles import OrgKind
+from hub.cases.models import Case
+from hub.messaging.models import GemeenteClosingDay, Thread
+from hub.notifications.models import MailKind, MailStatus, OutboxMail
+from hub.notifications.services import (
+    NotificationEvent,
+    build_digests,
+    calendars,
+    notify,
+    sweep_clocks,
+)
+from tests.notifications.conftest import PERSONAL, World, at
+from tests.support.smtp import SmtpServer
+
+ASKED = at(2026, 4, 24, 10)
+DUE = datetime(2026, 4, 29, 23, 59, 59, tzinfo=ASKED.tzinfo)
+
+
+async def sweep(world: World, now: datetime, escalate_after: int = 1) -> list[tuple[str, str]]:
+    """One sweep; the (kind, address) pairs it wrote."""
+    async with world.hub.db() as db:
+        rows = await sweep_clocks(db, now, await calendars(db), escalate_after=escalate_after)
+        return sorted((r.kind, r.recipient_address) for r in rows)
+
+
+async def digests(world: World, now: datetime, hour: int = 8) -> list[OutboxMail]:
+    async with world.hub.db() as db:
+        return await build_digests(db, now, hour, calendar_for=await calendars(db))
+
+
+async def set_user(world: World, user: User, **values: object) -> None:
+    async with world.hub.db() as db:
+        fresh = await db.get(User, user.id)
+        assert fresh is not None
+        for k, v in values.items():
+            setattr(fresh, k, v)
+        db.add(fresh)
+
+
+GEMEENTE_USERS = ["cbb@nijmegen.example.nl", "km@nijmegen.example.nl"]
+VANDAAG, VERLOPEN, ESCALATIE = (
+    MailKind.TERMIJN_VERLOOPT_VANDAAG.value,
+    MailKind.TERMIJN_VERLOPEN.value,
+    MailKind.ESCALATIE.value,
+)
+
+
+# -- reminders and escalation --------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+async def test_one_reminder_per_stage_and_escalation_after_one_werkdag(world: World, smtp: SmtpServer) -> None:
+    thread = await world.ask(ASKED)
+    assert (await world.clock_of(thread)).due_at == DUE
+
+    assert await sweep(world, at(2026, 4, 28, 10)) == []  # due tomorrow: nothing yet
+    assert await sweep(world, at(2026, 4, 29, 0, 10)) == [(VANDAAG, a) for a in GEMEENTE_USERS]
+    assert await sweep(world, at(2026, 4, 29, 15)) == []  # once, not every sweep
+    assert await sweep(world, at(2026, 4, 30, 0, 10)) == [(VERLOPEN, a) for a in GEMEENTE_USERS]
+    assert await sweep(world, at(2026, 4, 30, 16)) == []  # Thursday: the werkdag of grace
+    assert await sweep(world, at(2026, 5, 1, 0, 10)) == [
+        (ESCALATIE, "cm@nijmegen.example.nl"),  # the gemeente's contractmanager
+        (ESCALATIE, "convenant@nijmegen.example.nl"),  # the fixed covenant address
+    ]
+    assert await sweep(world, at(2026, 5, 1, 12)) == []
+    assert await sweep(world, at(2026, 5, 11, 12)) == []  # and never again
+
+    worker = world.worker()
+    await worker.drain(at(2026, 5, 1, 0, 11))
+    subjects = sorted((m.message["Subject"], m.rcpt_tos[0]) for m in smtp.messages)
+    assert ("Termijn overschreden: Gemeente Nijmegen", "convenant@nijmegen.example.nl") in subjects
+    assert ("Termijn overschreden: Gemeente Nijmegen", "cm@nijmegen.example.nl") in subjects
+    assert ("Termijn verloopt vandaag voor Gemeente Nijmegen", "km@nijmegen.example.nl") in subjects
+    assert ("Termijn verlopen voor Gemeente Nijmegen", "cbb@nijmegen.example.nl") in subjects
+    assert len(smtp.messages) == 2 + 2 + 2 + 2  # nieuw bericht, vandaag, verlopen, escalatie
+    for m in smtp.messages:
+        text = m.decoded_text()
+        assert "woensdag 29 april 2026" in text
+        for value in PERSONAL:
+            assert value not in text
+
+
+async def test_a_stopped_clock_sends_nothing_more(world_sqlite: World, smtp: SmtpServer) -> None:
+    world = world_sqlite
+    thread = await world.ask(ASKED)
+    assert len(await sweep(world, at(2026, 4, 29, 0, 10))) == 2
+    await world.answer(thread, at(2026, 4, 29, 9))  # before the worker got to the "vandaag" mails
+    await world.worker().drain(at(2026, 4, 29, 9, 1))
+    assert sorted(m.message["Subject"] for m in smtp.messages) == [
+        "Nieuw bericht voor Bewindvoering De Brug",  # the answer
+        "Nieuw bericht voor Gemeente Nijmegen",  # the question
+        "Nieuw bericht voor Gemeente Nijmegen",
+    ]
+    statuses = {(r.kind, r.status) for r in await world.outbox()}
+    assert statuses == {(MailKind.NIEUW_BERICHT.value, "sent"), (VANDAAG, "cancelled")}
+    assert await sweep(world, at(2026, 4, 30, 0, 10)) == []
+    assert await sweep(world, at(2026, 5, 4, 0, 10)) == []
+
+
+async def test_the_kantoor_side_escalates_to_its_fixed_address_only(world_sqlite: World) -> None:
+    world = world_sqlite
+    await world.ask(ASKED, author=world.klantmanager)  # the gemeente asks: the kantoor owes the answer
+    bewindvoerders = ["bv1@debrug.example.nl", "bv2@debrug.example.nl"]  # not the kantoorbeheerder
+    assert await sweep(world, at(2026, 4, 29, 8)) == [(VANDAAG, a) for a in bewindvoerders]
+    assert await sweep(world, at(2026, 4, 30, 8)) == [(VERLOPEN, a) for a in bewindvoerders]
+    assert await sweep(world, at(2026, 5, 1, 8)) == [(ESCALATIE, "vast@debrug.example.nl")]
+
+
+async def test_the_assignee_on_the_owing_side_gets_the_reminders(world_sqlite: World) -> None:
+    world = world_sqlite
+    thread = await world.ask(ASKED)
+    async with world.hub.db() as db:
+        fresh = await db.get(Thread, thread.id)
+        assert fresh is not None
+        fresh.gemeente_assignee_id = world.consulent.id
+        db.add(fresh)
+    assert await sweep(world, at(2026, 4, 29, 8)) == [(VANDAAG, "cbb@nijmegen.example.nl")]
+
+
+async def test_escalation_counts_werkdagen_of_the_gemeentes_calendar(world_sqlite: World) -> None:
+    world = world_sqlite
+    await world.ask(ASKED)
+    async with world.hub.db() as db:  # Thursday 30 April: the gemeente is closed
+        db.add(
+            GemeenteClosingDay(
+                gemeente_id=world.gemeente.id, day=date(2026, 4, 30), created_by=world.contractmanager.id
+            )
+        )
+    await sweep(world, at(2026, 4, 30, 0, 10))
+    assert await sweep(world, at(2026, 5, 1, 0, 10)) == []  # Friday is the first werkdag after the due day
+    assert [k for k, _ in await sweep(world, at(2026, 5, 2, 0, 10))] == [ESCALATIE, ESCALATIE]
+
+
+async def test_escalation_after_a_configured_number_of_werkdagen(world_sqlite: World) -> None:
+    world = world_sqlite
+    await world.ask(ASKED)
+    await sweep(world, at(2026, 4, 30, 0, 10), escalate_after=2)
+    assert await sweep(world, at(2026, 5, 1, 20), escalate_after=2) == []
+    assert [k for k, _ in await sweep(world, at(2026, 5, 2, 0, 10), escalate_after=2)] == [ESCALATIE, ESCALATIE]
+
+
+async def test_a_late_first_sweep_sends_only_what_is_still_true(world_sqlite: World) -> None:
+    world = world_sqlite
+    await world.ask(ASKED)
+    # The worker was away from Tuesday to Friday: no stale "verloopt vandaag", one "verlopen", one escalation.
+    assert [k for k, _ in await sweep(world, at(2026, 5, 1, 9))] == [ESCALATIE, ESCALATIE, VERLOPEN, VERLOPEN]
+
+
+# -- recipients ---------------------------------------------------------------------------------------------------
+
+
+async def event_rows(world: World, event: NotificationEvent, now: datetime) -> list[str]:
+    async with world.hub.db() as db:
+        return sorted(r.recipient_address for r in await notify(db, event, now=now))
+
+
+async def test_recipient_rules(world_sqlite: World) -> None:
+    world = world_sqlite
+    now = at(2026, 5, 11, 10)
+    thread = await world.ask(now)
+    base = {"kind": MailKind.NIEUW_DOCUMENT, "case_id": world.case.id}
+    # No assignee: the gemeente's klantmanager and consulent (not the contractmanager).
+    assert await event_rows(world, NotificationEvent(organisation_id=world.gemeente.id, **base), now) == GEMEENTE_USERS
+    # The kantoor's bewindvoerders (not the kantoorbeheerder).
+    assert await event_rows(world, NotificationEvent(organisation_id=world.kantoor.id, **base), now) == [
+        "bv1@debrug.example.nl",
+        "bv2@debrug.example.nl",
+    ]
+    # The case's assignee on the receiving side.
+    async with world.hub.db() as db:
+        case = await db.get(Case, world.case.id)
+        assert case is not None
+        case.bewindvoerder_id = world.bewindvoerder2.id
+        db.add(case)
+    assert await event_rows(world, NotificationEvent(organisation_id=world.kantoor.id, **base), now) == [
+        "bv2@debrug.example.nl"
+    ]
+    # The producer names the assignees; one of another organisation is ignored.
+    explicit = NotificationEvent(
+        organisation_id=world.kantoor.id, assigned_user_ids=(world.bewindvoerder.id, world.klantmanager.id), **base
+    )
+    assert await event_rows(world, explicit, now) == ["bv1@debrug.example.nl"]
+    # A blocked assignee: back to the roles, without blocked users.
+    await set_user(world, world.bewindvoerder2, disabled=True)
+    assert await event_rows(world, NotificationEvent(organisation_id=world.kantoor.id, **base), now) == [
+        "bv1@debrug.example.nl"
+    ]
+    # The thread's assignee wins over the case's: the kantoor side of this thread is its starter.
+    on_thread = NotificationEvent(
+        kind=MailKind.PROCESAFSPRAAK, organisation_id=world.kantoor.id, thread_id=thread.id, case_id=world.case.id
+    )
+    assert await event_rows(world, on_thread, now) == ["bv1@debrug.example.nl"]
+
+
+async def test_unsent_notifications_for_the_same_thing_are_not_repeated(world_sqlite: World) -> None:
+    world = world_sqlite
+    now = at(2026, 5, 11, 10)
+    thread = await world.ask(now)
+    event = NotificationEvent(kind=MailKind.NIEUW_BERICHT, organisation_id=world.gemeente.id, thread_id=thread.id)
+    await event_rows(world, event, now + timedelta(minutes=1))
+    assert len(await world.outbox()) == 2  # still one per user
+    await world.worker().drain(now + timedelta(minutes=2))
+    await event_rows(world, event, now + timedelta(minutes=3))
+    assert len(await world.outbox()) == 4  # after sending, a new message is news again
+
+
+def test_events_carry_ids_only() -> None:
+    org = "a" * 32
+    with pytest.raises(ValueError, match="not an event kind"):
+        NotificationEvent(kind=MailKind.DIGEST, organisation_id=org, thread_id=org)
+    with pytest.raises(ValueError, match="hub id"):
+        NotificationEvent(kind=MailKind.NIEUW_BERICHT, organisation_id=org, case_id="2026-004711")
+    with pytest.raises(ValueError, match="thread_id or a case_id"):
+        NotificationEvent(kind=MailKind.NIEUW_BERICHT, organisation_id=org)
+    with pytest.raises(ValueError, match="timezone"):
+        NotificationEvent(kind="nieuw_bericht", organisation_id=org, thread_id=org, due_at=datetime(2026, 5, 1))  # type: ignore[arg-type]
+    assert NotificationEvent(kind="nieuw_document", organisation_id=org, case_id=org).link_path == f"/dossiers/{org}"  # type: ignore[arg-type]
+
+
+# -- digests ------------------------------------------------------------------------------------------------------
+
+
+async def held(world: World) -> list[OutboxMail]:
+    async with world.hub.db() as db:
+        result = await db.execute(select(OutboxMail).where(OutboxMail.status == MailStatus.DIGEST_HELD.value))
+        return list(result.scalars())
+
+
+@pytest.mark.postgres
+async def test_digest_once_a_werkdag_after_the_hour(world: World, smtp: SmtpServer) -> None:
+    await set_user(world, world.klantmanager, notify_mode="digest")
+    await world.ask(at(2026, 5, 11, 10))  # Monday
+    await world.ask(at(2026, 5, 11, 11))
+    rows = await world.outbox()
+    assert sorted((r.recipient_address, r.status) for r in rows) == [
+        ("cbb@nijmegen.example.nl", "pending"),
+        ("cbb@nijmegen.example.nl", "pending"),
+        ("km@nijmegen.example.nl", "digest_held"),
+        ("km@nijmegen.example.nl", "digest_held"),
+    ]
+    assert await digests(world, at(2026, 5, 12, 7, 59)) == []  # before the hour
+    made = await digests(world, at(2026, 5, 12, 8, 0))
+    assert [(d.kind, d.recipient_address) for d in made] == [("digest", "km@nijmegen.example.nl")]
+    assert await held(world) == []
+    assert await digests(world, at(2026, 5, 12, 9)) == []  # one a day
+
+    worker = world.worker()
+    await worker.drain(at(2026, 5, 12, 8, 1))
+    digest_mails = [m for m in smtp.messages if m.rcpt_tos == ["km@nijmegen.example.nl"]]
+    assert len(digest_mails) == 1
+    assert digest_mails[0].message["Subject"] == "Dagelijks overzicht voor Gemeente Nijmegen: 2 meldingen"
+    text = digest_mails[0].decoded_text()
+    assert "2 nieuwe berichten" in text
+    for value in PERSONAL:
+        assert value not in text
+
+    # Something new after today's digest waits for the next werkdag's.
+    await world.ask(at(2026, 5, 12, 10))
+    assert await digests(world, at(2026, 5, 12, 11)) == []
+    assert len(await held(world)) == 1
+    assert len(await digests(world, at(2026, 5, 13, 8, 30))) == 1
+
+
+async def test_no_digest_on_weekends_feestdagen_and_decree_days(world_sqlite: World) -> None:
+    world = world_sqlite
+    await set_user(world, world.klantmanager, notify_mode="digest")
+    await world.ask(at(2026, 5, 13, 10))  # Wednesday
+    assert len(await digests(world, at(2026, 5, 13, 12))) == 1
+    await world.ask(at(2026, 5, 13, 14))
+    for day in (14, 15, 16, 17):  # Hemelvaartsdag, the decree bridge day, Saturday, Sunday
+        assert await digests(world, at(2026, 5, day, 9)) == [], day
+    assert len(await digests(world, at(2026, 5, 18, 8))) == 1
+
+
+async def test_digest_hour_is_configurable_and_reminders_of_stopped_clocks_drop_out(world_sqlite: World) -> None:
+    world = world_sqlite
+    await set_user(world, world.klantmanager, notify_mode="digest")
+    thread = await world.ask(ASKED)
+    await sweep(world, at(2026, 4, 29, 0, 10))  # "verloopt vandaag", held for the digest
+    await world.answer(thread, at(2026, 4, 29, 6))
+    assert await digests(world, at(2026, 4, 29, 6, 30), hour=7) == []
+    made = await digests(world, at(2026, 4, 29, 7), hour=7)
+    assert len(made) == 1
+    async with world.hub.db() as db:
+        kinds = (
+            await db.execute(select(OutboxMail.kind, OutboxMail.status).where(OutboxMail.digest_id == made[0].id))
+        ).all()
+    assert [tuple(k) for k in kinds] == [(MailKind.NIEUW_BERICHT.value, "digested")]
+    assert (VANDAAG, "cancelled") in {(r.kind, r.status) for r in await world.outbox()}
+
+
+async def test_only_a_party_can_be_notified(world_sqlite: World) -> None:
+    world = world_sqlite
+    now = at(2026, 5, 11, 10)
+    thread = await world.ask(now)
+    stranger = await world.hub.org(OrgKind.GEMEENTE, "Gemeente Elders")
+    for event in (
+        NotificationEvent(kind=MailKind.NIEUW_BERICHT, organisation_id=stranger.id, thread_id=thread.id),
+        NotificationEvent(kind=MailKind.NIEUW_DOCUMENT, organisation_id=stranger.id, case_id=world.case.id),
+    ):
+        with pytest.raises(ValueError, match="not a party"):
+            await event_rows(world, event, now)
