@@ -29,6 +29,7 @@ class Action(StrEnum):
     UPLOAD_DOCUMENT = "upload_document"
     POST_MESSAGE = "post_message"
     VIEW_OPERATIONS = "view_operations"  # outbox, failed mails: no case content
+    MANAGE_CLOSING_DAYS = "manage_closing_days"  # a gemeente's own closing days (not werkdagen on its calendar)
 
 
 CASE_WORKERS = frozenset({Role.BEWINDVOERDER, Role.KANTOORBEHEERDER, Role.KLANTMANAGER, Role.CONSULENT,
@@ -45,6 +46,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.UPLOAD_DOCUMENT: CASE_WORKERS,
     Action.POST_MESSAGE: CASE_WORKERS,
     Action.VIEW_OPERATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
+    Action.MANAGE_CLOSING_DAYS: frozenset({Role.CONTRACTMANAGER}),
 }
 
 

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import os
 import shutil
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from crypto import CryptoError, Keyring
@@ -70,6 +68,43 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     migrate.require_current(settings.database_url)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, loop="uvloop", http="httptools",
                 log_level=settings.log_level, proxy_headers=True, server_header=False, access_log=False)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    """The mail worker on its own (with HUB_WORKER=off for the `hub serve` processes); stops on SIGTERM/SIGINT."""
+    import signal
+
+    from hub.notifications.worker import worker_for
+    from hub.runtime import Runtime
+    from hub.web.cookies import CookiePolicy
+
+    keyring = load_keyring(settings.keyring_path, settings.keyring_env)
+    migrate.require_current(settings.database_url)
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            keyring=keyring,
+            cookies=CookiePolicy(https=settings.https),
+        )
+        worker = worker_for(runtime)
+        try:
+            if args.once:
+                await worker.sweep()
+                print(f"{await worker.drain()} mail(s) handled.")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await worker.run(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
@@ -197,6 +232,166 @@ def cmd_user_reset_password(settings: Settings, args: argparse.Namespace) -> Non
     _with_db(settings, work)
 
 
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
+    """Walk the audit chain; exit status 2 when it is broken. Needs no keyring: records hold no content."""
+    from hub.audit.services import verify
+
+    migrate.require_current(settings.database_url)
+
+    async def run() -> Any:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(session_factory(engine)) as db:
+                return await verify(db)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(run())
+    if not result.ok:
+        raise CliError(
+            f"audit log BROKEN at record {result.first_broken_seq} ({result.reason}); "
+            f"{result.count} record(s) before it are intact."
+        )
+    print(f"Audit log intact: {result.count} record(s), every link verified.")
+
+
+# -- keys --------------------------------------------------------------------------------------------------------
+
+ROTATE_NEXT_STEPS = (
+    "Next: restart every running hub process (serve, worker) so that it wraps new data keys with the new primary; "
+    "then run `hub keys rewrap` once more (it catches what the old processes wrote meanwhile) and `hub keys status`. "
+    "A key that wraps nothing any more can be removed with `hub keys remove KEY_ID`."
+)
+
+
+def _keyring_file(settings: Settings, action: str) -> Any:
+    if settings.keyring_env:
+        raise CliError(
+            f"The keyring comes from HUB_KEYRING, so `hub keys {action}` cannot change it. Do it where HUB_KEYRING is "
+            "kept: add a new random 32-byte key, make it the primary and keep the old keys; restart every hub "
+            "process with the new value; then run `hub keys rewrap` and `hub keys status`."
+        )
+    return settings.keyring_path
+
+
+async def _on_database(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    engine = create_engine(settings.database_url)
+    try:
+        return await work(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def rotate_keys(settings: Settings) -> tuple[str, str, Any]:
+    """`hub keys rotate`: add a new primary KEK to the keyring file (saved atomically, 0600), then rewrap every
+    data key. Returns (old primary, new primary, RewrapReport)."""
+    from hub.keys import rewrap_all
+
+    path = _keyring_file(settings, "rotate")
+    keyring = load_keyring(path)
+    old = keyring.primary_id
+    new = keyring.add_primary()
+    keyring.save(path)
+    report = await _on_database(settings, lambda sessions: rewrap_all(sessions, keyring))
+    return old, new, report
+
+
+async def rewrap_keys(settings: Settings) -> Any:
+    """`hub keys rewrap`: rewrap every data key not yet wrapped by the current primary (no new key)."""
+    from hub.keys import rewrap_all
+
+    keyring = load_keyring(settings.keyring_path, settings.keyring_env)
+    return await _on_database(settings, lambda sessions: rewrap_all(sessions, keyring))
+
+
+async def key_status(settings: Settings) -> Any:
+    """`hub keys status`: the KeyUsage (data keys per KEK id) for the configured keyring."""
+    from hub.keys import key_usage
+
+    keyring = load_keyring(settings.keyring_path, settings.keyring_env)
+
+    async def count(sessions: Any) -> Any:
+        async with transaction(sessions) as db:
+            return await key_usage(db, keyring)
+
+    return await _on_database(settings, count)
+
+
+async def remove_key(settings: Settings, key_id: str) -> None:
+    """`hub keys remove KEY_ID`: forget a KEK, only when it is not the primary and wraps nothing."""
+    from hub.keys import forget_key
+
+    path = _keyring_file(settings, "remove")
+    keyring = load_keyring(path)
+    if key_id not in keyring.keys:
+        raise CliError(f"Key {key_id!r} is not in the keyring ({', '.join(sorted(keyring.keys))}).")
+    usage = await key_status(settings)
+    forget_key(keyring, key_id, usage)
+    keyring.save(path)
+
+
+def _print_rewrap(report: Any) -> None:
+    print(f"Rewrapped {report.total_rewrapped} data key(s) with primary key {report.primary}:")
+    for column, count in sorted(report.rewrapped.items()):
+        print(f"  {column:<32} {count}")
+    print(f"Already wrapped by {report.primary}: {report.already_primary}.")
+    if report.changed_meanwhile:
+        print(
+            f"Changed by the running hub meanwhile (left alone; run `hub keys rewrap` again): "
+            f"{report.changed_meanwhile}."
+        )
+    if report.failed_count:
+        print(f"NOT rewrapped, key did not unwrap: {report.failed_count} value(s), e.g.:")
+        for table, column, row_id in report.failed[:10]:
+            print(f"  {table}.{column} row {row_id}")
+
+
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> None:
+    migrate.require_current(settings.database_url)
+    old, new, report = asyncio.run(rotate_keys(settings))
+    print(f"New primary key {new} added to {settings.keyring_path} (previous primary: {old}). Back up this file.")
+    _print_rewrap(report)
+    print(ROTATE_NEXT_STEPS)
+    if report.failed_count:
+        raise CliError("some data keys could not be rewrapped; see above.")
+
+
+def cmd_keys_rewrap(settings: Settings, args: argparse.Namespace) -> None:
+    migrate.require_current(settings.database_url)
+    report = asyncio.run(rewrap_keys(settings))
+    _print_rewrap(report)
+    if report.failed_count:
+        raise CliError("some data keys could not be rewrapped; see above.")
+
+
+def cmd_keys_status(settings: Settings, args: argparse.Namespace) -> None:
+    from hub.keys import MALFORMED
+
+    migrate.require_current(settings.database_url)
+    usage = asyncio.run(key_status(settings))
+    keyring = load_keyring(settings.keyring_path, settings.keyring_env)
+    print(f"{'key':<12} {'data keys':>10}")
+    for key_id in sorted(set(keyring.keys) | set(usage.total)):
+        marks = []
+        if key_id == usage.primary:
+            marks.append("primary")
+        if key_id not in keyring.keys:
+            marks.append("NOT IN THE KEYRING: these values cannot be read" if key_id != MALFORMED else "malformed")
+        elif key_id != usage.primary and not usage.wraps(key_id):
+            marks.append("wraps nothing: can be removed")
+        print(f"{key_id:<12} {usage.wraps(key_id):>10}  {', '.join(marks)}".rstrip())
+    if args.verbose:
+        for column, counts in sorted(usage.by_column.items()):
+            detail = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "empty"
+            print(f"  {column:<32} {detail}")
+
+
+def cmd_keys_remove(settings: Settings, args: argparse.Namespace) -> None:
+    migrate.require_current(settings.database_url)
+    asyncio.run(remove_key(settings, args.key_id))
+    print(f"Key {args.key_id} removed from {settings.keyring_path}.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="The beveiligde omgeving for gemeenten and bewind.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--downgrade", action="store_true", help="go down to REVISION")
     p.set_defaults(fn=cmd_migrate)
     sub.add_parser("serve", help="serve the hub on HUB_HOST:HUB_PORT").set_defaults(fn=cmd_serve)
+    p = sub.add_parser("worker", help="send notification mails and run the term sweeps (see HUB_WORKER)")
+    p.add_argument("--once", action="store_true", help="sweep once, send what is due, then stop")
+    p.set_defaults(fn=cmd_worker)
     p = sub.add_parser("demo", help="a fresh demo hub with a user for every role, then serve it")
     p.add_argument("--no-serve", action="store_true", help="only create the demo data")
     p.set_defaults(fn=cmd_demo)
@@ -246,6 +444,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = user.add_parser("reset-password", help="give a user a new one-time password")
     p.add_argument("email")
     p.set_defaults(fn=cmd_user_reset_password)
+
+    audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check the audit log's hash chain (exit status 2 when broken)").set_defaults(
+        fn=cmd_audit_verify
+    )
+    keys = sub.add_parser("keys", help="the keyring: rotation and status").add_subparsers(
+        dest="keys_command", required=True
+    )
+    keys.add_parser("rotate", help="add a new primary key and rewrap every data key").set_defaults(
+        fn=cmd_keys_rotate
+    )
+    keys.add_parser("rewrap", help="rewrap data keys not yet wrapped by the primary key").set_defaults(
+        fn=cmd_keys_rewrap
+    )
+    p = keys.add_parser("status", help="how many data keys each key wraps")
+    p.add_argument("-v", "--verbose", action="store_true", help="also per table and column")
+    p.set_defaults(fn=cmd_keys_status)
+    p = keys.add_parser("remove", help="remove a key that wraps nothing any more")
+    p.add_argument("key_id")
+    p.set_defaults(fn=cmd_keys_remove)
     return parser
 
 

@@ -45,6 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUB_SMTP_CAFILE", "", "Extra CA bundle to verify the SMTP server's certificate."),
     Setting("HUB_MAIL_FROM", "hub@localhost", "Sender address of notification mails."),
     Setting("HUB_WORKER", "on", "on: run the background worker inside `hub serve`; off: run `hub worker` apart."),
+    Setting("HUB_DIGEST_HOUR", "8", "Hour (0-23, Dutch time) on werkdagen at which daily digest mails go out."),
+    Setting("HUB_ESCALATE_AFTER_WERKDAGEN", "1", "Werkdagen a term may be overdue before the fixed address is told."),
 )
 _KNOWN = {s.name for s in SETTINGS}
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -70,6 +72,8 @@ class Settings:
     smtp_cafile: str = ""
     mail_from: str = "hub@localhost"
     run_worker: bool = True
+    digest_hour: int = 8
+    escalate_after_werkdagen: int = 1
 
     @property
     def https(self) -> bool:
@@ -164,4 +168,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_cafile=env.get("HUB_SMTP_CAFILE", "").strip(),
         mail_from=mail_from,
         run_worker=worker == "on",
+        digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
+        escalate_after_werkdagen=_int(env, "HUB_ESCALATE_AFTER_WERKDAGEN", "1", 1, 20),
     )

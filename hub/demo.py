@@ -1,4 +1,6 @@
-"""`hub demo`: a living hub for newcomers — organisations, convenants and an enrolled user for every role."""
+"""`hub demo`: a living hub for newcomers — organisations, convenants, an enrolled user for every role, and sample
+cases for every convenant (fictional clients with test BSNs that pass the elfproef), opened through CaseService so
+they are encrypted and audited like real ones."""
 
 from __future__ import annotations
 
@@ -9,16 +11,51 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from crypto import Keyring
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from crypto import Keyring, is_valid_bsn
 from hub.accounts import totp
 from hub.accounts.auth import AuthService
+from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
+from hub.cases.models import BewindKind, CaseStatus
+from hub.cases.services import CaseService, local_today
 from hub.db import create_engine, session_factory, transaction, utcnow
 
 GEMEENTEN = ("Gemeente Nijmegen", "Gemeente Wijchen")
 KANTOREN = ("Bewindvoering De Brug", "Horizon Beschermingsbewind", "Van Dijk Bewind en Budget")
 BEHEER = "Beheer beveiligde omgeving"
+
+# Fictional clients. The demo opens 2 or 3 cases per convenant, taking names in turn.
+CLIENT_NAMES = (
+    "Annelies Bakker", "Mohamed El Amrani", "Henk de Groot", "Fatma Yilmaz", "Gerrit Jan Hoekstra",
+    "Sandra Verbeek", "Kevin van den Berg", "Ingrid Smits-Peeters", "Ruud Janssen", "Joyce Martens",
+    "Dirk Willemsen", "Esther Kramer", "Jeroen Bosman", "Naima Bouzid", "Wilma van der Heijden",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    """A sample case, its dates counted back from the day the demo is made, so the terms show every state."""
+
+    kind: BewindKind
+    beschikking_days_ago: int  # the 3-month bijzondere-bijstand term starts here (§2.2)
+    start_days_ago: int  # the 12-month schuldhulp term starts here (§2.3)
+    birth_date: date
+    status: CaseStatus = CaseStatus.ACTIEF
+    assign_gemeente_contact: bool = False
+
+
+DEMO_CASES = (
+    DemoCase(BewindKind.SCHULDENBEWIND, 75, 75, date(1979, 3, 14)),  # bijstand term ends in about two weeks
+    DemoCase(BewindKind.BEIDE, 150, 150, date(1961, 11, 2), assign_gemeente_contact=True),  # bijstand term past
+    DemoCase(BewindKind.SCHULDENBEWIND, 345, 340, date(1990, 6, 21)),  # schuldhulp term ends within a month
+    DemoCase(BewindKind.TOESTANDENBEWIND, 30, 30, date(1948, 1, 9)),  # both terms still far
+    DemoCase(BewindKind.SCHULDENBEWIND, 430, 425, date(1985, 9, 30), assign_gemeente_contact=True),  # 12 months past
+    DemoCase(BewindKind.BEIDE, 200, 360, date(1972, 4, 17)),  # a later beschikking (another bewindvoerder took over)
+    DemoCase(BewindKind.SCHULDENBEWIND, 900, 900, date(1995, 12, 5), status=CaseStatus.BEEINDIGD),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -28,6 +65,55 @@ class DemoAccount:
     totp_secret: str
     role: str
     organisation: str
+
+
+def valid_bsns(start: int, count: int) -> list[str]:
+    """``count`` numbers from ``start`` upward that pass the elfproef: test BSNs for fictional clients."""
+    found: list[str] = []
+    number = start
+    while len(found) < count:
+        candidate = f"{number:09d}"
+        if is_valid_bsn(candidate):
+            found.append(candidate)
+        number += 1
+    return found
+
+
+async def seed_cases(
+    db: AsyncSession,
+    keyring: Keyring,
+    convenants: list[tuple[Convenant, User, User]],
+    today: date | None = None,
+) -> int:
+    """Open 2 or 3 sample cases under every (convenant, bewindvoerder, klantmanager); returns how many."""
+    today = today or local_today()
+    cases = CaseService(db, keyring)
+    bsns = valid_bsns(111222333, 3 * len(convenants))
+    opened = 0
+    for index, (convenant, bewindvoerder, klantmanager) in enumerate(convenants):
+        for n in range(3 if index % 2 == 0 else 2):
+            spec = DEMO_CASES[(index * 3 + n) % len(DEMO_CASES)]
+            case = await cases.open_case(
+                bewindvoerder,
+                convenant_id=convenant.id,
+                client_name=CLIENT_NAMES[opened % len(CLIENT_NAMES)],
+                bsn=bsns[opened],
+                birth_date=spec.birth_date,
+                bewind_kind=spec.kind.value,
+                beschikking_date=today - timedelta(days=spec.beschikking_days_ago),
+                bewind_start_date=today - timedelta(days=spec.start_days_ago),
+                rechtbank="Rechtbank Gelderland",
+                bewindvoerder_id=bewindvoerder.id,
+                today=today,
+            )
+            if spec.assign_gemeente_contact:
+                await cases.update_assignment(klantmanager, case, person_id=klantmanager.id)
+            if spec.status != CaseStatus.ACTIEF:
+                case.status = spec.status.value
+                db.add(case)
+            opened += 1
+    await db.flush()
+    return opened
 
 
 def _slug(name: str) -> str:
@@ -48,40 +134,61 @@ async def seed(database_url: str, keyring: Keyring) -> list[DemoAccount]:
             auth = AuthService(db, keyring)
             now = utcnow()
 
-            async def person(org_name: str, org: object, name: str, role: Role) -> None:
+            async def person(org_name: str, org: Organisation, name: str, role: Role) -> User:
                 domain = _slug(org_name) + ".example.nl"
                 email = f"{role.value.split('_')[0]}@{domain}"
                 password = "demo-" + secrets.token_urlsafe(12)
-                user, _ = await users.create(org, name=name, email=email, roles={role},  # type: ignore[arg-type]
-                                             password=password, must_change_password=False)
+                user, _ = await users.create(
+                    org, name=name, email=email, roles={role}, password=password, must_change_password=False
+                )
                 secret = totp.new_secret()
                 await auth.set_totp_secret(user, secret)
                 await auth.replace_recovery_codes(user)
                 accounts.append(DemoAccount(email, password, totp.secret_base32(secret), role.value, org_name))
+                return user
 
-            beheer = await orgs.create(OrgKind.BEHEER, BEHEER, contact_person="Servicedesk",
-                                       contact_email="servicedesk@beheer.example.nl")
+            beheer = await orgs.create(
+                OrgKind.BEHEER, BEHEER, contact_person="Servicedesk", contact_email="servicedesk@beheer.example.nl"
+            )
             await person(BEHEER, beheer, "Femke Beheer", Role.FUNCTIONEEL_BEHEERDER)
             gemeenten = []
+            klantmanagers: dict[str, User] = {}
             for i, name in enumerate(GEMEENTEN):
-                gem = await orgs.create(OrgKind.GEMEENTE, name, contact_person="Team Schuldhulpverlening",
-                                        contact_email=f"schuldhulp@{_slug(name)}.example.nl")
+                gem = await orgs.create(
+                    OrgKind.GEMEENTE,
+                    name,
+                    contact_person="Team Schuldhulpverlening",
+                    contact_email=f"schuldhulp@{_slug(name)}.example.nl",
+                )
                 # One gemeente confirmed its contacts recently, the other long ago: the routekaart flags it.
                 gem.contacts_confirmed_at = now - timedelta(days=30 if i == 0 else 400)
                 gemeenten.append(gem)
-                await person(name, gem, f"Karim Klantmanager ({name.split()[-1]})", Role.KLANTMANAGER)
+                klantmanagers[gem.id] = await person(
+                    name, gem, f"Karim Klantmanager ({name.split()[-1]})", Role.KLANTMANAGER
+                )
                 await person(name, gem, f"Cor Consulent ({name.split()[-1]})", Role.CONSULENT)
                 await person(name, gem, f"Carla Contractmanager ({name.split()[-1]})", Role.CONTRACTMANAGER)
+            with_cases: list[tuple[Convenant, User, User]] = []
             for j, name in enumerate(KANTOREN):
-                kantoor = await orgs.create(OrgKind.KANTOOR, name, contact_person=f"Contact {name}",
-                                            contact_email=f"info@{_slug(name)}.example.nl")
+                kantoor = await orgs.create(
+                    OrgKind.KANTOOR,
+                    name,
+                    contact_person=f"Contact {name}",
+                    contact_email=f"info@{_slug(name)}.example.nl",
+                )
                 kantoor.contacts_confirmed_at = None if j == 2 else now - timedelta(days=60 * (j + 1))
-                await person(name, kantoor, f"Bart Bewindvoerder ({name.split()[-1]})", Role.BEWINDVOERDER)
+                bewindvoerder = await person(
+                    name, kantoor, f"Bart Bewindvoerder ({name.split()[-1]})", Role.BEWINDVOERDER
+                )
                 await person(name, kantoor, f"Kim Kantoorbeheerder ({name.split()[-1]})", Role.KANTOORBEHEERDER)
                 # Every kantoor has a convenant with Nijmegen; the first two also with Wijchen.
                 for k, gem in enumerate(gemeenten):
                     if k == 0 or j < 2:
-                        await ConvenantService(db).create(gem.id, kantoor.id, date(2024, 1, 1) + timedelta(days=k))
+                        conv = await ConvenantService(db).create(
+                            gem.id, kantoor.id, date(2024, 1, 1) + timedelta(days=k)
+                        )
+                        with_cases.append((conv, bewindvoerder, klantmanagers[gem.id]))
+            await seed_cases(db, keyring, with_cases)
     finally:
         await engine.dispose()
     return accounts

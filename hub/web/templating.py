@@ -56,6 +56,7 @@ def navigation(active: ActiveSession | None) -> list[tuple[str, str]]:
     items = [("/", "Start")]
     if may(user, Action.VIEW_CASES):
         items.append(("/dossiers", "Dossiers"))
+        items.append(("/berichten", "Berichten"))
     if may(user, Action.VIEW_ROUTEKAART):
         items.append(("/routekaart", "Routekaart"))
     if may(user, Action.MANAGE_ORGANISATIONS):

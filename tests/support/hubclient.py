@@ -167,6 +167,8 @@ class HubUnderTest:
 
 @asynccontextmanager
 async def running_hub(data_dir: Path, database_url: str, **settings: str) -> AsyncIterator[HubUnderTest]:
+    """A hub with its lifespan. The mail worker is off unless a test asks for it with HUB_WORKER="on"."""
+    settings.setdefault("HUB_WORKER", "off")
     cfg = Settings.for_data_dir(data_dir, HUB_DATABASE_URL=database_url, **settings)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     create_keyring(cfg.keyring_path)
