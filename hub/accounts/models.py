@@ -10,6 +10,9 @@ from sqlmodel import Field, SQLModel
 from hub.accounts.roles import OrgKind, Role, parse_roles
 from hub.db import UTCDateTime, new_id, utcnow
 
+# How a user hears of new work: a mail per event, or one daily digest on werkdagen (Dutch labels for the form).
+NOTIFY_MODES = {"direct": "Direct een e-mail bij elk nieuw bericht of document", "digest": "Eén overzicht per werkdag"}
+
 
 def _moment(nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
@@ -69,7 +72,7 @@ class User(SQLModel, table=True):
     # The last accepted TOTP time step: a code is accepted once only.
     totp_last_step: int | None = None
     mfa_enrolled_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
-    notify_mode: str = Field(default="direct", max_length=10)  # direct | digest
+    notify_mode: str = Field(default="direct", max_length=10)  # one of NOTIFY_MODES
     created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
 
     @property

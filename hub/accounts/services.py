@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts import passwords
 from hub.accounts.auth import AuthService, normalise_email
-from hub.accounts.models import Convenant, Organisation, RecoveryCode, User
+from hub.accounts.models import NOTIFY_MODES, Convenant, Organisation, RecoveryCode, User
 from hub.accounts.roles import ROLES_FOR_KIND, OrgKind, Role, format_roles
 from hub.db import utcnow
 from hub.errors import NotFound, ValidationError
@@ -44,8 +44,9 @@ class OrganisationService:
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
 
-    async def create(self, kind: OrgKind, name: str, *, contact_person: str = "", contact_email: str = "",
-                     contact_phone: str = "") -> Organisation:
+    async def create(
+        self, kind: OrgKind, name: str, *, contact_person: str = "", contact_email: str = "", contact_phone: str = ""
+    ) -> Organisation:
         name = name.strip()
         errors: dict[str, str] = {}
         if not name:
@@ -62,8 +63,13 @@ class OrganisationService:
             errors["contact_phone"] = "Het telefoonnummer is te lang."
         if errors:
             raise ValidationError(errors)
-        org = Organisation(kind=kind.value, name=name, contact_person=contact_person.strip(),
-                           contact_email=contact_email.strip().lower(), contact_phone=contact_phone.strip())
+        org = Organisation(
+            kind=kind.value,
+            name=name,
+            contact_person=contact_person.strip(),
+            contact_email=contact_email.strip().lower(),
+            contact_phone=contact_phone.strip(),
+        )
         self.db.add(org)
         await self.db.flush()
         return org
@@ -78,8 +84,9 @@ class OrganisationService:
         return org
 
     async def all(self) -> list[Organisation]:
-        return list((await self.db.execute(select(Organisation).order_by(Organisation.kind, Organisation.name)))
-                    .scalars())
+        return list(
+            (await self.db.execute(select(Organisation).order_by(Organisation.kind, Organisation.name))).scalars()
+        )
 
     async def count(self) -> int:
         return int((await self.db.execute(select(func.count()).select_from(Organisation))).scalar_one())
@@ -93,13 +100,17 @@ class OrganisationService:
         else:
             return []
         rows = await self.db.execute(
-            select(Organisation).join(Convenant, join_on == Organisation.id).where(where)
-            .distinct().order_by(Organisation.name)
+            select(Organisation)
+            .join(Convenant, join_on == Organisation.id)
+            .where(where)
+            .distinct()
+            .order_by(Organisation.name)
         )
         return list(rows.scalars())
 
-    async def update_contacts(self, org: Organisation, *, person: str, email: str, phone: str, by: User,
-                              now: datetime | None = None) -> None:
+    async def update_contacts(
+        self, org: Organisation, *, person: str, email: str, phone: str, by: User, now: datetime | None = None
+    ) -> None:
         """A partner confirms or corrects its own contact person and fixed address (§1a)."""
         errors: dict[str, str] = {}
         if not person.strip():
@@ -136,8 +147,9 @@ class ConvenantService:
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
 
-    async def create(self, gemeente_id: str, kantoor_id: str, start: date, end: date | None = None,
-                     status: str = "actief") -> Convenant:
+    async def create(
+        self, gemeente_id: str, kantoor_id: str, start: date, end: date | None = None, status: str = "actief"
+    ) -> Convenant:
         errors: dict[str, str] = {}
         gemeente = await self.db.get(Organisation, gemeente_id)
         kantoor = await self.db.get(Organisation, kantoor_id)
@@ -150,15 +162,18 @@ class ConvenantService:
         if status not in CONVENANT_STATUSES:
             errors["status"] = "Kies een geldige status."
         if not errors:
-            clash = await self.db.execute(select(Convenant).where(
-                Convenant.gemeente_id == gemeente_id, Convenant.kantoor_id == kantoor_id,
-                Convenant.start_date == start))
+            clash = await self.db.execute(
+                select(Convenant).where(
+                    Convenant.gemeente_id == gemeente_id,
+                    Convenant.kantoor_id == kantoor_id,
+                    Convenant.start_date == start,
+                )
+            )
             if clash.first() is not None:
                 errors["start_date"] = "Deze gemeente en dit kantoor hebben al een convenant met deze begindatum."
         if errors:
             raise ValidationError(errors)
-        conv = Convenant(gemeente_id=gemeente_id, kantoor_id=kantoor_id, start_date=start, end_date=end,
-                         status=status)
+        conv = Convenant(gemeente_id=gemeente_id, kantoor_id=kantoor_id, start_date=start, end_date=end, status=status)
         self.db.add(conv)
         await self.db.flush()
         return conv
@@ -166,8 +181,12 @@ class ConvenantService:
     async def for_organisation(self, org_id: str | None = None) -> list[tuple[Convenant, Organisation, Organisation]]:
         """Convenants with their gemeente and kantoor; all of them, or those `org_id` is party to."""
         gem, kan = aliased(Organisation), aliased(Organisation)
-        query = (select(Convenant, gem, kan).join(gem, gem.id == Convenant.gemeente_id)
-                 .join(kan, kan.id == Convenant.kantoor_id).order_by(gem.name, kan.name))
+        query = (
+            select(Convenant, gem, kan)
+            .join(gem, gem.id == Convenant.gemeente_id)
+            .join(kan, kan.id == Convenant.kantoor_id)
+            .order_by(gem.name, kan.name)
+        )
         if org_id is not None:
             query = query.where(or_(Convenant.gemeente_id == org_id, Convenant.kantoor_id == org_id))
         return [(c, g, k) for c, g, k in (await self.db.execute(query)).all()]
@@ -180,8 +199,16 @@ class UserService:
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
 
-    async def create(self, organisation: Organisation, *, name: str, email: str, roles: set[Role],
-                     password: str | None = None, must_change_password: bool = True) -> tuple[User, str]:
+    async def create(
+        self,
+        organisation: Organisation,
+        *,
+        name: str,
+        email: str,
+        roles: set[Role],
+        password: str | None = None,
+        must_change_password: bool = True,
+    ) -> tuple[User, str]:
         """Create a user; returns the user and the (initial) password. Validation errors are Dutch."""
         email = normalise_email(email)
         errors: dict[str, str] = {}
@@ -207,8 +234,14 @@ class UserService:
                 errors["password"] = str(exc)
         if errors:
             raise ValidationError(errors)
-        user = User(organisation_id=organisation.id, name=name.strip(), email=email, roles=format_roles(roles),
-                    password_hash=passwords.hash_password(password), must_change_password=must_change_password)
+        user = User(
+            organisation_id=organisation.id,
+            name=name.strip(),
+            email=email,
+            roles=format_roles(roles),
+            password_hash=passwords.hash_password(password),
+            must_change_password=must_change_password,
+        )
         self.db.add(user)
         await self.db.flush()
         return user, password
@@ -217,12 +250,14 @@ class UserService:
         return (await self.db.execute(select(User).where(User.email == normalise_email(email)))).scalar_one_or_none()
 
     async def in_organisation(self, org_id: str) -> list[User]:
-        return list((await self.db.execute(
-            select(User).where(User.organisation_id == org_id).order_by(User.name))).scalars())
+        return list(
+            (await self.db.execute(select(User).where(User.organisation_id == org_id).order_by(User.name))).scalars()
+        )
 
     async def all(self) -> list[tuple[User, Organisation]]:
-        rows = await self.db.execute(select(User, Organisation).join(Organisation)
-                                     .order_by(Organisation.name, User.name))
+        rows = await self.db.execute(
+            select(User, Organisation).join(Organisation).order_by(Organisation.name, User.name)
+        )
         return [(u, o) for u, o in rows.all()]
 
     async def count(self) -> int:
@@ -243,6 +278,14 @@ class UserService:
         self.db.add(user)
         await self.db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         await auth.end_all_sessions(user.id)
+        await self.db.flush()
+
+    async def set_notify_mode(self, user: User, mode: str) -> None:
+        """Direct mails for every event, or one daily digest on werkdagen (escalations go to the fixed address)."""
+        if mode not in NOTIFY_MODES:
+            raise ValidationError({"notify_mode": "Kies hoe u e-mail over nieuwe zaken wilt ontvangen."})
+        user.notify_mode = mode
+        self.db.add(user)
         await self.db.flush()
 
     async def reset_password(self, user: User, auth: AuthService) -> str:

@@ -12,9 +12,11 @@ from starlette.routing import Route
 
 from hub.accounts import totp
 from hub.accounts.auth import ActiveSession, AuthService
-from hub.accounts.models import Organisation, User
+from hub.accounts.models import NOTIFY_MODES, Organisation, User
 from hub.accounts.passwords import PasswordPolicyError, verify_password
+from hub.accounts.services import UserService
 from hub.db import transaction
+from hub.errors import ValidationError
 from hub.web.forms import client_address, form_values, runtime
 from hub.web.guards import current, login_required, safe_next, user_of
 from hub.web.templating import render
@@ -250,7 +252,14 @@ async def _account(
     return render(
         request,
         "accounts/account.html",
-        {"organisation": org, "remaining_codes": remaining, "errors": errors or {}, "notice": notice, "codes": codes},
+        {
+            "organisation": org,
+            "remaining_codes": remaining,
+            "errors": errors or {},
+            "notice": notice,
+            "codes": codes,
+            "notify_options": list(NOTIFY_MODES.items()),
+        },
         status_code=status,
     )
 
@@ -281,6 +290,21 @@ async def account_password(request: Request) -> Response:
 
 
 @login_required()
+async def account_notifications(request: Request) -> Response:
+    active = user_of(request)
+    rt = runtime(request)
+    values = await form_values(request)
+    try:
+        async with transaction(rt.sessions) as db:
+            user = await db.get(User, active.user.id)
+            assert user is not None
+            await UserService(db).set_notify_mode(user, values.get("notify_mode", ""))
+    except ValidationError as exc:
+        return await _account(request, exc.errors, status=400)
+    return _redirect("/account?gelukt=meldingen")
+
+
+@login_required()
 async def account_recovery_codes(request: Request) -> Response:
     active = user_of(request)
     rt = runtime(request)
@@ -307,4 +331,5 @@ routes = [
     Route("/account", account_page, methods=["GET"]),
     Route("/account/wachtwoord", account_password, methods=["POST"]),
     Route("/account/herstelcodes", account_recovery_codes, methods=["POST"]),
+    Route("/account/meldingen", account_notifications, methods=["POST"]),
 ]

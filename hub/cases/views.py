@@ -7,30 +7,28 @@ BSN is only ever posted (``/dossiers/zoeken``), never put in a URL. Page titles 
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-import jinja2
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from crypto import Keyring
 from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import OrganisationService
 from hub.authz import Action, may
-from hub.cases.models import BewindKind, Case, CaseStatus
+from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
 from hub.db import transaction
+from hub.documents.services import DocumentService
 from hub.errors import ValidationError
 from hub.web.forms import form_values, runtime
 from hub.web.guards import login_required, user_of
-from hub.web.templating import render, templates
+from hub.web.templating import render
 
 PAGE_SIZE = 50
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -48,7 +46,6 @@ SORT_LABELS = {
 }
 STATUS_OPTIONS = [("", "Alle statussen"), *((s.value, s.label) for s in CaseStatus)]
 KIND_OPTIONS = [("", "Alle soorten"), *((k.value, k.label) for k in BewindKind)]
-DOCUMENTS_PARTIAL = "documents/_case_documents.html"
 CASE_NOTICES = {
     "geopend": "Het dossier is aangemaakt. De gemeente ziet het nu ook.",
     "toegewezen": "De toewijzing is opgeslagen.",
@@ -70,37 +67,6 @@ def _redirect(path: str) -> RedirectResponse:
 
 def _service(request: Request, db: AsyncSession) -> CaseService:
     return CaseService(db, runtime(request).keyring)
-
-
-# -- documents (another part of the hub; see _case_documents) --------------------------------------------------
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        templates.env.get_template(name)
-    except jinja2.TemplateNotFound:
-        return False
-    return True
-
-
-async def _case_documents(db: AsyncSession, keyring: Keyring, user: User, case: Case) -> list[Any]:
-    """The case's documents from the documents part, when that part is installed; otherwise none.
-
-    Expects ``hub.documents.services.DocumentService(db, keyring).list_for_case(user, case)``.
-    """
-    try:
-        module = importlib.import_module("hub.documents.services")
-    except ModuleNotFoundError as exc:
-        if exc.name != "hub.documents.services":
-            raise
-        return []
-    service_class = getattr(module, "DocumentService", None)
-    if service_class is None:
-        return []
-    lister = getattr(service_class(db, keyring), "list_for_case", None)
-    if lister is None:
-        return []
-    return list(await lister(user, case))
 
 
 # -- the list ----------------------------------------------------------------------------------------------------
@@ -325,7 +291,7 @@ async def _case_page(request: Request, *, errors: dict[str, str] | None = None, 
         identity = svc.identity(case)
         details = await svc.details(case)
         assignable = await svc.assignable(user, case)
-        documents = await _case_documents(db, rt.keyring, user, case)
+        documents = await DocumentService(db, rt.keyring).list_for_case(user, case)
     own_side_is_kantoor = user.organisation_id == case.kantoor_id
     assigned_id = case.bewindvoerder_id if own_side_is_kantoor else case.gemeente_contact_id
     notice = "" if errors else CASE_NOTICES.get(request.query_params.get("gelukt", ""), "")
@@ -337,7 +303,6 @@ async def _case_page(request: Request, *, errors: dict[str, str] | None = None, 
             "details": details,
             "identity": identity,
             "documents": documents,
-            "documents_part": _template_exists(DOCUMENTS_PARTIAL),
             "may_upload": may(user, Action.UPLOAD_DOCUMENT),
             "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
             "may_message": may(user, Action.POST_MESSAGE),

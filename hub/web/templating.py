@@ -19,8 +19,20 @@ from hub.authz import Action, may
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december")
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 def datum(value: date | datetime | None) -> str:
@@ -61,6 +73,10 @@ def navigation(active: ActiveSession | None) -> list[tuple[str, str]]:
         items.append(("/routekaart", "Routekaart"))
     if may(user, Action.MANAGE_ORGANISATIONS):
         items += [("/beheer/organisaties", "Organisaties"), ("/beheer/convenanten", "Convenanten")]
+    if may(user, Action.MANAGE_CLOSING_DAYS):
+        items.append(("/instellingen/sluitingsdagen", "Sluitingsdagen"))
+    if may(user, Action.VIEW_OPERATIONS):
+        items.append(("/beheer/mail", "E-mail"))
     if may(user, Action.MANAGE_OWN_USERS):
         items.append(("/gebruikers", "Gebruikers"))
     if may(user, Action.CONFIRM_OWN_CONTACTS):
@@ -69,15 +85,21 @@ def navigation(active: ActiveSession | None) -> list[tuple[str, str]]:
     return items
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
-           headers: dict[str, str] | None = None) -> Response:
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
     active: ActiveSession | None = request.state.active if hasattr(request.state, "active") else None
     ctx: dict[str, Any] = {
         "active": active,
         "user": active.user if active else None,
         "nav": navigation(active),
-        "csrf_token": request.state.csrf_token if hasattr(request.state, "csrf_token") else (
-            active.session.csrf_token if active else ""),
+        "csrf_token": request.state.csrf_token
+        if hasattr(request.state, "csrf_token")
+        else (active.session.csrf_token if active else ""),
         "path": request.url.path,
         "errors": {},
         "values": {},
@@ -91,7 +113,6 @@ def render_error(scope: Scope, status: int, title: str, message: str) -> Respons
     if "state" not in scope:
         scope["state"] = {}
     try:
-        return render(request, "error.html", {"title": title, "message": message, "status": status},
-                      status_code=status)
+        return render(request, "error.html", {"title": title, "message": message, "status": status}, status_code=status)
     except Exception:  # the error page must never fail itself
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)

@@ -6,13 +6,15 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
+from crypto import encrypt_field, field_context
 from hub.audit.models import AuditEvent
 from hub.audit.services import verify
 from hub.cases.models import Case
 from hub.cases.services import local_today
+from hub.db import new_id
+from hub.documents.models import Document
 from tests.cases.world import BSN_1, BSN_2, BSN_3, World
 
 TITLE = re.compile(r"<title>(.*?)</title>", re.S)
@@ -252,11 +254,6 @@ async def test_list_filters_and_sort_by_query(world: World) -> None:
 
 
 async def test_case_page_lists_the_documents_of_the_case(world: World) -> None:
-    pytest.importorskip("hub.documents.services")
-    from crypto import encrypt_field, field_context
-    from hub.db import new_id
-    from hub.documents.models import Document
-
     case = await world.open_case()
     doc_id = new_id()
     keyring = world.hub.runtime.keyring
