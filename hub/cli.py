@@ -66,8 +66,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
     load_keyring(settings.keyring_path, settings.keyring_env)
     migrate.require_current(settings.database_url)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, loop="uvloop", http="httptools",
-                log_level=settings.log_level, proxy_headers=True, server_header=False, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+        access_log=False,
+    )
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
@@ -119,7 +128,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     (data_dir / DEMO_MARKER).write_text("made by `hub demo`; removed and remade at every run\n")
     keyring = create_keyring(settings.keyring_path)
     migrate.upgrade(settings.database_url)
-    accounts = asyncio.run(demo.seed(settings.database_url, keyring))
+    accounts = asyncio.run(demo.seed(settings.database_url, keyring, settings.blob_dir))
     demo.write_accounts(data_dir / "demo-accounts.json", accounts)
     demo.print_accounts(accounts, settings.base_url)
     print(f"Dezelfde lijst staat in {data_dir / 'demo-accounts.json'}")
@@ -143,8 +152,9 @@ def _with_db(settings: Settings, work: Callable[[Any, Keyring], Awaitable[None]]
 
 def cmd_org_add(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Any, keyring: Keyring) -> None:
-        org = await OrganisationService(db).create(OrgKind(args.kind), args.name, contact_person=args.contact_person,
-                                                   contact_email=args.contact_email)
+        org = await OrganisationService(db).create(
+            OrgKind(args.kind), args.name, contact_person=args.contact_person, contact_email=args.contact_email
+        )
         print(f"Organisation {org.id} ({org.kind}) created.")
 
     _with_db(settings, work)
@@ -174,8 +184,9 @@ def cmd_convenant_add(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Any, keyring: Keyring) -> None:
         gemeente = await _org_by_name_or_id(db, args.gemeente)
         kantoor = await _org_by_name_or_id(db, args.kantoor)
-        conv = await ConvenantService(db).create(gemeente.id, kantoor.id, date.fromisoformat(args.start),
-                                                 date.fromisoformat(args.end) if args.end else None)
+        conv = await ConvenantService(db).create(
+            gemeente.id, kantoor.id, date.fromisoformat(args.start), date.fromisoformat(args.end) if args.end else None
+        )
         print(f"Convenant {conv.id} created.")
 
     _with_db(settings, work)
@@ -187,9 +198,14 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> None:
         password = None
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n")
-        user, initial = await UserService(db).create(org, name=args.name, email=args.email,
-                                                     roles={Role(r) for r in args.role},
-                                                     password=password, must_change_password=password is None)
+        user, initial = await UserService(db).create(
+            org,
+            name=args.name,
+            email=args.email,
+            roles={Role(r) for r in args.role},
+            password=password,
+            must_change_password=password is None,
+        )
         print(f"User {user.email} created in {org.name}.")
         if password is None:
             print(f"One-time password (to be changed at first login): {initial}")
@@ -452,9 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="the keyring: rotation and status").add_subparsers(
         dest="keys_command", required=True
     )
-    keys.add_parser("rotate", help="add a new primary key and rewrap every data key").set_defaults(
-        fn=cmd_keys_rotate
-    )
+    keys.add_parser("rotate", help="add a new primary key and rewrap every data key").set_defaults(fn=cmd_keys_rotate)
     keys.add_parser("rewrap", help="rewrap data keys not yet wrapped by the primary key").set_defaults(
         fn=cmd_keys_rewrap
     )

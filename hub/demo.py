@@ -1,6 +1,6 @@
 """`hub demo`: a living hub for newcomers — organisations, convenants, an enrolled user for every role, and sample
 cases for every convenant (fictional clients with test BSNs that pass the elfproef), opened through CaseService so
-they are encrypted and audited like real ones."""
+they are encrypted and audited like real ones; sample documents on them and conversations in every clock state."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ from hub.accounts.services import ConvenantService, OrganisationService, UserSer
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.services import CaseService, local_today
 from hub.db import create_engine, session_factory, transaction, utcnow
+from hub.documents.blobstore import FilesystemBlobStore
+from hub.documents.demo import seed_documents
+from hub.messaging.demo import seed_threads
 
 GEMEENTEN = ("Gemeente Nijmegen", "Gemeente Wijchen")
 KANTOREN = ("Bewindvoering De Brug", "Horizon Beschermingsbewind", "Van Dijk Bewind en Budget")
@@ -123,7 +126,8 @@ def _slug(name: str) -> str:
     return "-".join(words)
 
 
-async def seed(database_url: str, keyring: Keyring) -> list[DemoAccount]:
+async def seed(database_url: str, keyring: Keyring, blob_dir: Path) -> list[DemoAccount]:
+    """Everything a newcomer sees; documents go through the encrypted upload path into ``blob_dir``."""
     engine = create_engine(database_url)
     accounts: list[DemoAccount] = []
     try:
@@ -189,6 +193,10 @@ async def seed(database_url: str, keyring: Keyring) -> list[DemoAccount]:
                         )
                         with_cases.append((conv, bewindvoerder, klantmanagers[gem.id]))
             await seed_cases(db, keyring, with_cases)
+        # Documents and conversations on the cases, as their people would have made them.
+        async with transaction(sessions) as db:
+            await seed_documents(db, keyring, FilesystemBlobStore(blob_dir))
+            await seed_threads(db, keyring, utcnow())
     finally:
         await engine.dispose()
     return accounts

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from crypto import Keyring, is_valid_bsn
 from hub import demo
-from hub.accounts.models import Convenant
+from hub.accounts.models import Convenant, User
 from hub.audit.services import verify
 from hub.cases.models import Case
 from hub.cases.services import CaseService, local_today
 from hub.db import create_engine, session_factory, transaction
+from hub.documents.blobstore import FilesystemBlobStore
+from hub.documents.models import Document
+from hub.documents.services import DocumentService
+from hub.messaging.models import Thread
 
 
 def test_valid_bsns_are_deterministic_and_pass_the_elfproef() -> None:
@@ -24,9 +29,9 @@ def test_valid_bsns_are_deterministic_and_pass_the_elfproef() -> None:
     assert demo.valid_bsns(123456780, 1) == ["123456782"]
 
 
-async def test_demo_seeds_cases_for_every_convenant(sqlite_url: str) -> None:
+async def test_demo_seeds_cases_for_every_convenant(sqlite_url: str, tmp_path: Path) -> None:
     keyring = Keyring.generate()
-    await demo.seed(sqlite_url, keyring)
+    await demo.seed(sqlite_url, keyring, tmp_path / "blobs")
     engine = create_engine(sqlite_url)
     try:
         async with transaction(session_factory(engine)) as db:
@@ -47,6 +52,33 @@ async def test_demo_seeds_cases_for_every_convenant(sqlite_url: str) -> None:
             assert any(c.bewind_start_date < today - timedelta(days=366) for c in cases)
             assert any(today - timedelta(days=366) < c.bewind_start_date < today - timedelta(days=300) for c in cases)
             assert all(c.bewindvoerder_id for c in cases)
+            assert (await verify(db)).ok
+    finally:
+        await engine.dispose()
+
+
+async def test_demo_documents_and_threads_are_real_and_readable(sqlite_url: str, tmp_path: Path) -> None:
+    keyring = Keyring.generate()
+    await demo.seed(sqlite_url, keyring, tmp_path / "blobs")
+    engine = create_engine(sqlite_url)
+    try:
+        async with transaction(session_factory(engine)) as db:
+            cases = list((await db.execute(select(Case))).scalars())
+            documents = list((await db.execute(select(Document))).scalars())
+            assert {d.case_id for d in documents if d.doc_type == "benoemingsbeschikking"} == {c.id for c in cases}
+            assert {d.content_type for d in documents} == {"application/pdf", "image/png"}
+            assert len({d.doc_type for d in documents}) == 3
+            threads = list((await db.execute(select(Thread))).scalars())
+            assert len(threads) == 7 and {t.kind for t in threads} == {"casuistiek", "algemeen"}
+            # Each demo document downloads through the verified path, as its bewindvoerder.
+            service = DocumentService(db, keyring, FilesystemBlobStore(tmp_path / "blobs"))
+            for document in documents:
+                uploader = await db.get(User, document.uploaded_by)
+                assert uploader is not None
+                _, name, plaintext = await service.open_download(uploader, document.id)
+                content = b"".join([piece async for piece in plaintext])
+                assert len(content) == document.size and content[:4] in (b"%PDF", b"\x89PNG")
+                assert name.endswith((".pdf", ".png"))
             assert (await verify(db)).ok
     finally:
         await engine.dispose()
