@@ -56,6 +56,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # The driver's own transaction handling starts a transaction only before the first INSERT/UPDATE/DELETE,
+            # so a SAVEPOINT before it commits on RELEASE and earlier reads see no consistent snapshot. Switch it off
+            # and begin every transaction ourselves (SQLAlchemy's documented recipe for pysqlite/aiosqlite).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # IMMEDIATE takes the write lock at the start, waiting up to busy_timeout for it. A deferred transaction
+            # that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when another write came in between;
+            # with one writer at a time every transaction sees and changes a consistent database.
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -63,6 +75,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
 
 
 @asynccontextmanager

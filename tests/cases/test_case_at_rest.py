@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import text
-
 from tests.cases.world import World
+from tests.support.sqlite import sqlite_checkpoint
 
 NAME = "Wilhelmina Quakkelaar-Zwanenburg"
 BSN = "111222333"
@@ -24,8 +23,7 @@ def database_bytes(world: World) -> bytes:
 
 
 async def checkpoint(world: World) -> None:
-    async with world.hub.runtime.engine.connect() as conn:
-        await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    await sqlite_checkpoint(world.hub.runtime.engine)
 
 
 async def test_identity_is_not_stored_in_plain_text(world_sqlite: World) -> None:
