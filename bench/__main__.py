@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark and print its results as a table.
 
-Each benchmark module has `run() -> list[dict]`; rows name what was measured, the figure and, where an issue set
-one, the goal. Speed figures live here, never in timed unit tests.
+Each benchmark module has `run() -> list[dict]`; rows name what was measured, the figures and, where an issue set
+one, the goal and whether it was met. A module may keep a list `notes` of lines printed under its table. Speed
+figures live here, never in timed unit tests. `python -m bench upload` runs only the benchmarks whose name matches.
 """
 
 from __future__ import annotations
@@ -14,17 +15,31 @@ from typing import Any
 BENCHMARKS = ("bench.upload_bench", "bench.messaging_bench")
 
 
-def print_table(title: str, rows: list[dict[str, Any]]) -> None:
+def print_table(title: str, rows: list[dict[str, Any]], notes: list[str] | None = None) -> None:
     if not rows:
         return
     columns = list(dict.fromkeys(k for row in rows for k in row))
     cells = [[_fmt(row.get(c, "")) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    numeric = [all(_is_number(row.get(c)) for row in rows if row.get(c, "") != "") for c in columns]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            (v.rjust(w) if num else v.ljust(w)) for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
     print(f"\n{title}")
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print(line(columns))
     print("  ".join("-" * w for w in widths))
     for row in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+        print(line(row))
+    for note in notes or []:
+        print(f"  * {note}")
+    sys.stdout.flush()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _fmt(value: Any) -> str:
@@ -35,11 +50,19 @@ def _fmt(value: Any) -> str:
 
 def main(argv: list[str]) -> int:
     selected = [b for b in BENCHMARKS if not argv or any(a in b for a in argv)]
+    if not selected:
+        print(f"no benchmark matches {' '.join(argv)}; there are: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    begun = time.perf_counter()
+    missed = 0
     for name in selected:
         module = importlib.import_module(name)
         started = time.perf_counter()
         rows = module.run()
-        print_table(f"{name} ({time.perf_counter() - started:.0f} s)", rows)
+        missed += sum(1 for row in rows if row.get("met") == "NO")
+        print_table(f"{name} ({time.perf_counter() - started:.0f} s)", rows, getattr(module, "notes", None))
+    total = time.perf_counter() - begun
+    print(f"\nmake bench: {len(selected)} benchmark(s) in {total / 60:.1f} min; goals not met: {missed}")
     return 0
 
 

@@ -1,7 +1,8 @@
 """Reference (a) for the upload benchmark: the smallest honest streaming upload/download on the same stack.
 
 No parsing, no encryption: the request body goes to a file in ~1 MiB writes, and back out in 1 MiB reads.
-Run by uvicorn with uvloop and httptools, exactly like `hub serve`.
+Run by uvicorn with uvloop and httptools, exactly like `hub serve`. ``POST /upload?fsync=1`` also fsyncs the file
+before answering, as the hub does with every blob (a reference for what durability costs on this disk).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ async def upload(request: Request) -> Response:
             buffer.clear()
     if buffer:
         await asyncio.to_thread(fh.write, bytes(buffer))
+    if request.query_params.get("fsync") == "1":
+        await asyncio.to_thread(os.fsync, fh.fileno())
     await asyncio.to_thread(fh.close)
     return JSONResponse({"name": name, "size": size})
 

@@ -36,7 +36,7 @@ from hub.web.middleware import (
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # Paths whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
-UPLOAD_PATHS: list[str] = [document_views.UPLOAD_PATH]
+UPLOAD_PATHS: list[str] = [document_views.UPLOAD_PATH, messaging_views.REPLY_UPLOAD_PATH]
 
 
 def routes() -> list[BaseRoute]:

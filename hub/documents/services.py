@@ -80,6 +80,7 @@ SCANNER_TOO_LARGE = (
     "Neem contact op met de beheerder van de beveiligde omgeving."
 )
 NO_FILE = "Kies een bestand om te uploaden."
+INCOMPLETE = "Het uploaden is afgebroken voordat het bestand compleet was; er is niets opgeslagen. Probeer het opnieuw."
 BAD_TYPE = "Kies het soort document."
 BAD_DATE = "Vul de datum van het document in, bijvoorbeeld 2026-03-13 (jaar-maand-dag)."
 UNAVAILABLE = (

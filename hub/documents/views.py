@@ -33,6 +33,7 @@ from hub.documents.scanner import Scanner, scanner_for
 from hub.documents.services import (
     FIELD_DATE,
     FIELD_TYPE,
+    INCOMPLETE,
     NO_FILE,
     DocumentRefused,
     DocumentService,
@@ -336,7 +337,8 @@ async def upload(request: Request) -> Response:
         return await _refused(request, rt, case_id, exc, values)
     except UploadIncomplete:
         log.info("upload to case %s broken off by the client", case_id)
-        return Response("Upload afgebroken.", status_code=400, media_type="text/plain; charset=utf-8")
+        # Usually nobody is listening any more; a client whose body merely ended early reads why.
+        return await _refused(request, rt, case_id, DocumentRefused(INCOMPLETE, reason="incomplete"), values)
     except MalformedUpload:
         await multipart.drain()
         return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")

@@ -42,6 +42,8 @@ class ThreadStatus(StrEnum):
 
 class MessageKind(StrEnum):
     BERICHT = "bericht"  # an ordinary message (a question, a reminder, a first reaction)
+    # A message that asks nothing (a thank-you, a confirmation): it starts no clock and stops none.
+    GEEN_REACTIE_NODIG = "geen_reactie_nodig"
     INHOUDELIJKE_REACTIE = "inhoudelijke_reactie"  # the substantive answer: stops the sender's clocks
     PROCESAFSPRAAK = "procesafspraak"  # an agreed date by which the answer comes: the new due moment
     VRAAG_OM_INFORMATIE = "vraag_om_informatie"  # asks the other side for missing information: hands the clock over
@@ -53,6 +55,7 @@ class MessageKind(StrEnum):
 
 MESSAGE_KIND_LABELS: dict[MessageKind, str] = {
     MessageKind.BERICHT: "Bericht",
+    MessageKind.GEEN_REACTIE_NODIG: "Bericht zonder vraag",
     MessageKind.INHOUDELIJKE_REACTIE: "Inhoudelijke reactie",
     MessageKind.PROCESAFSPRAAK: "Procesafspraak",
     MessageKind.VRAAG_OM_INFORMATIE: "Vraag om informatie",

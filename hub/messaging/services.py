@@ -16,12 +16,20 @@ The clock rules (one party posts, the other owes a reaction):
   (in time when before the due moment) and the same kind of clock(s) start for the other party, marked
   ``handed_over``. When that party answers with an ``inhoudelijke_reactie`` (the information), the turn goes back:
   fresh clocks start for the party that asked for the information.
+- A ``geen_reactie_nodig`` message (a thank-you, a confirmation: "bericht zonder vraag") asks nothing and answers
+  nothing: it starts no clock and stops none, whoever sends it. Only the substantive reaction (or a procesafspraak,
+  or a vraag om informatie) changes a running clock.
 - A clock is in time when it stopped no later than its due moment and no procesafspraak was made late.
 - At most one party owes a reaction in a thread at any moment; the thread's ``waiting_on_org_id``,
   ``awaited_by_org_id`` and ``current_due_at`` (the earliest due moment of the running clocks) follow every change.
 
 Due moments always use the calendar of the gemeente party: national feestdagen, decree days and its own closing
 days (:class:`GemeenteClosingDay`).
+
+Reading message content is audited (ids only, never a subject or body): ``thread.view`` (a thread's messages),
+``thread.list`` (an inbox page that shows at least one decrypted subject) and ``message.post``. A transaction that
+writes an audit record writes it before it locks anything else (the chain head first, then the thread), so that two
+audited transactions always take their locks in the same order.
 """
 
 from __future__ import annotations
@@ -40,10 +48,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from crypto import DecryptionError, Keyring, decrypt_text, encrypt_field, field_context
 from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
+from hub.audit import services as audit
 from hub.authz import Action, require
 from hub.cases.models import Case
 from hub.db import new_id, utcnow
 from hub.documents.models import Document, DocumentType
+from hub.documents.services import FIELD_FILE
 from hub.errors import NotFound, ValidationError
 from hub.messaging.models import (
     Clock,
@@ -79,6 +89,14 @@ AGREED_DATE_HORIZON = timedelta(days=366)
 INBOX_TABS = ("te_beantwoorden", "wacht_op_ander", "alle")
 ASSIGNEE_MINE = "mij"
 ASSIGNEE_NOBODY = "niemand"
+# Audit object types.
+OBJECT_THREAD = "message_thread"
+OBJECT_MESSAGE = "message"
+NO_UPLOAD_WITHOUT_CASE = (
+    "Bij een algemene vraag kunt u geen bestand meesturen: een document hoort altijd bij een dossier. "
+    "Stel uw vraag vanuit het dossier om een bestand mee te sturen."
+)
+FIELD_UPLOAD = FIELD_FILE  # the form field (and error key) of a file uploaded with a reply
 
 CLOCKS_FOR: dict[ThreadKind, tuple[ClockKind, ...]] = {
     ThreadKind.CASUISTIEK: (ClockKind.CASUISTIEK,),
@@ -193,6 +211,17 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class ReceiptView:
+    """A message's receipt at one receiving organisation: delivered to its inbox, and first read (by whom)."""
+
+    organisation_id: str
+    organisation_name: str
+    delivered_at: datetime
+    first_read_at: datetime | None
+    first_read_by_name: str | None
+
+
+@dataclass(frozen=True)
 class MessageView:
     message: Message
     body: str
@@ -201,8 +230,8 @@ class MessageView:
     author_org_name: str
     mine: bool  # sent by the viewer's organisation
     attachments: list[AttachmentView]
-    delivered_at: datetime | None  # to the other organisation's inbox
-    read_at: datetime | None  # first read by the other organisation
+    receipts: list[ReceiptView]  # one per receiving organisation, by name
+    own_receipt: ReceiptView | None  # on a message to the viewer's organisation: when it arrived there
 
 
 @dataclass(frozen=True)
@@ -268,6 +297,17 @@ class MessagingService:
             raise ValueError("naive datetime refused: pass a timezone-aware moment")
         return moment
 
+    async def _audit(self, user: User, action: str, object_type: str, object_id: str) -> None:
+        """One audit record (ids only), in the caller's transaction."""
+        await audit.record(
+            self.db,
+            user_id=user.id,
+            organisation_id=user.organisation_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+        )
+
     # -- loading with authorisation ----------------------------------------------------------------------------
 
     async def get_thread(
@@ -277,7 +317,8 @@ class MessagingService:
         thread_id = thread.id if isinstance(thread, Thread) else thread
         query = select(Thread).where(Thread.id == thread_id)
         if lock:
-            query = query.with_for_update()
+            # The locked row is the newest version: refresh an instance loaded earlier in this session.
+            query = query.with_for_update().execution_options(populate_existing=True)
         found = (await self.db.execute(query)).scalar_one_or_none()
         if found is None:
             raise NotFound("Thread")
@@ -374,6 +415,8 @@ class MessagingService:
             errors["body"] = body_error
         if errors or parties is None:
             raise ValidationError(errors)
+        message_id = new_id()
+        await self._audit(user, "message.post", OBJECT_MESSAGE, message_id)  # first: see the module text
         thread_kind, convenant_id, gemeente_id, kantoor_id, case_id = parties
         thread = Thread(
             id=new_id(),
@@ -394,7 +437,7 @@ class MessagingService:
             thread.kantoor_assignee_id = user.id
         self.db.add(thread)
         await self.db.flush()
-        await self._post(user, thread, body, MessageKind.BERICHT, None, (), now)
+        await self._post(user, thread, body, MessageKind.BERICHT, None, (), now, message_id)
         return thread
 
     async def post_message(
@@ -411,17 +454,56 @@ class MessagingService:
         """Post a message and apply the clock rules (see the module docstring).
 
         ``attachment_ids`` name documents of the thread's case. To attach a file that is not in the vault yet,
-        upload it through the documents pipeline first (streaming, scanned, encrypted) and pass the new id here.
+        upload it through the documents pipeline first (streaming, scanned, encrypted), in the same transaction,
+        and pass the new id here: the message and the document are then committed together or not at all.
         """
         now = self._now(now)
-        locked = await self.get_thread(user, thread, Action.POST_MESSAGE, lock=True)
+        found = await self.get_thread(user, thread, Action.POST_MESSAGE)  # the party check, before anything is written
         try:
             message_kind = MessageKind(kind)
         except ValueError:
             raise ValidationError({"kind": "Kies het soort bericht."}) from None
-        return await self._post(user, locked, body, message_kind, agreed_date, attachment_ids, now)
+        message_id = new_id()
+        # The audit record comes first: it locks the chain head before the thread is locked (see the module text).
+        await self._audit(user, "message.post", OBJECT_MESSAGE, message_id)
+        locked = await self.get_thread(user, found.id, Action.POST_MESSAGE, lock=True)
+        return await self._post(user, locked, body, message_kind, agreed_date, attachment_ids, now, message_id)
 
-    async def _post(
+    async def check_reply(
+        self,
+        user: User,
+        thread: Thread | str,
+        body: str,
+        *,
+        kind: MessageKind | str = MessageKind.BERICHT,
+        agreed_date: date | None = None,
+        attachment_ids: Sequence[str] = (),
+        with_upload: bool = False,
+        now: datetime | None = None,
+    ) -> None:
+        """Raise the ValidationError :meth:`post_message` would raise now, without writing anything.
+
+        For a reply that carries a file: the form is checked before the file streams into the vault, so that a
+        mistake in the text does not cost the upload. ``with_upload``: a file comes with it (refused on a thread
+        without a case, since a document always belongs to a case). :meth:`post_message` checks again, under the
+        thread's lock.
+        """
+        now = self._now(now)
+        found = await self.get_thread(user, thread, Action.POST_MESSAGE)
+        errors: dict[str, str] = {}
+        try:
+            message_kind = MessageKind(kind)
+        except ValueError:
+            errors["kind"] = "Kies het soort bericht."
+        else:
+            running = await self._running_clocks(found.id)
+            await self._validate(user, found, body, message_kind, agreed_date, attachment_ids, running, now, errors)
+        if with_upload and found.case_id is None:
+            errors[FIELD_UPLOAD] = NO_UPLOAD_WITHOUT_CASE
+        if errors:
+            raise ValidationError(errors)
+
+    async def _validate(
         self,
         user: User,
         thread: Thread,
@@ -429,12 +511,12 @@ class MessagingService:
         kind: MessageKind,
         agreed_date: date | None,
         attachment_ids: Sequence[str],
+        running: list[Clock],
         now: datetime,
-    ) -> Message:
-        me, other = user.organisation_id, thread.other_party(user.organisation_id)
-        running = await self._running_clocks(thread.id)
-        own = [c for c in running if c.owed_by_org_id == me]
-        errors: dict[str, str] = {}
+        errors: dict[str, str],
+    ) -> list[Document]:
+        """Add the form's problems to ``errors``; return the documents to attach."""
+        own = [c for c in running if c.owed_by_org_id == user.organisation_id]
         body_error = _body_error(body)
         if body_error:
             errors["body"] = body_error
@@ -452,14 +534,30 @@ class MessagingService:
                     errors["agreed_date"] = "De afgesproken datum ligt in het verleden. Kies vandaag of later."
                 elif agreed_date > today + AGREED_DATE_HORIZON:
                     errors["agreed_date"] = "Kies een datum binnen een jaar."
-        elif agreed_date is not None:
-            agreed_date = None  # only a procesafspraak carries a date
-        documents = await self._attachable(thread, attachment_ids, errors)
+        return await self._attachable(thread, attachment_ids, errors)
+
+    async def _post(
+        self,
+        user: User,
+        thread: Thread,
+        body: str,
+        kind: MessageKind,
+        agreed_date: date | None,
+        attachment_ids: Sequence[str],
+        now: datetime,
+        message_id: str,
+    ) -> Message:
+        me, other = user.organisation_id, thread.other_party(user.organisation_id)
+        running = await self._running_clocks(thread.id)
+        errors: dict[str, str] = {}
+        documents = await self._validate(user, thread, body, kind, agreed_date, attachment_ids, running, now, errors)
         if errors:
             raise ValidationError(errors)
+        if kind != MessageKind.PROCESAFSPRAAK:
+            agreed_date = None  # only a procesafspraak carries a date
 
         message = Message(
-            id=new_id(),
+            id=message_id,
             thread_id=thread.id,
             author_id=user.id,
             author_org_id=me,
@@ -508,6 +606,8 @@ class MessagingService:
         """Stop, move or start clocks for this message; returns the clocks still running afterwards."""
         me, other = message.author_org_id, thread.other_party(message.author_org_id)
         kind = MessageKind(message.kind)
+        if kind == MessageKind.GEEN_REACTIE_NODIG:
+            return running  # asks nothing, answers nothing: every clock stays as it is, and none starts
         still: list[Clock] = []
         stopped: list[Clock] = []
         for clock in running:
@@ -675,10 +775,21 @@ class MessagingService:
             .values(first_read_at=now, first_read_by=user.id)
         )
 
-    async def thread_view(self, user: User, thread: Thread | str, now: datetime | None = None) -> ThreadView:
-        """Everything the thread page shows, decrypted: messages in order, receipts, attachments, clocks."""
+    async def thread_view(
+        self, user: User, thread: Thread | str, now: datetime | None = None, *, mark_read: bool = False
+    ) -> ThreadView:
+        """Everything the thread page shows, decrypted: messages in order, receipts, attachments, clocks.
+
+        Audited as ``thread.view``. ``mark_read``: the user sees the thread now (as :meth:`mark_read`), done after
+        the audit record and before the receipts are read, so the page shows its own first reading.
+        """
         now = self._now(now)
         found = await self.get_thread(user, thread)
+        await self._audit(user, "thread.view", OBJECT_THREAD, found.id)
+        if mark_read:
+            await self._touch_read(found.id, user.id, now)
+            await self._receipts_read(found.id, user, now)
+            await self.db.flush()
         me = user.organisation_id
         partner_id = found.other_party(me)
         orgs = {
@@ -695,28 +806,47 @@ class MessagingService:
                 await self.db.execute(select(Case.reference).where(Case.id == found.case_id))
             ).scalar_one_or_none()
         rows = await self.db.execute(
-            select(Message, User.name, MessageReceipt.delivered_at, MessageReceipt.first_read_at)
+            select(Message, User.name)
             .join(User, User.id == Message.author_id)
-            .outerjoin(
-                MessageReceipt,
-                and_(MessageReceipt.message_id == Message.id, MessageReceipt.organisation_id != Message.author_org_id),
-            )
             .where(Message.thread_id == found.id)
             .order_by(Message.sent_at, Message.id)
         )
         messages = rows.all()
+        reader = aliased(User)
+        receipt_rows = await self.db.execute(
+            select(MessageReceipt, reader.name)
+            .outerjoin(reader, reader.id == MessageReceipt.first_read_by)
+            .where(MessageReceipt.thread_id == found.id)
+        )
+        receipts: dict[str, list[ReceiptView]] = {}
+        for receipt, reader_name in receipt_rows.all():
+            org = orgs.get(receipt.organisation_id)
+            receipts.setdefault(receipt.message_id, []).append(
+                ReceiptView(
+                    organisation_id=receipt.organisation_id,
+                    organisation_name=org.name if org is not None else "",
+                    delivered_at=receipt.delivered_at,
+                    first_read_at=receipt.first_read_at,
+                    # Who read it first is shown to that organisation only: the sender sees the organisation.
+                    first_read_by_name=reader_name if receipt.organisation_id == me else None,
+                )
+            )
         attachments: dict[str, list[AttachmentView]] = {}
         if messages:
             att_rows = await self.db.execute(
                 select(MessageAttachment.message_id, Document)
                 .join(Document, Document.id == MessageAttachment.document_id)
-                .where(MessageAttachment.message_id.in_([m.id for m, *_ in messages]))
+                .where(MessageAttachment.message_id.in_([m.id for m, _ in messages]))
                 .order_by(Document.uploaded_at)
             )
             for message_id, document in att_rows.all():
                 attachments.setdefault(message_id, []).append(self._attachment_view(document))
         views = []
-        for message, author_name, delivered_at, read_at in messages:
+        for message, author_name in messages:
+            message_receipts = sorted(
+                (r for r in receipts.get(message.id, []) if r.organisation_id != message.author_org_id),
+                key=lambda r: r.organisation_name,
+            )
             views.append(
                 MessageView(
                     message=message,
@@ -726,8 +856,8 @@ class MessagingService:
                     author_org_name=orgs[message.author_org_id].name,
                     mine=message.author_org_id == me,
                     attachments=attachments.get(message.id, []),
-                    delivered_at=delivered_at,
-                    read_at=read_at,
+                    receipts=message_receipts,
+                    own_receipt=next((r for r in message_receipts if r.organisation_id == me), None),
                 )
             )
         calendar = await self.calendars.for_gemeente(self.db, found.gemeente_id)
@@ -894,6 +1024,9 @@ class MessagingService:
                     waiting_on_partner=waiting_on is not None and waiting_on != me,
                 )
             )
+        if page:
+            # Subjects were decrypted: audited like a case list (which threads is not recorded, only that).
+            await self._audit(user, "thread.list", OBJECT_THREAD, "-")
         return InboxPage(tab, page, offset, limit, has_next, await self.inbox_counts(user, now))
 
     async def inbox_counts(self, user: User, now: datetime | None = None) -> dict[str, int]:
@@ -1054,8 +1187,10 @@ class MessagingService:
         return list(rows.scalars())
 
     async def messages(self, user: User, thread: Thread | str) -> list[tuple[Message, str]]:
-        """The thread's messages with their decrypted bodies, in order (NotFound for a non-party)."""
+        """The thread's messages with their decrypted bodies, in order (NotFound for a non-party; audited as
+        ``thread.view``)."""
         found = await self.get_thread(user, thread)
+        await self._audit(user, "thread.view", OBJECT_THREAD, found.id)
         rows = await self.db.execute(
             select(Message).where(Message.thread_id == found.id).order_by(Message.sent_at, Message.id)
         )

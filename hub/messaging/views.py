@@ -1,17 +1,28 @@
 """The inbox, a thread, a new question, and a gemeente's closing days.
 
-URLs carry no personal data: tabs and filters are fixed words or opaque ids, and redirects after a POST carry a fixed
-key (``?gelukt=...``). Another organisation's thread does not exist for the user (404), for reading and posting alike.
+URLs carry no personal data: tabs and filters are fixed words, opaque ids or a case reference number, and redirects
+after a POST carry a fixed key (``?gelukt=...``). Another organisation's thread does not exist for the user (404), for
+reading and posting alike.
+
+The reply form is multipart, because it may carry a file. Its body is parsed with the documents part's streaming
+parser (:class:`hub.documents.views.MultipartUpload`; ``request.form()`` would spool the plaintext file to disk): the
+CSRF middleware lets multipart through on :data:`REPLY_UPLOAD_PATH` only, ``csrf_token`` must be the first part, the
+text fields come next and the file part last. The form is checked before the file streams in; the file then goes
+through the vault's one pipeline (size limit, type sniffing, virus scan, encryption) into the thread's case, and the
+new document and the message are committed in one transaction, or neither is kept (nor the blob). A URL-encoded
+reply (without a file) is still accepted.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from python_multipart.multipart import parse_options_header
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,31 +30,71 @@ from starlette.routing import Route
 
 from hub.authz import Action, may
 from hub.db import transaction
+from hub.documents.services import (
+    FIELD_DATE,
+    FIELD_TYPE,
+    DocumentRefused,
+    DocumentService,
+    parse_doc_type,
+    parse_document_date,
+    too_large_message,
+)
+from hub.documents.sniff import ACCEPT_ATTRIBUTE
+from hub.documents.views import (
+    MAX_FIELD_BYTES,
+    TYPE_OPTIONS,
+    BodyTooLarge,
+    CSRFRejected,
+    MalformedUpload,
+    MultipartUpload,
+    UploadIncomplete,
+    blob_store,
+    scanner,
+)
 from hub.errors import NotFound, ValidationError
 from hub.messaging.models import MESSAGE_KIND_LABELS, MessageKind, ThreadKind, ThreadStatus
 from hub.messaging.services import (
     ASSIGNEE_MINE,
     ASSIGNEE_NOBODY,
     BODY_MAX,
+    FIELD_UPLOAD,
     INBOX_TABS,
     SUBJECT_MAX,
     CalendarSource,
+    InboxPage,
     MessagingService,
 )
 from hub.terms import WerkdagCalendar, default_calendar
 from hub.web.forms import form_lists, form_values, runtime
 from hub.web.guards import login_required, user_of
-from hub.web.templating import render
+from hub.web.middleware import CSRF_FIELD, csrf_matches
+from hub.web.templating import render, render_error
+
+log = logging.getLogger("hub.messaging.views")
 
 PAGE_SIZE = 50
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+REFERENCE_MAX = 40  # the inbox's dossiernummer filter
+
+# For hub.app.UPLOAD_PATHS: the reply form, whose multipart body is parsed here by a streaming parser that checks the
+# CSRF token (the first part) before it accepts anything else.
+REPLY_UPLOAD_PATH = r"/berichten/[^/]+/reageren"
+# The reply's text fields besides the file: the message itself (up to BODY_MAX characters of UTF-8), attachment ids.
+BODY_FIELD_BYTES = BODY_MAX * 4 + 64
+REPLY_MAX_PARTS = 300
+REPLY_OVERHEAD = BODY_FIELD_BYTES + 256 * 1024
+MAX_ATTACHMENTS = 50
+FILE_NOT_KEPT = "Het bestand is niet opgeslagen. Kies het opnieuw als u het wilt meesturen."
+BAD_FORM = "Gebruik het formulier op de pagina van het gesprek."
 
 TAB_LABELS = {"te_beantwoorden": "Te beantwoorden", "wacht_op_ander": "Wacht op de ander", "alle": "Alle gesprekken"}
 KIND_OPTIONS = [("", "Alle soorten"), *((k.value, k.label) for k in ThreadKind)]
 STATUS_OPTIONS = [("", "Open en afgerond"), *((s.value, s.label) for s in ThreadStatus)]
 REPLY_KINDS = [
-    (MessageKind.BERICHT.value, "Gewone reactie", "Een bericht of aanvulling. Bij een algemene vraag is dit ook de "
-     "eerste reactie."),
+    (MessageKind.BERICHT.value, "Gewone reactie", "Een vraag, aanvulling of herinnering. Loopt er geen "
+     "reactietermijn, dan start er een voor de andere partij. Bij een algemene vraag is dit ook de eerste reactie."),
+    (MessageKind.GEEN_REACTIE_NODIG.value, "Bericht zonder vraag (geen reactie nodig)", "Bijvoorbeeld een bedankje "
+     "of een bevestiging. Er start geen reactietermijn en een lopende termijn loopt gewoon door."),
     (MessageKind.INHOUDELIJKE_REACTIE.value, "Inhoudelijke reactie", "Beantwoordt de vraag. Hiermee stopt de "
      "reactietermijn van uw organisatie."),
     (MessageKind.PROCESAFSPRAAK.value, "Procesafspraak", "U spreekt een datum af waarop het antwoord uiterlijk komt. "
@@ -59,8 +110,9 @@ THREAD_NOTICES = {
     "afgerond": "Het gesprek is afgerond.",
 }
 CLOSING_NOTICES = {"toegevoegd": "De sluitingsdag is toegevoegd.", "verwijderd": "De sluitingsdag is verwijderd."}
-REPLY_FIELDS = ("body", "kind", "agreed_date", "attachments")
+REPLY_FIELDS = ("body", "kind", "agreed_date", "attachments", FIELD_TYPE, FIELD_DATE, FIELD_UPLOAD)
 NEW_FIELDS = ("soort", "dossiernummer", "convenant_id", "subject", "body")
+UNKNOWN_REFERENCE = "Uw organisatie heeft geen dossier met dit nummer."
 
 
 def case_url(case_id: str) -> str:
@@ -135,27 +187,49 @@ async def inbox_page(request: Request) -> Response:
     status = q.get("status", "") if q.get("status", "") in {s.value for s in ThreadStatus} else ""
     assignee = q.get("toegewezen", "")[:32]
     dossier = q.get("dossier", "")[:32]
+    reference = " ".join(q.get("dossiernummer", "").split())[:REFERENCE_MAX]
+    filter_errors: dict[str, str] = {}
     try:
         page_number = max(1, min(int(q.get("pagina", "1")), 10_000))
     except ValueError:
         page_number = 1
     async with transaction(runtime(request).sessions) as db:
         svc = messaging(request, db)
-        case = await svc.case_for(user, dossier) if dossier else None
+        case = None
+        if reference:
+            # A typed number: unknown, or another organisation's case, is a message at the field (never a 404).
+            try:
+                case = await svc.case_by_reference(user, reference)
+            except NotFound:
+                filter_errors["filter-dossiernummer"] = UNKNOWN_REFERENCE
+        elif dossier:
+            case = await svc.case_for(user, dossier)  # an id from a link: another organisation's case is a 404
         colleagues = await svc.colleagues(user)
         if assignee not in (ASSIGNEE_MINE, ASSIGNEE_NOBODY) and assignee not in {c.id for c in colleagues}:
             assignee = ""
-        page = await svc.inbox(
-            user,
-            tab=tab,
-            case_id=case.id if case else None,
-            kind=kind or None,
-            status=status or None,
-            assignee=assignee or None,
-            limit=PAGE_SIZE,
-            offset=(page_number - 1) * PAGE_SIZE,
-        )
-    params = {"tab": tab, "soort": kind, "status": status, "toegewezen": assignee, "dossier": dossier}
+        if filter_errors:
+            # No case of this number: no threads either, rather than every thread as if no filter were asked for.
+            page = InboxPage(tab, [], 0, PAGE_SIZE, False, await svc.inbox_counts(user))
+        else:
+            page = await svc.inbox(
+                user,
+                tab=tab,
+                case_id=case.id if case else None,
+                kind=kind or None,
+                status=status or None,
+                assignee=assignee or None,
+                limit=PAGE_SIZE,
+                offset=(page_number - 1) * PAGE_SIZE,
+            )
+    # Links (tabs, pages) carry the case's opaque id once a number is resolved.
+    params = {
+        "tab": tab,
+        "soort": kind,
+        "status": status,
+        "toegewezen": assignee,
+        "dossier": case.id if case else "",
+        "dossiernummer": reference if filter_errors else "",
+    }
     counts = {"te_beantwoorden": page.counts["te_beantwoorden"], "wacht_op_ander": page.counts["wacht_op_ander"]}
     tabs = [
         (name, label, _query(params, tab=name, pagina="1"), counts.get(name), name == tab)
@@ -177,6 +251,8 @@ async def inbox_page(request: Request) -> Response:
             "tabs": tabs,
             "late": page.counts["te_laat"],
             "filters": params,
+            "filter_errors": filter_errors,
+            "reference": case.reference if case else reference,
             "case": case,
             "kind_options": KIND_OPTIONS,
             "status_options": STATUS_OPTIONS,
@@ -206,13 +282,12 @@ async def _thread_page(
     thread_id = request.path_params["thread_id"]
     async with transaction(runtime(request).sessions) as db:
         svc = messaging(request, db)
-        thread = await svc.get_thread(user, thread_id)
-        if status == 200:
-            await svc.mark_read(user, thread)
-        view = await svc.thread_view(user, thread)
-        documents = await svc.attachable_documents(user, thread)
+        # Read (audited) and, on a plain visit, marked read; a page shown again with errors marks nothing.
+        view = await svc.thread_view(user, thread_id, mark_read=status == 200)
+        documents = await svc.attachable_documents(user, view.thread)
         colleagues = await svc.colleagues(user)
     may_post = may(user, Action.POST_MESSAGE)
+    rt = runtime(request)
     return render(
         request,
         "messaging/thread.html",
@@ -231,6 +306,11 @@ async def _thread_page(
             "notice": "" if errors else _notice(request, THREAD_NOTICES),
             "case_url": case_url,
             "document_url": document_url,
+            # A file can go with a reply on a case's thread only: a document always belongs to a case.
+            "may_upload_file": may_post and view.thread.case_id is not None and may(user, Action.UPLOAD_DOCUMENT),
+            "document_types": TYPE_OPTIONS,
+            "accept_extensions": ACCEPT_ATTRIBUTE,
+            "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
         },
         status_code=status,
     )
@@ -241,17 +321,17 @@ async def thread_page(request: Request) -> Response:
     return await _thread_page(request)
 
 
-@login_required(Action.POST_MESSAGE)
-async def thread_reply(request: Request) -> Response:
-    user = user_of(request).user
-    thread_id = request.path_params["thread_id"]
-    form = await form_values(request)
-    attachment_ids = (await form_lists(request, "attachments"))[:50]
+def _reply_values(
+    form: dict[str, str], attachment_ids: list[str]
+) -> tuple[dict[str, Any], date | None, dict[str, str]]:
+    """The reply form's values as the page shows them again, the agreed date, and the problems found so far."""
     values: dict[str, Any] = {
         "body": form.get("body", ""),
         "kind": form.get("kind", MessageKind.BERICHT.value),
         "agreed_date": form.get("agreed_date", ""),
-        "attachments": attachment_ids,
+        "attachments": attachment_ids[:MAX_ATTACHMENTS],
+        FIELD_TYPE: form.get(FIELD_TYPE, ""),
+        FIELD_DATE: form.get(FIELD_DATE, ""),
     }
     errors: dict[str, str] = {}
     agreed: date | None = None
@@ -259,6 +339,15 @@ async def thread_reply(request: Request) -> Response:
         agreed = parse_day(
             values["agreed_date"], "agreed_date", errors, "Vul de datum in waarop het antwoord uiterlijk komt."
         )
+    return values, agreed, errors
+
+
+async def _post_reply(
+    request: Request, values: dict[str, Any], agreed: date | None, errors: dict[str, str]
+) -> Response:
+    """Post a reply without a file (the form's problems so far in ``errors``)."""
+    user = user_of(request).user
+    thread_id = request.path_params["thread_id"]
     try:
         async with transaction(runtime(request).sessions) as db:
             svc = messaging(request, db)
@@ -270,7 +359,7 @@ async def thread_reply(request: Request) -> Response:
                     values["body"],
                     kind=values["kind"],
                     agreed_date=agreed,
-                    attachment_ids=attachment_ids,
+                    attachment_ids=values["attachments"],
                 )
             except ValidationError as exc:
                 errors = {**exc.errors, **errors}  # a date that could not be read says so, not "fill in a date"
@@ -278,6 +367,223 @@ async def thread_reply(request: Request) -> Response:
                 raise ValidationError(errors)  # rolls back anything written
     except ValidationError as exc:
         return await _thread_page(request, errors=_ordered(exc.errors, REPLY_FIELDS), values=values, status=400)
+    return _redirect(f"/berichten/{thread_id}?gelukt=verstuurd#bericht-{message.id}")
+
+
+@login_required(Action.POST_MESSAGE)
+async def thread_reply(request: Request) -> Response:
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    if content_type == b"multipart/form-data":
+        return await _reply_multipart(request, options.get(b"boundary", b""))
+    form = await form_values(request)
+    values, agreed, errors = _reply_values(form, await form_lists(request, "attachments"))
+    return await _post_reply(request, values, agreed, errors)
+
+
+class ReplyUpload(MultipartUpload):
+    """The reply form as a multipart body: ``csrf_token`` first, then the text fields (a long message, several
+    ticked attachments), then at most one file part, last. Nothing but small fields is held in memory."""
+
+    async def read_reply_fields(self) -> tuple[dict[str, list[str]], str | None]:
+        """The fields before the file (each name with its values in order) and the file part's name (None when the
+        body has no file part; "" when the browser sent an empty one because no file was chosen).
+
+        Raises CSRFRejected unless the very first part is ``csrf_token`` with the session's token.
+        """
+        fields: dict[str, list[str]] = {}
+        headers: dict[str, str] = {}
+        header_name = header_value = b""
+        name = ""
+        value = bytearray()
+        parts = 0
+        csrf_ok = False
+        while True:
+            kind, data = await self._next()
+            if kind == "begin":
+                headers, header_name, header_value, value = {}, b"", b"", bytearray()
+            elif kind == "hfield":
+                header_name += data
+            elif kind == "hvalue":
+                header_value += data
+            elif kind == "hend":
+                headers[header_name.decode("latin-1").strip().lower()] = header_value.decode("latin-1")
+                header_name, header_value = b"", b""
+            elif kind == "hdone":
+                disposition, options = parse_options_header(headers.get("content-disposition", ""))
+                if disposition != b"form-data" or b"name" not in options:
+                    raise MalformedUpload("part without a name")
+                name = options[b"name"].decode("utf-8", "replace")
+                if parts == 0 and name != CSRF_FIELD:
+                    raise CSRFRejected()
+                if b"filename" in options:
+                    if not csrf_ok:
+                        raise CSRFRejected()
+                    return fields, options[b"filename"].decode("utf-8", "replace")
+            elif kind == "data":
+                value += data
+                if len(value) > (BODY_FIELD_BYTES if name == "body" else MAX_FIELD_BYTES):
+                    raise MalformedUpload("field too long")
+            elif kind == "end":
+                text = value.decode("utf-8", "replace")
+                if parts == 0:
+                    if not csrf_matches(text, self._csrf_expected):
+                        raise CSRFRejected()
+                    csrf_ok = True
+                else:
+                    fields.setdefault(name, []).append(text.strip())
+                parts += 1
+                if parts > REPLY_MAX_PARTS:
+                    raise MalformedUpload("too many fields")
+            elif kind == "done":
+                if not csrf_ok:
+                    raise CSRFRejected()
+                return fields, None
+
+    async def skip_file(self) -> None:
+        """Read past a file part that is not kept (an empty one: no file was chosen)."""
+        async for _ in self.file_chunks():
+            pass
+
+    async def expect_end(self) -> None:
+        """After the file part, only the closing boundary may come."""
+        kind, _ = await self._next()
+        if kind != "done":
+            raise MalformedUpload(f"{kind} after the file")
+
+
+async def _reply_multipart(request: Request, boundary: bytes) -> Response:
+    """A reply from the (multipart) form, possibly with a file to store in the thread's case and attach."""
+    user = user_of(request).user
+    rt = runtime(request)
+    thread_id = request.path_params["thread_id"]
+    max_bytes = rt.settings.max_upload_bytes
+    body_limit = max_bytes + REPLY_OVERHEAD
+
+    # Who may post here is decided before a byte of the body is read: another organisation's thread is a 404.
+    async with transaction(rt.sessions) as db:
+        await messaging(request, db).get_thread(user, thread_id, Action.POST_MESSAGE)
+    if not boundary:
+        return render_error(request.scope, 400, "Ongeldig verzoek", BAD_FORM)
+    length = request.headers.get("content-length", "")
+    if length and (not length.isdigit() or int(length) > body_limit):
+        # Refused up front: nothing is read (a browser may show this page or a reset connection).
+        return await _thread_page(request, errors={FIELD_UPLOAD: too_large_message(max_bytes)}, status=413)
+
+    upload = ReplyUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
+    values: dict[str, Any] = {}
+    with_file = False
+    try:
+        fields, filename = await upload.read_reply_fields()
+        values, agreed, errors = _reply_values({k: v[0] for k, v in fields.items()}, fields.get("attachments", []))
+        with_file = bool(filename)  # a browser sends an empty, nameless file part when no file was chosen
+        if not with_file:
+            if filename is not None:
+                await upload.skip_file()
+            await upload.expect_end()
+            return await _post_reply(request, values, agreed, errors)
+        assert filename is not None
+        return await _reply_with_file(request, upload, filename, values, agreed, errors, max_bytes)
+    except CSRFRejected:
+        await upload.drain()
+        return render_error(
+            request.scope,
+            403,
+            "Verzoek geweigerd",
+            "Dit formulier is verlopen of niet afkomstig van deze site. Ga terug, laad de pagina opnieuw en probeer "
+            "het nog eens.",
+        )
+    except BodyTooLarge:
+        errors = {FIELD_UPLOAD: too_large_message(max_bytes)}
+        return await _thread_page(request, errors=errors, values=values or None, status=413)
+    except DocumentRefused as exc:
+        await upload.drain()
+        return await _thread_page(request, errors={exc.field: exc.message}, values=values, status=exc.status)
+    except ValidationError as exc:
+        await upload.drain()
+        errors = dict(exc.errors)
+        if with_file:
+            errors.setdefault(FIELD_UPLOAD, FILE_NOT_KEPT)
+        return await _thread_page(request, errors=_ordered(errors, REPLY_FIELDS), values=values, status=400)
+    except UploadIncomplete:
+        log.info("reply with a file to thread %s broken off by the client", thread_id)
+        return Response("Versturen afgebroken.", status_code=400, media_type="text/plain; charset=utf-8")
+    except MalformedUpload:
+        await upload.drain()
+        return render_error(request.scope, 400, "Ongeldig verzoek", BAD_FORM)
+
+
+async def _reply_with_file(
+    request: Request,
+    upload: ReplyUpload,
+    filename: str,
+    values: dict[str, Any],
+    agreed: date | None,
+    errors: dict[str, str],
+    max_bytes: int,
+) -> Response:
+    """Check the form, stream the file into the vault, post the message with it attached, commit both at once.
+
+    Raises ValidationError (the form), DocumentRefused (the file) and the upload's exceptions; whatever fails,
+    neither the message nor the document is kept, nor the blob.
+    """
+    user = user_of(request).user
+    rt = runtime(request)
+    thread_id = request.path_params["thread_id"]
+    doc_type = document_date = None
+    try:
+        doc_type = parse_doc_type(values[FIELD_TYPE])
+    except DocumentRefused as exc:
+        errors[exc.field] = exc.message
+    try:
+        document_date = parse_document_date(values[FIELD_DATE])
+    except DocumentRefused as exc:
+        errors[exc.field] = exc.message
+    async with rt.sessions() as db:
+        svc = messaging(request, db)
+        documents = DocumentService(db, rt.keyring, blob_store(rt), scanner(rt), notifications=False)
+        thread = await svc.get_thread(user, thread_id, Action.POST_MESSAGE)
+        try:
+            await svc.check_reply(
+                user,
+                thread,
+                values["body"],
+                kind=values["kind"],
+                agreed_date=agreed,
+                attachment_ids=values["attachments"],
+                with_upload=True,
+            )
+        except ValidationError as exc:
+            errors = {**exc.errors, **errors}
+        if errors:
+            raise ValidationError(errors)
+        assert thread.case_id is not None and doc_type is not None  # check_reply refuses a file without a case
+        case = await documents.case_for_upload(user, thread.case_id)
+        await db.commit()  # no connection is held while the file streams in
+        # One new document in the thread's case (its own audit record; the message's notice says enough).
+        document = await documents.store(
+            user,
+            case,
+            doc_type=doc_type,
+            document_date=document_date,
+            filename=filename,
+            chunks=upload.file_chunks(),
+            max_bytes=max_bytes,
+        )
+        try:
+            await upload.expect_end()
+            message = await svc.post_message(
+                user,
+                thread_id,
+                values["body"],
+                kind=values["kind"],
+                agreed_date=agreed,
+                attachment_ids=[*values["attachments"], document.id],
+            )
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            await documents.forget_blob(document)
+            raise
     return _redirect(f"/berichten/{thread_id}?gelukt=verstuurd#bericht-{message.id}")
 
 

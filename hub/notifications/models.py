@@ -90,7 +90,9 @@ class OutboxMail(SQLModel, table=True):
     kind: str = Field(max_length=30)  # MailKind
     recipient_user_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
     recipient_address: str = Field(max_length=254)  # the user's address, or an organisation's fixed address
-    organisation_id: str = Field(foreign_key="organisation.id", max_length=32)  # the receiving organisation
+    # The organisation the mail is about and names: the receiving one; for an escalation the owing (late) one, also
+    # in the rows for the gemeente's contractmanagers.
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=32)
     due_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     link_path: str = Field(default="/", max_length=200)  # a hub path of ids only
     clock_id: str | None = Field(default=None, index=True, max_length=32)  # reminders: the reaction clock
@@ -103,15 +105,17 @@ class OutboxMail(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     sent_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     message_id: str | None = Field(default=None, max_length=200)
-    # At most one row per key, e.g. "clock:<id>:vandaag:<user id>" or "digest:<user id>:<date>".
+    # At most one row per key, e.g. "clock:<id>:vandaag:<due epoch>:<user id>" or "digest:<user id>:<date>".
     dedupe_key: str | None = Field(default=None, unique=True, max_length=200)
 
 
 class ClockNotice(SQLModel, table=True):
-    """That a reminder stage of a reaction clock was handled (once, whoever the recipients were).
+    """That a reminder stage of a reaction clock was handled for one due moment (once, whoever the recipients were).
 
-    Stages: ``vandaag``, ``verlopen``, ``escalatie``. The sweep skips clocks whose stage is recorded, so a clock
-    sends each reminder once, and an overdue clock is not examined again once all its stages are done.
+    ``stage`` is the stage with the due moment in epoch seconds (``services.stage_key``): ``vandaag:<epoch>``,
+    ``verlopen:<epoch>``, ``escalatie:<epoch>``. The sweep skips stages already recorded for the clock's current due
+    moment, so a clock sends each reminder once per due moment, a procesafspraak that moves the due moment gets
+    reminders for the new moment, and an escalated clock is not examined again unless its due moment moves.
     """
 
     __tablename__ = "clock_notice"

@@ -52,6 +52,19 @@ class MailSender(Protocol):
         ...
 
 
+def _cert_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification error behind ``exc``, if any: with implicit TLS the handshake is part of the
+    connection, and aiosmtplib reports it as a connection error caused by it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def classify_reply(code: int, message: str) -> DeliveryFailure:
     text = f"{code} {message}"
     if 500 <= code < 600:
@@ -107,6 +120,9 @@ class SmtpSender:
         except aiosmtplib.SMTPNotSupported as exc:
             raise TemporaryFailure(f"mailserver ondersteunt dit niet: {exc}") from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            cert = _cert_error(exc)
+            if cert is not None:
+                raise TemporaryFailure(f"certificaat van de mailserver niet vertrouwd: {cert.verify_message}") from exc
             raise TemporaryFailure(f"geen verbinding met de mailserver: {type(exc).__name__}: {exc}") from exc
 
 

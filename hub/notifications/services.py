@@ -5,7 +5,8 @@ Everything here writes outbox rows inside the caller's transaction; nothing send
 - :func:`notify` is called by a producer (messaging, documents) inside the transaction of the event itself, so that
   the event and its notifications commit together or not at all.
 - :func:`sweep_clocks` turns running reaction clocks into at most one "verloopt vandaag", one "verlopen" and one
-  escalation per clock (recorded in ``clock_notice``), and nothing once a clock has stopped.
+  escalation per clock and due moment (recorded in ``clock_notice``), and nothing once a clock has stopped. A
+  procesafspraak that moves the due moment starts the stages afresh for the new moment.
 - :func:`build_digests` bundles the rows held for users who chose the daily digest into one mail per user per
   werkdag, at or after the digest hour.
 """
@@ -40,12 +41,9 @@ RECIPIENT_ROLES: dict[OrgKind, frozenset[Role]] = {
     OrgKind.GEMEENTE: frozenset({Role.KLANTMANAGER, Role.CONSULENT}),
     OrgKind.BEHEER: frozenset(),
 }
-# Besides the organisation's fixed address, these roles receive an escalation (the gemeente side only).
-ESCALATION_ROLES: dict[OrgKind, frozenset[Role]] = {
-    OrgKind.KANTOOR: frozenset(),
-    OrgKind.GEMEENTE: frozenset({Role.CONTRACTMANAGER}),
-    OrgKind.BEHEER: frozenset(),
-}
+# Besides the owing organisation's fixed address, the users of these roles at the thread's gemeente receive every
+# escalation, whichever side is late: the contractmanager watches the terms and contacts the bewindvoerders.
+ESCALATION_ROLES: frozenset[Role] = frozenset({Role.CONTRACTMANAGER})
 
 STAGE_VANDAAG = "vandaag"
 STAGE_VERLOPEN = "verlopen"
@@ -203,9 +201,10 @@ async def notify(db: AsyncSession, event: NotificationEvent, *, now: datetime | 
             )
         ).scalar_one_or_none()
         if waiting is not None:
-            if event.due_at is not None:
-                waiting.due_at = event.due_at
-                db.add(waiting)
+            # The newest event says what is owed now: a due moment that was met (or handed over) meanwhile must
+            # not be announced, so None replaces an older due moment as well.
+            waiting.due_at = event.due_at
+            db.add(waiting)
             rows.append(waiting)
             continue
         row = OutboxMail(
@@ -243,11 +242,22 @@ async def calendars(db: AsyncSession, base: WerkdagCalendar | None = None) -> Ca
 # -- clocks ----------------------------------------------------------------------------------------------------
 
 
-async def _record_stage(db: AsyncSession, clock_id: str, stage: str, now: datetime) -> bool:
-    """Record that ``stage`` of a clock is handled; False when another worker already did (unique key)."""
+def stage_key(stage: str, due_at: datetime) -> str:
+    """The recorded name of a reminder stage for one due moment, e.g. ``verlopen:1777499999`` (epoch seconds).
+
+    The due moment is part of the key, so a procesafspraak (or a new closing day) that moves the due moment gives
+    the stages again for the new moment, and still at most once per stage and due moment. At most 20 characters
+    (the ``clock_notice.stage`` column) until the year 2286.
+    """
+    return f"{stage}:{int(require_aware(due_at, 'due_at').timestamp())}"
+
+
+async def _record_stage(db: AsyncSession, clock_id: str, key: str, now: datetime) -> bool:
+    """Record that a stage (``key`` from :func:`stage_key`) of a clock is handled; False when another worker
+    already did (unique key)."""
     try:
         async with db.begin_nested():
-            db.add(ClockNotice(clock_id=clock_id, stage=stage, created_at=now))
+            db.add(ClockNotice(clock_id=clock_id, stage=key, created_at=now))
             await db.flush()
     except IntegrityError:
         return False
@@ -255,7 +265,7 @@ async def _record_stage(db: AsyncSession, clock_id: str, stage: str, now: dateti
 
 
 def _clock_row(
-    clock: Clock, *, kind: MailKind, stage: str, user: User | None, address: str, org_id: str, now: datetime
+    clock: Clock, *, kind: MailKind, key: str, user: User | None, address: str, org_id: str, now: datetime
 ) -> OutboxMail:
     who = user.id if user is not None else "org"
     return OutboxMail(
@@ -269,28 +279,38 @@ def _clock_row(
         clock_id=clock.id,
         status=(_status_for(user) if user is not None and kind is not MailKind.ESCALATIE else MailStatus.PENDING).value,
         next_attempt_at=now,
-        dedupe_key=f"clock:{clock.id}:{stage}:{who}",
+        dedupe_key=f"clock:{clock.id}:{key}:{who}",
     )
 
 
 async def sweep_clocks(
     db: AsyncSession, now: datetime, calendar_for: CalendarFor, *, escalate_after: int = 1
 ) -> list[OutboxMail]:
-    """Reminders for running reaction clocks, each at most once per clock:
+    """Reminders for running reaction clocks, each at most once per clock and due moment:
 
     - due later today: "termijn verloopt vandaag" to the owing side's assignee (or users of the recipient roles);
     - past its due moment: "termijn verlopen" to the same people;
     - still running ``escalate_after`` werkdagen after its due moment (the term of that many werkdagen that starts
       on the due day, on the calendar of the thread's gemeente): an escalation to the owing organisation's fixed
-      address and, when that organisation is a gemeente, its contractmanagers. Due Monday with 1: from Wednesday.
+      address and to the contractmanagers of the thread's gemeente (whichever side is late). Due Monday with 1:
+      from Wednesday.
 
-    A stopped clock is never selected, so it sends nothing more.
+    The stages are recorded per due moment (:func:`stage_key`): when a procesafspraak moves the due moment, the new
+    moment gets its own "verloopt vandaag", "verlopen" and escalation, also after the old one escalated. A stopped
+    clock is never selected, so it sends nothing more.
     """
     require_aware(now, "now")
     if escalate_after < 1:
         raise ValueError("escalate_after must be at least 1 werkdag")
     today = as_local_date(now)
-    done = exists().where(ClockNotice.clock_id == Clock.id, ClockNotice.stage == STAGE_ESCALATIE)
+    # Clocks escalated for their current due moment are done. An escalation is recorded after the due moment it
+    # belongs to, and a due moment only moves to the day of the change or later, so "an escalation recorded after
+    # the current due moment" means "escalated for it"; the exact per-due-moment check follows below.
+    done = exists().where(
+        ClockNotice.clock_id == Clock.id,
+        ClockNotice.stage.startswith(f"{STAGE_ESCALATIE}:"),
+        ClockNotice.created_at > Clock.due_at,
+    )
     result = await db.execute(
         select(Clock, Thread)
         .join(Thread, Thread.id == Clock.thread_id)
@@ -300,16 +320,16 @@ async def sweep_clocks(
     pairs: list[tuple[Clock, Thread]] = [(c, t) for c, t in result.all()]
     if not pairs:
         return []
-    stages: dict[str, set[str]] = {}
+    recorded: dict[str, set[str]] = {}
     notices = await db.execute(
         select(ClockNotice.clock_id, ClockNotice.stage).where(ClockNotice.clock_id.in_([c.id for c, _ in pairs]))
     )
-    for clock_id, stage in notices.all():
-        stages.setdefault(clock_id, set()).add(stage)
+    for clock_id, key in notices.all():
+        recorded.setdefault(clock_id, set()).add(key)
 
     rows: list[OutboxMail] = []
     for clock, thread in pairs:
-        handled = stages.get(clock.id, set())
+        handled = recorded.get(clock.id, set())
         org = await db.get(Organisation, clock.owed_by_org_id)
         if org is None:
             continue
@@ -323,38 +343,40 @@ async def sweep_clocks(
             if now > escalate_at:
                 wanted.append(STAGE_ESCALATIE)
         for stage in wanted:
-            if stage in handled or not await _record_stage(db, clock.id, stage, now):
+            key = stage_key(stage, clock.due_at)
+            if key in handled or not await _record_stage(db, clock.id, key, now):
                 continue
             if stage == STAGE_ESCALATIE:
-                rows += await _escalation_rows(db, clock, org, now)
+                rows += await _escalation_rows(db, clock, thread, org, key, now)
                 continue
             kind = MailKind.TERMIJN_VERLOOPT_VANDAAG if stage == STAGE_VANDAAG else MailKind.TERMIJN_VERLOPEN
             users = await recipients(db, org, thread=thread)
             if not users:
                 log.warning("reminder %s for clock %s: organisation %s has no recipient", stage, clock.id, org.id)
             for user in users:
-                rows.append(
-                    _clock_row(clock, kind=kind, stage=stage, user=user, address=user.email, org_id=org.id, now=now)
-                )
+                rows.append(_clock_row(clock, kind=kind, key=key, user=user, address=user.email, org_id=org.id, now=now))
     db.add_all(rows)
     await db.flush()
     return rows
 
 
-async def _escalation_rows(db: AsyncSession, clock: Clock, org: Organisation, now: datetime) -> list[OutboxMail]:
-    """To the owing organisation's fixed address, and on the gemeente side to its contractmanagers."""
+async def _escalation_rows(
+    db: AsyncSession, clock: Clock, thread: Thread, org: Organisation, key: str, now: datetime
+) -> list[OutboxMail]:
+    """To the owing organisation's fixed address, and to the contractmanagers of the thread's gemeente (also when
+    the kantoor is late). Every row is about the owing organisation (``organisation_id``): the mail names it."""
     targets: list[tuple[User | None, str]] = []
     if org.contact_email:
         targets.append((None, org.contact_email))
     else:
         log.warning("escalation for clock %s: organisation %s has no fixed address", clock.id, org.id)
-    for user in await users_with_roles(db, org.id, ESCALATION_ROLES[org.org_kind]):
-        if user.email != org.contact_email:
+    seen = {org.contact_email.lower()} if org.contact_email else set()
+    for user in await users_with_roles(db, thread.gemeente_id, ESCALATION_ROLES):
+        if user.email.lower() not in seen:
+            seen.add(user.email.lower())
             targets.append((user, user.email))
     return [
-        _clock_row(
-            clock, kind=MailKind.ESCALATIE, stage=STAGE_ESCALATIE, user=user, address=address, org_id=org.id, now=now
-        )
+        _clock_row(clock, kind=MailKind.ESCALATIE, key=key, user=user, address=address, org_id=org.id, now=now)
         for user, address in targets
     ]
 
@@ -363,24 +385,30 @@ async def _escalation_rows(db: AsyncSession, clock: Clock, org: Organisation, no
 
 
 async def cancel_stopped_reminders(db: AsyncSession, ids: Sequence[str] | None = None, *, claimed: bool = False) -> int:
-    """Reminder rows whose clock has stopped become 'cancelled': held and waiting ones, or (``claimed``) the
+    """Reminder rows that are no longer true become 'cancelled': their clock has stopped, or its due moment has
+    moved (a procesafspraak; the new moment gets its own reminders). Held and waiting rows, or (``claimed``) the
     worker's own just-claimed rows ``ids``."""
-    stopped = select(Clock.id).where(Clock.stopped_at.is_not(None))
     statuses = [MailStatus.SENDING] if claimed else [MailStatus.DIGEST_HELD, MailStatus.PENDING]
-    stmt = (
-        update(OutboxMail)
-        .where(
-            OutboxMail.status.in_([s.value for s in statuses]),
-            OutboxMail.kind.in_([k.value for k in CLOCK_KINDS]),
-            OutboxMail.clock_id.in_(stopped.scalar_subquery()),
+    total = 0
+    for stale, reason in (
+        (Clock.stopped_at.is_not(None), "Termijn gestopt voor verzending"),
+        (Clock.due_at != OutboxMail.due_at, "Termijn verschoven voor verzending"),
+    ):
+        stmt = (
+            update(OutboxMail)
+            .where(
+                OutboxMail.status.in_([s.value for s in statuses]),
+                OutboxMail.kind.in_([k.value for k in CLOCK_KINDS]),
+                exists().where(Clock.id == OutboxMail.clock_id, stale),
+            )
+            .values(status=MailStatus.CANCELLED.value, last_error=reason)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=MailStatus.CANCELLED.value, last_error="Termijn gestopt voor verzending")
-        .execution_options(synchronize_session=False)
-    )
-    if ids is not None:
-        stmt = stmt.where(OutboxMail.id.in_(list(ids)))
-    result = await db.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+        if ids is not None:
+            stmt = stmt.where(OutboxMail.id.in_(list(ids)))
+        result = await db.execute(stmt)
+        total += int(getattr(result, "rowcount", 0) or 0)
+    return total
 
 
 async def build_digests(

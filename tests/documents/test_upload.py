@@ -311,6 +311,7 @@ async def test_body_ending_before_the_file_does_leaves_nothing(vault_sqlite: Vau
         headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
     )
     assert response.status_code == 400
+    assert "Het uploaden is afgebroken" in response.text and "er is niets opgeslagen" in response.text
     await vault_sqlite.assert_nothing_kept()
 
 

@@ -316,3 +316,54 @@ async def test_each_message_writes_a_notice_for_the_other_side_with_ids_only(wor
     assert {r.kind for r in to_kantoor} == {MailKind.PROCESAFSPRAAK}
     assert to_kantoor[0].due_at is None  # the kantoor owes nothing
     assert all(r.link_path == f"/berichten/{thread.id}" for r in rows)
+
+
+async def test_a_message_without_a_question_starts_and_stops_no_clock(world: World) -> None:
+    """A thank-you after the substantive answer must not start a new 2-werkdagen term (which would later become an
+    overdue mail and an escalation); nor does it stop or restart a running term, from either side."""
+    thread = await _ask(world, at(2026, 3, 2))  # Monday: the gemeente owes a reaction by the end of Wednesday
+    # While the term runs: the asker's "thank you for looking" and the gemeente's "received" change nothing.
+    await world.call(
+        "post_message", world.bewindvoerder, thread.id, "Alvast bedankt.",
+        kind=MessageKind.GEEN_REACTIE_NODIG, now=at(2026, 3, 2, 11),
+    )  # fmt: skip
+    await world.call(
+        "post_message", world.klantmanager, thread.id, "Ontvangen, we kijken ernaar.",
+        kind=MessageKind.GEEN_REACTIE_NODIG, now=at(2026, 3, 3),
+    )  # fmt: skip
+    [clock] = await _clocks(world, thread)
+    assert clock.stopped_at is None and clock.started_at == at(2026, 3, 2) and clock.due_at == end_of(2026, 3, 4)
+    fresh = await _thread(world, thread)
+    assert fresh.waiting_on_org_id == world.gemeente.id and fresh.current_due_at == end_of(2026, 3, 4)
+
+    # The substantive answer stops it; the asker's thank-you afterwards starts nothing.
+    await world.call(
+        "post_message", world.klantmanager, thread.id, "Het antwoord.",
+        kind=MessageKind.INHOUDELIJKE_REACTIE, now=at(2026, 3, 4),
+    )  # fmt: skip
+    await world.call(
+        "post_message", world.bewindvoerder, thread.id, "Dank u wel!",
+        kind=MessageKind.GEEN_REACTIE_NODIG, now=at(2026, 3, 5),
+    )  # fmt: skip
+    [clock] = await _clocks(world, thread)
+    assert clock.in_time is True and clock.stop_kind == StopKind.REACTIE
+    fresh = await _thread(world, thread)
+    assert fresh.waiting_on_org_id is None and fresh.awaited_by_org_id is None and fresh.current_due_at is None
+    assert fresh.last_message_at == at(2026, 3, 5)
+    async with world.service() as svc:
+        assert (await svc.inbox(world.klantmanager, tab="te_beantwoorden", now=at(2026, 3, 20))).rows == []
+        assert (await svc.inbox(world.bewindvoerder, tab="te_beantwoorden", now=at(2026, 3, 20))).rows == []
+
+    # The same thank-you as an ordinary message would have started a term for the gemeente: the difference.
+    await world.call("post_message", world.bewindvoerder, thread.id, "Nog een vraag.", now=at(2026, 3, 6))
+    assert len(await _clocks(world, thread)) == 2
+
+
+async def test_a_message_without_a_question_is_no_first_reaction_to_a_general_question(world: World) -> None:
+    thread = await _ask(world, at(2026, 3, 2), case=False)
+    await world.call(
+        "post_message", world.klantmanager, thread.id, "Ontvangen.",
+        kind=MessageKind.GEEN_REACTIE_NODIG, now=at(2026, 3, 3),
+    )  # fmt: skip
+    assert all(c.stopped_at is None for c in await _clocks(world, thread))
+    assert (await _thread(world, thread)).current_due_at == end_of(2026, 3, 4)

@@ -18,8 +18,7 @@ from hub.cases.models import Case
 from hub.db import new_id
 from hub.messaging.models import Clock, MessageKind, Thread
 from hub.messaging.services import MessagingService
-from hub.notifications.models import MailKind, OutboxMail
-from hub.notifications.services import NotificationEvent, notify, thread_path
+from hub.notifications.models import OutboxMail
 from hub.notifications.worker import OutboxWorker, worker_for
 from hub.terms import AMSTERDAM
 from tests.support.hubclient import HubUnderTest, running_hub
@@ -31,10 +30,11 @@ BSN = "123456782"
 REFERENCE = "2026-004711"
 SUBJECT = "Beslag op uitkering mevrouw Pietersen"
 MESSAGE_TEXT = "Er ligt een vordering van 4.312,17 euro bij de Belastingdienst; graag uw reactie over het beslag."
+REPLY_TEXT = f"Het beslag voor {CLIENT_NAME} (BSN {BSN}) is opgeheven; de terugbetaling volgt binnen 6 weken."
 BEWINDVOERDER_NAME = "Hendrik Bewindvoerder-Smit"
 KLANTMANAGER_NAME = "Karin Klantmanager-de Vries"
-PERSONAL = (CLIENT_NAME, "Pietersen", BSN, REFERENCE, SUBJECT, MESSAGE_TEXT, "4.312", BEWINDVOERDER_NAME,
-            KLANTMANAGER_NAME)  # fmt: skip
+PERSONAL = (CLIENT_NAME, "Pietersen", BSN, REFERENCE, SUBJECT, MESSAGE_TEXT, REPLY_TEXT, "4.312", "terugbetaling",
+            BEWINDVOERDER_NAME, KLANTMANAGER_NAME)  # fmt: skip
 
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -50,6 +50,17 @@ def smtp_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture
 def smtp(smtp_cert: tuple[Path, Path]) -> Iterator[SmtpServer]:
     server = SmtpServer(*smtp_cert)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtps(smtp_cert: tuple[Path, Path]) -> Iterator[SmtpServer]:
+    """The same server with implicit TLS (SMTPS): TLS from the first byte, then AUTH."""
+    server = SmtpServer(*smtp_cert, implicit_tls=True)
     server.start()
     try:
         yield server
@@ -89,14 +100,27 @@ class World:
         return worker_for(self.hub.runtime, name=name)
 
     async def ask(self, when: datetime, *, author: User | None = None, text: str = MESSAGE_TEXT) -> Thread:
-        """A case question posted through the messaging service, with its notification written in the same
-        transaction (the way messaging calls notify(); only added here when messaging does not do it itself)."""
+        """A case question posted through the messaging service. Its notification is whatever messaging itself
+        writes in the same transaction: nothing here fills in for it."""
         author = author or self.bewindvoerder
         async with self.hub.db() as db:
             svc = MessagingService(db, self.hub.runtime.keyring)
-            thread = await svc.start_thread(author, subject=SUBJECT, body=text, case=self.case.id, now=when)
-            await ensure_notified(db, thread, author, MailKind.NIEUW_BERICHT, when)
-        return thread
+            return await svc.start_thread(author, subject=SUBJECT, body=text, case=self.case.id, now=when)
+
+    async def post(
+        self,
+        thread: Thread,
+        when: datetime,
+        *,
+        author: User,
+        kind: MessageKind = MessageKind.BERICHT,
+        agreed_date: date | None = None,
+        text: str = REPLY_TEXT,
+    ) -> None:
+        """A message in ``thread`` through the messaging service (a procesafspraak with ``agreed_date``)."""
+        async with self.hub.db() as db:
+            svc = MessagingService(db, self.hub.runtime.keyring)
+            await svc.post_message(author, thread.id, text, kind=kind, agreed_date=agreed_date, now=when)
 
     async def answer(self, thread: Thread, when: datetime, *, author: User | None = None) -> None:
         """A substantive reply by the gemeente: stops the clock."""
@@ -108,34 +132,16 @@ class World:
             )  # fmt: skip
 
     async def clock_of(self, thread: Thread) -> Clock:
+        """The thread's running clock (a casuïstiek thread has at most one), else its only clock."""
         async with self.hub.db() as db:
-            return (await db.execute(select(Clock).where(Clock.thread_id == thread.id))).scalars().one()
+            clocks = list((await db.execute(select(Clock).where(Clock.thread_id == thread.id))).scalars())
+        running = [c for c in clocks if c.stopped_at is None]
+        (clock,) = running or clocks
+        return clock
 
     async def outbox(self) -> list[OutboxMail]:
         async with self.hub.db() as db:
             return list((await db.execute(select(OutboxMail).order_by(OutboxMail.created_at))).scalars())
-
-
-async def ensure_notified(db: object, thread: Thread, author: User, kind: MailKind, when: datetime) -> None:
-    from sqlmodel.ext.asyncio.session import AsyncSession
-
-    assert isinstance(db, AsyncSession)
-    link = thread_path(thread.id)
-    already = (await db.execute(select(OutboxMail.id).where(OutboxMail.link_path == link))).first()
-    if already is None:
-        receiving = thread.kantoor_id if author.organisation_id == thread.gemeente_id else thread.gemeente_id
-        clock = (await db.execute(select(Clock).where(Clock.thread_id == thread.id))).scalars().first()
-        await notify(
-            db,
-            NotificationEvent(
-                kind=kind,
-                organisation_id=receiving,
-                thread_id=thread.id,
-                case_id=thread.case_id,
-                due_at=clock.due_at if clock else None,
-            ),
-            now=when,
-        )
 
 
 async def insert_case(hub: HubUnderTest, convenant: Convenant, creator: User) -> Case:
@@ -199,3 +205,10 @@ async def world(mail_hub: HubUnderTest) -> World:
 @pytest.fixture
 async def world_sqlite(mail_hub_sqlite: HubUnderTest) -> World:
     return await build_world(mail_hub_sqlite)
+
+
+@pytest.fixture
+async def world_smtps(sqlite_url: str, tmp_path: Path, smtps: SmtpServer) -> AsyncIterator[World]:
+    """A hub configured for implicit TLS (HUB_SMTP_TLS=tls) against the SMTPS server."""
+    async with running_hub(tmp_path / "data", sqlite_url, **smtps.hub_settings()) as hub:
+        yield await build_world(hub)

@@ -4,21 +4,27 @@ trusts through HUB_SMTP_CAFILE): once, to the right people, without personal dat
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
 from sqlalchemy import select
 
+from hub.db import utcnow
+from hub.messaging.models import Clock
 from hub.notifications.models import MailKind, MailStatus, OutboxMail
 from hub.notifications.sender import PermanentFailure, SmtpSender, TemporaryFailure
 from hub.notifications.worker import backoff
-from tests.notifications.conftest import PERSONAL, World, at
-from tests.support.smtp import PASSWORD, USERNAME, SmtpServer
+from hub.terms import format_datum
+from tests.notifications.conftest import MESSAGE_TEXT, PERSONAL, REPLY_TEXT, SUBJECT, World, at
+from tests.support.smtp import IMPLICIT_TLS_WARNING, PASSWORD, USERNAME, SmtpServer
 
 pytestmark = pytest.mark.postgres
 
 MONDAY = at(2026, 5, 11, 10)
+GEMEENTE_USERS = ["cbb@nijmegen.example.nl", "km@nijmegen.example.nl"]
+THREAD_URL = re.compile(r"^/berichten/([0-9a-f]{32})\?gelukt=gestart$")
 
 
 def assert_no_personal_data(raw: bytes, decoded: str) -> None:
@@ -31,21 +37,32 @@ def assert_no_personal_data(raw: bytes, decoded: str) -> None:
 async def test_a_posted_message_arrives_once_at_the_receiving_side_without_personal_data(
     world: World, smtp: SmtpServer
 ) -> None:
-    thread = await world.ask(MONDAY)
+    """Through the real pages: the question and the answer are posted as a user would, so this fails when
+    messaging stops writing the outbox row (no test helper writes it in its place)."""
+    bea = await world.hub.client_for(world.bewindvoerder)
+    response = await bea.post_form(
+        "/berichten/nieuw", {"case_id": world.case.id, "subject": SUBJECT, "body": MESSAGE_TEXT, "soort": "casuistiek"}
+    )
+    assert response.status_code == 303, response.text
+    started = THREAD_URL.match(response.headers["location"])
+    assert started, response.headers["location"]
+    thread_id = started.group(1)
+
     rows = await world.outbox()
     # Nobody is assigned on the gemeente side: its klantmanager and consulent bijzondere bijstand are told.
-    assert sorted(r.recipient_address for r in rows) == ["cbb@nijmegen.example.nl", "km@nijmegen.example.nl"]
+    assert sorted(r.recipient_address for r in rows) == GEMEENTE_USERS
     assert {r.kind for r in rows} == {MailKind.NIEUW_BERICHT.value}
-    assert {r.link_path for r in rows} == {f"/berichten/{thread.id}"}
+    assert {r.link_path for r in rows} == {f"/berichten/{thread_id}"}
+    async with world.hub.db() as db:
+        due = (await db.execute(select(Clock.due_at).where(Clock.thread_id == thread_id))).scalar_one()
 
-    worker = world.worker()
-    assert await worker.drain(MONDAY) == 2
-    assert await worker.drain(MONDAY + timedelta(hours=2)) == 0
-
-    assert len(smtp.messages) == 2
-    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == ["cbb@nijmegen.example.nl", "km@nijmegen.example.nl"]
+    worker = world.worker()  # the pages run on the real clock, so does the worker here
+    assert await worker.drain() == 2
+    assert await worker.drain(utcnow() + timedelta(hours=2)) == 0
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == GEMEENTE_USERS
     for captured in smtp.messages:
         msg = captured.message
+        assert captured.tls
         assert captured.mail_from == "meldingen@hub.example.nl"
         assert msg["Subject"] == "Nieuw bericht voor Gemeente Nijmegen"
         assert msg["Auto-Submitted"] == "auto-generated"
@@ -54,15 +71,67 @@ async def test_a_posted_message_arrives_once_at_the_receiving_side_without_perso
         assert msg.get_content_type() == "multipart/alternative"
         assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
         decoded = captured.decoded_text()
-        assert f"https://hub.example.nl/inloggen?volgende=/berichten/{thread.id}" in decoded
+        assert f"https://hub.example.nl/inloggen?volgende=/berichten/{thread_id}" in decoded
         assert "Gemeente Nijmegen" in decoded
-        assert "woensdag 13 mei 2026" in decoded  # the due moment, in Dutch words
+        assert format_datum(due) in decoded  # the due moment, in Dutch words
         assert_no_personal_data(captured.content, decoded)
     assert len({m.message["Message-ID"] for m in smtp.messages}) == 2
 
+    # The klantmanager answers through the page: the bewindvoerder who asked (the kantoor's assignee) is told, once.
+    karim = await world.hub.client_for(world.klantmanager)
+    response = await karim.post_form(
+        f"/berichten/{thread_id}/reageren", {"body": REPLY_TEXT, "kind": "inhoudelijke_reactie"}
+    )
+    assert response.status_code == 303, response.text
+    assert await worker.drain() == 1
+    assert await worker.drain(utcnow() + timedelta(hours=2)) == 0
+    assert len(smtp.messages) == 3
+    answer = smtp.messages[2]
+    assert answer.rcpt_tos == ["bv1@debrug.example.nl"]
+    assert answer.message["Subject"] == "Nieuw bericht voor Bewindvoering De Brug"
+    decoded = answer.decoded_text()
+    assert f"https://hub.example.nl/inloggen?volgende=/berichten/{thread_id}" in decoded
+    assert "uiterlijk" not in decoded  # the answer asks for nothing: no due moment
+    assert_no_personal_data(answer.content, decoded)
+
     rows = await world.outbox()
+    assert len(rows) == 3
     assert {r.status for r in rows} == {MailStatus.SENT.value}
     assert all(r.sent_at is not None and r.attempts == 1 and r.message_id for r in rows)
+
+
+@pytest.mark.filterwarnings(IMPLICIT_TLS_WARNING)
+async def test_implicit_tls_delivers_with_verification_and_auth(world_smtps: World, smtps: SmtpServer) -> None:
+    """HUB_SMTP_TLS=tls against an SMTPS server (TLS from the first byte, AUTH required, the self-signed certificate
+    trusted through HUB_SMTP_CAFILE): the notification arrives once, encrypted, without personal data."""
+    world = world_smtps
+    assert world.hub.settings.smtp_tls == "tls"
+    worker = world.worker()
+    sender = worker.sender
+    assert isinstance(sender, SmtpSender) and sender.tls == "tls" and sender.cafile == str(smtps.cert)
+
+    await world.ask(MONDAY)
+    assert await worker.drain(MONDAY) == 2
+    assert await worker.drain(MONDAY + timedelta(hours=2)) == 0
+    assert sorted(r for m in smtps.messages for r in m.rcpt_tos) == GEMEENTE_USERS
+    for captured in smtps.messages:
+        assert captured.tls
+        assert captured.mail_from == "meldingen@hub.example.nl"
+        assert captured.message["Subject"] == "Nieuw bericht voor Gemeente Nijmegen"
+        assert_no_personal_data(captured.content, captured.decoded_text())
+    assert {r.status for r in await world.outbox()} == {MailStatus.SENT.value}
+
+    sample = smtps.messages[0].message
+    # Verification stays on: without the test CA the certificate is refused, a temporary failure (the mail waits).
+    with pytest.raises(TemporaryFailure, match="certificaat"):
+        await replace(sender, cafile="").send(sample)
+    # A wrong password: 535, permanent.
+    with pytest.raises(PermanentFailure, match="535"):
+        await replace(sender, password="wrong").send(sample)
+    # STARTTLS against the SMTPS port gets no plain-text greeting: temporary, and nothing is sent in the clear.
+    with pytest.raises(TemporaryFailure):
+        await replace(sender, tls="starttls", timeout=2.0).send(sample)
+    assert len(smtps.messages) == 2
 
 
 async def test_the_assigned_user_alone_is_told(world: World, smtp: SmtpServer) -> None:

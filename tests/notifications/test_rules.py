@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from hub.accounts.models import User
-from hub.accounts.roles import OrgKind
+from hub.accounts.roles import OrgKind, Role
 from hub.cases.models import Case
-from hub.messaging.models import GemeenteClosingDay, Thread
-from hub.notifications.models import MailKind, MailStatus, OutboxMail
+from hub.messaging.models import GemeenteClosingDay, MessageKind, Thread
+from hub.notifications.models import ClockNotice, MailKind, MailStatus, OutboxMail
 from hub.notifications.services import (
     NotificationEvent,
     build_digests,
@@ -22,11 +22,13 @@ from hub.notifications.services import (
     notify,
     sweep_clocks,
 )
+from hub.terms import AMSTERDAM
 from tests.notifications.conftest import PERSONAL, World, at
 from tests.support.smtp import SmtpServer
 
 ASKED = at(2026, 4, 24, 10)
 DUE = datetime(2026, 4, 29, 23, 59, 59, tzinfo=ASKED.tzinfo)
+AGREED = datetime(2026, 5, 6, 23, 59, 59, tzinfo=ASKED.tzinfo)  # a procesafspraak for Wednesday 6 May
 
 
 async def sweep(world: World, now: datetime, escalate_after: int = 1) -> list[tuple[str, str]]:
@@ -110,13 +112,51 @@ async def test_a_stopped_clock_sends_nothing_more(world_sqlite: World, smtp: Smt
     assert await sweep(world, at(2026, 5, 4, 0, 10)) == []
 
 
-async def test_the_kantoor_side_escalates_to_its_fixed_address_only(world_sqlite: World) -> None:
+async def test_the_kantoor_side_escalates_to_its_fixed_address_and_the_gemeentes_contractmanager(
+    world_sqlite: World, smtp: SmtpServer
+) -> None:
     world = world_sqlite
+    # A contractmanager of another gemeente, and a blocked one of this gemeente: neither is told.
+    elders = await world.hub.org(OrgKind.GEMEENTE, "Gemeente Elders")
+    await world.hub.user(elders, Role.CONTRACTMANAGER, email="cm@elders.example.nl", enrolled=False)
+    gone = await world.hub.user(world.gemeente, Role.CONTRACTMANAGER, email="cm-oud@nijmegen.example.nl", enrolled=False)
+    await set_user(world, gone, disabled=True)
+
     await world.ask(ASKED, author=world.klantmanager)  # the gemeente asks: the kantoor owes the answer
     bewindvoerders = ["bv1@debrug.example.nl", "bv2@debrug.example.nl"]  # not the kantoorbeheerder
     assert await sweep(world, at(2026, 4, 29, 8)) == [(VANDAAG, a) for a in bewindvoerders]
     assert await sweep(world, at(2026, 4, 30, 8)) == [(VERLOPEN, a) for a in bewindvoerders]
-    assert await sweep(world, at(2026, 5, 1, 8)) == [(ESCALATIE, "vast@debrug.example.nl")]
+    assert await sweep(world, at(2026, 5, 1, 8)) == [
+        (ESCALATIE, "cm@nijmegen.example.nl"),  # the gemeente's contractmanager watches the kantoor's terms
+        (ESCALATIE, "vast@debrug.example.nl"),  # the kantoor's fixed covenant address
+    ]
+    assert await sweep(world, at(2026, 5, 4, 8)) == []
+
+    # Both mails name the late organisation, the kantoor; the contractmanager gets it at once, not in a digest.
+    await set_user(world, world.contractmanager, notify_mode="digest")
+    await world.worker().drain(at(2026, 5, 1, 8, 1))
+    escalations = sorted(
+        (m.rcpt_tos[0], m.message["Subject"]) for m in smtp.messages if m.message["Subject"].startswith("Termijn over")
+    )
+    assert escalations == [
+        ("cm@nijmegen.example.nl", "Termijn overschreden: Bewindvoering De Brug"),
+        ("vast@debrug.example.nl", "Termijn overschreden: Bewindvoering De Brug"),
+    ]
+    for m in smtp.messages:
+        assert "woensdag 29 april 2026" in m.decoded_text() or m.message["Subject"].startswith("Nieuw bericht")
+        for value in PERSONAL:
+            assert value not in m.decoded_text()
+
+
+async def test_a_contractmanager_at_the_fixed_address_gets_one_escalation(world_sqlite: World) -> None:
+    world = world_sqlite
+    await set_user(world, world.contractmanager, email="convenant@nijmegen.example.nl")
+    await world.ask(ASKED)
+    assert await sweep(world, at(2026, 5, 1, 9)) == [
+        (ESCALATIE, "convenant@nijmegen.example.nl"),
+        (VERLOPEN, "cbb@nijmegen.example.nl"),
+        (VERLOPEN, "km@nijmegen.example.nl"),
+    ]
 
 
 async def test_the_assignee_on_the_owing_side_gets_the_reminders(world_sqlite: World) -> None:
@@ -157,6 +197,129 @@ async def test_a_late_first_sweep_sends_only_what_is_still_true(world_sqlite: Wo
     await world.ask(ASKED)
     # The worker was away from Tuesday to Friday: no stale "verloopt vandaag", one "verlopen", one escalation.
     assert [k for k, _ in await sweep(world, at(2026, 5, 1, 9))] == [ESCALATIE, ESCALATIE, VERLOPEN, VERLOPEN]
+
+
+# -- procesafspraak: a new due moment, its own reminders -------------------------------------------------------------
+
+
+@pytest.mark.postgres
+async def test_a_procesafspraak_after_the_vandaag_mail_gets_reminders_on_the_agreed_date(
+    world: World, smtp: SmtpServer
+) -> None:
+    thread = await world.ask(ASKED)
+    worker = world.worker()
+    assert await sweep(world, at(2026, 4, 29, 0, 10)) == [(VANDAAG, a) for a in GEMEENTE_USERS]
+    await worker.drain(at(2026, 4, 29, 0, 11))
+    # The klantmanager cannot answer today and agrees Wednesday 6 May with the kantoor.
+    await world.post(
+        thread, at(2026, 4, 29, 11), author=world.klantmanager, kind=MessageKind.PROCESAFSPRAAK,
+        agreed_date=date(2026, 5, 6),
+    )  # fmt: skip
+    assert (await world.clock_of(thread)).due_at == AGREED
+    for moment in (at(2026, 4, 29, 15), at(2026, 4, 30, 0, 10), at(2026, 5, 1, 9), at(2026, 5, 5, 23)):
+        assert await sweep(world, moment) == [], moment  # the old due moment is met by the afspraak: no "verlopen"
+    assert await sweep(world, at(2026, 5, 6, 0, 10)) == [(VANDAAG, a) for a in GEMEENTE_USERS]
+    assert await sweep(world, at(2026, 5, 6, 16)) == []
+    assert await sweep(world, at(2026, 5, 7, 0, 10)) == [(VERLOPEN, a) for a in GEMEENTE_USERS]
+    assert await sweep(world, at(2026, 5, 7, 18)) == []
+    assert await sweep(world, at(2026, 5, 8, 0, 10)) == [
+        (ESCALATIE, "cm@nijmegen.example.nl"),
+        (ESCALATIE, "convenant@nijmegen.example.nl"),
+    ]
+    for day in (8, 11, 12, 20):
+        assert await sweep(world, at(2026, 5, day, 12)) == []
+
+    await worker.drain(at(2026, 5, 8, 0, 11))
+    reminders = [
+        (m.message["Subject"].split(" ")[1], m.rcpt_tos[0], "woensdag 6 mei 2026" in m.decoded_text())
+        for m in smtp.messages
+        if m.message["Subject"].startswith("Termijn")
+    ]
+    # Per address: the first "vandaag" (29 April), and for the agreed date one "vandaag", one "verlopen".
+    assert sorted(reminders) == sorted(
+        [("verloopt", a, False) for a in GEMEENTE_USERS]
+        + [(w, a, True) for w in ("verloopt", "verlopen") for a in GEMEENTE_USERS]
+        + [("overschreden:", a, True) for a in ("cm@nijmegen.example.nl", "convenant@nijmegen.example.nl")]
+    )
+    assert {r.status for r in await world.outbox()} == {"sent"}
+
+
+async def test_an_escalated_clock_is_reminded_again_after_a_late_procesafspraak(world_sqlite: World) -> None:
+    world = world_sqlite
+    thread = await world.ask(ASKED)
+    assert [k for k, _ in await sweep(world, at(2026, 5, 1, 9))] == [ESCALATIE, ESCALATIE, VERLOPEN, VERLOPEN]
+    assert await sweep(world, at(2026, 5, 4, 9)) == []
+    # Monday 4 May, late: the klantmanager agrees Thursday 7 May.
+    await world.post(
+        thread, at(2026, 5, 4, 10), author=world.klantmanager, kind=MessageKind.PROCESAFSPRAAK,
+        agreed_date=date(2026, 5, 7),
+    )  # fmt: skip
+    assert await sweep(world, at(2026, 5, 4, 12)) == []
+    assert await sweep(world, at(2026, 5, 6, 12)) == []
+    assert await sweep(world, at(2026, 5, 7, 0, 10)) == [(VANDAAG, a) for a in GEMEENTE_USERS]
+    assert await sweep(world, at(2026, 5, 8, 0, 10)) == [(VERLOPEN, a) for a in GEMEENTE_USERS]
+    assert await sweep(world, at(2026, 5, 8, 23)) == []  # Friday: the werkdag of grace
+    assert [k for k, _ in await sweep(world, at(2026, 5, 9, 0, 10))] == [ESCALATIE, ESCALATIE]
+    assert await sweep(world, at(2026, 5, 11, 9)) == []
+    async with world.hub.db() as db:
+        stages = sorted((await db.execute(select(ClockNotice.stage))).scalars())
+    first, agreed = int(DUE.timestamp()), int(datetime(2026, 5, 7, 23, 59, 59, tzinfo=ASKED.tzinfo).timestamp())
+    assert stages == sorted(
+        [f"escalatie:{first}", f"verlopen:{first}", f"escalatie:{agreed}", f"vandaag:{agreed}", f"verlopen:{agreed}"]
+    )
+    assert all(len(s) <= 20 for s in stages)  # the clock_notice.stage column
+
+
+async def test_a_queued_reminder_for_a_moved_due_moment_is_not_sent(world_sqlite: World, smtp: SmtpServer) -> None:
+    world = world_sqlite
+    await set_user(world, world.consulent, notify_mode="digest")
+    thread = await world.ask(ASKED)
+    await sweep(world, at(2026, 4, 29, 0, 10))  # "verloopt vandaag": waiting (km) and held for the digest (cbb)
+    await world.post(
+        thread, at(2026, 4, 29, 7), author=world.klantmanager, kind=MessageKind.PROCESAFSPRAAK,
+        agreed_date=date(2026, 5, 6),
+    )  # fmt: skip
+    await world.worker().drain(at(2026, 4, 29, 7, 1))
+    assert [m.message["Subject"] for m in smtp.messages if m.rcpt_tos == ["km@nijmegen.example.nl"]] == [
+        "Nieuw bericht voor Gemeente Nijmegen"
+    ]
+    made = await digests(world, at(2026, 4, 29, 8))
+    assert len(made) == 1  # the consulent's digest counts the question only
+    vandaag = [r for r in await world.outbox() if r.kind == VANDAAG]
+    assert [(r.status, r.last_error) for r in vandaag] == [("cancelled", "Termijn verschoven voor verzending")] * 2
+    # The new due moment gets its own "verloopt vandaag".
+    assert await sweep(world, at(2026, 5, 6, 0, 10)) == [(VANDAAG, a) for a in GEMEENTE_USERS]
+
+
+async def test_the_queued_nieuw_bericht_takes_the_due_moment_of_the_newest_event(
+    world_sqlite: World, smtp: SmtpServer
+) -> None:
+    world = world_sqlite
+    monday = at(2026, 5, 11, 10)
+    thread = await world.ask(monday)  # the gemeente owes a reaction by Wednesday 13 May
+    waiting = [r for r in await world.outbox() if r.organisation_id == world.gemeente.id]
+    assert {r.due_at for r in waiting} == {(await world.clock_of(thread)).due_at}
+    # Before that mail goes out, the klantmanager asks the kantoor for information (the gemeente's clock stops,
+    # the kantoor's starts), and the bewindvoerder sends a plain message: the gemeente owes nothing now.
+    await world.post(thread, monday + timedelta(minutes=5), author=world.klantmanager,
+                     kind=MessageKind.VRAAG_OM_INFORMATIE)  # fmt: skip
+    await world.post(thread, monday + timedelta(minutes=10), author=world.bewindvoerder)
+    waiting = [r for r in await world.outbox() if r.organisation_id == world.gemeente.id]
+    assert len(waiting) == 2  # still one notice per user, now without a due moment
+    assert {r.due_at for r in waiting} == {None}
+    await world.worker().drain(monday + timedelta(minutes=11))
+    to_gemeente = [m for m in smtp.messages if m.rcpt_tos[0].endswith("@nijmegen.example.nl")]
+    assert len(to_gemeente) == 2
+    for m in to_gemeente:
+        assert "13 mei" not in m.decoded_text() and "uiterlijk" not in m.decoded_text()
+    # And the other way: a new event with a due moment gives the waiting notice that due moment.
+    # The information arrives (the gemeente owes again), and another message follows before the mail goes out.
+    await world.post(thread, monday + timedelta(minutes=20), author=world.bewindvoerder,
+                     kind=MessageKind.INHOUDELIJKE_REACTIE)  # fmt: skip
+    due = (await world.clock_of(thread)).due_at
+    await world.post(thread, monday + timedelta(minutes=25), author=world.bewindvoerder)
+    waiting = [r for r in await world.outbox() if r.organisation_id == world.gemeente.id and r.status == "pending"]
+    assert len(waiting) == 2 and {r.due_at for r in waiting} == {due}
 
 
 # -- recipients ---------------------------------------------------------------------------------------------------
@@ -272,6 +435,27 @@ async def test_digest_once_a_werkdag_after_the_hour(world: World, smtp: SmtpServ
     assert await digests(world, at(2026, 5, 12, 11)) == []
     assert len(await held(world)) == 1
     assert len(await digests(world, at(2026, 5, 13, 8, 30))) == 1
+
+
+async def test_a_digest_user_gets_one_digest_per_werkdag(world_sqlite: World, smtp: SmtpServer) -> None:
+    """A week of hourly runs with a new question every day at 10:00: one digest on each werkdag that had news, none
+    on Hemelvaartsdag, the decree bridge day or the weekend, and those days' news in Monday's digest."""
+    world = world_sqlite
+    await set_user(world, world.klantmanager, notify_mode="digest")
+    start = at(2026, 5, 11, 0)
+    made: list[OutboxMail] = []
+    for hour in range(7 * 24 + 13):  # Monday 11 May 00:00 to Monday 18 May 12:00
+        now = start + timedelta(hours=hour)
+        if now.astimezone(AMSTERDAM).hour == 10 and now.astimezone(AMSTERDAM).date() < date(2026, 5, 18):
+            await world.ask(now)
+        made += await digests(world, now)
+    days = [d.created_at.astimezone(AMSTERDAM).date() for d in made]
+    assert days == [date(2026, 5, 11), date(2026, 5, 12), date(2026, 5, 13), date(2026, 5, 18)]
+    await world.worker().drain(at(2026, 5, 18, 12))
+    subjects = [m.message["Subject"] for m in smtp.messages if m.rcpt_tos == ["km@nijmegen.example.nl"]]
+    assert subjects == ["Dagelijks overzicht voor Gemeente Nijmegen: 1 melding"] * 3 + [
+        "Dagelijks overzicht voor Gemeente Nijmegen: 4 meldingen"
+    ]
 
 
 async def test_no_digest_on_weekends_feestdagen_and_decree_days(world_sqlite: World) -> None:

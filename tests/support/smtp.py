@@ -1,8 +1,11 @@
-"""A real SMTP server for tests: aiosmtpd on 127.0.0.1 with STARTTLS required and AUTH required.
+"""A real SMTP server for tests: aiosmtpd on 127.0.0.1 with STARTTLS required and AUTH required, or
+(``implicit_tls=True``) with the whole connection in TLS from the first byte (SMTPS, ``HUB_SMTP_TLS=tls``) and AUTH
+required.
 
 The certificate is self-signed, made at test time with `cryptography` (SAN 127.0.0.1 and localhost); the hub
 trusts it through HUB_SMTP_CAFILE, so certificate verification stays on. `stop()` simulates an outage, `start()`
 brings the server back on the same port. `handler.reply` makes DATA answer with a fixed reply ("550 ...", "451 ...").
+Every captured mail records whether its connection was encrypted (`Captured.tls`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ PASSWORD = "s3cret-smtp-password"
 
 # aiosmtpd logs every session (and "login_data is deprecated") on the mail.log logger.
 logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+# With implicit TLS aiosmtpd's own "AUTH needs TLS" check is off (it only knows STARTTLS), and it warns about that:
+# tests using such a server add this filter (pytest.mark.filterwarnings).
+IMPLICIT_TLS_WARNING = "ignore:Requiring AUTH while not requiring TLS:UserWarning"
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -67,6 +73,7 @@ class Captured:
     mail_from: str
     rcpt_tos: list[str]
     content: bytes
+    tls: bool = False  # the mail came over an encrypted connection (STARTTLS or implicit TLS)
 
     @property
     def message(self) -> EmailMessage:
@@ -92,7 +99,10 @@ class CaptureHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply is not None:
             return self.reply
-        self.messages.append(Captured(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+        encrypted = server.transport is not None and server.transport.get_extra_info("ssl_object") is not None
+        self.messages.append(
+            Captured(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content), tls=encrypted)
+        )
         return "250 OK"
 
 
@@ -102,8 +112,9 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, aut
 
 
 class SmtpServer:
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, *, implicit_tls: bool = False) -> None:
         self.cert, self.key = cert, key
+        self.implicit_tls = implicit_tls
         self.port = free_port()
         self.handler = CaptureHandler()
         self._controller: Controller | None = None
@@ -115,15 +126,20 @@ class SmtpServer:
     def start(self) -> None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert, self.key)
+        tls: dict[str, Any]
+        if self.implicit_tls:
+            # The listening socket itself is wrapped: no plain-text byte is ever exchanged. aiosmtpd only counts a
+            # STARTTLS upgrade as "TLS" for AUTH, so its own check is off here; the socket is encrypted regardless.
+            tls = {"ssl_context": context, "auth_require_tls": False}
+        else:
+            tls = {"tls_context": context, "require_starttls": True, "auth_require_tls": True}
         self._controller = Controller(
             self.handler,
             hostname="127.0.0.1",
             port=self.port,
-            tls_context=context,
-            require_starttls=True,
             authenticator=_authenticator,
             auth_required=True,
-            auth_require_tls=True,
+            **tls,
         )
         self._controller.start()
 
@@ -137,7 +153,7 @@ class SmtpServer:
         settings = {
             "HUB_SMTP_HOST": "127.0.0.1",
             "HUB_SMTP_PORT": str(self.port),
-            "HUB_SMTP_TLS": "starttls",
+            "HUB_SMTP_TLS": "tls" if self.implicit_tls else "starttls",
             "HUB_SMTP_USERNAME": USERNAME,
             "HUB_SMTP_PASSWORD": PASSWORD,
             "HUB_SMTP_CAFILE": str(self.cert),
