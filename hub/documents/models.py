@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary
+from sqlalchemy import BigInteger, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, new_id, utcnow
@@ -55,7 +55,7 @@ class Document(SQLModel, table=True):
     document_date: date | None = None
     uploaded_by: str = Field(foreign_key="user_account.id", max_length=32)
     uploaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-    size: int  # plaintext bytes
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))  # plaintext bytes; files may pass 2 GiB
     content_type: str = Field(max_length=100)  # decided from the content, not from the browser
     filename: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # field-encrypted original name
     sha256: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # field-encrypted plaintext digest

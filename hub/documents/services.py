@@ -66,8 +66,6 @@ log = logging.getLogger("hub.documents")
 TABLE = "document"
 OBJECT_TYPE = "document"
 REVISION = 1
-# document.size is an INTEGER column (32 bits on PostgreSQL): no single document may be larger than this.
-MAX_STORABLE_BYTES = 2**31 - 1
 ID_RE = re.compile(r"[0-9a-f]{32}")
 
 FIELD_FILE = "document_file"
@@ -254,7 +252,7 @@ class DocumentService:
             expected = kind_for_filename(name)
         except SniffError as exc:
             raise DocumentRefused(exc.message, reason=exc.reason) from None
-        limit = min(max_bytes, MAX_STORABLE_BYTES)
+        limit = max_bytes
         blobs = self.blobs
         try:
             scan: ScanSession = await self.scanner.session()

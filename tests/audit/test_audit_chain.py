@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub import migrate
 from hub.audit.models import AuditEvent, AuditHead
@@ -35,6 +37,28 @@ async def append(hub: HubUnderTest, n: int = len(ACTIONS)) -> list[AuditEvent]:
                 )
             )
     return events
+
+
+async def lift_guard(db: AsyncSession) -> None:
+    """Play an attacker who may change the schema too: remove the triggers that refuse changes to the log."""
+    if db.bind.dialect.name == "postgresql":
+        await db.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+    else:
+        await db.execute(text("DROP TRIGGER audit_event_no_update"))
+        await db.execute(text("DROP TRIGGER audit_event_no_delete"))
+
+
+async def test_the_database_refuses_changes_to_the_log(hub: HubUnderTest) -> None:
+    await append(hub)
+    for statement in (
+        update(AuditEvent).where(AuditEvent.seq == 3).values(action="case.open"),
+        delete(AuditEvent).where(AuditEvent.seq == 2),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with hub.db() as db:
+                await db.execute(statement)
+    async with hub.db() as db:
+        assert (await verify(db)).ok and (await verify(db)).count == len(ACTIONS)
 
 
 async def test_append_links_each_record_to_the_previous(hub: HubUnderTest) -> None:
@@ -97,6 +121,7 @@ async def test_changing_a_field_breaks_the_chain_at_that_record(hub: HubUnderTes
         "at": datetime(2020, 1, 1, tzinfo=UTC),
     }
     async with hub.db() as db:
+        await lift_guard(db)
         await db.execute(update(AuditEvent).where(AuditEvent.seq == 3).values({column: values[column]}))
     async with hub.db() as db:
         result = await verify(db, batch_size=2)
@@ -118,6 +143,7 @@ async def test_recomputing_the_hash_of_a_changed_record_still_breaks_the_next_li
         prev_hash=events[2].prev_hash,
     )
     async with hub.db() as db:
+        await lift_guard(db)
         await db.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(action="case.open", hash=forged))
     async with hub.db() as db:
         result = await verify(db)
@@ -127,6 +153,7 @@ async def test_recomputing_the_hash_of_a_changed_record_still_breaks_the_next_li
 async def test_deleting_a_record_is_found(hub: HubUnderTest) -> None:
     await append(hub)
     async with hub.db() as db:
+        await lift_guard(db)
         await db.execute(delete(AuditEvent).where(AuditEvent.seq == 2))
     async with hub.db() as db:
         result = await verify(db)
@@ -136,6 +163,7 @@ async def test_deleting_a_record_is_found(hub: HubUnderTest) -> None:
 async def test_deleting_the_newest_records_is_found(hub: HubUnderTest) -> None:
     await append(hub)
     async with hub.db() as db:
+        await lift_guard(db)
         await db.execute(delete(AuditEvent).where(AuditEvent.seq >= 4))
     async with hub.db() as db:
         result = await verify(db)
@@ -169,6 +197,7 @@ def test_cli_audit_verify_exit_status(tmp_path: Path, monkeypatch: pytest.Monkey
         try:
             async with transaction(session_factory(engine)) as db:
                 if tamper:
+                    await lift_guard(db)
                     await db.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(action="case.open"))
                     return
                 for i in range(3):

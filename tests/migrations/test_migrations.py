@@ -8,6 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import BigInteger, Integer, inspect
 from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401
@@ -65,3 +66,16 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
         migrate.require_current(url)
     migrate.upgrade(url)
     migrate.require_current(url)
+
+
+async def test_document_size_holds_files_beyond_2_gib(empty_url: str) -> None:
+    await migrate.upgrade_async(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(lambda c: {col["name"]: col for col in inspect(c).get_columns("document")})
+    finally:
+        await engine.dispose()
+    size_type = columns["size"]["type"]
+    # PostgreSQL: BIGINT; SQLite stores every INTEGER in up to 64 bits.
+    assert isinstance(size_type, BigInteger) or (empty_url.startswith("sqlite") and isinstance(size_type, Integer))
