@@ -23,9 +23,9 @@ BATCH = 1024 * 1024
 
 
 async def upload(request: Request) -> Response:
-    STORE.mkdir(parents=True, exist_ok=True)
     name = secrets.token_hex(8)
-    fh = open(STORE / name, "wb")  # noqa: ASYNC230, SIM115
+    await asyncio.to_thread(STORE.mkdir, parents=True, exist_ok=True)
+    fh = open(STORE / name, "wb")  # noqa: ASYNC230
     buffer = bytearray()
     size = 0
     async for chunk in request.stream():

@@ -29,7 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 SPEED_SIZE_MB = 200  # the throughput comparison (hub, (a), (b)) uses this file
-SPEED_RUNS = 3  # alternating hub and (a); the median counts
+SPEED_RUNS = 5  # hub and (a) in turn, alternating who goes first; the median counts
 RSS_SIZES_MB = (10, 1000)  # peak RSS of a small and a large file must be the same
 WARMUP_MB = 1
 UPLOAD_RATIO_GOAL = 0.85
@@ -82,26 +81,38 @@ def _status(pid: int, field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/{pid}/status")
 
 
-class PeakRss:
-    """Idle RSS just before a transfer and the peak during it."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process so far (all its threads)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+class ServerWatch:
+    """What one transfer costs the server process: peak RSS above its idle RSS just before, and CPU time."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.idle = self.peak = 0
-        self._hwm = True
+        self.cpu = 0.0
+        self.hwm = True
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> ServerWatch:
         try:
             with open(f"/proc/{self.pid}/clear_refs", "w") as fh:
                 fh.write("5")  # reset the peak RSS (VmHWM) to the current RSS
         except OSError:
-            self._hwm = False
+            self.hwm = False
         self.idle = self.peak = _status(self.pid, "VmRSS")
-        if not self._hwm:
+        if not self.hwm:
             self._thread = threading.Thread(target=self._sample, daemon=True)
             self._thread.start()
+        self.cpu = -_cpu_seconds(self.pid)
         return self
 
     def _sample(self) -> None:
@@ -110,6 +121,7 @@ class PeakRss:
             time.sleep(0.002)
 
     def __exit__(self, *exc: object) -> None:
+        self.cpu += _cpu_seconds(self.pid)
         if self._thread is not None:
             self._stop.set()
             self._thread.join()
@@ -289,9 +301,9 @@ class Sides:
     """One file's upload or download through the hub and through (a)."""
 
     hub: Transfer
-    hub_rss: PeakRss
+    hub_server: ServerWatch
     base: Transfer
-    base_rss: PeakRss
+    base_server: ServerWatch
 
 
 class Bench:
@@ -337,43 +349,46 @@ class Bench:
 
     # -- the transfers -----------------------------------------------------------------------------------------
 
-    def upload_hub(self, source: Path) -> tuple[Transfer, PeakRss, str]:
+    def upload_hub(self, source: Path) -> tuple[Transfer, ServerWatch, str]:
         hub = self.hub
         assert hub is not None
-        with PeakRss(self.hub_pid) as rss:
-            t = _curl(["-b", f"hub_session={hub.session}", "-F", f"csrf_token={hub.csrf}", "-F", "doc_type=overig",
-                       "-F", "document_date=2026-01-05", "-F", f"file=@{source};filename=bench.pdf;type=application/pdf",
-                       f"{hub.url}/dossiers/{hub.case_id}/documenten"], direction="upload")  # fmt: skip
+        with ServerWatch(self.hub_pid) as server:
+            # The form as the browser sends it: csrf_token first, the file last.
+            form = [f"csrf_token={hub.csrf}", "doc_type=overig", "document_date=2026-01-05",
+                    f"file=@{source};filename=bench.pdf;type=application/pdf"]  # fmt: skip
+            fields = [arg for field in form for arg in ("-F", field)]
+            url = f"{hub.url}/dossiers/{hub.case_id}/documenten"
+            t = _curl(["-b", f"hub_session={hub.session}", *fields, url], direction="upload")
         if t.code != "303":
             raise RuntimeError(f"hub upload answered {t.code} (see {self.work / 'hub.log'})")
-        return t, rss, _latest_document_id(hub.data_dir)
+        return t, server, _latest_document_id(hub.data_dir)
 
-    def download_hub(self, document_id: str, size: int) -> tuple[Transfer, PeakRss]:
+    def download_hub(self, document_id: str, size: int) -> tuple[Transfer, ServerWatch]:
         hub = self.hub
         assert hub is not None
-        with PeakRss(self.hub_pid) as rss:
+        with ServerWatch(self.hub_pid) as server:
             t = _curl(["-b", f"hub_session={hub.session}", f"{hub.url}/documenten/{document_id}/downloaden"],
                       direction="download")  # fmt: skip
         if t.code != "200" or t.size != size:
             raise RuntimeError(f"hub download answered {t.code} with {t.size} of {size} bytes")
-        return t, rss
+        return t, server
 
-    def upload_base(self, source: Path, *, fsync: bool = False) -> tuple[Transfer, PeakRss, str]:
+    def upload_base(self, source: Path, *, fsync: bool = False) -> tuple[Transfer, ServerWatch, str]:
         before = set(self._base_names())
-        with PeakRss(self.base_pid) as rss:
+        with ServerWatch(self.base_pid) as server:
             t = _curl(["-X", "POST", "-T", str(source), "-H", "Content-Type: application/octet-stream",
                        f"{self.base_url}/upload" + ("?fsync=1" if fsync else "")], direction="upload")  # fmt: skip
         if t.code != "200":
             raise RuntimeError(f"baseline upload answered {t.code}")
         (name,) = set(self._base_names()) - before
-        return t, rss, name
+        return t, server, name
 
-    def download_base(self, name: str, size: int) -> tuple[Transfer, PeakRss]:
-        with PeakRss(self.base_pid) as rss:
+    def download_base(self, name: str, size: int) -> tuple[Transfer, ServerWatch]:
+        with ServerWatch(self.base_pid) as server:
             t = _curl([f"{self.base_url}/download/{name}"], direction="download")
         if t.code != "200" or t.size != size:
             raise RuntimeError(f"baseline download answered {t.code} with {t.size} of {size} bytes")
-        return t, rss
+        return t, server
 
     def _base_names(self) -> list[str]:
         store = self.work / "baseline"
@@ -382,15 +397,21 @@ class Bench:
     def clear_base(self) -> None:
         shutil.rmtree(self.work / "baseline", ignore_errors=True)
 
-    def both(self, source: Path) -> tuple[Sides, Sides]:
+    def both(self, source: Path, *, hub_first: bool = False) -> tuple[Sides, Sides]:
         """Upload, then download, the file through (a) and the hub; returns (upload, download)."""
         size = source.stat().st_size
-        b_up, b_up_rss, name = self.upload_base(source)
-        h_up, h_up_rss, document_id = self.upload_hub(source)
-        b_down, b_down_rss = self.download_base(name, size)
-        h_down, h_down_rss = self.download_hub(document_id, size)
+        if hub_first:
+            h_up, h_up_server, document_id = self.upload_hub(source)
+            b_up, b_up_server, name = self.upload_base(source)
+            h_down, h_down_server = self.download_hub(document_id, size)
+            b_down, b_down_server = self.download_base(name, size)
+        else:
+            b_up, b_up_server, name = self.upload_base(source)
+            h_up, h_up_server, document_id = self.upload_hub(source)
+            b_down, b_down_server = self.download_base(name, size)
+            h_down, h_down_server = self.download_hub(document_id, size)
         self.clear_base()
-        return Sides(h_up, h_up_rss, b_up, b_up_rss), Sides(h_down, h_down_rss, b_down, b_down_rss)
+        return Sides(h_up, h_up_server, b_up, b_up_server), Sides(h_down, h_down_server, b_down, b_down_server)
 
 
 # -- the rows ------------------------------------------------------------------------------------------------------
@@ -422,12 +443,50 @@ def _age(source: Path, work: Path) -> float:
     return statistics.median(times)
 
 
-def _median_transfer(runs: list[Sides], pick: Callable[[Sides], Transfer]) -> float:
-    return statistics.median(pick(r).seconds for r in runs)
+def _size_label(size_mb: int) -> str:
+    return f"{size_mb} MB" if size_mb < 1000 else f"{size_mb / 1000:g} GB"
+
+
+def _speed_rows(direction: str, label: str, runs: list[Sides], size: int) -> list[dict[str, Any]]:
+    """MB/s (median over the runs) and the server's CPU time per transfer (median), hub against (a)."""
+    hub = _mbps(size, statistics.median(r.hub.seconds for r in runs))
+    base = _mbps(size, statistics.median(r.base.seconds for r in runs))
+    hub_cpu = statistics.median(r.hub_server.cpu for r in runs)
+    base_cpu = statistics.median(r.base_server.cpu for r in runs)
+    goal = {"upload": (f"hub/(a) >= {UPLOAD_RATIO_GOAL}", _met(hub / base >= UPLOAD_RATIO_GOAL))}
+    speed_goal, speed_met = goal.get(direction, ("(no goal set)", "-"))
+    return [
+        {"measure": f"{direction} {label} (median of {len(runs)})", "unit": "MB/s", "hub": hub, "(a) bare": base,
+         "hub/(a)": hub / base, "goal": speed_goal, "met": speed_met},
+        {"measure": f"{direction} {label}: server CPU time per file", "unit": "CPU s", "hub": hub_cpu,
+         "(a) bare": base_cpu, "hub/(a)": hub_cpu / base_cpu if base_cpu else "", "goal": "(diagnostic)",
+         "met": "-"},
+    ]  # fmt: skip
+
+
+def _rss_rows(direction: str, by_label: dict[str, Sides], small: str, large: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for label, sides in by_label.items():
+        growth = sides.hub_server.growth_mb
+        rows.append({"measure": f"{direction} {label}: server peak RSS above idle", "unit": "MB", "hub": growth,
+                     "(a) bare": sides.base_server.growth_mb, "goal": f"<= {RSS_GOAL_MB:g}",
+                     "met": _met(growth <= RSS_GOAL_MB)})  # fmt: skip
+    hub_diff = by_label[large].hub_server.growth_mb - by_label[small].hub_server.growth_mb
+    base_diff = by_label[large].base_server.growth_mb - by_label[small].base_server.growth_mb
+    rows.append({"measure": f"{direction}: peak RSS growth, {large} minus {small}", "unit": "MB", "hub": hub_diff,
+                 "(a) bare": base_diff, "goal": f"within ±{RSS_SAME_MB:g} (same)",
+                 "met": _met(abs(hub_diff) <= RSS_SAME_MB)})  # fmt: skip
+    return rows
+
+
+def _load() -> float:
+    with open("/proc/loadavg") as fh:
+        return float(fh.read().split()[0])
 
 
 def run() -> list[dict[str, Any]]:
     notes.clear()
+    loads = [_load()]
     work = Path(tempfile.mkdtemp(prefix="hub-bench."))
     bench = Bench(work)
     rows: list[dict[str, Any]] = []
@@ -438,77 +497,71 @@ def run() -> list[dict[str, Any]]:
         bench.both(warm)  # first-request work (imports, templates, connections) is not part of "idle"
         warm.unlink()
 
-        # (1) throughput: the 200 MB file, SPEED_RUNS times through each server, alternating; and age.
-        source = work / f"source-{SPEED_SIZE_MB}.pdf"
+        # (1) and (3), speed: the same file SPEED_RUNS times through each server (alternating who goes first),
+        # then (a) again with fsync, then age.
+        source = work / "source.pdf"
         _write_pdf_like(source, SPEED_SIZE_MB * MB)
         size = source.stat().st_size
-        runs = [bench.both(source) for _ in range(SPEED_RUNS)]
+        runs = [bench.both(source, hub_first=i % 2 == 1) for i in range(SPEED_RUNS)]
+        loads.append(_load())
         ups, downs = [u for u, _ in runs], [d for _, d in runs]
         fsynced = []
         for _ in range(SPEED_RUNS):
-            t, _rss, _name = bench.upload_base(source, fsync=True)
-            fsynced.append(t.seconds)
+            transfer, _server, _name = bench.upload_base(source, fsync=True)
+            fsynced.append(transfer.seconds)
             bench.clear_base()
-        age_s = _age(source, work)
+        age_seconds = _age(source, work)
         source.unlink()
+        label = _size_label(SPEED_SIZE_MB)
+        up_rows = _speed_rows("upload", label, ups, size)
+        age_mbps = _mbps(size, age_seconds)
+        up_rows[0] |= {"(b) age": age_mbps, "hub/(b)": up_rows[0]["hub"] / age_mbps}
+        rows += up_rows
+        base_fsync = _mbps(size, statistics.median(fsynced))
+        rows.append({"measure": f"upload {label}: (a) with fsync, like the hub", "unit": "MB/s",
+                     "hub": up_rows[0]["hub"], "(a) bare": base_fsync, "hub/(a)": up_rows[0]["hub"] / base_fsync,
+                     "goal": "(reference)", "met": "-"})  # fmt: skip
+        rows += _speed_rows("download", label, downs, size)
 
-        hub_up = _mbps(size, _median_transfer(ups, lambda s: s.hub))
-        base_up = _mbps(size, _median_transfer(ups, lambda s: s.base))
-        base_up_fsync = _mbps(size, statistics.median(fsynced))
-        age_mbps = _mbps(size, age_s)
-        hub_down = _mbps(size, _median_transfer(downs, lambda s: s.hub))
-        base_down = _mbps(size, _median_transfer(downs, lambda s: s.base))
-        label = f"{SPEED_SIZE_MB} MB"
-        rows.append({"measure": f"upload {label}, MB/s (median of {SPEED_RUNS})", "hub": hub_up, "(a) bare": base_up,
-                     "(b) age": age_mbps, "hub/(a)": hub_up / base_up, "hub/(b)": hub_up / age_mbps,
-                     "goal": f"hub/(a) >= {UPLOAD_RATIO_GOAL}", "met": _met(hub_up / base_up >= UPLOAD_RATIO_GOAL)})
-        rows.append({"measure": f"upload {label}, MB/s, (a) with fsync like the hub", "hub": hub_up,
-                     "(a) bare": base_up_fsync, "hub/(a)": hub_up / base_up_fsync, "goal": "(reference)",
-                     "met": "-"})  # fmt: skip
-        rows.append({"measure": f"download {label}, MB/s (median of {SPEED_RUNS})", "hub": hub_down,
-                     "(a) bare": base_down, "hub/(a)": hub_down / base_down, "goal": "(none set)", "met": "-"})
-
-        # (2) and (3): peak RSS above idle, for the 200 MB runs and for a small and a large file.
+        # (2) and (3), memory: a small and a large file once each; the speed runs' worst case in between.
         by_size: dict[str, tuple[Sides, Sides]] = {}
         for size_mb in RSS_SIZES_MB:
             path = work / f"source-{size_mb}.pdf"
             _write_pdf_like(path, size_mb * MB)
-            by_size[f"{size_mb} MB" if size_mb < 1000 else f"{size_mb // 1000} GB"] = bench.both(path)
+            by_size[_size_label(size_mb)] = bench.both(path)
             path.unlink()
-        worst_up = max(ups, key=lambda s: s.hub_rss.growth_mb)
-        worst_down = max(downs, key=lambda s: s.hub_rss.growth_mb)
-        small, large = (f"{RSS_SIZES_MB[0]} MB", f"{RSS_SIZES_MB[1] // 1000} GB")
-        speed_rows = {label: (worst_up, worst_down)} | by_size
-        for direction, index in (("upload", 0), ("download", 1)):
-            for name in (small, label, large):
-                sides = speed_rows[name][index]
-                growth = sides.hub_rss.growth_mb
-                row: dict[str, Any] = {
-                    "measure": f"{direction} {name}, server peak RSS above idle, MB",
-                    "hub": growth,
-                    "(a) bare": sides.base_rss.growth_mb,
-                    "goal": f"<= {RSS_GOAL_MB:.0f}",
-                    "met": _met(growth <= RSS_GOAL_MB),
-                }
-                if name in by_size and name != label:
-                    row["hub MB/s"] = _mbps(sides.hub.size, sides.hub.seconds)
-                    row["(a) MB/s"] = _mbps(sides.base.size, sides.base.seconds)
-                rows.append(row)
-            a, b = by_size[small][index].hub_rss.growth_mb, by_size[large][index].hub_rss.growth_mb
-            rows.append({"measure": f"{direction}: peak RSS growth 1 GB minus 10 MB, MB", "hub": b - a,
-                         "(a) bare": by_size[large][index].base_rss.growth_mb
-                         - by_size[small][index].base_rss.growth_mb,
-                         "goal": f"|x| <= {RSS_SAME_MB:.0f} (same)", "met": _met(abs(b - a) <= RSS_SAME_MB)})  # fmt: skip
-        idle = max(s.hub_rss.idle for s in ups)
+        loads.append(_load())
+        small, large = (_size_label(n) for n in RSS_SIZES_MB)
+        for direction, index, speed_runs in (("upload", 0, ups), ("download", 1, downs)):
+            by_label = {
+                small: by_size[small][index],
+                label: max(speed_runs, key=lambda s: s.hub_server.growth_mb),
+                large: by_size[large][index],
+            }
+            rows += _rss_rows(direction, by_label, small, large)
+            big = by_size[large][index]
+            hub_mbps, base_mbps = _mbps(big.hub.size, big.hub.seconds), _mbps(big.base.size, big.base.seconds)
+            rows.append({"measure": f"{direction} {large} (one run)", "unit": "MB/s", "hub": hub_mbps,
+                         "(a) bare": base_mbps, "hub/(a)": hub_mbps / base_mbps, "goal": "(information)",
+                         "met": "-"})  # fmt: skip
+
+        hub_idle, base_idle = min(s.hub_server.idle for s in ups) / MB, min(s.base_server.idle for s in ups) / MB
         notes.append(
-            f"hub server idle RSS {idle / MB:.1f} MB (after login and a {WARMUP_MB} MB warm-up upload and download); "
-            f"(a) idle RSS {max(s.base_rss.idle for s in ups) / MB:.1f} MB. Peak RSS: "
-            + ("kernel VmHWM, reset before each transfer." if ups[0].hub_rss._hwm else "sampled every 2 ms.")
+            f"Idle RSS (after login and a {WARMUP_MB} MB warm-up upload and download): hub {hub_idle:.1f} MB, "
+            f"(a) {base_idle:.1f} MB. Peak RSS is the kernel's VmHWM, reset before each transfer"
+            + ("." if ups[0].hub_server.hwm else " (not allowed here: sampled every 2 ms instead).")
         )
         notes.append(
-            "(b) age: file to file on the same disk, no fsync. The hub fsyncs every blob before it answers; "
-            "(a) does not, unless asked (the 'with fsync' row)."
+            "The hub fsyncs every blob before it answers; (a) does not (see the 'with fsync' row); (b) age writes "
+            "its file without fsync. Server CPU time is user + system time of the server process (its threads too)."
         )
+        cores = os.cpu_count() or 1
+        busy = max(loads) > cores
+        notes.append(
+            f"Load average during the run {min(loads):.1f}..{max(loads):.1f} on {cores} CPU(s)"
+            + (": the machine was busy with other work, so MB/s figures are noisy; server CPU time is the steadier "
+               "comparison." if busy else ".")
+        )  # fmt: skip
     finally:
         bench.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -32,8 +32,9 @@ class Action(StrEnum):
     MANAGE_CLOSING_DAYS = "manage_closing_days"  # a gemeente's own closing days (not werkdagen on its calendar)
 
 
-CASE_WORKERS = frozenset({Role.BEWINDVOERDER, Role.KANTOORBEHEERDER, Role.KLANTMANAGER, Role.CONSULENT,
-                          Role.CONTRACTMANAGER})
+CASE_WORKERS = frozenset(
+    {Role.BEWINDVOERDER, Role.KANTOORBEHEERDER, Role.KLANTMANAGER, Role.CONSULENT, Role.CONTRACTMANAGER}
+)
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ORGANISATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),

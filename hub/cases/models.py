@@ -18,8 +18,11 @@ class BewindKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"schuldenbewind": "Schuldenbewind", "toestandenbewind": "Toestandenbewind",
-                "beide": "Schulden- en toestandenbewind"}[self.value]
+        return {
+            "schuldenbewind": "Schuldenbewind",
+            "toestandenbewind": "Toestandenbewind",
+            "beide": "Schulden- en toestandenbewind",
+        }[self.value]
 
 
 class CaseStatus(StrEnum):

@@ -33,6 +33,7 @@ from hub.db import transaction
 from hub.documents.services import (
     FIELD_DATE,
     FIELD_TYPE,
+    INCOMPLETE,
     DocumentRefused,
     DocumentService,
     parse_doc_type,
@@ -477,9 +478,9 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
         values, agreed, errors = _reply_values({k: v[0] for k, v in fields.items()}, fields.get("attachments", []))
         with_file = bool(filename)  # a browser sends an empty, nameless file part when no file was chosen
         if not with_file:
-            if filename is not None:
+            if filename is not None:  # an empty file part: read past it to the end of the body
                 await upload.skip_file()
-            await upload.expect_end()
+                await upload.expect_end()
             return await _post_reply(request, values, agreed, errors)
         assert filename is not None
         return await _reply_with_file(request, upload, filename, values, agreed, errors, max_bytes)
@@ -505,8 +506,9 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
             errors.setdefault(FIELD_UPLOAD, FILE_NOT_KEPT)
         return await _thread_page(request, errors=_ordered(errors, REPLY_FIELDS), values=values, status=400)
     except UploadIncomplete:
-        log.info("reply with a file to thread %s broken off by the client", thread_id)
-        return Response("Versturen afgebroken.", status_code=400, media_type="text/plain; charset=utf-8")
+        log.info("reply to thread %s broken off by the client", thread_id)
+        # Usually nobody is listening any more; a client whose body merely ended early reads why.
+        return await _thread_page(request, errors={FIELD_UPLOAD: INCOMPLETE}, values=values or None, status=400)
     except MalformedUpload:
         await upload.drain()
         return render_error(request.scope, 400, "Ongeldig verzoek", BAD_FORM)

@@ -354,7 +354,9 @@ async def sweep_clocks(
             if not users:
                 log.warning("reminder %s for clock %s: organisation %s has no recipient", stage, clock.id, org.id)
             for user in users:
-                rows.append(_clock_row(clock, kind=kind, key=key, user=user, address=user.email, org_id=org.id, now=now))
+                rows.append(
+                    _clock_row(clock, kind=kind, key=key, user=user, address=user.email, org_id=org.id, now=now)
+                )
     db.add_all(rows)
     await db.flush()
     return rows
@@ -384,7 +386,7 @@ async def _escalation_rows(
 # -- digests ---------------------------------------------------------------------------------------------------
 
 
-async def cancel_stopped_reminders(db: AsyncSession, ids: Sequence[str] | None = None, *, claimed: bool = False) -> int:
+async def cancel_stale_reminders(db: AsyncSession, ids: Sequence[str] | None = None, *, claimed: bool = False) -> int:
     """Reminder rows that are no longer true become 'cancelled': their clock has stopped, or its due moment has
     moved (a procesafspraak; the new moment gets its own reminders). Held and waiting rows, or (``claimed``) the
     worker's own just-claimed rows ``ids``."""
@@ -424,7 +426,7 @@ async def build_digests(
         return []
     today = local.date()
     cal_for = calendar_for or (lambda _org: default_calendar())
-    await cancel_stopped_reminders(db)
+    await cancel_stale_reminders(db)
     user_ids = list(
         (
             await db.execute(

@@ -39,7 +39,7 @@ from hub.db import transaction, utcnow
 from hub.notifications.models import MailKind, MailStatus, OutboxMail
 from hub.notifications.render import MailContent, RenderError, new_message_id, render_mail
 from hub.notifications.sender import FileSender, MailSender, PermanentFailure, SmtpSender, TemporaryFailure
-from hub.notifications.services import build_digests, calendars, cancel_stopped_reminders, sweep_clocks
+from hub.notifications.services import build_digests, calendars, cancel_stale_reminders, sweep_clocks
 from hub.runtime import Runtime
 from hub.terms import WerkdagCalendar
 
@@ -150,7 +150,7 @@ class OutboxWorker:
 
     async def _jobs(self, db: AsyncSession, ids: list[str], now: datetime) -> list[Job]:
         """Drop what may no longer go out, then gather the whitelisted values each mail is rendered from."""
-        await cancel_stopped_reminders(db, ids, claimed=True)
+        await cancel_stale_reminders(db, ids, claimed=True)
         await db.execute(
             update(OutboxMail)
             .where(

@@ -46,9 +46,7 @@ def algemene_eerste_reactie_due(received: datetime, *, calendar: WerkdagCalendar
     return _cal(calendar).add_werkdagen(received, 2)
 
 
-def algemene_inhoudelijke_reactie_due(
-    received: datetime, *, calendar: WerkdagCalendar | None = None
-) -> datetime:
+def algemene_inhoudelijke_reactie_due(received: datetime, *, calendar: WerkdagCalendar | None = None) -> datetime:
     """Inhoudelijke reactie (algemeen): the substantive answer to a non-case question within 2 weken of the
     day of receipt (convenant §1b, "reactietermijn van maximaal twee weken")."""
     return _cal(calendar).add_period(as_local_date(received), weeks=2)
@@ -66,9 +64,7 @@ def afspraak_nieuwe_klant_due(received: datetime, *, calendar: WerkdagCalendar |
     return _cal(calendar).add_period(as_local_date(received), weeks=1)
 
 
-def aanvraag_bijzondere_bijstand_due(
-    beschikking: date, *, calendar: WerkdagCalendar | None = None
-) -> datetime:
+def aanvraag_bijzondere_bijstand_due(beschikking: date, *, calendar: WerkdagCalendar | None = None) -> datetime:
     """Aanvraag bijzondere bijstand: the bewindvoerder applies within 3 maanden after the date of the
     benoemingsbeschikking (convenant §2.2)."""
     return _cal(calendar).add_period(beschikking, months=3)

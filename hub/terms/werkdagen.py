@@ -113,9 +113,7 @@ def _parse_decree_lines(text: str, source: str) -> frozenset[date]:
         if not content:
             continue
         if not _ISO_DATE.fullmatch(content):
-            raise ValueError(
-                f"{source}, line {lineno}: expected one ISO date (YYYY-MM-DD), got {raw.strip()!r}"
-            )
+            raise ValueError(f"{source}, line {lineno}: expected one ISO date (YYYY-MM-DD), got {raw.strip()!r}")
         try:
             day = date.fromisoformat(content)
         except ValueError as exc:
@@ -190,11 +188,7 @@ class WerkdagCalendar:
 
     def __post_init__(self) -> None:
         extra = self._checked_days(self.extra_closed, "extra_closed")
-        decree = (
-            load_decree_days()
-            if self.decree_days is None
-            else self._checked_days(self.decree_days, "decree_days")
-        )
+        decree = load_decree_days() if self.decree_days is None else self._checked_days(self.decree_days, "decree_days")
         object.__setattr__(self, "extra_closed", extra)
         object.__setattr__(self, "_decree", decree)
         object.__setattr__(self, "_extra_by_year", _by_year(extra))

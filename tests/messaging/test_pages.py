@@ -60,6 +60,10 @@ async def test_ask_answer_and_read_receipt(world: World) -> None:
     page = await karim.get(f"/berichten/{thread_id}")
     assert page.status_code == 200
     assert "Uw organisatie is een reactie verschuldigd" in page.text
+    # The receiving side sees when the question reached it, and its own first reading (by whom: its own colleague).
+    assert re.search(r"Ontvangen op \d+ \w+ \d{4} \d\d:\d\d\.", page.text)
+    assert "Voor het eerst geopend op" in page.text and "door Karim Klant." in page.text
+    assert "Gelezen door" not in page.text  # a receipt of its own reading is not the sender's read receipt
     inbox = await karim.get("/berichten")
     assert "Nieuw</span>" not in inbox.text
 
@@ -71,10 +75,15 @@ async def test_ask_answer_and_read_receipt(world: World) -> None:
     page = await karim.get(f"/berichten/{thread_id}")
     assert "Binnen termijn" in page.text
     assert "Inhoudelijke reactie" in page.text
+    assert "Afgeleverd bij Bewindvoering De Brug op" in page.text and "nog niet gelezen" in page.text
 
     page = await bea.get(f"/berichten/{thread_id}")
-    assert "Gelezen door Gemeente Nijmegen op" in page.text
+    assert re.search(r"Gelezen door Gemeente Nijmegen op \d+ \w+ \d{4} \d\d:\d\d\.", page.text)
     assert "De aanvraag is toegekend." in page.text
+    assert "Ontvangen op" in page.text  # the answer, on the kantoor's side
+    assert "Karim Klant." not in page.text.split("Gelezen door")[1][:80]  # the sender sees the organisation only
+    page = await karim.get(f"/berichten/{thread_id}")
+    assert "Gelezen door Bewindvoering De Brug op" in page.text and "nog niet gelezen" not in page.text
     inbox = await karim.get("/berichten")
     assert "Er wachten geen gesprekken op een reactie van uw organisatie." in inbox.text
     alle = await karim.get("/berichten?tab=alle")
@@ -84,9 +93,19 @@ async def test_ask_answer_and_read_receipt(world: World) -> None:
 async def test_another_organisation_gets_404(world: World) -> None:
     async with world.service() as svc:
         thread = await svc.start_thread(world.bewindvoerder, case=world.case, subject="Geheim", body="Vertrouwelijk")
+    document = await insert_document(world.hub, world.case, world.bewindvoerder, "geheim-jansen.pdf")
+    await world.call("post_message", world.bewindvoerder, thread.id, "Zie bijlage", attachment_ids=[document.id])
+    # The parties see the attachment link in the thread.
+    karim = await world.hub.client_for(world.klantmanager)
+    attachment_url = f"/documenten/{document.id}/downloaden"
+    assert f'href="{attachment_url}"' in (await karim.get(f"/berichten/{thread.id}")).text
     for outsider in (world.outsider, world.outsider_gemeente):
         client = await world.hub.client_for(outsider)
         assert (await client.get(f"/berichten/{thread.id}")).status_code == 404
+        # The attachment of a thread another organisation opened does not exist for them either.
+        response = await client.get(attachment_url)
+        assert response.status_code == 404
+        assert "geheim-jansen" not in response.text
         for action, data in (
             ("reageren", {"body": "Hallo", "kind": "bericht"}),
             ("toewijzen", {"assignee_id": ""}),
@@ -113,7 +132,7 @@ async def test_another_organisation_gets_404(world: World) -> None:
             with pytest.raises(NotFound):
                 await world.call(method, outsider, thread.id)
     async with world.service() as svc:
-        assert len(await svc.messages(world.klantmanager, thread.id)) == 1
+        assert len(await svc.messages(world.klantmanager, thread.id)) == 2
 
 
 async def test_message_html_is_escaped_and_line_breaks_kept(world: World) -> None:
@@ -338,3 +357,63 @@ async def test_closing_days_page(world: World) -> None:
     response = await carla.post_form(f"/instellingen/sluitingsdagen/{day_id.group(1)}/verwijderen")
     assert response.status_code == 303
     assert "Studiedag" not in (await carla.get("/instellingen/sluitingsdagen")).text
+
+
+async def test_inbox_filter_by_case_number(world: World) -> None:
+    other_case = await insert_case(world.hub, world.convenant, world.bewindvoerder, "2026-000077")
+    await world.call("start_thread", world.bewindvoerder, case=world.case, subject="Over het eerste dossier", body="V")
+    await world.call("start_thread", world.bewindvoerder, case=other_case, subject="Over het tweede dossier", body="V")
+    karim = await world.hub.client_for(world.klantmanager)
+    page = await karim.get("/berichten?tab=alle")
+    assert '<label for="filter-dossiernummer">Dossiernummer</label>' in page.text
+    assert 'name="dossiernummer"' in page.text
+
+    page = await karim.get("/berichten?tab=alle&dossiernummer=+2026-000077+")
+    assert page.status_code == 200
+    assert "Over het tweede dossier" in page.text and "Over het eerste dossier" not in page.text
+    assert "U ziet alleen gesprekken over dossier <strong>2026-000077</strong>" in page.text
+    assert 'value="2026-000077"' in page.text  # the number stays in the box
+    # The tabs keep the filter, by the case's opaque id.
+    assert f"/berichten?tab=te_beantwoorden&amp;dossier={other_case.id}" in page.text
+    page = await karim.get(f"/berichten?tab=te_beantwoorden&dossier={other_case.id}")
+    assert "Over het tweede dossier" in page.text and "Over het eerste dossier" not in page.text
+
+    # An unknown number, or another organisation's: a Dutch message at the field, no threads, no error page.
+    for client, number in ((karim, "2026-999999"), (await world.hub.client_for(world.outsider), "2026-000077")):
+        page = await client.get(f"/berichten?tab=alle&dossiernummer={number}")
+        assert page.status_code == 200
+        assert "Uw organisatie heeft geen dossier met dit nummer." in page.text
+        assert 'aria-invalid="true"' in page.text and 'href="#filter-dossiernummer"' in page.text
+        assert "Over het" not in page.text
+        assert "Er zijn geen gesprekken." in page.text
+    # An empty box is no filter.
+    page = await karim.get("/berichten?tab=alle&dossiernummer=")
+    assert "Over het tweede dossier" in page.text and "Over het eerste dossier" in page.text
+
+
+async def test_reply_form_offers_a_message_without_a_question(world: World) -> None:
+    thread: Thread = await world.call("start_thread", world.bewindvoerder, case=world.case, subject="Vraag",
+                                      body="Vraag")  # fmt: skip
+    karim = await world.hub.client_for(world.klantmanager)
+    await karim.post_form(f"/berichten/{thread.id}/reageren", {"body": "Antwoord", "kind": "inhoudelijke_reactie"})
+    bea = await world.hub.client_for(world.bewindvoerder)
+    page = (await bea.get(f"/berichten/{thread.id}")).text
+    form = page[page.index('<fieldset id="kind"') :]
+    form = form[: form.index("</fieldset>")]
+    assert "<legend>Soort reactie</legend>" in form
+    assert 'type="radio" id="kind-geen_reactie_nodig" name="kind" value="geen_reactie_nodig"' in form
+    assert '<label for="kind-geen_reactie_nodig">Bericht zonder vraag (geen reactie nodig)</label>' in form
+    assert "Er start geen reactietermijn" in form
+    response = await bea.post_form(
+        f"/berichten/{thread.id}/reageren", {"body": "Dank u wel!", "kind": "geen_reactie_nodig"}
+    )
+    assert response.status_code == 303
+    page = (await bea.get(f"/berichten/{thread.id}")).text
+    assert '<span class="tag neutral">Bericht zonder vraag</span>' in page
+    assert "In dit gesprek loopt geen reactietermijn." not in page  # the stopped term is still listed
+    assert "Loopt:" not in page
+    assert "Er wachten geen gesprekken op een reactie van uw organisatie." in (await karim.get("/berichten")).text
+    assert (
+        "Er zijn geen gesprekken waarin u op een reactie wacht."
+        in (await bea.get("/berichten?tab=wacht_op_ander")).text
+    )

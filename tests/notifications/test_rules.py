@@ -119,7 +119,9 @@ async def test_the_kantoor_side_escalates_to_its_fixed_address_and_the_gemeentes
     # A contractmanager of another gemeente, and a blocked one of this gemeente: neither is told.
     elders = await world.hub.org(OrgKind.GEMEENTE, "Gemeente Elders")
     await world.hub.user(elders, Role.CONTRACTMANAGER, email="cm@elders.example.nl", enrolled=False)
-    gone = await world.hub.user(world.gemeente, Role.CONTRACTMANAGER, email="cm-oud@nijmegen.example.nl", enrolled=False)
+    gone = await world.hub.user(
+        world.gemeente, Role.CONTRACTMANAGER, email="cm-oud@nijmegen.example.nl", enrolled=False
+    )
     await set_user(world, gone, disabled=True)
 
     await world.ask(ASKED, author=world.klantmanager)  # the gemeente asks: the kantoor owes the answer
@@ -244,8 +246,8 @@ async def test_a_procesafspraak_after_the_vandaag_mail_gets_reminders_on_the_agr
     assert {r.status for r in await world.outbox()} == {"sent"}
 
 
-async def test_an_escalated_clock_is_reminded_again_after_a_late_procesafspraak(world_sqlite: World) -> None:
-    world = world_sqlite
+@pytest.mark.postgres
+async def test_an_escalated_clock_is_reminded_again_after_a_late_procesafspraak(world: World) -> None:
     thread = await world.ask(ASKED)
     assert [k for k, _ in await sweep(world, at(2026, 5, 1, 9))] == [ESCALATIE, ESCALATIE, VERLOPEN, VERLOPEN]
     assert await sweep(world, at(2026, 5, 4, 9)) == []

@@ -252,9 +252,7 @@ def test_add_period_property(start: date, weeks: int, months: int) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.data(), days, st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=2))
-def test_add_period_with_gemeente_closures_property(
-    data: st.DataObject, start: date, weeks: int, months: int
-) -> None:
+def test_add_period_with_gemeente_closures_property(data: st.DataObject, start: date, weeks: int, months: int) -> None:
     extra = data.draw(gemeente_closures(start))
     due = WerkdagCalendar(extra_closed=extra).add_period(start, weeks=weeks, months=months)
     assert due.date() >= ref_plain_end(start, weeks, months)

@@ -114,9 +114,7 @@ async def test_functioneel_beheerder_adds_organisations_convenant_and_user(hub: 
     assert "niet ingesteld" in row and "Actief" in row
 
     async with hub.db() as db:
-        created = (
-            await db.execute(select(User).where(User.email == "nieuw@bewindenzo.example.nl"))
-        ).scalar_one()
+        created = (await db.execute(select(User).where(User.email == "nieuw@bewindenzo.example.nl"))).scalar_one()
     assert created.must_change_password and created.organisation_id == kantoor.id
 
     newcomer = await hub.login_via_pages("nieuw@bewindenzo.example.nl", password)
@@ -230,9 +228,7 @@ async def test_validation_errors_are_dutch_and_create_nothing(hub: HubUnderTest)
 async def test_form_without_csrf_token_is_refused(hub: HubUnderTest) -> None:
     fb = await _fb(hub)
     before = await _count(hub, Organisation)
-    response = await fb.post_form(
-        "/beheer/organisaties", {"kind": "gemeente", "name": "Gemeente X"}, csrf=False
-    )
+    response = await fb.post_form("/beheer/organisaties", {"kind": "gemeente", "name": "Gemeente X"}, csrf=False)
     assert response.status_code == 403
     assert await _count(hub, Organisation) == before
 
@@ -392,9 +388,7 @@ async def test_confirming_contacts_updates_confirmation_moment(hub: HubUnderTest
     assert response.status_code == 303
     assert response.headers["location"] == "/organisatie/contactgegevens?gelukt=bevestigd"
     org = await _org(hub, "Kantoor C")
-    assert org.contacts_confirmed_at is not None and org.contacts_confirmed_at >= before - timedelta(
-        seconds=1
-    )
+    assert org.contacts_confirmed_at is not None and org.contacts_confirmed_at >= before - timedelta(seconds=1)
     assert org.contacts_confirmed_by == kb.id
     page = await client.get(response.headers["location"])
     assert "De contactgegevens zijn bevestigd." in page.text and "door Kees Beheer" in page.text
