@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
@@ -15,24 +14,10 @@ from starlette.types import Scope
 
 from hub.accounts.auth import ActiveSession
 from hub.authz import Action, may
+from hub.terms import AMSTERDAM
+from hub.terms.wording import MAANDEN
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 def datum(value: date | datetime | None) -> str:
@@ -41,8 +26,8 @@ def datum(value: date | datetime | None) -> str:
         return "—"
     if isinstance(value, datetime):
         local = value.astimezone(AMSTERDAM)
-        return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H:%M}"
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+        return f"{local.day} {MAANDEN[local.month - 1]} {local.year} {local:%H:%M}"
+    return f"{value.day} {MAANDEN[value.month - 1]} {value.year}"
 
 
 def _environment() -> jinja2.Environment:
