@@ -1,5 +1,6 @@
-"""A real Chromium: a bewindvoerder asks about a case, a klantmanager sees the due moment and answers; axe checks
-the inbox, the new-question form and the thread pages."""
+"""A real Chromium: a bewindvoerder asks about a case, a klantmanager sees the due moment and answers with a file
+(the multipart reply form, streamed into the vault), the bewindvoerder thanks without starting a term; axe checks the
+inbox, the new-question form and the thread pages."""
 
 from __future__ import annotations
 
@@ -149,19 +150,42 @@ def test_bewindvoerder_asks_and_klantmanager_answers(tmp_path: Path) -> None:
         row.get_by_role("link", name="Stand van de aanvraag bijzondere bijstand").click()
         karim.wait_for_url("**/berichten/*")
         assert karim.get_by_text("Uw organisatie is een reactie verschuldigd").is_visible()
+        assert karim.get_by_text("Ontvangen op").is_visible()
         assert_accessible(karim)
-        karim.get_by_label("Uw bericht").fill("Goedemiddag,\n\nDe aanvraag is toegekend.")
+        karim.get_by_label("Uw bericht").fill("Goedemiddag,\n\nDe aanvraag is toegekend. Het besluit zit erbij.")
         karim.get_by_label("Inhoudelijke reactie").check()
+        besluit = tmp_path / "besluit bijzondere bijstand.pdf"
+        besluit.write_bytes(b"%PDF-1.4\n" + b"0" * 5000 + b"\n%%EOF\n")
+        karim.get_by_label("Soort document").select_option("overig")
+        karim.get_by_label("Datum van het document").fill("2026-03-02")
+        karim.get_by_label("Bestand", exact=True).set_input_files(besluit)
         karim.get_by_role("button", name="Versturen").click()
         karim.wait_for_url("**/berichten/*?gelukt=verstuurd*")
         assert karim.get_by_text("Uw bericht is verstuurd.").is_visible()
         assert karim.get_by_text("Binnen termijn").is_visible()
+        assert karim.get_by_role("link", name="besluit bijzondere bijstand.pdf").is_visible()
         assert_accessible(karim)
 
         bea.reload()
         assert bea.get_by_text("Gelezen door Gemeente Nijmegen op").is_visible()
         assert bea.get_by_text("De aanvraag is toegekend.").is_visible()
+        assert bea.get_by_role("link", name="besluit bijzondere bijstand.pdf").is_visible()
+        # A thank-you: a message without a question starts no term for the gemeente.
+        bea.get_by_label("Uw bericht").fill("Dank u wel!")
+        bea.get_by_label("Bericht zonder vraag (geen reactie nodig)").check()
+        bea.get_by_role("button", name="Versturen").click()
+        bea.wait_for_url("**/berichten/*?gelukt=verstuurd*")
+        assert bea.get_by_text("Uw bericht is verstuurd.").is_visible()
+        assert bea.get_by_text("Dank u wel!").is_visible()
         assert_accessible(bea)
+        karim.goto(f"{base}/berichten")
+        assert karim.get_by_text("Er wachten geen gesprekken op een reactie van uw organisatie.").is_visible()
+        # The inbox's case filter, with a number that is not found: a message at the field, still accessible.
+        karim.get_by_label("Dossiernummer").fill("2026-999999")
+        karim.get_by_role("button", name="Filteren").click()
+        karim.wait_for_url("**/berichten?*dossiernummer=2026-999999*")
+        assert karim.get_by_role("alert").is_visible()
+        assert_accessible(karim)
         bea_context.close()
         karim_context.close()
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from hub.accounts.roles import Role
 from hub.db import utcnow
@@ -16,6 +15,7 @@ from hub.messaging.models import MessageKind, Thread
 from hub.terms import AMSTERDAM, describe_due, werkdag_on_or_after
 from tests.messaging.world import World, insert_case, insert_document
 from tests.support.hubclient import HubClient
+from tests.support.sqlite import sqlite_checkpoint
 
 THREAD_URL = re.compile(r"^/berichten/([0-9a-f]{32})\?gelukt=gestart$")
 
@@ -155,8 +155,7 @@ async def test_message_text_is_not_stored_in_plain_text(world_sqlite: World) -> 
     async with world.service() as svc:
         thread = await svc.start_thread(world.bewindvoerder, case=world.case, subject=subject, body=body)
         await svc.post_message(world.klantmanager, thread, "Antwoord-PL44-tekst", kind=MessageKind.INHOUDELIJKE_REACTIE)
-    async with world.hub.db() as db:
-        await db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    await sqlite_checkpoint(world.hub.runtime.engine)  # outside a transaction, as SQLite requires
     url = world.hub.settings.database_url
     path = url.split("///", 1)[1]
     data = Path(path).read_bytes()  # noqa: ASYNC240  (a test reading its own database file)
