@@ -58,8 +58,13 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        runtime = Runtime(settings=settings, engine=engine, sessions=session_factory(engine),
-                          keyring=load_keyring(settings.keyring_path, settings.keyring_env), cookies=cookies)
+        runtime = Runtime(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            keyring=load_keyring(settings.keyring_path, settings.keyring_env),
+            cookies=cookies,
+        )
         app.state.hub = runtime
         await cleanup_orphan_blobs(runtime.sessions, document_views.blob_store(runtime))  # left by a crash
         worker = start_worker(runtime) if settings.run_worker else None
