@@ -1,10 +1,9 @@
 """Upload and download of case documents.
 
-The upload is parsed with python-multipart's streaming parser fed from ``request.stream()``; ``request.form()`` is
-never used, because it spools the plaintext file to a temporary file on disk. The CSRF middleware lets multipart
-bodies through only on :data:`UPLOAD_PATH` and leaves the expected token in ``scope["state"]["csrf_expected"]``;
-the form puts ``csrf_token`` first, and it is checked before a single byte of the file is accepted. The other
-fields (``doc_type``, ``document_date``) come next, the file last.
+The upload is parsed as a stream by :mod:`hub.web.multipart` (``request.form()`` is never used: it spools the
+plaintext file to disk). The CSRF middleware lets multipart bodies through only on :data:`UPLOAD_PATH`; the form
+puts ``csrf_token`` first, and it is checked before a single byte of the file is accepted. The other fields
+(``doc_type``, ``document_date``) come next, the file last.
 
 The download verifies the whole blob before the response starts (see hub.documents.services), so a damaged blob
 gives an error page instead of damaged content.
@@ -15,14 +14,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections import deque
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
-from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import ClientDisconnect, Request
+from python_multipart.multipart import parse_options_header
+from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -46,7 +42,7 @@ from hub.documents.sniff import ACCEPT_ATTRIBUTE, kind_for_content_type
 from hub.runtime import Runtime
 from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of
-from hub.web.middleware import CSRF_FIELD, csrf_matches
+from hub.web.multipart import BodyTooLarge, CSRFRejected, MalformedUpload, MultipartUpload, UploadIncomplete
 from hub.web.templating import render, render_error
 
 log = logging.getLogger("hub.documents.views")
@@ -56,7 +52,6 @@ UPLOAD_PATH = r"/dossiers/[^/]+/documenten"
 
 # Bytes allowed on top of the file itself: boundaries, part headers and the small fields.
 MULTIPART_OVERHEAD = 64 * 1024
-MAX_FIELD_BYTES = 1024
 MAX_FIELDS = 8
 
 TYPE_OPTIONS = [(t.value, label) for t, label in DOCUMENT_TYPE_LABELS.items()]
@@ -81,154 +76,6 @@ def scanner(rt: Runtime) -> Scanner:
     if found is None:
         found = _scanners[rt.settings.clamd] = scanner_for(rt.settings.clamd)
     return found
-
-
-# -- streaming multipart ---------------------------------------------------------------------------------------
-
-
-class CSRFRejected(Exception):
-    """The first part is not a matching csrf_token."""
-
-
-class UploadIncomplete(Exception):
-    """The body ended (or the client went away) before the file was complete."""
-
-
-class MalformedUpload(Exception):
-    """Not the form this endpoint serves."""
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class MultipartUpload:
-    """Feeds ``body`` to python-multipart's MultipartParser and turns its callbacks into a pull interface:
-    :meth:`read_fields` up to the file part, then :meth:`file_chunks` for the file's data.
-
-    The parser calls back synchronously from ``write()``; the callbacks only queue small events (file data is a
-    slice of the received chunk, without a copy when the chunk is all file data), and the async side consumes
-    them. At most one received chunk is parsed ahead.
-    """
-
-    def __init__(self, body: AsyncIterator[bytes], boundary: bytes, csrf_expected: str, body_limit: int) -> None:
-        self._body = body
-        self._csrf_expected = csrf_expected
-        self._body_limit = body_limit
-        self.received = 0
-        self._finished = False  # the body iterator is exhausted
-        self._events: deque[tuple[str, bytes]] = deque()
-        self._parser = MultipartParser(
-            boundary,
-            callbacks={
-                "on_part_begin": lambda: self._events.append(("begin", b"")),
-                "on_header_field": lambda d, s, e: self._events.append(("hfield", d[s:e])),
-                "on_header_value": lambda d, s, e: self._events.append(("hvalue", d[s:e])),
-                "on_header_end": lambda: self._events.append(("hend", b"")),
-                "on_headers_finished": lambda: self._events.append(("hdone", b"")),
-                "on_part_data": lambda d, s, e: self._events.append(("data", d[s:e])),
-                "on_part_end": lambda: self._events.append(("end", b"")),
-                "on_end": lambda: self._events.append(("done", b"")),
-            },
-        )
-
-    async def _next(self) -> tuple[str, bytes]:
-        while not self._events:
-            if self._finished:
-                raise UploadIncomplete("body ended early")
-            try:
-                chunk = await self._body.__anext__()
-            except StopAsyncIteration:
-                self._finished = True
-                continue
-            except ClientDisconnect:
-                self._finished = True
-                raise UploadIncomplete("client disconnected") from None
-            self.received += len(chunk)
-            if self.received > self._body_limit:
-                raise BodyTooLarge()
-            try:
-                self._parser.write(chunk)
-            except MultipartParseError:
-                raise MalformedUpload("multipart syntax") from None
-        return self._events.popleft()
-
-    async def read_fields(self) -> tuple[dict[str, str], str | None]:
-        """The fields before the file, and the file's name (None when the form has no file part).
-
-        Raises CSRFRejected unless the very first part is ``csrf_token`` with the session's token.
-        """
-        fields: dict[str, str] = {}
-        headers: dict[str, str] = {}
-        header_name = b""
-        header_value = b""
-        name = ""
-        value = bytearray()
-        parts = 0
-        csrf_ok = False
-        while True:
-            kind, data = await self._next()
-            if kind == "begin":
-                headers, header_name, header_value, value = {}, b"", b"", bytearray()
-            elif kind == "hfield":
-                header_name += data
-            elif kind == "hvalue":
-                header_value += data
-            elif kind == "hend":
-                headers[header_name.decode("latin-1").strip().lower()] = header_value.decode("latin-1")
-                header_name, header_value = b"", b""
-            elif kind == "hdone":
-                disposition, options = parse_options_header(headers.get("content-disposition", ""))
-                if disposition != b"form-data" or b"name" not in options:
-                    raise MalformedUpload("part without a name")
-                name = options[b"name"].decode("utf-8", "replace")
-                if parts == 0 and name != CSRF_FIELD:
-                    raise CSRFRejected()
-                if b"filename" in options:
-                    if not csrf_ok:
-                        raise CSRFRejected()
-                    return fields, options[b"filename"].decode("utf-8", "replace")
-            elif kind == "data":
-                value += data
-                if len(value) > MAX_FIELD_BYTES:
-                    raise MalformedUpload("field too long")
-            elif kind == "end":
-                text = value.decode("utf-8", "replace")
-                if parts == 0:
-                    if not csrf_matches(text, self._csrf_expected):
-                        raise CSRFRejected()
-                    csrf_ok = True
-                else:
-                    fields.setdefault(name, text.strip())
-                parts += 1
-                if parts > MAX_FIELDS:
-                    raise MalformedUpload("too many fields")
-            elif kind == "done":
-                if not csrf_ok:
-                    raise CSRFRejected()
-                return fields, None
-
-    async def file_chunks(self) -> AsyncIterator[bytes]:
-        """The file part's bytes as they arrive; ends at the part's closing boundary, UploadIncomplete before it."""
-        while True:
-            kind, data = await self._next()
-            if kind == "data":
-                yield data
-            elif kind == "end":
-                return
-            else:
-                raise MalformedUpload(f"unexpected {kind} inside the file")
-
-    async def drain(self) -> None:
-        """Read and discard the rest of the body (up to the body limit), so that a browser still sending the
-        file receives the refusal page instead of a reset connection. Nothing is parsed or kept."""
-        while not self._finished and self.received <= self._body_limit:
-            try:
-                chunk = await self._body.__anext__()
-            except (StopAsyncIteration, ClientDisconnect):
-                self._finished = True
-                return
-            self.received += len(chunk)
 
 
 # -- pages -------------------------------------------------------------------------------------------------------
@@ -297,12 +144,12 @@ async def upload(request: Request) -> Response:
     multipart = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
     values: dict[str, str] = {}
     try:
-        fields, filename = await multipart.read_fields()
-        values = {k: fields[k] for k in (FIELD_TYPE, FIELD_DATE) if k in fields}
+        fields, filename = await multipart.read_fields(max_parts=MAX_FIELDS)
+        values = {k: fields[k][0] for k in (FIELD_TYPE, FIELD_DATE) if k in fields}
         if filename is None:
             raise DocumentRefused(NO_FILE, reason="no file part")
-        doc_type = parse_doc_type(fields.get(FIELD_TYPE, ""))
-        document_date = parse_document_date(fields.get(FIELD_DATE, ""))
+        doc_type = parse_doc_type(values.get(FIELD_TYPE, ""))
+        document_date = parse_document_date(values.get(FIELD_DATE, ""))
         async with rt.sessions() as db:
             service = DocumentService(db, rt.keyring, blob_store(rt), scanner(rt))
             case = await service.case_for_upload(user, case_id)

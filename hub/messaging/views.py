@@ -5,7 +5,7 @@ after a POST carry a fixed key (``?gelukt=...``). Another organisation's thread 
 reading and posting alike.
 
 The reply form is multipart, because it may carry a file. Its body is parsed with the documents part's streaming
-parser (:class:`hub.documents.views.MultipartUpload`; ``request.form()`` would spool the plaintext file to disk): the
+parser (:class:`hub.web.multipart.MultipartUpload`; ``request.form()`` would spool the plaintext file to disk): the
 CSRF middleware lets multipart through on :data:`REPLY_UPLOAD_PATH` only, ``csrf_token`` must be the first part, the
 text fields come next and the file part last. The form is checked before the file streams in; the file then goes
 through the vault's one pipeline (size limit, type sniffing, virus scan, encryption) into the thread's case, and the
@@ -41,17 +41,7 @@ from hub.documents.services import (
     too_large_message,
 )
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
-from hub.documents.views import (
-    MAX_FIELD_BYTES,
-    TYPE_OPTIONS,
-    BodyTooLarge,
-    CSRFRejected,
-    MalformedUpload,
-    MultipartUpload,
-    UploadIncomplete,
-    blob_store,
-    scanner,
-)
+from hub.documents.views import TYPE_OPTIONS, blob_store, scanner
 from hub.errors import NotFound, ValidationError
 from hub.messaging.models import MESSAGE_KIND_LABELS, MessageKind, ThreadKind, ThreadStatus
 from hub.messaging.services import (
@@ -68,7 +58,7 @@ from hub.messaging.services import (
 from hub.terms import WerkdagCalendar, default_calendar
 from hub.web.forms import form_lists, form_values, runtime
 from hub.web.guards import login_required, user_of
-from hub.web.middleware import CSRF_FIELD, csrf_matches
+from hub.web.multipart import BodyTooLarge, CSRFRejected, MalformedUpload, MultipartUpload, UploadIncomplete
 from hub.web.templating import render, render_error
 
 log = logging.getLogger("hub.messaging.views")
@@ -381,77 +371,6 @@ async def thread_reply(request: Request) -> Response:
     return await _post_reply(request, values, agreed, errors)
 
 
-class ReplyUpload(MultipartUpload):
-    """The reply form as a multipart body: ``csrf_token`` first, then the text fields (a long message, several
-    ticked attachments), then at most one file part, last. Nothing but small fields is held in memory."""
-
-    async def read_reply_fields(self) -> tuple[dict[str, list[str]], str | None]:
-        """The fields before the file (each name with its values in order) and the file part's name (None when the
-        body has no file part; "" when the browser sent an empty one because no file was chosen).
-
-        Raises CSRFRejected unless the very first part is ``csrf_token`` with the session's token.
-        """
-        fields: dict[str, list[str]] = {}
-        headers: dict[str, str] = {}
-        header_name = header_value = b""
-        name = ""
-        value = bytearray()
-        parts = 0
-        csrf_ok = False
-        while True:
-            kind, data = await self._next()
-            if kind == "begin":
-                headers, header_name, header_value, value = {}, b"", b"", bytearray()
-            elif kind == "hfield":
-                header_name += data
-            elif kind == "hvalue":
-                header_value += data
-            elif kind == "hend":
-                headers[header_name.decode("latin-1").strip().lower()] = header_value.decode("latin-1")
-                header_name, header_value = b"", b""
-            elif kind == "hdone":
-                disposition, options = parse_options_header(headers.get("content-disposition", ""))
-                if disposition != b"form-data" or b"name" not in options:
-                    raise MalformedUpload("part without a name")
-                name = options[b"name"].decode("utf-8", "replace")
-                if parts == 0 and name != CSRF_FIELD:
-                    raise CSRFRejected()
-                if b"filename" in options:
-                    if not csrf_ok:
-                        raise CSRFRejected()
-                    return fields, options[b"filename"].decode("utf-8", "replace")
-            elif kind == "data":
-                value += data
-                if len(value) > (BODY_FIELD_BYTES if name == "body" else MAX_FIELD_BYTES):
-                    raise MalformedUpload("field too long")
-            elif kind == "end":
-                text = value.decode("utf-8", "replace")
-                if parts == 0:
-                    if not csrf_matches(text, self._csrf_expected):
-                        raise CSRFRejected()
-                    csrf_ok = True
-                else:
-                    fields.setdefault(name, []).append(text.strip())
-                parts += 1
-                if parts > REPLY_MAX_PARTS:
-                    raise MalformedUpload("too many fields")
-            elif kind == "done":
-                if not csrf_ok:
-                    raise CSRFRejected()
-                return fields, None
-
-    async def skip_file(self) -> None:
-        """Read past a file part that is not kept (an empty one: no file was chosen)."""
-        async for _ in self.file_chunks():
-            pass
-
-    async def expect_end(self) -> None:
-        """After the file part, only the closing boundary may come."""
-        kind, _ = await self._next()
-        if kind != "done":
-            raise MalformedUpload(f"{kind} after the file")
-
-
 async def _reply_multipart(request: Request, boundary: bytes) -> Response:
     """A reply from the (multipart) form, possibly with a file to store in the thread's case and attach."""
     user = user_of(request).user
@@ -470,11 +389,11 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
         # Refused up front: nothing is read (a browser may show this page or a reset connection).
         return await _thread_page(request, errors={FIELD_UPLOAD: too_large_message(max_bytes)}, status=413)
 
-    upload = ReplyUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
+    upload = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
     values: dict[str, Any] = {}
     with_file = False
     try:
-        fields, filename = await upload.read_reply_fields()
+        fields, filename = await upload.read_fields(max_parts=REPLY_MAX_PARTS, field_limits={"body": BODY_FIELD_BYTES})
         values, agreed, errors = _reply_values({k: v[0] for k, v in fields.items()}, fields.get("attachments", []))
         with_file = bool(filename)  # a browser sends an empty, nameless file part when no file was chosen
         if not with_file:
@@ -516,7 +435,7 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
 
 async def _reply_with_file(
     request: Request,
-    upload: ReplyUpload,
+    upload: MultipartUpload,
     filename: str,
     values: dict[str, Any],
     agreed: date | None,

@@ -1,0 +1,182 @@
+"""Streaming multipart/form-data for uploads: python-multipart's parser behind a pull interface.
+
+``request.form()`` is never used for an upload, because it spools the plaintext file to a temporary file on disk.
+Here the body is parsed as it arrives: the small fields first (the CSRF token must be the very first part, and is
+checked before anything else is accepted), then the file's bytes as an async iterator, at most one received chunk
+ahead. The CSRF middleware lets multipart bodies through only on the paths in ``hub.app.UPLOAD_PATHS`` and leaves
+the expected token in ``scope["state"]["csrf_expected"]``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
+
+from hub.web.middleware import CSRF_FIELD, csrf_matches
+
+MAX_FIELD_BYTES = 1024  # a small form field (a type, a date, a token)
+
+
+class CSRFRejected(Exception):
+    """The first part is not a matching csrf_token."""
+
+
+class UploadIncomplete(Exception):
+    """The body ended (or the client went away) before the file was complete."""
+
+
+class MalformedUpload(Exception):
+    """Not the form this endpoint serves."""
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class MultipartUpload:
+    """Feeds ``body`` to python-multipart's MultipartParser and turns its callbacks into a pull interface:
+    :meth:`read_fields` up to the file part, then :meth:`file_chunks` for the file's data.
+
+    The parser calls back synchronously from ``write()``; the callbacks only queue small events (file data is a
+    slice of the received chunk, without a copy when the chunk is all file data), and the async side consumes
+    them. At most one received chunk is parsed ahead.
+    """
+
+    def __init__(self, body: AsyncIterator[bytes], boundary: bytes, csrf_expected: str, body_limit: int) -> None:
+        self._body = body
+        self._csrf_expected = csrf_expected
+        self._body_limit = body_limit
+        self.received = 0
+        self._finished = False  # the body iterator is exhausted
+        self._events: deque[tuple[str, bytes]] = deque()
+        self._parser = MultipartParser(
+            boundary,
+            callbacks={
+                "on_part_begin": lambda: self._events.append(("begin", b"")),
+                "on_header_field": lambda d, s, e: self._events.append(("hfield", d[s:e])),
+                "on_header_value": lambda d, s, e: self._events.append(("hvalue", d[s:e])),
+                "on_header_end": lambda: self._events.append(("hend", b"")),
+                "on_headers_finished": lambda: self._events.append(("hdone", b"")),
+                "on_part_data": lambda d, s, e: self._events.append(("data", d[s:e])),
+                "on_part_end": lambda: self._events.append(("end", b"")),
+                "on_end": lambda: self._events.append(("done", b"")),
+            },
+        )
+
+    async def _next(self) -> tuple[str, bytes]:
+        while not self._events:
+            if self._finished:
+                raise UploadIncomplete("body ended early")
+            try:
+                chunk = await self._body.__anext__()
+            except StopAsyncIteration:
+                self._finished = True
+                continue
+            except ClientDisconnect:
+                self._finished = True
+                raise UploadIncomplete("client disconnected") from None
+            self.received += len(chunk)
+            if self.received > self._body_limit:
+                raise BodyTooLarge()
+            try:
+                self._parser.write(chunk)
+            except MultipartParseError:
+                raise MalformedUpload("multipart syntax") from None
+        return self._events.popleft()
+
+    async def read_fields(
+        self, *, max_parts: int = 8, field_limits: Mapping[str, int] | None = None
+    ) -> tuple[dict[str, list[str]], str | None]:
+        """The fields before the file (each name with its stripped values in order), and the file part's name: None
+        when the body has no file part, "" when a browser sent an empty one because no file was chosen.
+
+        A field may hold ``field_limits[name]`` bytes (default :data:`MAX_FIELD_BYTES`); more than ``max_parts``
+        fields is refused. Raises CSRFRejected unless the very first part is ``csrf_token`` with the session's token.
+        """
+        limits = field_limits or {}
+        fields: dict[str, list[str]] = {}
+        headers: dict[str, str] = {}
+        header_name = b""
+        header_value = b""
+        name = ""
+        value = bytearray()
+        parts = 0
+        csrf_ok = False
+        while True:
+            kind, data = await self._next()
+            if kind == "begin":
+                headers, header_name, header_value, value = {}, b"", b"", bytearray()
+            elif kind == "hfield":
+                header_name += data
+            elif kind == "hvalue":
+                header_value += data
+            elif kind == "hend":
+                headers[header_name.decode("latin-1").strip().lower()] = header_value.decode("latin-1")
+                header_name, header_value = b"", b""
+            elif kind == "hdone":
+                disposition, options = parse_options_header(headers.get("content-disposition", ""))
+                if disposition != b"form-data" or b"name" not in options:
+                    raise MalformedUpload("part without a name")
+                name = options[b"name"].decode("utf-8", "replace")
+                if parts == 0 and name != CSRF_FIELD:
+                    raise CSRFRejected()
+                if b"filename" in options:
+                    if not csrf_ok:
+                        raise CSRFRejected()
+                    return fields, options[b"filename"].decode("utf-8", "replace")
+            elif kind == "data":
+                value += data
+                if len(value) > limits.get(name, MAX_FIELD_BYTES):
+                    raise MalformedUpload("field too long")
+            elif kind == "end":
+                text = value.decode("utf-8", "replace")
+                if parts == 0:
+                    if not csrf_matches(text, self._csrf_expected):
+                        raise CSRFRejected()
+                    csrf_ok = True
+                else:
+                    fields.setdefault(name, []).append(text.strip())
+                parts += 1
+                if parts > max_parts:
+                    raise MalformedUpload("too many fields")
+            elif kind == "done":
+                if not csrf_ok:
+                    raise CSRFRejected()
+                return fields, None
+
+    async def file_chunks(self) -> AsyncIterator[bytes]:
+        """The file part's bytes as they arrive; ends at the part's closing boundary, UploadIncomplete before it."""
+        while True:
+            kind, data = await self._next()
+            if kind == "data":
+                yield data
+            elif kind == "end":
+                return
+            else:
+                raise MalformedUpload(f"unexpected {kind} inside the file")
+
+    async def skip_file(self) -> None:
+        """Read past a file part that is not kept (an empty one: no file was chosen)."""
+        async for _ in self.file_chunks():
+            pass
+
+    async def expect_end(self) -> None:
+        """After the file part, only the closing boundary may come."""
+        kind, _ = await self._next()
+        if kind != "done":
+            raise MalformedUpload(f"{kind} after the file")
+
+    async def drain(self) -> None:
+        """Read and discard the rest of the body (up to the body limit), so that a browser still sending the
+        file receives the refusal page instead of a reset connection. Nothing is parsed or kept."""
+        while not self._finished and self.received <= self._body_limit:
+            try:
+                chunk = await self._body.__anext__()
+            except (StopAsyncIteration, ClientDisconnect):
+                self._finished = True
+                return
+            self.received += len(chunk)
