@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := postgresql chromium clamav-daemon age
+DEB_PACKAGES := postgresql chromium clamav-daemon age curl
 
 .PHONY: demo test lint bench serve clean system-packages
 
