@@ -187,19 +187,22 @@ async def notify(db: AsyncSession, event: NotificationEvent, *, now: datetime | 
     users = await recipients(db, org, assigned_user_ids=event.assigned_user_ids, thread=thread, case_id=event.case_id)
     link = event.link_path
     rows: list[OutboxMail] = []
-    for user in users:
-        waiting = (
-            await db.execute(
-                select(OutboxMail)
-                .where(
-                    OutboxMail.recipient_user_id == user.id,
-                    OutboxMail.status.in_([MailStatus.PENDING.value, MailStatus.DIGEST_HELD.value]),
-                    OutboxMail.kind == event.kind.value,
-                    OutboxMail.link_path == link,
-                )
-                .limit(1)
+    # One query for every recipient's unsent row of this kind and link (an organisation may have many users).
+    waiting_rows = (
+        await db.execute(
+            select(OutboxMail).where(
+                OutboxMail.recipient_user_id.in_([u.id for u in users]),
+                OutboxMail.status.in_([MailStatus.PENDING.value, MailStatus.DIGEST_HELD.value]),
+                OutboxMail.kind == event.kind.value,
+                OutboxMail.link_path == link,
             )
-        ).scalar_one_or_none()
+        )
+    ).scalars()
+    waiting_for: dict[str | None, OutboxMail] = {}
+    for waiting_row in waiting_rows:
+        waiting_for.setdefault(waiting_row.recipient_user_id, waiting_row)
+    for user in users:
+        waiting = waiting_for.get(user.id)
         if waiting is not None:
             # The newest event says what is owed now: a due moment that was met (or handed over) meanwhile must
             # not be announced, so None replaces an older due moment as well.
