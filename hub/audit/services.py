@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.audit.models import AuditEvent, AuditHead
@@ -75,12 +75,10 @@ def event_hash(event: AuditEvent) -> str:
 async def _lock_head(db: AsyncSession) -> AuditHead:
     """The chain head, locked until the caller's transaction ends.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE`` locks the row. SQLite ignores FOR UPDATE, and the driver opens its
-    transaction only at the first write; so a no-op UPDATE comes first, which takes SQLite's single write lock
-    (waiting out another writer) before the head is read. Either way the head we read cannot change under us.
+    PostgreSQL: ``SELECT ... FOR UPDATE`` locks the row. SQLite has no row locks, but every transaction there begins
+    with ``BEGIN IMMEDIATE`` (hub.db), holding the one write lock from its start. Either way the head we read cannot
+    change under us.
     """
-    if db.get_bind().dialect.name == "sqlite":
-        await db.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq))
     head = (
         await db.execute(
             select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update().execution_options(populate_existing=True)
