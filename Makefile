@@ -36,8 +36,8 @@ test: $(BIN)/activate node_modules/axe-core/axe.min.js system-packages
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(BIN)/activate
-	$(BIN)/ruff check hub crypto tests migrations
-	$(BIN)/ruff format --check hub crypto tests migrations
+	$(BIN)/ruff check hub crypto tests migrations bench
+	$(BIN)/ruff format --check hub crypto tests migrations bench
 	$(BIN)/mypy
 
 bench: $(BIN)/activate system-packages
