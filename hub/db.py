@@ -45,6 +45,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # A database error quotes its statement; its parameters (e-mail addresses, ids of people) stay out of it.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 

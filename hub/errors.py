@@ -17,3 +17,13 @@ class ValidationError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+def exception_place(exc: BaseException) -> str:
+    """``TypeName at file:line`` of where ``exc`` was raised: what may be logged of an unexpected error. Its text
+    may not, because it can hold personal data (a database error quotes its statement's parameters)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+    return f"{type(exc).__name__} at {where}"

@@ -164,6 +164,7 @@ async def upload(request: Request) -> Response:
                 max_bytes=max_bytes,
             )
             try:
+                await multipart.expect_end()  # nothing may follow the file: a form we do not know is refused
                 await db.commit()
             except BaseException:
                 await service.forget_blob(document)

@@ -371,6 +371,11 @@ async def thread_reply(request: Request) -> Response:
     return await _post_reply(request, values, agreed, errors)
 
 
+def _too_large_page(request: Request, max_bytes: int) -> Response:
+    message = f"{too_large_message(max_bytes)} Ga terug naar het gesprek en kies een kleiner bestand."
+    return render_error(request.scope, 413, "Bestand te groot", message)
+
+
 async def _reply_multipart(request: Request, boundary: bytes) -> Response:
     """A reply from the (multipart) form, possibly with a file to store in the thread's case and attach."""
     user = user_of(request).user
@@ -386,8 +391,9 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
         return render_error(request.scope, 400, "Ongeldig verzoek", BAD_FORM)
     length = request.headers.get("content-length", "")
     if length and (not length.isdigit() or int(length) > body_limit):
-        # Refused up front: nothing is read (a browser may show this page or a reset connection).
-        return await _thread_page(request, errors={FIELD_UPLOAD: too_large_message(max_bytes)}, status=413)
+        # Refused up front: nothing is read (a browser may show this page or a reset connection). The CSRF token is
+        # unread too, so the answer shows (and audits) nothing of the thread.
+        return _too_large_page(request, max_bytes)
 
     upload = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
     values: dict[str, Any] = {}
@@ -413,6 +419,8 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
             "het nog eens.",
         )
     except BodyTooLarge:
+        if not upload.csrf_ok:
+            return _too_large_page(request, max_bytes)
         errors = {FIELD_UPLOAD: too_large_message(max_bytes)}
         return await _thread_page(request, errors=errors, values=values or None, status=413)
     except DocumentRefused as exc:
@@ -427,6 +435,8 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
     except UploadIncomplete:
         log.info("reply to thread %s broken off by the client", thread_id)
         # Usually nobody is listening any more; a client whose body merely ended early reads why.
+        if not upload.csrf_ok:
+            return render_error(request.scope, 400, "Niet verzonden", INCOMPLETE)
         return await _thread_page(request, errors={FIELD_UPLOAD: INCOMPLETE}, values=values or None, status=400)
     except MalformedUpload:
         await upload.drain()

@@ -36,6 +36,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.accounts.models import Organisation, User
 from hub.config import Settings
 from hub.db import transaction, utcnow
+from hub.errors import exception_place
 from hub.notifications.models import MailKind, MailStatus, OutboxMail
 from hub.notifications.render import MailContent, RenderError, new_message_id, render_mail
 from hub.notifications.sender import FileSender, MailSender, PermanentFailure, SmtpSender, TemporaryFailure
@@ -120,7 +121,8 @@ class OutboxWorker:
             OutboxMail.status.in_([MailStatus.PENDING.value, MailStatus.SENDING.value]),
             OutboxMail.next_attempt_at <= now,
         )
-        async with transaction(self.sessions) as db:  # a plain read first: an idle poll takes no write lock
+        async with self.sessions() as db:  # a plain read outside a transaction: an idle poll takes no write lock
+            await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             if (await db.execute(select(OutboxMail.id).where(*due).limit(1))).first() is None:
                 return []
         async with transaction(self.sessions) as db:
@@ -267,7 +269,7 @@ class OutboxWorker:
         except RenderError as exc:
             status, error = MailStatus.FAILED, f"Kon de e-mail niet opmaken: {exc}"
         except Exception as exc:  # a bug must not lose the row: it is retried like a temporary failure
-            log.exception("sending outbox row %s failed unexpectedly", job.id)
+            log.error("sending outbox row %s failed unexpectedly: %s", job.id, exception_place(exc))
             status, error = MailStatus.PENDING, f"Interne fout: {type(exc).__name__}"
             retry_at = self.clock() + backoff(job.attempts)
         async with transaction(self.sessions) as db:
@@ -322,8 +324,8 @@ class OutboxWorker:
                 claimed = await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database may be away for a moment: log, wait, go on
-                log.exception("mail worker round failed")
+            except Exception as exc:  # the database may be away for a moment: log, wait, go on
+                log.error("mail worker round failed: %s", exception_place(exc))
             if claimed >= self.batch:
                 continue
             with contextlib.suppress(TimeoutError):
@@ -366,5 +368,5 @@ async def stop_worker(task: asyncio.Task[None], stop: asyncio.Event, grace: floa
     except asyncio.CancelledError:
         if not task.cancelled():
             raise
-    except Exception:
-        log.exception("mail worker ended with an error")
+    except Exception as exc:
+        log.error("mail worker ended with an error: %s", exception_place(exc))

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.errors import Forbidden, NotFound
+from hub.errors import Forbidden, NotFound, exception_place
 from hub.web.templating import render_error
 
 log = logging.getLogger("hub.web")
@@ -40,11 +40,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     # The exception's text may contain personal data: log only its type and where it happened.
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
-    log.error("unhandled %s at %s on %s %s", type(exc).__name__, where, request.method, request.url.path)
+    log.error("unhandled %s on %s %s", exception_place(exc), request.method, request.url.path)
     return render_error(request.scope, 500, *SERVER_ERROR)
 
 

@@ -50,6 +50,7 @@ class MultipartUpload:
         self._body = body
         self._csrf_expected = csrf_expected
         self._body_limit = body_limit
+        self.csrf_ok = False  # the first part was the session's CSRF token: until then, answer nothing of the user's
         self.received = 0
         self._finished = False  # the body iterator is exhausted
         self._events: deque[tuple[str, bytes]] = deque()
@@ -105,7 +106,6 @@ class MultipartUpload:
         name = ""
         value = bytearray()
         parts = 0
-        csrf_ok = False
         while True:
             kind, data = await self._next()
             if kind == "begin":
@@ -125,7 +125,7 @@ class MultipartUpload:
                 if parts == 0 and name != CSRF_FIELD:
                     raise CSRFRejected()
                 if b"filename" in options:
-                    if not csrf_ok:
+                    if not self.csrf_ok:
                         raise CSRFRejected()
                     return fields, options[b"filename"].decode("utf-8", "replace")
             elif kind == "data":
@@ -137,14 +137,14 @@ class MultipartUpload:
                 if parts == 0:
                     if not csrf_matches(text, self._csrf_expected):
                         raise CSRFRejected()
-                    csrf_ok = True
+                    self.csrf_ok = True
                 else:
                     fields.setdefault(name, []).append(text.strip())
                 parts += 1
                 if parts > max_parts:
                     raise MalformedUpload("too many fields")
             elif kind == "done":
-                if not csrf_ok:
+                if not self.csrf_ok:
                     raise CSRFRejected()
                 return fields, None
 

@@ -315,6 +315,19 @@ async def test_body_ending_before_the_file_does_leaves_nothing(vault_sqlite: Vau
     await vault_sqlite.assert_nothing_kept()
 
 
+async def test_a_part_after_the_file_is_refused_and_leaves_nothing(vault_sqlite: Vault) -> None:
+    bea = await vault_sqlite.hub.client_for(vault_sqlite.bewindvoerder)
+    head, content, tail = multipart_parts(upload_fields(bea.csrf_token), ("file", "a.pdf", pdf_bytes(50_000)))
+    extra = f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="doc_type"\r\n\r\novertig'.encode()
+    response = await bea.post(
+        upload_url(vault_sqlite.case.id),
+        content=head + content + extra + tail,
+        headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert response.status_code == 400
+    await vault_sqlite.assert_nothing_kept()
+
+
 def test_the_form_offers_every_document_type_with_its_label() -> None:
     import re
     from pathlib import Path
