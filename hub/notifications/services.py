@@ -246,21 +246,18 @@ async def calendars(db: AsyncSession, base: WerkdagCalendar | None = None) -> Ca
 
 
 def stage_key(stage: str, due_at: datetime) -> str:
-    """The recorded name of a reminder stage for one due moment, e.g. ``verlopen:1777499999`` (epoch seconds).
-
-    The due moment is part of the key, so a procesafspraak (or a new closing day) that moves the due moment gives
-    the stages again for the new moment, and still at most once per stage and due moment. At most 20 characters
-    (the ``clock_notice.stage`` column) until the year 2286.
-    """
+    """A reminder stage for one due moment as text, e.g. ``verlopen:1777499999`` (epoch seconds): part of the
+    outbox rows' dedupe key. A procesafspraak (or a new closing day) that moves the due moment gives the stages
+    again for the new moment, and still at most once per stage and due moment."""
     return f"{stage}:{int(require_aware(due_at, 'due_at').timestamp())}"
 
 
-async def _record_stage(db: AsyncSession, clock_id: str, key: str, now: datetime) -> bool:
-    """Record that a stage (``key`` from :func:`stage_key`) of a clock is handled; False when another worker
-    already did (unique key)."""
+async def _record_stage(db: AsyncSession, clock: Clock, stage: str, now: datetime) -> bool:
+    """Record that a stage of a clock is handled for its current due moment; False when another worker already
+    did (primary key)."""
     try:
         async with db.begin_nested():
-            db.add(ClockNotice(clock_id=clock_id, stage=key, created_at=now))
+            db.add(ClockNotice(clock_id=clock.id, stage=stage, due_at=clock.due_at, created_at=now))
             await db.flush()
     except IntegrityError:
         return False
@@ -298,7 +295,7 @@ async def sweep_clocks(
       address and to the contractmanagers of the thread's gemeente (whichever side is late). Due Monday with 1:
       from Wednesday.
 
-    The stages are recorded per due moment (:func:`stage_key`): when a procesafspraak moves the due moment, the new
+    The stages are recorded per due moment (``clock_notice``): when a procesafspraak moves the due moment, the new
     moment gets its own "verloopt vandaag", "verlopen" and escalation, also after the old one escalated. A stopped
     clock is never selected, so it sends nothing more.
     """
@@ -306,13 +303,11 @@ async def sweep_clocks(
     if escalate_after < 1:
         raise ValueError("escalate_after must be at least 1 werkdag")
     today = as_local_date(now)
-    # Clocks escalated for their current due moment are done. An escalation is recorded after the due moment it
-    # belongs to, and a due moment only moves to the day of the change or later, so "an escalation recorded after
-    # the current due moment" means "escalated for it"; the exact per-due-moment check follows below.
+    # Clocks escalated for their current due moment are done.
     done = exists().where(
         ClockNotice.clock_id == Clock.id,
-        ClockNotice.stage.startswith(f"{STAGE_ESCALATIE}:"),
-        ClockNotice.created_at > Clock.due_at,
+        ClockNotice.stage == STAGE_ESCALATIE,
+        ClockNotice.due_at == Clock.due_at,
     )
     result = await db.execute(
         select(Clock, Thread)
@@ -323,12 +318,14 @@ async def sweep_clocks(
     pairs: list[tuple[Clock, Thread]] = [(c, t) for c, t in result.all()]
     if not pairs:
         return []
-    recorded: dict[str, set[str]] = {}
+    recorded: dict[str, set[tuple[str, datetime]]] = {}
     notices = await db.execute(
-        select(ClockNotice.clock_id, ClockNotice.stage).where(ClockNotice.clock_id.in_([c.id for c, _ in pairs]))
+        select(ClockNotice.clock_id, ClockNotice.stage, ClockNotice.due_at).where(
+            ClockNotice.clock_id.in_([c.id for c, _ in pairs])
+        )
     )
-    for clock_id, key in notices.all():
-        recorded.setdefault(clock_id, set()).add(key)
+    for clock_id, stage, due_at in notices.all():
+        recorded.setdefault(clock_id, set()).add((stage, due_at))
 
     rows: list[OutboxMail] = []
     for clock, thread in pairs:
@@ -346,9 +343,9 @@ async def sweep_clocks(
             if now > escalate_at:
                 wanted.append(STAGE_ESCALATIE)
         for stage in wanted:
-            key = stage_key(stage, clock.due_at)
-            if key in handled or not await _record_stage(db, clock.id, key, now):
+            if (stage, clock.due_at) in handled or not await _record_stage(db, clock, stage, now):
                 continue
+            key = stage_key(stage, clock.due_at)
             if stage == STAGE_ESCALATIE:
                 rows += await _escalation_rows(db, clock, thread, org, key, now)
                 continue
