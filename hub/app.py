@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> Starlette:
             cookies=cookies,
         )
         app.state.hub = runtime
-        await cleanup_orphan_blobs(runtime.sessions, document_views.blob_store(runtime))  # left by a crash
+        await cleanup_orphan_blobs(runtime.sessions, runtime.blobs)  # left by a crash
         worker = start_worker(runtime) if settings.run_worker else None
         try:
             yield

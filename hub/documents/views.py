@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from pathlib import Path
 from urllib.parse import quote
 
 from python_multipart.multipart import parse_options_header
@@ -23,9 +22,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from hub.authz import Action
-from hub.documents.blobstore import FilesystemBlobStore
 from hub.documents.models import DOCUMENT_TYPE_LABELS
-from hub.documents.scanner import Scanner, scanner_for
 from hub.documents.services import (
     FIELD_DATE,
     FIELD_TYPE,
@@ -56,26 +53,6 @@ MAX_FIELDS = 8
 
 TYPE_OPTIONS = [(t.value, label) for t, label in DOCUMENT_TYPE_LABELS.items()]
 SUCCESS_KEY = "document"
-
-
-# -- per-process helpers ---------------------------------------------------------------------------------------
-
-_stores: dict[Path, FilesystemBlobStore] = {}
-_scanners: dict[str, Scanner] = {}
-
-
-def blob_store(rt: Runtime) -> FilesystemBlobStore:
-    store = _stores.get(rt.settings.blob_dir)
-    if store is None:
-        store = _stores[rt.settings.blob_dir] = FilesystemBlobStore(rt.settings.blob_dir)
-    return store
-
-
-def scanner(rt: Runtime) -> Scanner:
-    found = _scanners.get(rt.settings.clamd)
-    if found is None:
-        found = _scanners[rt.settings.clamd] = scanner_for(rt.settings.clamd)
-    return found
 
 
 # -- pages -------------------------------------------------------------------------------------------------------
@@ -151,7 +128,7 @@ async def upload(request: Request) -> Response:
         doc_type = parse_doc_type(values.get(FIELD_TYPE, ""))
         document_date = parse_document_date(values.get(FIELD_DATE, ""))
         async with rt.sessions() as db:
-            service = DocumentService(db, rt.keyring, blob_store(rt), scanner(rt))
+            service = DocumentService(db, rt.keyring, rt.blobs, rt.scanner)
             case = await service.case_for_upload(user, case_id)
             await db.commit()  # no connection is held while the file streams in
             document = await service.store(
@@ -208,7 +185,7 @@ def content_disposition(filename: str, fallback_ext: str = "") -> str:
 async def download(request: Request) -> Response:
     user = user_of(request).user
     rt = runtime(request)
-    blobs = blob_store(rt)
+    blobs = rt.blobs
     document_id = request.path_params["document_id"]
     try:
         async with rt.sessions() as db:

@@ -41,7 +41,7 @@ from hub.documents.services import (
     too_large_message,
 )
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
-from hub.documents.views import TYPE_OPTIONS, blob_store, scanner
+from hub.documents.views import TYPE_OPTIONS
 from hub.errors import NotFound, ValidationError
 from hub.messaging.models import MESSAGE_KIND_LABELS, MessageKind, ThreadKind, ThreadStatus
 from hub.messaging.services import (
@@ -471,7 +471,7 @@ async def _reply_with_file(
         errors[exc.field] = exc.message
     async with rt.sessions() as db:
         svc = messaging(request, db)
-        documents = DocumentService(db, rt.keyring, blob_store(rt), scanner(rt), notifications=False)
+        documents = DocumentService(db, rt.keyring, rt.blobs, rt.scanner, notifications=False)
         thread = await svc.get_thread(user, thread_id, Action.POST_MESSAGE)
         try:
             await svc.check_reply(

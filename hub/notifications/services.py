@@ -188,8 +188,9 @@ async def notify(db: AsyncSession, event: NotificationEvent, *, now: datetime | 
     link = event.link_path
     rows: list[OutboxMail] = []
     # One query for every recipient's unsent row of this kind and link (an organisation may have many users).
-    waiting_rows = (
-        await db.execute(
+    waiting_for: dict[str | None, OutboxMail] = {}
+    if users:
+        found = await db.execute(
             select(OutboxMail).where(
                 OutboxMail.recipient_user_id.in_([u.id for u in users]),
                 OutboxMail.status.in_([MailStatus.PENDING.value, MailStatus.DIGEST_HELD.value]),
@@ -197,10 +198,8 @@ async def notify(db: AsyncSession, event: NotificationEvent, *, now: datetime | 
                 OutboxMail.link_path == link,
             )
         )
-    ).scalars()
-    waiting_for: dict[str | None, OutboxMail] = {}
-    for waiting_row in waiting_rows:
-        waiting_for.setdefault(waiting_row.recipient_user_id, waiting_row)
+        for waiting_row in found.scalars():
+            waiting_for.setdefault(waiting_row.recipient_user_id, waiting_row)
     for user in users:
         waiting = waiting_for.get(user.id)
         if waiting is not None:

@@ -25,7 +25,6 @@ from hub.cases.models import Case
 from hub.cases.services import CaseService
 from hub.documents.models import Document
 from hub.documents.services import DocumentService
-from hub.documents.views import blob_store
 from tests.support.clamd import clamd  # noqa: F401  (the session fixture)
 from tests.support.hubclient import HubClient, HubUnderTest, running_hub
 
@@ -219,7 +218,7 @@ class Vault:
         return sorted(p for p in self.blob_dir.rglob("*") if p.is_file())
 
     def blob_path(self, document: Document) -> Path:
-        return blob_store(self.hub.runtime).path_of(document.blob_name)
+        return self.hub.runtime.blobs.path_of(document.blob_name)
 
     async def documents(self) -> list[Document]:
         async with self.hub.db() as db:
@@ -245,9 +244,7 @@ class Vault:
         return new[0]
 
     async def service(self, db: Any) -> DocumentService:
-        from hub.documents.views import scanner
-
-        return DocumentService(db, self.hub.runtime.keyring, blob_store(self.hub.runtime), scanner(self.hub.runtime))
+        return DocumentService(db, self.hub.runtime.keyring, self.hub.runtime.blobs, self.hub.runtime.scanner)
 
 
 async def open_case_for(hub: HubUnderTest, bewindvoerder: User, convenant_id: str, name: str) -> Case:
