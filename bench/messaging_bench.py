@@ -169,7 +169,7 @@ async def _generate(loaders: Sequence[_Loader], keyring: Any, now: datetime) -> 
     from crypto import encrypt_field
     from hub.accounts import passwords
     from hub.db import new_id
-    from hub.messaging.services import body_context, subject_context
+    from hub.fields import MESSAGE_BODY, THREAD_SUBJECT
 
     rng = random.Random(20260301)
     password_hash = passwords.hash_password("bench bench bench 42")
@@ -232,7 +232,9 @@ async def _generate(loaders: Sequence[_Loader], keyring: Any, now: datetime) -> 
             waiting = gemeente if state == 0 else kantoren[k] if state == 1 else None
             awaited = kantoren[k] if state == 0 else gemeente if state == 1 else None
             assignee = gemeente_users[n % GEMEENTE_USERS] if n % 3 else None
-            subject = encrypt_field(keyring, f"{SUBJECTS[n % len(SUBJECTS)]} ({n})", context=subject_context(tid))
+            subject = encrypt_field(
+                keyring, f"{SUBJECTS[n % len(SUBJECTS)]} ({n})", context=THREAD_SUBJECT.context(tid)
+            )
             threads.append(
                 (tid, "algemeen" if general else "casuistiek", case_id, convenants[k], gemeente, kantoren[k],
                  subject, kantoor_users[k], first, assignee, kantoor_users[k], "afgerond" if closed else "open",
@@ -246,7 +248,7 @@ async def _generate(loaders: Sequence[_Loader], keyring: Any, now: datetime) -> 
                 author, org = (kantoor_users[k], kantoren[k]) if from_kantoor else (gemeente_users[0], gemeente)
                 sent = first + step * m
                 kind = "inhoudelijke_reactie" if (m % 2 == 1 and state >= 2) else "bericht"
-                body = encrypt_field(keyring, BODY, context=body_context(mid))
+                body = encrypt_field(keyring, BODY, context=MESSAGE_BODY.context(mid))
                 messages.append((mid, tid, author, org, body, sent, kind))
                 # Delivered to the other party at once; read within the hour, except the newest message of a
                 # thread that still waits for an answer.

@@ -2,16 +2,9 @@
 
 The keyring is a 0600 file in the data dir, or the HUB_KEYRING environment variable. Never the database.
 
-Everything in the database that a key-encryption key (KEK) protects is listed here, so that rotation and
-``hub keys status`` reach all of it:
-
-- :data:`ENCRYPTED_FIELDS`: columns holding :func:`crypto.encrypt_field` envelopes, each bound to
-  ``field_context(table, column, row id)``;
-- :data:`WRAPPED_KEYS`: columns holding a bare wrapped data key (:meth:`crypto.Keyring.wrap`) whose associated
-  data is the row id in UTF-8 (:func:`wrapped_key_ad`).
-
-Every listed table has a string primary key column ``id``. A part of the hub that adds an encrypted column appends
-it here, in the same change as its migration.
+Everything in the database that a key-encryption key (KEK) protects is listed in :mod:`hub.fields`, the one
+registry the services also use for their encryption contexts, so rotation and ``hub keys status`` reach all of it.
+Every listed table has a string primary key column ``id``.
 
 Rotation (:func:`rewrap_all`) rewraps data keys only: no document and no field value is re-encrypted.
 """
@@ -33,32 +26,14 @@ from crypto import (
     DecryptionError,
     Keyring,
     KeyringError,
-    field_context,
     field_key_id,
     key_id_of,
     rewrap_field,
 )
 from hub.db import transaction
+from hub.fields import ENCRYPTED_FIELDS, WRAPPED_KEYS, EncryptedField, WrappedKeyColumn
 
 log = logging.getLogger("hub.keys")
-
-# (table, column): field-encrypted values, context field_context(table, column, row id).
-ENCRYPTED_FIELDS: list[tuple[str, str]] = [
-    ("user_account", "totp_secret"),
-    ("user_session", "pending_totp_secret"),
-    ("dossier", "client_name"),
-    ("dossier", "bsn"),
-    ("dossier", "birth_date"),
-    ("document", "filename"),
-    ("document", "sha256"),
-    ("message_thread", "subject"),
-    ("message", "body"),
-]
-
-# (table, column): wrapped data keys, associated data = the row id in UTF-8.
-WRAPPED_KEYS: list[tuple[str, str]] = [
-    ("document", "wrapped_key"),
-]
 
 REWRAP_BATCH = 500
 MALFORMED = "?"  # the key id reported for a value whose envelope cannot be parsed
@@ -81,20 +56,15 @@ def create_keyring(path: Path) -> Keyring:
     return keyring
 
 
-def wrapped_key_ad(row_id: str) -> bytes:
-    """Associated data of a wrapped data key in a :data:`WRAPPED_KEYS` column: the owning row's id."""
-    return row_id.encode("utf-8")
-
-
 def _registry() -> list[tuple[str, str, bool]]:
     """(table, column, is_field) for every protected column, each once."""
     seen: set[tuple[str, str]] = set()
     out = []
-    for entries, is_field in ((WRAPPED_KEYS, False), (ENCRYPTED_FIELDS, True)):
-        for tbl, col in entries:
-            if (tbl, col) not in seen:
-                seen.add((tbl, col))
-                out.append((tbl, col, is_field))
+    entries = [(k.table, k.column, False) for k in WRAPPED_KEYS] + [(f.table, f.column, True) for f in ENCRYPTED_FIELDS]
+    for tbl, col, is_field in entries:
+        if (tbl, col) not in seen:
+            seen.add((tbl, col))
+            out.append((tbl, col, is_field))
     return out
 
 
@@ -204,9 +174,9 @@ async def rewrap_all(
                         continue
                     try:
                         if is_field:
-                            new = rewrap_field(keyring, value, context=field_context(tbl, col, row_id))
+                            new = rewrap_field(keyring, value, context=EncryptedField(tbl, col).context(row_id))
                         else:
-                            new = keyring.rewrap(value, associated_data=wrapped_key_ad(row_id))
+                            new = keyring.rewrap(value, associated_data=WrappedKeyColumn.associated_data(row_id))
                     except DecryptionError:
                         report.failed_count += 1
                         if len(report.failed) < 100:

@@ -14,10 +14,11 @@ from sqlalchemy import delete, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from crypto import Keyring, decrypt_field, encrypt_field, field_context
+from crypto import Keyring, decrypt_field, encrypt_field
 from hub.accounts import passwords, totp
 from hub.accounts.models import LoginThrottle, RecoveryCode, User, UserSession
 from hub.db import utcnow
+from hub.fields import SESSION_PENDING_TOTP_SECRET, USER_TOTP_SECRET
 
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_ABSOLUTE = timedelta(hours=12)
@@ -50,14 +51,6 @@ def account_key(email: str) -> str:
 
 def address_key(client_address: str) -> str:
     return "addr:" + client_address[:70]
-
-
-def totp_context(user_id: str) -> bytes:
-    return field_context("user_account", "totp_secret", user_id)
-
-
-def pending_totp_context(session_id: str) -> bytes:
-    return field_context("user_session", "pending_totp_secret", session_id)
 
 
 @dataclass(frozen=True)
@@ -209,7 +202,7 @@ class AuthService:
     def user_totp_secret(self, user: User) -> bytes | None:
         if user.totp_secret is None:
             return None
-        return decrypt_field(self.keyring, user.totp_secret, context=totp_context(user.id))
+        return decrypt_field(self.keyring, user.totp_secret, context=USER_TOTP_SECRET.context(user.id))
 
     async def verify_totp(self, user: User, code: str, now: float | None = None) -> bool:
         secret = self.user_totp_secret(user)
@@ -252,11 +245,13 @@ class AuthService:
         """A new secret kept (encrypted) on the session until a code proves the app has it."""
         if active.session.pending_totp_secret is not None:
             return decrypt_field(
-                self.keyring, active.session.pending_totp_secret, context=pending_totp_context(active.session.id)
+                self.keyring,
+                active.session.pending_totp_secret,
+                context=SESSION_PENDING_TOTP_SECRET.context(active.session.id),
             )
         secret = totp.new_secret()
         active.session.pending_totp_secret = encrypt_field(
-            self.keyring, secret, context=pending_totp_context(active.session.id)
+            self.keyring, secret, context=SESSION_PENDING_TOTP_SECRET.context(active.session.id)
         )
         return secret
 
@@ -265,7 +260,9 @@ class AuthService:
         if active.session.pending_totp_secret is None:
             return None
         secret = decrypt_field(
-            self.keyring, active.session.pending_totp_secret, context=pending_totp_context(active.session.id)
+            self.keyring,
+            active.session.pending_totp_secret,
+            context=SESSION_PENDING_TOTP_SECRET.context(active.session.id),
         )
         step = totp.matching_step(secret, code, last_step=None, now=now)
         if step is None:
@@ -276,7 +273,7 @@ class AuthService:
         return await self.replace_recovery_codes(user)
 
     async def set_totp_secret(self, user: User, secret: bytes, *, last_step: int | None = None) -> None:
-        user.totp_secret = encrypt_field(self.keyring, secret, context=totp_context(user.id))
+        user.totp_secret = encrypt_field(self.keyring, secret, context=USER_TOTP_SECRET.context(user.id))
         user.totp_last_step = last_step
         user.mfa_enrolled_at = utcnow()
         self.db.add(user)

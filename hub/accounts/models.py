@@ -40,6 +40,9 @@ class Organisation(SQLModel, table=True):
         return (self.id,)
 
 
+CONVENANT_ACTIVE = "actief"
+
+
 class Convenant(SQLModel, table=True):
     __tablename__ = "convenant"
     __table_args__ = (UniqueConstraint("gemeente_id", "kantoor_id", "start_date"),)
@@ -54,6 +57,15 @@ class Convenant(SQLModel, table=True):
 
     def party_ids(self) -> tuple[str, str]:
         return (self.gemeente_id, self.kantoor_id)
+
+    def is_active_on(self, day: date) -> bool:
+        """The one rule for "an active convenant": marked actief, started, and not yet ended on ``day``
+        (a Dutch calendar date). New cases and new general questions both need it."""
+        return (
+            self.status == CONVENANT_ACTIVE
+            and self.start_date <= day
+            and (self.end_date is None or self.end_date >= day)
+        )
 
 
 class User(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import aliased
@@ -17,10 +17,10 @@ from hub.accounts.models import NOTIFY_MODES, Convenant, Organisation, RecoveryC
 from hub.accounts.roles import ROLES_FOR_KIND, OrgKind, Role, format_roles
 from hub.db import utcnow
 from hub.errors import NotFound, ValidationError
+from hub.terms import as_local_date, controle_contactgegevens_due
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[a-z]{2,}$", re.IGNORECASE)
 # §1a.1: the contractmanager checks the contact details at least once a year.
-CONTACTS_CHECK_INTERVAL = timedelta(days=365)
 CONVENANT_STATUSES = ("concept", "actief", "beeindigd")
 
 
@@ -135,7 +135,7 @@ class OrganisationService:
         now = now or utcnow()
         if org.contacts_confirmed_at is None:
             return PartnerContact(org, overdue=True, next_check=None)
-        next_check = org.contacts_confirmed_at + CONTACTS_CHECK_INTERVAL
+        next_check = controle_contactgegevens_due(as_local_date(org.contacts_confirmed_at))
         return PartnerContact(org, overdue=next_check < now, next_check=next_check)
 
     async def routekaart(self, org: Organisation, now: datetime | None = None) -> list[PartnerContact]:

@@ -27,15 +27,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from crypto import DecryptionError, Keyring, blind_index, decrypt_text, encrypt_field, field_context, normalise_bsn
+from crypto import DecryptionError, Keyring, blind_index, decrypt_text, encrypt_field, normalise_bsn
 from crypto import is_valid_bsn as elfproef_ok
-from hub.accounts.models import Convenant, Organisation, User
+from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import Role
 from hub.audit import services as audit
 from hub.authz import Action, may, require
 from hub.cases.models import BewindKind, Case, CaseStatus
 from hub.db import new_id, utcnow
 from hub.errors import Forbidden, NotFound, ValidationError
+from hub.fields import CASE_BIRTH_DATE, CASE_BSN, CASE_CLIENT_NAME, EncryptedField
 from hub.terms import AMSTERDAM
 
 log = logging.getLogger("hub.cases")
@@ -83,11 +84,6 @@ NEW_CASE_FIELDS = (
     "rechtbank",
     "bewindvoerder_id",
 )
-
-
-def case_context(column: str, case_id: str) -> bytes:
-    """Associated data of an encrypted case field: table, column and row."""
-    return field_context(TABLE, column, case_id)
 
 
 def kind_label(value: str) -> str:
@@ -206,10 +202,10 @@ class CaseService:
         rows = await self.db.execute(
             select(Convenant, Organisation)
             .join(Organisation, Organisation.id == Convenant.gemeente_id)
-            .where(Convenant.kantoor_id == user.organisation_id, Convenant.status == "actief")
+            .where(Convenant.kantoor_id == user.organisation_id, Convenant.status == CONVENANT_ACTIVE)
             .order_by(Organisation.name, Convenant.start_date)
         )
-        return [(c, g) for c, g in rows.all() if self._convenant_active(c, today)]
+        return [(c, g) for c, g in rows.all() if c.is_active_on(today)]
 
     async def bewindvoerders(self, kantoor_id: str) -> list[User]:
         """The kantoor's users who can be a case's bewindvoerder (role bewindvoerder, not blocked), by name."""
@@ -217,14 +213,6 @@ class CaseService:
             select(User).where(User.organisation_id == kantoor_id, User.disabled.is_(False)).order_by(User.name)
         )
         return [u for u in rows.scalars() if u.has_role(Role.BEWINDVOERDER)]
-
-    @staticmethod
-    def _convenant_active(convenant: Convenant, today: date) -> bool:
-        return (
-            convenant.status == "actief"
-            and convenant.start_date <= today
-            and (convenant.end_date is None or convenant.end_date >= today)
-        )
 
     async def open_case(
         self,
@@ -262,7 +250,7 @@ class CaseService:
             require(user, Action.OPEN_CASE, convenant)
             if convenant.kantoor_id != user.organisation_id:
                 raise Forbidden(Action.OPEN_CASE.value)
-            if not self._convenant_active(convenant, today):
+            if not convenant.is_active_on(today):
                 errors["convenant_id"] = (
                     "Uw kantoor heeft met deze gemeente geen actief convenant. Kies een gemeente met een actief "
                     "convenant."
@@ -339,17 +327,17 @@ class CaseService:
 
         case_id = new_id()
 
-        def seal(column: str, value: str) -> bytes:
-            return encrypt_field(self.keyring, value, context=case_context(column, case_id))
+        def seal(field: EncryptedField, value: str) -> bytes:
+            return encrypt_field(self.keyring, value, context=field.context(case_id))
 
         values: dict[str, Any] = {
             "convenant_id": convenant.id,
             "gemeente_id": convenant.gemeente_id,
             "kantoor_id": convenant.kantoor_id,
-            "client_name": seal("client_name", name),
-            "bsn": seal("bsn", bsn_digits),
+            "client_name": seal(CASE_CLIENT_NAME, name),
+            "bsn": seal(CASE_BSN, bsn_digits),
             "bsn_index": blind_index(self.keyring.index_key, bsn_digits),
-            "birth_date": seal("birth_date", birth_date.isoformat()),
+            "birth_date": seal(CASE_BIRTH_DATE, birth_date.isoformat()),
             "bewind_kind": kind.value,
             "beschikking_date": beschikking_date,
             "bewind_start_date": bewind_start_date,
@@ -412,17 +400,17 @@ class CaseService:
     def identity(self, case: Case) -> ClientIdentity:
         """The decrypted client identity; DecryptionError if a field was tampered with or moved from elsewhere."""
         return ClientIdentity(
-            name=decrypt_text(self.keyring, case.client_name, context=case_context("client_name", case.id)),
-            bsn=decrypt_text(self.keyring, case.bsn, context=case_context("bsn", case.id)),
+            name=decrypt_text(self.keyring, case.client_name, context=CASE_CLIENT_NAME.context(case.id)),
+            bsn=decrypt_text(self.keyring, case.bsn, context=CASE_BSN.context(case.id)),
             birth_date=date.fromisoformat(
-                decrypt_text(self.keyring, case.birth_date, context=case_context("birth_date", case.id))
+                decrypt_text(self.keyring, case.birth_date, context=CASE_BIRTH_DATE.context(case.id))
             ),
         )
 
     def client_name(self, case: Case) -> str | None:
         """The decrypted name, or None (logged, without content) when it does not decrypt."""
         try:
-            return decrypt_text(self.keyring, case.client_name, context=case_context("client_name", case.id))
+            return decrypt_text(self.keyring, case.client_name, context=CASE_CLIENT_NAME.context(case.id))
         except DecryptionError:
             log.warning("client name of case %s does not decrypt", case.id)
             return None

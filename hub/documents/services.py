@@ -44,7 +44,6 @@ from crypto import (
     StreamEncryptor,
     decrypt_text,
     encrypt_field,
-    field_context,
     generate_data_key,
 )
 from hub.accounts.models import User
@@ -57,7 +56,7 @@ from hub.documents.models import DOCUMENT_TYPE_LABELS, Document, DocumentType
 from hub.documents.scanner import NoScanner, Scanner, ScanSession, ScanTooLarge, ScanUnavailable
 from hub.documents.sniff import ContentSniffer, SniffError, clean_filename, extension_of, kind_for_filename
 from hub.errors import NotFound
-from hub.keys import wrapped_key_ad
+from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_SHA256
 from hub.notifications.models import MailKind
 from hub.notifications.services import NotificationEvent, notify
 
@@ -131,14 +130,6 @@ def parse_doc_type(raw: str) -> DocumentType:
         return DocumentType(raw.strip())
     except ValueError:
         raise DocumentRefused(BAD_TYPE, field=FIELD_TYPE, reason="doc_type") from None
-
-
-def filename_context(document_id: str) -> bytes:
-    return field_context(TABLE, "filename", document_id)
-
-
-def sha256_context(document_id: str) -> bytes:
-    return field_context(TABLE, "sha256", document_id)
 
 
 def download_url(document_id: str) -> str:
@@ -304,9 +295,9 @@ class DocumentService:
                 uploaded_at=utcnow(),
                 size=size,
                 content_type=kind.content_type,
-                filename=encrypt_field(self.keyring, name, context=filename_context(document_id)),
-                sha256=encrypt_field(self.keyring, digest.digest(), context=sha256_context(document_id)),
-                wrapped_key=self.keyring.wrap(data_key, associated_data=wrapped_key_ad(document_id)),
+                filename=encrypt_field(self.keyring, name, context=DOCUMENT_FILENAME.context(document_id)),
+                sha256=encrypt_field(self.keyring, digest.digest(), context=DOCUMENT_SHA256.context(document_id)),
+                wrapped_key=self.keyring.wrap(data_key, associated_data=DOCUMENT_KEY.associated_data(document_id)),
                 blob_name=writer.name,
             )
             self.db.add(document)
@@ -385,7 +376,7 @@ class DocumentService:
 
     def _filename(self, document: Document) -> str:
         try:
-            return decrypt_text(self.keyring, document.filename, context=filename_context(document.id))
+            return decrypt_text(self.keyring, document.filename, context=DOCUMENT_FILENAME.context(document.id))
         except DecryptionError:
             log.warning("file name of document %s does not decrypt", document.id)
             return "(naam onleesbaar)"
@@ -404,7 +395,9 @@ class DocumentService:
         """Authorise and unwrap the data key (database work only). DocumentUnavailable if the key does not unwrap."""
         document = await self.get_document(user, document_id)
         try:
-            data_key = self.keyring.unwrap(document.wrapped_key, associated_data=wrapped_key_ad(document.id))
+            data_key = self.keyring.unwrap(
+                document.wrapped_key, associated_data=DOCUMENT_KEY.associated_data(document.id)
+            )
         except DecryptionError:
             log.error("data key of document %s does not unwrap", document.id)
             raise DocumentUnavailable(document.id) from None

@@ -45,8 +45,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from crypto import DecryptionError, Keyring, decrypt_text, encrypt_field, field_context
-from hub.accounts.models import Convenant, Organisation, User
+from crypto import DecryptionError, Keyring, decrypt_text, encrypt_field
+from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
 from hub.audit import services as audit
 from hub.authz import Action, require
@@ -55,6 +55,7 @@ from hub.db import new_id, utcnow
 from hub.documents.models import Document, DocumentType
 from hub.documents.services import FIELD_FILE
 from hub.errors import NotFound, ValidationError
+from hub.fields import DOCUMENT_FILENAME, MESSAGE_BODY, THREAD_SUBJECT
 from hub.messaging.models import (
     Clock,
     ClockKind,
@@ -104,18 +105,6 @@ CLOCKS_FOR: dict[ThreadKind, tuple[ClockKind, ...]] = {
 }
 # The clocks a procesafspraak moves (the substantive ones); the first-reaction clock is stopped by it instead.
 SUBSTANTIVE_CLOCKS = frozenset({ClockKind.CASUISTIEK, ClockKind.ALGEMEEN_INHOUDELIJK})
-
-
-def subject_context(thread_id: str) -> bytes:
-    return field_context("message_thread", "subject", thread_id)
-
-
-def body_context(message_id: str) -> bytes:
-    return field_context("message", "body", message_id)
-
-
-def filename_context(document_id: str) -> bytes:
-    return field_context("document", "filename", document_id)
 
 
 def due_for(kind: ClockKind, received: datetime, calendar: WerkdagCalendar) -> datetime:
@@ -352,10 +341,11 @@ class MessagingService:
         rows = await self.db.execute(
             select(Convenant, partner)
             .join(partner, partner.id == join_on)
-            .where(where, Convenant.status == "actief")
+            .where(where, Convenant.status == CONVENANT_ACTIVE)
             .order_by(partner.name, Convenant.start_date)
         )
-        return [(c, p) for c, p in rows.all()]
+        today = as_local_date(utcnow())
+        return [(c, p) for c, p in rows.all() if c.is_active_on(today)]
 
     async def colleagues(self, user: User) -> list[User]:
         rows = await self.db.execute(
@@ -398,7 +388,7 @@ class MessagingService:
             if conv is None:
                 raise NotFound("Convenant")
             require(user, Action.POST_MESSAGE, conv)
-            if conv.status != "actief":
+            if not conv.is_active_on(as_local_date(now)):
                 errors["convenant_id"] = "Dit convenant is niet actief. Kies een actief convenant."
             parties = (ThreadKind.ALGEMEEN, conv.id, conv.gemeente_id, conv.kantoor_id, None)
         else:
@@ -430,7 +420,7 @@ class MessagingService:
             last_message_at=now,
             subject=b"",
         )
-        thread.subject = encrypt_field(self.keyring, clean_subject, context=subject_context(thread.id))
+        thread.subject = encrypt_field(self.keyring, clean_subject, context=THREAD_SUBJECT.context(thread.id))
         if user.organisation_id == gemeente_id:
             thread.gemeente_assignee_id = user.id
         else:
@@ -566,7 +556,7 @@ class MessagingService:
             agreed_date=agreed_date,
             body=b"",
         )
-        message.body = encrypt_field(self.keyring, body.strip("\n\r"), context=body_context(message.id))
+        message.body = encrypt_field(self.keyring, body.strip("\n\r"), context=MESSAGE_BODY.context(message.id))
         self.db.add(message)
         for document in documents:
             self.db.add(MessageAttachment(message_id=message.id, document_id=document.id))
@@ -731,7 +721,7 @@ class MessagingService:
 
     def _attachment_view(self, document: Document) -> AttachmentView:
         try:
-            name = decrypt_text(self.keyring, document.filename, context=filename_context(document.id))
+            name = decrypt_text(self.keyring, document.filename, context=DOCUMENT_FILENAME.context(document.id))
         except DecryptionError:
             name = "(naam niet leesbaar)"
         try:
@@ -850,7 +840,7 @@ class MessagingService:
             views.append(
                 MessageView(
                     message=message,
-                    body=decrypt_text(self.keyring, message.body, context=body_context(message.id)),
+                    body=decrypt_text(self.keyring, message.body, context=MESSAGE_BODY.context(message.id)),
                     kind=MessageKind(message.kind),
                     author_name=author_name,
                     author_org_name=orgs[message.author_org_id].name,
@@ -890,7 +880,7 @@ class MessagingService:
             assignee_name = (await self.db.execute(select(User.name).where(User.id == assignee_id))).scalar_one()
         return ThreadView(
             thread=found,
-            subject=decrypt_text(self.keyring, found.subject, context=subject_context(found.id)),
+            subject=decrypt_text(self.keyring, found.subject, context=THREAD_SUBJECT.context(found.id)),
             kind=ThreadKind(found.kind),
             status=ThreadStatus(found.status),
             case_reference=case_reference,
@@ -1008,7 +998,7 @@ class MessagingService:
             page.append(
                 InboxRow(
                     thread_id=thread_id,
-                    subject=decrypt_text(self.keyring, subject, context=subject_context(thread_id)),
+                    subject=decrypt_text(self.keyring, subject, context=THREAD_SUBJECT.context(thread_id)),
                     kind=ThreadKind(t_kind),
                     status=ThreadStatus(t_status),
                     case_id=t_case,
@@ -1194,7 +1184,7 @@ class MessagingService:
         rows = await self.db.execute(
             select(Message).where(Message.thread_id == found.id).order_by(Message.sent_at, Message.id)
         )
-        return [(m, decrypt_text(self.keyring, m.body, context=body_context(m.id))) for m in rows.scalars()]
+        return [(m, decrypt_text(self.keyring, m.body, context=MESSAGE_BODY.context(m.id))) for m in rows.scalars()]
 
 
 def _set_waiting(thread: Thread, running: list[Clock]) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 from crypto import decrypt_field
 from hub.documents.blobstore import FilesystemBlobStore
-from hub.documents.services import cleanup_orphan_blobs, sha256_context
+from hub.documents.services import cleanup_orphan_blobs
+from hub.fields import DOCUMENT_SHA256
 from tests.documents.conftest import BOUNDARY, Vault, asgi_post, multipart_parts, pdf_bytes, upload_fields, upload_url
 from tests.support.hubclient import running_hub
 
@@ -61,7 +62,7 @@ async def test_64_mib_upload_uses_little_memory(vault_sqlite: Vault) -> None:
     (document,) = await vault.documents()
     assert document.size == size + len(first)
     keyring = vault.hub.runtime.keyring
-    assert decrypt_field(keyring, document.sha256, context=sha256_context(document.id)) == digest.digest()
+    assert decrypt_field(keyring, document.sha256, context=DOCUMENT_SHA256.context(document.id)) == digest.digest()
 
 
 async def test_orphans_of_a_crash_are_removed_at_start(sqlite_url: str, tmp_path: Any) -> None:

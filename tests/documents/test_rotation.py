@@ -12,7 +12,7 @@ from crypto import Keyring, KeyringError
 from hub.accounts.auth import AuthService
 from hub.cli import CliError, key_status, main, remove_key, rewrap_keys, rotate_keys
 from hub.documents.models import Document
-from hub.keys import ENCRYPTED_FIELDS, WRAPPED_KEYS
+from hub.fields import ENCRYPTED_FIELDS, WRAPPED_KEYS
 from tests.documents.conftest import Vault, pdf_bytes
 from tests.support.hubclient import HubUnderTest
 
@@ -132,7 +132,7 @@ def test_registry_names_real_columns() -> None:
     import hub.models  # noqa: F401  (every table)
 
     tables = SQLModel.metadata.tables
-    for table, column in [*ENCRYPTED_FIELDS, *WRAPPED_KEYS]:
+    for table, column in [(f.table, f.column) for f in (*ENCRYPTED_FIELDS, *WRAPPED_KEYS)]:
         assert table in tables, table
         assert column in tables[table].c, f"{table}.{column}"
         assert "id" in tables[table].c

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from crypto import decrypt_field, decrypt_text
-from hub.documents.services import DocumentService, filename_context, sha256_context
+from hub.documents.services import DocumentService
 from hub.errors import NotFound
+from hub.fields import DOCUMENT_FILENAME, DOCUMENT_SHA256
 from hub.notifications.models import OutboxMail
 from tests.documents.conftest import (
     BOUNDARY,
@@ -64,10 +65,13 @@ async def test_upload_list_and_download(vault: Vault) -> None:
     assert str(document.document_date) == "2026-01-15"
     keyring = vault.hub.runtime.keyring
     assert (
-        decrypt_text(keyring, document.filename, context=filename_context(document.id))
+        decrypt_text(keyring, document.filename, context=DOCUMENT_FILENAME.context(document.id))
         == "Benoemingsbeschikking 2025 — Jansen.pdf"
     )
-    assert decrypt_field(keyring, document.sha256, context=sha256_context(document.id)) == hashlib.sha256(data).digest()
+    assert (
+        decrypt_field(keyring, document.sha256, context=DOCUMENT_SHA256.context(document.id))
+        == hashlib.sha256(data).digest()
+    )
     assert b"Jansen" not in document.filename
     assert [p.name for p in vault.files_in_store()] == [document.blob_name]
 

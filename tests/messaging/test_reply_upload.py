@@ -15,7 +15,7 @@ from starlette.requests import Request
 from crypto import decrypt_text
 from hub.audit.models import AuditEvent
 from hub.documents.models import Document
-from hub.documents.services import filename_context
+from hub.fields import DOCUMENT_FILENAME
 from hub.messaging.models import Clock, Message, MessageAttachment, Thread
 from hub.messaging.services import NO_UPLOAD_WITHOUT_CASE
 from hub.notifications.models import OutboxMail
@@ -160,7 +160,10 @@ async def test_reply_with_a_pdf(world_clamd: World) -> None:
     assert document.doc_type == "overig" and str(document.document_date) == "2026-03-02"
     assert document.content_type == "application/pdf" and document.size == len(pdf)
     keyring = world.keyring
-    assert decrypt_text(keyring, document.filename, context=filename_context(document.id)) == "beschikking-jansen.pdf"
+    assert (
+        decrypt_text(keyring, document.filename, context=DOCUMENT_FILENAME.context(document.id))
+        == "beschikking-jansen.pdf"
+    )
     assert b"jansen" not in document.filename
     [blob] = [p for p in world.hub.settings.blob_dir.rglob("*") if p.is_file()]
     assert pdf not in blob.read_bytes()  # ciphertext only
