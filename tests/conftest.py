@@ -10,11 +10,33 @@ from pathlib import Path
 import pytest
 
 from hub import migrate
+from hub.accounts import passwords
 from tests.support.hubclient import HubUnderTest, running_hub
+from tests.support.passwords import CHEAP_HASHER
 from tests.support.postgres import PostgresCluster, start_cluster
 
 BACKENDS = ("sqlite", "postgresql")
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hasher() -> Iterator[passwords.PasswordHasher]:
+    """Tests not about passwords hash with a cheap argon2id, installed through the production seam."""
+    previous = passwords.install_hasher(CHEAP_HASHER)
+    try:
+        yield CHEAP_HASHER
+    finally:
+        passwords.install_hasher(previous)
+
+
+@pytest.fixture
+def production_hasher() -> Iterator[passwords.PasswordHasher]:
+    """For tests about passwords: the hasher production uses, for this test only."""
+    previous = passwords.install_hasher(passwords.PRODUCTION_HASHER)
+    try:
+        yield passwords.PRODUCTION_HASHER
+    finally:
+        passwords.install_hasher(previous)
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,25 @@
-"""Password hashing (argon2id) and the password policy (ASVS 2.1: length, no composition rules, no common ones)."""
+"""Password hashing (argon2id, off the event loop) and the password policy (ASVS 2.1: length, no composition rules,
+no common ones)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import pairwise
+from typing import Protocol, TypeVar
+from weakref import WeakKeyDictionary
 
-from argon2 import PasswordHasher
+import argon2
+from argon2 import Parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
-# RFC 9106's second recommendation (argon2id, t=3, 64 MiB, p=4): above OWASP's and ASVS's minimum (19 MiB, t=2).
-_hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+T = TypeVar("T")
 
 # Common Dutch choices that English-based lists miss.
 _DUTCH_COMMON = {
@@ -77,22 +82,109 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
         raise PasswordPolicyError("Gebruik uw naam of e-mailadres niet in uw wachtwoord.")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+# -- hashing ---------------------------------------------------------------------------------------------------
 
 
-def verify_password(stored_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+class PasswordHasher(Protocol):
+    """What the accounts services need of a password hash. Synchronous and CPU-bound: call it through the async
+    functions below, which run it off the event loop."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, stored_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, stored_hash: str) -> bool: ...
+
+    def dummy_hash(self) -> str:
+        """A hash verified against when the e-mail address is unknown, so both cases cost the same work."""
+        ...
+
+
+class Argon2Hasher:
+    """argon2id with the given parameters (production: RFC 9106's low-memory profile)."""
+
+    def __init__(self, parameters: Parameters = RFC_9106_LOW_MEMORY) -> None:
+        self.parameters = parameters
+        self._argon2 = argon2.PasswordHasher.from_parameters(parameters)
+        self._dummy: str | None = None
+
+    def hash(self, password: str) -> str:
+        return self._argon2.hash(password)
+
+    def verify(self, stored_hash: str, password: str) -> bool:
+        try:
+            return self._argon2.verify(stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        try:
+            return self._argon2.check_needs_rehash(stored_hash)
+        except InvalidHashError:
+            return True
+
+    def dummy_hash(self) -> str:
+        if self._dummy is None:
+            self._dummy = self._argon2.hash("not-a-real-password-but-equally-expensive")
+        return self._dummy
+
+
+# RFC 9106's second recommendation (argon2id, t=3, 64 MiB, p=4): above OWASP's and ASVS's minimum (19 MiB, t=2).
+PRODUCTION_HASHER: PasswordHasher = Argon2Hasher(RFC_9106_LOW_MEMORY)
+
+# The seam: every hash and verification in the hub goes through the hasher installed here. Production never changes
+# it; the test suite installs a cheap argon2id (same code path, minimal parameters) except in the password tests.
+_installed: PasswordHasher = PRODUCTION_HASHER
+
+
+def current_hasher() -> PasswordHasher:
+    return _installed
+
+
+def install_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Use `hasher` from now on; returns the one it replaces (so a test can put it back)."""
+    global _installed
+    previous, _installed = _installed, hasher
+    return previous
+
+
+# -- off the event loop ----------------------------------------------------------------------------------------
+
+# argon2id takes about 200 ms of CPU and four lanes; at most this many run at once, in worker threads, so the event
+# loop keeps serving other requests and a burst of logins cannot take every core.
+MAX_CONCURRENT_HASHES = 2
+_limits: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+def _limit() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    semaphore = _limits.get(loop)
+    if semaphore is None:
+        semaphore = _limits[loop] = asyncio.Semaphore(MAX_CONCURRENT_HASHES)
+    return semaphore
+
+
+async def _off_loop(work: Callable[[], T]) -> T:
+    async with _limit():
+        return await asyncio.to_thread(work)
+
+
+async def hash_password(password: str) -> str:
+    hasher = current_hasher()
+    return await _off_loop(lambda: hasher.hash(password))
+
+
+async def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Check `password` against `stored_hash`; with None (no such account) the same work against the dummy hash."""
+    hasher = current_hasher()
+
+    def work() -> bool:
+        ok = hasher.verify(stored_hash if stored_hash is not None else hasher.dummy_hash(), password)
+        return ok and stored_hash is not None
+
+    return await _off_loop(work)
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)
-
-
-@lru_cache(maxsize=1)
-def dummy_hash() -> str:
-    """Verified against when the e-mail address is unknown, so both cases cost the same time."""
-    return _hasher.hash("not-a-real-password-but-equally-expensive")
+    """Cheap (it reads the parameters in the hash): stays on the loop."""
+    return current_hasher().needs_rehash(stored_hash)

@@ -239,7 +239,7 @@ class UserService:
             name=name.strip(),
             email=email,
             roles=format_roles(roles),
-            password_hash=passwords.hash_password(password),
+            password_hash=await passwords.hash_password(password),
             must_change_password=must_change_password,
         )
         self.db.add(user)
@@ -290,7 +290,7 @@ class UserService:
 
     async def reset_password(self, user: User, auth: AuthService) -> str:
         password = generate_initial_password()
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = await passwords.hash_password(password)
         user.must_change_password = True
         self.db.add(user)
         await auth.end_all_sessions(user.id)

@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from hub.accounts import totp
 from hub.accounts.auth import ActiveSession, AuthService
+from hub.accounts.credentials import CredentialService
 from hub.accounts.models import NOTIFY_MODES, Organisation, User
-from hub.accounts.passwords import PasswordPolicyError, verify_password
 from hub.accounts.services import UserService
 from hub.db import transaction
 from hub.errors import ValidationError
@@ -81,21 +81,16 @@ async def login_submit(request: Request) -> Response:
     target = _next(request, values)
     email, password = values.get("email", ""), values.get("password", "")
     old = current(request)
-    async with transaction(rt.sessions) as db:
-        auth = AuthService(db, rt.keyring)
-        outcome = await auth.check_password(email, password, client_address(request))
-        token = ""
-        if outcome.user is not None:
-            if old is not None:
-                await auth.end_session(request.state.session_token)
-            token, _ = await auth.start_session(outcome.user)
+    outcome = await CredentialService(rt.sessions, rt.keyring).login(
+        email, password, client_address(request), replace_token=request.state.session_token if old else ""
+    )
     if outcome.user is None:
         request.state.csrf_token = (
             old.session.csrf_token if old else request.cookies.get(rt.cookies.login_csrf_name, "")
         )
         return _show_login(request, target, THROTTLED if outcome.throttled else LOGIN_FAILED, email, 401)
     response = _redirect(_with_next("/inloggen/vervolg", target))
-    rt.cookies.set_session(response, token)
+    rt.cookies.set_session(response, outcome.token)
     return response
 
 
@@ -132,22 +127,15 @@ async def change_initial_password(request: Request) -> Response:
     rt = runtime(request)
     values = await form_values(request)
     target = _next(request, values)
-    error = ""
-    if values.get("password") != values.get("password_repeat"):
-        error = "De twee wachtwoorden zijn niet gelijk."
-    else:
-        try:
-            async with transaction(rt.sessions) as db:
-                user = await db.get(User, active.user.id)
-                assert user is not None
-                await AuthService(db, rt.keyring).change_password(user, values.get("password", ""))
-        except PasswordPolicyError as exc:
-            error = str(exc)
-    if error:
+    try:
+        await CredentialService(rt.sessions, rt.keyring).set_initial_password(
+            active.user, values.get("password", ""), values.get("password_repeat", "")
+        )
+    except ValidationError as exc:
         return render(
             request,
             "accounts/initial_password.html",
-            {"volgende": target, "errors": {"password": error}},
+            {"volgende": target, "errors": exc.errors},
             status_code=400,
         )
     return _redirect(_with_next("/inloggen/vervolg", target))
@@ -269,21 +257,15 @@ async def account_password(request: Request) -> Response:
     active = user_of(request)
     rt = runtime(request)
     values = await form_values(request)
-    if not verify_password(active.user.password_hash, values.get("current_password", "")):
-        return await _account(request, {"current_password": "Uw huidige wachtwoord is niet juist."}, status=400)
-    if values.get("password") != values.get("password_repeat"):
-        return await _account(request, {"password": "De twee wachtwoorden zijn niet gelijk."}, status=400)
     try:
-        async with transaction(rt.sessions) as db:
-            user = await db.get(User, active.user.id)
-            assert user is not None
-            auth = AuthService(db, rt.keyring)
-            await auth.change_password(user, values.get("password", ""))
-            # Other devices lose their sessions; this one gets a fresh token.
-            await auth.end_all_sessions(user.id)
-            token, _ = await auth.start_session(user, stage="full")
-    except PasswordPolicyError as exc:
-        return await _account(request, {"password": str(exc)}, status=400)
+        token = await CredentialService(rt.sessions, rt.keyring).change_password(
+            active.user,
+            values.get("current_password", ""),
+            values.get("password", ""),
+            values.get("password_repeat", ""),
+        )
+    except ValidationError as exc:
+        return await _account(request, exc.errors, status=400)
     response = _redirect("/account?gelukt=wachtwoord")
     rt.cookies.set_session(response, token)
     return response
@@ -309,12 +291,12 @@ async def account_recovery_codes(request: Request) -> Response:
     active = user_of(request)
     rt = runtime(request)
     values = await form_values(request)
-    if not verify_password(active.user.password_hash, values.get("codes_password", "")):
-        return await _account(request, {"codes_password": "Uw wachtwoord is niet juist."}, status=400)
-    async with transaction(rt.sessions) as db:
-        user = await db.get(User, active.user.id)
-        assert user is not None
-        codes = await AuthService(db, rt.keyring).replace_recovery_codes(user)
+    try:
+        codes = await CredentialService(rt.sessions, rt.keyring).new_recovery_codes(
+            active.user, values.get("codes_password", "")
+        )
+    except ValidationError as exc:
+        return await _account(request, exc.errors, status=400)
     return render(
         request, "accounts/recovery_codes.html", {"codes": codes, "volgende": "/account", "first_time": False}
     )
