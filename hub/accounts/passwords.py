@@ -4,12 +4,14 @@ no common ones)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from itertools import pairwise
 from typing import Protocol, TypeVar
-from weakref import WeakKeyDictionary
 
 import argon2
 from argon2 import Parameters
@@ -150,23 +152,27 @@ def install_hasher(hasher: PasswordHasher) -> PasswordHasher:
 
 # -- off the event loop ----------------------------------------------------------------------------------------
 
-# argon2id takes about 200 ms of CPU and four lanes; at most this many run at once, in worker threads, so the event
-# loop keeps serving other requests and a burst of logins cannot take every core.
+# argon2id takes about 200 ms of CPU on four lanes. It runs in this pool's threads, never on the event loop, at most
+# MAX_CONCURRENT_HASHES at once (a burst of logins queues here instead of taking every core). The threads run at a
+# lower CPU priority (Linux: nice is per thread, and argon2's lane threads inherit it), so while logins hash the
+# event loop still gets the CPU the moment a request arrives: pages and files keep their normal latency and the
+# logins wait a little longer instead.
 MAX_CONCURRENT_HASHES = 2
-_limits: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+HASH_THREAD_NICE = 10
 
 
-def _limit() -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    semaphore = _limits.get(loop)
-    if semaphore is None:
-        semaphore = _limits[loop] = asyncio.Semaphore(MAX_CONCURRENT_HASHES)
-    return semaphore
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the pool still keeps the work off the loop
+        pass
+
+
+_pool = ThreadPoolExecutor(max_workers=MAX_CONCURRENT_HASHES, thread_name_prefix="argon2", initializer=_lower_priority)
 
 
 async def _off_loop(work: Callable[[], T]) -> T:
-    async with _limit():
-        return await asyncio.to_thread(work)
+    return await asyncio.get_running_loop().run_in_executor(_pool, work)
 
 
 async def hash_password(password: str) -> str:
