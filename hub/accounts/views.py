@@ -31,7 +31,13 @@ def _next(request: Request, values: dict[str, str] | None = None) -> str:
     return safe_next(raw)
 
 
-def _with_next(path: str, target: str) -> str:
+def _path(request: Request, name: str) -> str:
+    return str(request.app.url_path_for(name))
+
+
+def _with_next(request: Request, name: str, target: str) -> str:
+    """The path of the named route, carrying where the user was going (if anywhere but the start page)."""
+    path = _path(request, name)
     return path if target == "/" else f"{path}?volgende={quote(target)}"
 
 
@@ -40,13 +46,13 @@ def _redirect(path: str) -> RedirectResponse:
 
 
 def _step_for(active: ActiveSession) -> str:
-    """Where a half-finished login continues."""
+    """The route where a half-finished login continues."""
     user = active.user
     if user.must_change_password:
-        return "/inloggen/wachtwoord"
+        return "accounts.initial_password"
     if user.totp_secret is None:
-        return "/inloggen/mfa/instellen"
-    return "/inloggen/mfa"
+        return "accounts.mfa_enrol"
+    return "accounts.mfa_verify"
 
 
 async def login_page(request: Request) -> Response:
@@ -89,7 +95,7 @@ async def login_submit(request: Request) -> Response:
             old.session.csrf_token if old else request.cookies.get(rt.cookies.login_csrf_name, "")
         )
         return _show_login(request, target, THROTTLED if outcome.throttled else LOGIN_FAILED, email, 401)
-    response = _redirect(_with_next("/inloggen/vervolg", target))
+    response = _redirect(_with_next(request, "accounts.login_continue", target))
     rt.cookies.set_session(response, outcome.token)
     return response
 
@@ -98,10 +104,10 @@ async def login_continue(request: Request) -> Response:
     active = current(request)
     target = _next(request)
     if active is None:
-        return _redirect(_with_next("/inloggen", target))
+        return _redirect(_with_next(request, "accounts.login", target))
     if active.is_full:
         return _redirect(target)
-    return _redirect(_with_next(_step_for(active), target))
+    return _redirect(_with_next(request, _step_for(active), target))
 
 
 def _partial(request: Request, step: str) -> ActiveSession | Response:
@@ -109,16 +115,16 @@ def _partial(request: Request, step: str) -> ActiveSession | Response:
     active = current(request)
     target = _next(request)
     if active is None:
-        return _redirect(_with_next("/inloggen", target))
+        return _redirect(_with_next(request, "accounts.login", target))
     if active.is_full:
         return _redirect(target)
     if _step_for(active) != step:
-        return _redirect(_with_next(_step_for(active), target))
+        return _redirect(_with_next(request, _step_for(active), target))
     return active
 
 
 async def change_initial_password(request: Request) -> Response:
-    active = _partial(request, "/inloggen/wachtwoord")
+    active = _partial(request, "accounts.initial_password")
     if not isinstance(active, ActiveSession):
         return active
     target = _next(request)
@@ -138,11 +144,11 @@ async def change_initial_password(request: Request) -> Response:
             {"volgende": target, "errors": exc.errors},
             status_code=400,
         )
-    return _redirect(_with_next("/inloggen/vervolg", target))
+    return _redirect(_with_next(request, "accounts.login_continue", target))
 
 
 async def mfa_enrol(request: Request) -> Response:
-    active = _partial(request, "/inloggen/mfa/instellen")
+    active = _partial(request, "accounts.mfa_enrol")
     if not isinstance(active, ActiveSession):
         return active
     rt = runtime(request)
@@ -175,7 +181,7 @@ async def mfa_enrol(request: Request) -> Response:
 
 
 async def mfa_verify(request: Request) -> Response:
-    active = _partial(request, "/inloggen/mfa")
+    active = _partial(request, "accounts.mfa_verify")
     if not isinstance(active, ActiveSession):
         return active
     target = _next(request)
@@ -215,7 +221,7 @@ async def logout(request: Request) -> Response:
     if request.state.session_token:
         async with transaction(rt.sessions) as db:
             await AuthService(db, rt.keyring).end_session(request.state.session_token)
-    response = _redirect("/inloggen?uitgelogd=1")
+    response = _redirect(_path(request, "accounts.login") + "?uitgelogd=1")
     rt.cookies.clear_session(response)
     return response
 
@@ -266,7 +272,7 @@ async def account_password(request: Request) -> Response:
         )
     except ValidationError as exc:
         return await _account(request, exc.errors, status=400)
-    response = _redirect("/account?gelukt=wachtwoord")
+    response = _redirect(_path(request, "accounts.account") + "?gelukt=wachtwoord")
     rt.cookies.set_session(response, token)
     return response
 
@@ -283,7 +289,7 @@ async def account_notifications(request: Request) -> Response:
             await UserService(db).set_notify_mode(user, values.get("notify_mode", ""))
     except ValidationError as exc:
         return await _account(request, exc.errors, status=400)
-    return _redirect("/account?gelukt=meldingen")
+    return _redirect(_path(request, "accounts.account") + "?gelukt=meldingen")
 
 
 @login_required()
@@ -298,20 +304,22 @@ async def account_recovery_codes(request: Request) -> Response:
     except ValidationError as exc:
         return await _account(request, exc.errors, status=400)
     return render(
-        request, "accounts/recovery_codes.html", {"codes": codes, "volgende": "/account", "first_time": False}
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "volgende": _path(request, "accounts.account"), "first_time": False},
     )
 
 
 routes = [
-    Route("/inloggen", login_page, methods=["GET"]),
-    Route("/inloggen", login_submit, methods=["POST"]),
-    Route("/inloggen/vervolg", login_continue, methods=["GET"]),
-    Route("/inloggen/wachtwoord", change_initial_password, methods=["GET", "POST"]),
-    Route("/inloggen/mfa/instellen", mfa_enrol, methods=["GET", "POST"]),
-    Route("/inloggen/mfa", mfa_verify, methods=["GET", "POST"]),
-    Route("/uitloggen", logout, methods=["POST"]),
-    Route("/account", account_page, methods=["GET"]),
-    Route("/account/wachtwoord", account_password, methods=["POST"]),
-    Route("/account/herstelcodes", account_recovery_codes, methods=["POST"]),
-    Route("/account/meldingen", account_notifications, methods=["POST"]),
+    Route("/inloggen", login_page, methods=["GET"], name="accounts.login"),
+    Route("/inloggen", login_submit, methods=["POST"], name="accounts.login_submit"),
+    Route("/inloggen/vervolg", login_continue, methods=["GET"], name="accounts.login_continue"),
+    Route("/inloggen/wachtwoord", change_initial_password, methods=["GET", "POST"], name="accounts.initial_password"),
+    Route("/inloggen/mfa/instellen", mfa_enrol, methods=["GET", "POST"], name="accounts.mfa_enrol"),
+    Route("/inloggen/mfa", mfa_verify, methods=["GET", "POST"], name="accounts.mfa_verify"),
+    Route("/uitloggen", logout, methods=["POST"], name="accounts.logout"),
+    Route("/account", account_page, methods=["GET"], name="accounts.account"),
+    Route("/account/wachtwoord", account_password, methods=["POST"], name="accounts.password"),
+    Route("/account/herstelcodes", account_recovery_codes, methods=["POST"], name="accounts.recovery_codes"),
+    Route("/account/meldingen", account_notifications, methods=["POST"], name="accounts.notifications"),
 ]
