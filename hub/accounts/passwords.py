@@ -67,8 +67,9 @@ def _is_common(password: str) -> bool:
     # One repeated character, or a plain run like 123456789012 or abcdefghijkl.
     if len(set(lowered)) <= 2:
         return True
-    steps = {ord(b) - ord(a) for a, b in pairwise(lowered)}
-    return steps in ({1}, {-1})
+    # Digits count on through 9 -> 0 (1234567890123), so a run of digits steps by 1 (or 9 going down) modulo 10.
+    steps = {(ord(b) - ord(a)) % 10 if a.isdigit() and b.isdigit() else ord(b) - ord(a) for a, b in pairwise(lowered)}
+    return steps in ({1}, {-1}, {9})
 
 
 def check_password_policy(password: str, *, email: str = "", name: str = "") -> None:
