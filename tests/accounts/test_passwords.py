@@ -100,3 +100,30 @@ async def test_hashing_runs_off_the_loop_and_outside_any_transaction(hub: HubUnd
         blocking.release.set()
         passwords.install_hasher(previous)
     assert response.status_code == 303
+
+
+async def test_a_password_changed_while_it_was_being_verified_does_not_log_in(hub: HubUnderTest) -> None:
+    """The hash is verified outside any transaction; the outcome is written only if the account still has it."""
+    org = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    user = await hub.user(org, Role.BEWINDVOERDER, email="known@a.example.nl")
+    blocking = BlockingHasher(CHEAP_HASHER)
+    previous = passwords.install_hasher(blocking)
+    try:
+        client = hub.client()
+        page = await client.get("/inloggen")
+        login = asyncio.create_task(
+            client.post(
+                "/inloggen",
+                data={"email": "known@a.example.nl", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+            )
+        )
+        assert await asyncio.to_thread(blocking.started.wait, 10)
+        async with hub.db() as db:
+            new_hash = CHEAP_HASHER.hash("a new password, set meanwhile")
+            await db.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))  # type: ignore[arg-type]
+        blocking.release.set()
+        response = await asyncio.wait_for(login, timeout=10)
+    finally:
+        blocking.release.set()
+        passwords.install_hasher(previous)
+    assert response.status_code == 401
