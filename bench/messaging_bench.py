@@ -172,7 +172,7 @@ async def _generate(loaders: Sequence[_Loader], keyring: Any, now: datetime) -> 
     from hub.fields import MESSAGE_BODY, THREAD_SUBJECT
 
     rng = random.Random(20260301)
-    password_hash = passwords.hash_password("bench bench bench 42")
+    password_hash = await passwords.hash_password("bench bench bench 42")
     gemeente = new_id()
     kantoren = [new_id() for _ in range(KANTOREN)]
     convenants = [new_id() for _ in kantoren]

@@ -10,11 +10,52 @@ from pathlib import Path
 import pytest
 
 from hub import migrate
+from hub.accounts import passwords
 from tests.support.hubclient import HubUnderTest, running_hub
+from tests.support.passwords import CHEAP_HASHER
 from tests.support.postgres import PostgresCluster, start_cluster
 
 BACKENDS = ("sqlite", "postgresql")
 _counter = itertools.count()
+
+# The fixtures that start a real part, and the mark a test gets when it uses one (directly or through another
+# fixture). With these marks `pytest -m "not postgres and not browser and not clamd and not smtp"` runs the fast part
+# alone and starts nothing.
+PART_FIXTURES = {"pg_cluster": "postgres", "pg_template": "postgres", "clamd": "clamd", "smtp": "smtp", "smtps": "smtp"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test by the real parts it needs: fixtures that start one, and PostgreSQL runs of tests
+    parametrised by backend in any way (the `database_url` fixture, a fixture of their own, indirect parameters)."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        wanted = {mark for fixture, mark in PART_FIXTURES.items() if fixture in names}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            wanted.add("postgres")
+        present = {mark.name for mark in item.iter_markers()}
+        for mark in sorted(wanted - present):
+            item.add_marker(getattr(pytest.mark, mark))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hasher() -> Iterator[passwords.PasswordHasher]:
+    """Tests not about passwords hash with a cheap argon2id, installed through the production seam."""
+    previous = passwords.install_hasher(CHEAP_HASHER)
+    try:
+        yield CHEAP_HASHER
+    finally:
+        passwords.install_hasher(previous)
+
+
+@pytest.fixture
+def production_hasher() -> Iterator[passwords.PasswordHasher]:
+    """For tests about passwords: the hasher production uses, for this test only."""
+    previous = passwords.install_hasher(passwords.PRODUCTION_HASHER)
+    try:
+        yield passwords.PRODUCTION_HASHER
+    finally:
+        passwords.install_hasher(previous)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +96,7 @@ def _database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) 
         cluster.drop_database(name)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[pytest.param(b, marks=[pytest.mark.postgres] if b == "postgresql" else []) for b in BACKENDS])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database on each backend in turn."""
     yield from _database_url(request.param, request, tmp_path)

@@ -1,4 +1,4 @@
-"""Login: password check with throttling, server-side sessions, the second factor (TOTP or a recovery code).
+"""Login: throttling, server-side sessions, the second factor (TOTP or a recovery code).
 
 No Starlette here: the web layer passes plain values (the token from the cookie, the client address).
 """
@@ -15,7 +15,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring, decrypt_field, encrypt_field
-from hub.accounts import passwords, totp
+from hub.accounts import totp
 from hub.accounts.models import LoginThrottle, RecoveryCode, User, UserSession
 from hub.db import utcnow
 from hub.fields import SESSION_PENDING_TOTP_SECRET, USER_TOTP_SECRET
@@ -51,12 +51,6 @@ def account_key(email: str) -> str:
 
 def address_key(client_address: str) -> str:
     return "addr:" + client_address[:70]
-
-
-@dataclass(frozen=True)
-class LoginOutcome:
-    user: User | None
-    throttled: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,28 +96,7 @@ class AuthService:
         self.keyring = keyring
         self.throttle = Throttle(db)
 
-    # -- password step ------------------------------------------------------------------------------------
-
-    async def check_password(
-        self, email: str, password: str, client_address: str, now: datetime | None = None
-    ) -> LoginOutcome:
-        """Verify e-mail + password. Unknown and known addresses take the same path and the same time."""
-        now = now or utcnow()
-        email = normalise_email(email)
-        keys = [account_key(email), address_key(client_address)]
-        user = (await self.db.execute(select(User).where(User.email == email))).scalar_one_or_none()
-        stored = user.password_hash if user is not None else passwords.dummy_hash()
-        password_ok = passwords.verify_password(stored, password)
-        if await self.throttle.locked(keys, now):
-            return LoginOutcome(user=None, throttled=True)
-        if user is None or not password_ok or user.disabled:
-            await self.throttle.fail(keys[0], ACCOUNT_MAX_FAILURES, now)
-            await self.throttle.fail(keys[1], ADDRESS_MAX_FAILURES, now)
-            return LoginOutcome(user=None)
-        await self.throttle.clear(keys[0])
-        if passwords.needs_rehash(user.password_hash):
-            user.password_hash = passwords.hash_password(password)
-        return LoginOutcome(user=user)
+    # -- throttle (the password step itself is CredentialService.login) ---------------------------------------
 
     async def mfa_locked(self, user: User, now: datetime | None = None) -> bool:
         return await self.throttle.locked([account_key(user.email)], now or utcnow())
@@ -286,10 +259,3 @@ class AuthService:
             self.db.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code)))
         await self.db.flush()
         return codes
-
-    async def change_password(self, user: User, new_password: str) -> None:
-        passwords.check_password_policy(new_password, email=user.email, name=user.name)
-        user.password_hash = passwords.hash_password(new_password)
-        user.must_change_password = False
-        self.db.add(user)
-        await self.db.flush()

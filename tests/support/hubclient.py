@@ -71,8 +71,9 @@ class HubUnderTest:
         async with transaction(self.runtime.sessions) as session:
             yield session
 
-    def client(self, **kwargs: Any) -> HubClient:
-        transport = httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50000))
+    def client(self, *, address: str = "127.0.0.1", **kwargs: Any) -> HubClient:
+        """A client on the app, as if from `address` (the throttle counts per client address)."""
+        transport = httpx.ASGITransport(app=self.app, client=(address, 50000))
         c = HubClient(transport=transport, base_url=self.settings.base_url, follow_redirects=False, **kwargs)
         self.clients.append(c)
         return c

@@ -80,7 +80,7 @@ async def test_functioneel_beheerder_adds_organisations_convenant_and_user(hub: 
         {
             "gemeente_id": gemeente.id,
             "kantoor_id": kantoor.id,
-            "start_date": "2026-01-01",
+            "start_date": "2026-03-12",  # day and month differ: a swapped date would show as 3 december
             "end_date": "",
             "status": "beeindigd",
         },
@@ -89,7 +89,7 @@ async def test_functioneel_beheerder_adds_organisations_convenant_and_user(hub: 
     assert response.headers["location"] == "/beheer/convenanten?gelukt=toegevoegd"
     page = await fb.get("/beheer/convenanten?gelukt=toegevoegd")
     row = _row(page.text, "Gemeente Nijmegen")
-    assert "Bewind &amp; Zo" in row and "1 januari 2026" in row and "Beëindigd" in row
+    assert "Bewind &amp; Zo" in row and "12 maart 2026" in row and "Beëindigd" in row
     assert "Het convenant is toegevoegd." in page.text
 
     response = await fb.post_form(

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from hub import migrate
 from hub.accounts import totp
@@ -60,22 +61,22 @@ def test_login_enrol_logout_accessible(tmp_path: Path) -> None:
         secret = totp.secret_from_base32(page.locator("#totp-secret").inner_text())
         page.get_by_label("Code uit de app").fill("000000")
         page.get_by_role("button", name="Bevestigen").click()
-        assert page.get_by_text("Deze code is niet juist").first.is_visible()
+        expect(page.get_by_text("Deze code is niet juist").first).to_be_visible()
         assert_accessible(page)
         page.get_by_label("Code uit de app").fill(totp.code_at(secret, time.time()))
         page.get_by_role("button", name="Bevestigen").click()
 
-        assert page.get_by_role("heading", name="Uw herstelcodes").is_visible()
-        assert page.locator("#recovery-codes li").count() == 10
+        expect(page.get_by_role("heading", name="Uw herstelcodes")).to_be_visible()
+        expect(page.locator("#recovery-codes li")).to_have_count(10)
         assert_accessible(page)
         page.get_by_role("link", name="Ik heb de codes bewaard").click()
 
         page.wait_for_url(f"{base}/")
-        assert page.get_by_text("Bewindvoering Test").first.is_visible()
+        expect(page.get_by_text("Bewindvoering Test").first).to_be_visible()
         assert_accessible(page)
         page.get_by_role("button", name="Uitloggen").click()
         page.wait_for_url("**/inloggen?uitgelogd=1")
-        assert page.get_by_text("U bent uitgelogd").is_visible()
+        expect(page.get_by_text("U bent uitgelogd")).to_be_visible()
 
         page.goto(f"{base}/account")
         page.wait_for_url("**/inloggen?volgende=/account")

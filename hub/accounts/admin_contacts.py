@@ -1,0 +1,126 @@
+"""The routekaart (a contractmanager keeps the partners' contact details, checked at least once a year, §1a.1) and an
+organisation's own contact details (confirmed or corrected by its kantoorbeheerder or contractmanager). The rights
+are checked by OrganisationService."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.accounts.admin_common import in_form_order, notice, redirect_to
+from hub.accounts.organisations import OrganisationService, PartnerContact
+from hub.authz import Action
+from hub.db import transaction, utcnow
+from hub.errors import ValidationError
+from hub.web.forms import form_values, runtime
+from hub.web.guards import login_required, user_of
+from hub.web.templating import render
+
+# A partner whose yearly check falls due within this period is mentioned, not yet flagged.
+CHECK_SOON = timedelta(days=30)
+CONTACT_NOTICES = {
+    "bevestigd": "De contactgegevens zijn bevestigd.",
+    "gewijzigd": "De contactgegevens zijn gewijzigd en bevestigd.",
+}
+CONTACT_FIELDS = ("contact_person", "contact_email", "contact_phone")
+
+
+# -- routekaart ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutekaartRow:
+    entry: PartnerContact
+    status: str
+    tag: str
+
+    @property
+    def flagged(self) -> bool:
+        return self.entry.overdue
+
+
+def routekaart_row(entry: PartnerContact, now: datetime) -> RoutekaartRow:
+    if entry.organisation.contacts_confirmed_at is None:
+        return RoutekaartRow(entry, "Nooit bevestigd", "late")
+    if entry.overdue:
+        return RoutekaartRow(entry, "Controle nodig: langer dan een jaar niet bevestigd", "late")
+    if entry.next_check is not None and entry.next_check - now < CHECK_SOON:
+        return RoutekaartRow(entry, "Controle binnenkort", "soon")
+    return RoutekaartRow(entry, "Bevestigd", "ok")
+
+
+@login_required(Action.VIEW_ROUTEKAART)
+async def routekaart_page(request: Request) -> Response:
+    actor = user_of(request).user
+    now = utcnow()
+    async with transaction(runtime(request).sessions) as db:
+        own, entries = await OrganisationService(db).routekaart_for(actor, now)
+    rows = [routekaart_row(e, now) for e in entries]
+    return render(
+        request,
+        "admin/routekaart.html",
+        {"own": own, "rows": rows, "flagged": sum(1 for r in rows if r.flagged)},
+    )
+
+
+# -- own contact details -------------------------------------------------------------------------------------
+
+
+async def _contacts_page(
+    request: Request,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    actor = user_of(request).user
+    async with transaction(runtime(request).sessions) as db:
+        contacts = await OrganisationService(db).own_contacts(actor)
+    own = contacts.organisation
+    return render(
+        request,
+        "admin/contacts.html",
+        {
+            "own": own,
+            "confirmed_by": contacts.confirmed_by,
+            "contact": contacts.status,
+            "errors": errors or {},
+            "values": values or {k: getattr(own, k) for k in CONTACT_FIELDS},
+            "notice": "" if errors else notice(request, CONTACT_NOTICES),
+        },
+        status_code=status,
+    )
+
+
+@login_required(Action.CONFIRM_OWN_CONTACTS)
+async def contacts_page(request: Request) -> Response:
+    return await _contacts_page(request)
+
+
+@login_required(Action.CONFIRM_OWN_CONTACTS)
+async def contacts_confirm(request: Request) -> Response:
+    actor = user_of(request).user
+    form = await form_values(request)
+    values = {k: form.get(k, "") for k in CONTACT_FIELDS}
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            changed = await OrganisationService(db).confirm_own_contacts(
+                actor,
+                person=values["contact_person"],
+                email=values["contact_email"],
+                phone=values["contact_phone"],
+            )
+    except ValidationError as exc:
+        ordered = in_form_order(exc.errors, CONTACT_FIELDS)
+        return await _contacts_page(request, ordered, values, status=400)
+    return redirect_to(request, "admin.contacts", gelukt="gewijzigd" if changed else "bevestigd")
+
+
+routes = [
+    Route("/routekaart", routekaart_page, methods=["GET"], name="admin.routekaart"),
+    Route("/organisatie/contactgegevens", contacts_page, methods=["GET"], name="admin.contacts"),
+    Route("/organisatie/contactgegevens", contacts_confirm, methods=["POST"], name="admin.contacts_confirm"),
+]

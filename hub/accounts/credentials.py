@@ -1,0 +1,143 @@
+"""Everything that costs an argon2 hash: the password login, changing a password, new recovery codes.
+
+Each runs the hash off the event loop (hub.accounts.passwords) and outside any database transaction: read what is
+needed in one short transaction, hash or verify with no transaction open, then write the outcome in a second one.
+A slow hash therefore never holds a connection, a row or SQLite's write lock, and never stalls other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from crypto import Keyring
+from hub.accounts import passwords
+from hub.accounts.auth import (
+    ACCOUNT_MAX_FAILURES,
+    ADDRESS_MAX_FAILURES,
+    STAGE_FULL,
+    AuthService,
+    account_key,
+    address_key,
+    normalise_email,
+)
+from hub.accounts.models import User
+from hub.db import transaction, utcnow
+from hub.errors import NotFound, ValidationError
+
+WRONG_CURRENT_PASSWORD = "Uw huidige wachtwoord is niet juist."  # noqa: S105  (a message)
+WRONG_PASSWORD = "Uw wachtwoord is niet juist."  # noqa: S105  (a message)
+NOT_EQUAL = "De twee wachtwoorden zijn niet gelijk."
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A password step that succeeded carries the user and the token of a new (partial) session."""
+
+    user: User | None
+    token: str = ""
+    throttled: bool = False
+
+
+class CredentialService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], keyring: Keyring) -> None:
+        self.sessions = sessions
+        self.keyring = keyring
+
+    async def login(
+        self,
+        email: str,
+        password: str,
+        client_address: str,
+        *,
+        replace_token: str = "",
+        now: datetime | None = None,
+    ) -> LoginResult:
+        """Verify e-mail + password and start a partial session. Unknown and known addresses do the same work (a
+        verification against a dummy hash), and a locked account or address is verified too before it is refused.
+        `replace_token` is the session this browser had, ended when the new one starts."""
+        now = now or utcnow()
+        email = normalise_email(email)
+        keys = [account_key(email), address_key(client_address)]
+        async with transaction(self.sessions) as db:
+            row = (await db.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
+        stored = row.password_hash if row is not None else None
+        password_ok = await passwords.verify_password(stored, password)
+        new_hash = ""
+        if password_ok and stored is not None and passwords.needs_rehash(stored):
+            new_hash = await passwords.hash_password(password)
+        async with transaction(self.sessions) as db:
+            auth = AuthService(db, self.keyring)
+            if await auth.throttle.locked(keys, now):
+                return LoginResult(user=None, throttled=True)
+            user = await db.get(User, row.id) if row is not None else None
+            # A password changed while we verified: the verified one is no longer the account's.
+            if user is None or not password_ok or user.disabled or user.password_hash != stored:
+                await auth.throttle.fail(keys[0], ACCOUNT_MAX_FAILURES, now)
+                await auth.throttle.fail(keys[1], ADDRESS_MAX_FAILURES, now)
+                return LoginResult(user=None)
+            await auth.throttle.clear(keys[0])
+            if new_hash:
+                user.password_hash = new_hash
+            if replace_token:
+                await auth.end_session(replace_token)
+            token, _ = await auth.start_session(user, now=now)
+        return LoginResult(user=user, token=token)
+
+    async def set_initial_password(self, actor: User, new_password: str, repeat: str) -> None:
+        """The one-time password is replaced at the first login (the session stays the partial one it is)."""
+        new_hash = await self._new_hash(actor, new_password, repeat)
+        async with transaction(self.sessions) as db:
+            user = await self._own(db, actor)
+            user.password_hash = new_hash
+            user.must_change_password = False
+            db.add(user)
+
+    async def change_password(self, actor: User, current_password: str, new_password: str, repeat: str) -> str:
+        """The user's own password, the current one required. Every session of the user ends; the token of a new
+        full session for this browser is returned."""
+        if not await passwords.verify_password(actor.password_hash, current_password):
+            raise ValidationError({"current_password": WRONG_CURRENT_PASSWORD})
+        new_hash = await self._new_hash(actor, new_password, repeat)
+        async with transaction(self.sessions) as db:
+            user = await self._own(db, actor)
+            if user.password_hash != actor.password_hash:  # changed elsewhere meanwhile: verify again
+                raise ValidationError({"current_password": WRONG_CURRENT_PASSWORD})
+            user.password_hash = new_hash
+            user.must_change_password = False
+            db.add(user)
+            auth = AuthService(db, self.keyring)
+            await auth.end_all_sessions(user.id)
+            token, _ = await auth.start_session(user, stage=STAGE_FULL)
+        return token
+
+    async def new_recovery_codes(self, actor: User, password: str) -> list[str]:
+        """A fresh set of recovery codes (the old ones stop working), after the user gave their password."""
+        if not await passwords.verify_password(actor.password_hash, password):
+            raise ValidationError({"codes_password": WRONG_PASSWORD})
+        async with transaction(self.sessions) as db:
+            user = await self._own(db, actor)
+            return await AuthService(db, self.keyring).replace_recovery_codes(user)
+
+    async def _new_hash(self, actor: User, new_password: str, repeat: str) -> str:
+        if new_password != repeat:
+            raise ValidationError({"password": NOT_EQUAL})
+        try:
+            # In a thread: the first check loads the list of 30 000 common passwords (~100 ms).
+            await asyncio.to_thread(passwords.check_password_policy, new_password, email=actor.email, name=actor.name)
+        except passwords.PasswordPolicyError as exc:
+            raise ValidationError({"password": str(exc)}) from exc
+        return await passwords.hash_password(new_password)
+
+    @staticmethod
+    async def _own(db: AsyncSession, actor: User) -> User:
+        user = await db.get(User, actor.id)
+        if user is None or user.disabled:
+            raise NotFound("User")
+        return user

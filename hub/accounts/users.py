@@ -1,0 +1,263 @@
+"""Users: creating and managing accounts.
+
+The methods that take an `actor` act for a user (a functioneel beheerder for everyone, a kantoorbeheerder for their
+own organisation) and check that user's rights themselves; a user outside the actor's reach does not exist for
+them (NotFound). The others are building blocks, also called by the operator's CLI and the demo.
+
+Hashing a password (argon2id, off the event loop) happens before the method's first database statement, so it never
+holds SQLite's write lock (every transaction there begins IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.accounts import passwords
+from hub.accounts.auth import AuthService, normalise_email
+from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User
+from hub.accounts.organisations import valid_email
+from hub.accounts.roles import ROLES_FOR_KIND, Role, format_roles
+from hub.authz import Action, may, require
+from hub.errors import NotFound, ValidationError
+
+
+def generate_initial_password() -> str:
+    """A one-time password for a new account; the user must replace it at first login."""
+    return secrets.token_urlsafe(15)
+
+
+class OwnAccount(Exception):
+    """An administrator may not block or reset their own account: another administrator does that."""
+
+
+@dataclass(frozen=True)
+class ManagedUsers:
+    """The users an administrator manages, grouped by organisation, and where they may add one."""
+
+    manage_all: bool
+    own: Organisation
+    organisations: list[Organisation]
+    groups: list[tuple[Organisation, list[User]]]
+
+
+class UserService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def create(
+        self,
+        organisation: Organisation,
+        *,
+        name: str,
+        email: str,
+        roles: set[Role],
+        password: str | None = None,
+        must_change_password: bool = True,
+    ) -> tuple[User, str]:
+        """Create a user; returns the user and the (initial) password. Validation errors are Dutch."""
+        chosen = password is not None
+        password = password if password is not None else generate_initial_password()
+        password_hash = await passwords.hash_password(password)
+        return await self._insert(
+            organisation,
+            name=name,
+            email=email,
+            roles=roles,
+            password=password,
+            password_hash=password_hash,
+            must_change_password=must_change_password,
+            check_policy=chosen,
+        )
+
+    async def _insert(
+        self,
+        organisation: Organisation,
+        *,
+        name: str,
+        email: str,
+        roles: set[Role],
+        password: str,
+        password_hash: str,
+        must_change_password: bool,
+        check_policy: bool,
+    ) -> tuple[User, str]:
+        email = normalise_email(email)
+        errors: dict[str, str] = {}
+        if not name.strip():
+            errors["name"] = "Vul de naam in."
+        elif len(name.strip()) > 200:
+            errors["name"] = "De naam is te lang: gebruik hoogstens 200 tekens."
+        if not valid_email(email):
+            errors["email"] = "Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl."
+        elif (await self.db.execute(select(col(User.id)).where(col(User.email) == email))).first() is not None:
+            errors["email"] = "Er bestaat al een gebruiker met dit e-mailadres."
+        allowed = ROLES_FOR_KIND[organisation.org_kind]
+        if not roles:
+            errors["roles"] = "Kies ten minste één rol."
+        elif not roles <= allowed:
+            errors["roles"] = "Deze rol past niet bij het soort organisatie."
+        if check_policy:
+            try:
+                passwords.check_password_policy(password, email=email, name=name)
+            except passwords.PasswordPolicyError as exc:
+                errors["password"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+        user = User(
+            organisation_id=organisation.id,
+            name=name.strip(),
+            email=email,
+            roles=format_roles(roles),
+            password_hash=password_hash,
+            must_change_password=must_change_password,
+        )
+        self.db.add(user)
+        await self.db.flush()
+        return user, password
+
+    async def by_email(self, email: str) -> User | None:
+        return (
+            await self.db.execute(select(User).where(col(User.email) == normalise_email(email)))
+        ).scalar_one_or_none()
+
+    async def in_organisation(self, org_id: str) -> list[User]:
+        return list(
+            (
+                await self.db.execute(select(User).where(col(User.organisation_id) == org_id).order_by(col(User.name)))
+            ).scalars()
+        )
+
+    async def all(self) -> list[tuple[User, Organisation]]:
+        rows = await self.db.execute(
+            select(User, Organisation).join(Organisation).order_by(Organisation.name, User.name)
+        )
+        return [(u, o) for u, o in rows.all()]
+
+    async def count(self) -> int:
+        return int((await self.db.execute(select(func.count()).select_from(User))).scalar_one())
+
+    async def set_disabled(self, user: User, disabled: bool, auth: AuthService) -> None:
+        user.disabled = disabled
+        self.db.add(user)
+        if disabled:
+            await auth.end_all_sessions(user.id)
+        await self.db.flush()
+
+    async def reset_mfa(self, user: User, auth: AuthService) -> None:
+        """The user enrols again at the next login; every session of theirs ends now."""
+        user.totp_secret = None
+        user.totp_last_step = None
+        user.mfa_enrolled_at = None
+        self.db.add(user)
+        await self.db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
+        await auth.end_all_sessions(user.id)
+        await self.db.flush()
+
+    async def set_notify_mode(self, user: User, mode: str) -> None:
+        """Direct mails for every event, or one daily digest on werkdagen (escalations go to the fixed address)."""
+        if mode not in NOTIFY_MODES:
+            raise ValidationError({"notify_mode": "Kies hoe u e-mail over nieuwe zaken wilt ontvangen."})
+        user.notify_mode = mode
+        self.db.add(user)
+        await self.db.flush()
+
+    async def reset_password(
+        self, user: User, auth: AuthService, *, password: str = "", password_hash: str = ""
+    ) -> str:
+        """A new one-time password (made here, or made and hashed by the caller before its transaction began)."""
+        if not password:
+            password = generate_initial_password()
+            password_hash = await passwords.hash_password(password)
+        user.password_hash = password_hash
+        user.must_change_password = True
+        self.db.add(user)
+        await auth.end_all_sessions(user.id)
+        await self.db.flush()
+        return password
+
+    # -- acting for a user ---------------------------------------------------------------------------------
+
+    async def manageable(self, actor: User) -> ManagedUsers:
+        """Every user for a functioneel beheerder; a kantoorbeheerder's own organisation's users."""
+        require(actor, Action.MANAGE_OWN_USERS)
+        own = await self.db.get(Organisation, actor.organisation_id)
+        if own is None:
+            raise NotFound("Organisation")
+        if not may(actor, Action.MANAGE_ALL_USERS):
+            return ManagedUsers(False, own, [own], [(own, await self.in_organisation(own.id))])
+        organisations = list(
+            (await self.db.execute(select(Organisation).order_by(Organisation.kind, Organisation.name))).scalars()
+        )
+        by_org: dict[str, list[User]] = {o.id: [] for o in organisations}
+        for u, o in await self.all():
+            by_org.setdefault(o.id, []).append(u)
+        groups = [(o, by_org[o.id]) for o in sorted(organisations, key=lambda o: o.name.lower())]
+        return ManagedUsers(True, own, organisations, groups)
+
+    async def add(
+        self, actor: User, organisation_id: str, *, name: str, email: str, roles: set[Role]
+    ) -> tuple[User, str, Organisation]:
+        """A new user with a one-time password, in an organisation the actor manages."""
+        require(actor, Action.MANAGE_OWN_USERS)
+        password = generate_initial_password()
+        password_hash = await passwords.hash_password(password)
+        organisation = await self.db.get(Organisation, organisation_id) if organisation_id else None
+        if organisation is None:
+            raise ValidationError({"organisation_id": "Kies een organisatie."})
+        if not may(actor, Action.MANAGE_ALL_USERS):
+            require(actor, Action.MANAGE_OWN_USERS, organisation)
+        user, password = await self._insert(
+            organisation,
+            name=name,
+            email=email,
+            roles=roles,
+            password=password,
+            password_hash=password_hash,
+            must_change_password=True,
+            check_policy=False,
+        )
+        return user, password, organisation
+
+    async def managed(self, actor: User, user_id: str) -> User:
+        """The user to act on. A kantoorbeheerder's view ends at their own organisation: others are NotFound."""
+        target = await self.db.get(User, user_id)
+        if target is None:
+            raise NotFound("User")
+        if not may(actor, Action.MANAGE_ALL_USERS):
+            require(actor, Action.MANAGE_OWN_USERS, target)
+        return target
+
+    async def _other(self, actor: User, user_id: str) -> User:
+        target = await self.managed(actor, user_id)
+        if target.id == actor.id:
+            raise OwnAccount(user_id)
+        return target
+
+    async def block(self, actor: User, user_id: str, auth: AuthService) -> User:
+        """The user can no longer log in; every session of theirs ends now."""
+        target = await self._other(actor, user_id)
+        await self.set_disabled(target, True, auth)
+        return target
+
+    async def unblock(self, actor: User, user_id: str, auth: AuthService) -> User:
+        target = await self._other(actor, user_id)
+        await self.set_disabled(target, False, auth)
+        return target
+
+    async def reset_mfa_for(self, actor: User, user_id: str, auth: AuthService) -> User:
+        target = await self._other(actor, user_id)
+        await self.reset_mfa(target, auth)
+        return target
+
+    async def reset_password_for(self, actor: User, user_id: str, auth: AuthService) -> tuple[User, str]:
+        """A new one-time password for the user (shown once to the actor); every session of theirs ends."""
+        password = generate_initial_password()
+        password_hash = await passwords.hash_password(password)
+        target = await self._other(actor, user_id)
+        await self.reset_password(target, auth, password=password, password_hash=password_hash)
+        return target, password
