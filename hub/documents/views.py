@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from hub.authz import Action
+from hub.documents.components import blobs_of, scanner_of
 from hub.documents.models import DOCUMENT_TYPE_LABELS
 from hub.documents.services import (
     FIELD_DATE,
@@ -128,7 +129,7 @@ async def upload(request: Request) -> Response:
         doc_type = parse_doc_type(values.get(FIELD_TYPE, ""))
         document_date = parse_document_date(values.get(FIELD_DATE, ""))
         async with rt.sessions() as db:
-            service = DocumentService(db, rt.keyring, rt.blobs, rt.scanner)
+            service = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt))
             case = await service.case_for_upload(user, case_id)
             await db.commit()  # no connection is held while the file streams in
             document = await service.store(
@@ -185,7 +186,7 @@ def content_disposition(filename: str, fallback_ext: str = "") -> str:
 async def download(request: Request) -> Response:
     user = user_of(request).user
     rt = runtime(request)
-    blobs = rt.blobs
+    blobs = blobs_of(rt)
     document_id = request.path_params["document_id"]
     try:
         async with rt.sessions() as db:

@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from hub.authz import Action, may
 from hub.db import transaction
+from hub.documents.components import blobs_of, scanner_of
 from hub.documents.services import (
     FIELD_DATE,
     FIELD_TYPE,
@@ -471,7 +472,7 @@ async def _reply_with_file(
         errors[exc.field] = exc.message
     async with rt.sessions() as db:
         svc = messaging(request, db)
-        documents = DocumentService(db, rt.keyring, rt.blobs, rt.scanner, notifications=False)
+        documents = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt), notifications=False)
         thread = await svc.get_thread(user, thread_id, Action.POST_MESSAGE)
         try:
             await svc.check_reply(

@@ -16,7 +16,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
-from hub.web.middleware import CSRF_FIELD, csrf_matches
+from hub.web.csrf import CSRF_FIELD, csrf_matches
 
 MAX_FIELD_BYTES = 1024  # a small form field (a type, a date, a token)
 
