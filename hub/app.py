@@ -38,8 +38,10 @@ from hub.web.site import Site
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
-# Paths whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
-UPLOAD_PATHS: list[str] = [document_views.UPLOAD_PATH, messaging_views.REPLY_UPLOAD_PATH]
+# Routes whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
+UPLOAD_ROUTES: list[str] = [document_views.UPLOAD_ROUTE]
+# The messaging reply upload by its path pattern, until that route is named (then: its name in UPLOAD_ROUTES).
+UPLOAD_PATHS: list[str] = [messaging_views.REPLY_UPLOAD_PATH]
 
 
 def routes() -> list[BaseRoute]:
@@ -83,7 +85,7 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),
             Middleware(SessionMiddleware, cookies=cookies, loader=load_session),
-            Middleware(CSRFMiddleware, cookies=cookies, upload_paths=UPLOAD_PATHS),
+            Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES, upload_paths=UPLOAD_PATHS),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,

@@ -7,27 +7,28 @@ from starlette.requests import Request
 from hub.authz import Action, may
 from hub.web.session import LoadedSession
 
+# (route name, or a path for a route not yet named; label; the action that shows the entry, None: everyone).
+MENU: tuple[tuple[str, str, Action | None], ...] = (
+    ("dashboard.start", "Start", None),
+    ("cases.list", "Dossiers", Action.VIEW_CASES),
+    ("/berichten", "Berichten", Action.VIEW_CASES),
+    ("/routekaart", "Routekaart", Action.VIEW_ROUTEKAART),
+    ("/beheer/organisaties", "Organisaties", Action.MANAGE_ORGANISATIONS),
+    ("/beheer/convenanten", "Convenanten", Action.MANAGE_ORGANISATIONS),
+    ("/instellingen/sluitingsdagen", "Sluitingsdagen", Action.MANAGE_CLOSING_DAYS),
+    ("/beheer/mail", "E-mail", Action.VIEW_OPERATIONS),
+    ("/gebruikers", "Gebruikers", Action.MANAGE_OWN_USERS),
+    ("/organisatie/contactgegevens", "Contactgegevens", Action.CONFIRM_OWN_CONTACTS),
+    ("/account", "Mijn account", None),
+)
+
 
 def navigation(request: Request, active: LoadedSession | None) -> list[tuple[str, str]]:
     """The menu for this user's roles: (path, label)."""
     if active is None or not active.is_full:
         return []
-    user = active.user
-    items = [("/", "Start")]
-    if may(user, Action.VIEW_CASES):
-        items.append(("/dossiers", "Dossiers"))
-        items.append(("/berichten", "Berichten"))
-    if may(user, Action.VIEW_ROUTEKAART):
-        items.append(("/routekaart", "Routekaart"))
-    if may(user, Action.MANAGE_ORGANISATIONS):
-        items += [("/beheer/organisaties", "Organisaties"), ("/beheer/convenanten", "Convenanten")]
-    if may(user, Action.MANAGE_CLOSING_DAYS):
-        items.append(("/instellingen/sluitingsdagen", "Sluitingsdagen"))
-    if may(user, Action.VIEW_OPERATIONS):
-        items.append(("/beheer/mail", "E-mail"))
-    if may(user, Action.MANAGE_OWN_USERS):
-        items.append(("/gebruikers", "Gebruikers"))
-    if may(user, Action.CONFIRM_OWN_CONTACTS):
-        items.append(("/organisatie/contactgegevens", "Contactgegevens"))
-    items.append(("/account", "Mijn account"))
-    return items
+    return [
+        (target if target.startswith("/") else request.app.url_path_for(target), label)
+        for target, label, action in MENU
+        if action is None or may(active.user, action)
+    ]

@@ -57,8 +57,8 @@ DATE_FIELDS = {
 }
 
 
-def case_url(case_id: str) -> str:
-    return f"/dossiers/{case_id}"
+def case_url(request: Request, case_id: str) -> str:
+    return request.app.url_path_for("cases.detail", case_id=case_id)
 
 
 def _redirect(path: str) -> RedirectResponse:
@@ -72,11 +72,11 @@ def _service(request: Request, db: AsyncSession) -> CaseService:
 # -- the list ----------------------------------------------------------------------------------------------------
 
 
-def _list_url(params: dict[str, str], **changes: str) -> str:
+def _list_url(request: Request, params: dict[str, str], **changes: str) -> str:
     merged = {**params, **changes}
     kept = {k: v for k, v in merged.items() if v and not (k == "pagina" and v == "1")}
     kept = {k: v for k, v in kept.items() if not (k == "sorteer" and v == SORTS[0])}
-    return "/dossiers" + (f"?{urlencode(kept)}" if kept else "")
+    return request.app.url_path_for("cases.list") + (f"?{urlencode(kept)}" if kept else "")
 
 
 async def _partners(db: AsyncSession, user: User) -> tuple[Organisation, list[Organisation]]:
@@ -151,9 +151,9 @@ async def list_page(request: Request) -> Response:
             "name_sort_capped": sort == "naam" and total > NAME_SORT_LIMIT,
             "name_sort_limit": NAME_SORT_LIMIT,
             "page_number": page_number,
-            "previous_url": _list_url(params, pagina=str(page_number - 1)) if page_number > 1 else "",
-            "next_url": _list_url(params, pagina=str(page_number + 1)) if has_next else "",
-            "clear_url": "/dossiers",
+            "previous_url": _list_url(request, params, pagina=str(page_number - 1)) if page_number > 1 else "",
+            "next_url": _list_url(request, params, pagina=str(page_number + 1)) if has_next else "",
+            "clear_url": request.app.url_path_for("cases.list"),
             "may_open": may(user, Action.OPEN_CASE),
         },
     )
@@ -276,7 +276,7 @@ async def new_submit(request: Request) -> Response:
         ordered = {k: merged[k] for k in NEW_CASE_FIELDS if k in merged}
         ordered.update({k: v for k, v in merged.items() if k not in ordered})
         return await _new_page(request, values=values, errors=ordered, status=400)
-    return _redirect(case_url(case.id) + "?gelukt=geopend")
+    return _redirect(case_url(request, case.id) + "?gelukt=geopend")
 
 
 # -- the case page ----------------------------------------------------------------------------------------------
@@ -333,14 +333,14 @@ async def case_assign(request: Request) -> Response:
             await svc.update_assignment(user, case, person_id=form.get("person_id", "") or None)
     except ValidationError as exc:
         return await _case_page(request, errors=exc.errors, status=400)
-    return _redirect(case_url(case_id) + "?gelukt=toegewezen")
+    return _redirect(case_url(request, case_id) + "?gelukt=toegewezen")
 
 
 routes = [
-    Route("/dossiers", list_page, methods=["GET"]),
-    Route("/dossiers/zoeken", bsn_search, methods=["POST"]),
-    Route("/dossiers/nieuw", new_page, methods=["GET"]),
-    Route("/dossiers/nieuw", new_submit, methods=["POST"]),
-    Route("/dossiers/{case_id}", case_page, methods=["GET"]),
-    Route("/dossiers/{case_id}/toewijzen", case_assign, methods=["POST"]),
+    Route("/dossiers", list_page, methods=["GET"], name="cases.list"),
+    Route("/dossiers/zoeken", bsn_search, methods=["POST"], name="cases.search"),
+    Route("/dossiers/nieuw", new_page, methods=["GET"], name="cases.new"),
+    Route("/dossiers/nieuw", new_submit, methods=["POST"], name="cases.create"),
+    Route("/dossiers/{case_id}", case_page, methods=["GET"], name="cases.detail"),
+    Route("/dossiers/{case_id}/toewijzen", case_assign, methods=["POST"], name="cases.assign"),
 ]

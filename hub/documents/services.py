@@ -132,10 +132,6 @@ def parse_doc_type(raw: str) -> DocumentType:
         raise DocumentRefused(BAD_TYPE, field=FIELD_TYPE, reason="doc_type") from None
 
 
-def download_url(document_id: str) -> str:
-    return f"/documenten/{document_id}/downloaden"
-
-
 def size_label(size: int) -> str:
     """Dutch file size: 812 bytes, 14 kB, 3,4 MB."""
     if size < 1024:
@@ -162,10 +158,6 @@ class DocumentRow:
     @property
     def size_label(self) -> str:
         return size_label(self.size)
-
-    @property
-    def download_url(self) -> str:
-        return download_url(self.id)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Upload and download of case documents.
 
 The upload is parsed as a stream by :mod:`hub.web.multipart` (``request.form()`` is never used: it spools the
-plaintext file to disk). The CSRF middleware lets multipart bodies through only on :data:`UPLOAD_PATH`; the form
+plaintext file to disk). The CSRF middleware lets multipart bodies through only on named upload routes
+(:data:`UPLOAD_ROUTE`); the form
 puts ``csrf_token`` first, and it is checked before a single byte of the file is accepted. The other fields
 (``doc_type``, ``document_date``) come next, the file last.
 
@@ -45,8 +46,8 @@ from hub.web.templating import render, render_error
 
 log = logging.getLogger("hub.documents.views")
 
-# For hub.app.UPLOAD_PATHS: the only path where the CSRF middleware lets a multipart body through.
-UPLOAD_PATH = r"/dossiers/[^/]+/documenten"
+# For hub.app.UPLOAD_ROUTES: a route on which the CSRF middleware lets a multipart body through.
+UPLOAD_ROUTE = "documents.upload"
 
 # Bytes allowed on top of the file itself: boundaries, part headers and the small fields.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -168,7 +169,9 @@ async def upload(request: Request) -> Response:
     except MalformedUpload:
         await multipart.drain()
         return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")
-    return RedirectResponse(f"/dossiers/{case_id}?gelukt={SUCCESS_KEY}", status_code=303)
+    return RedirectResponse(
+        request.app.url_path_for("cases.detail", case_id=case_id) + f"?gelukt={SUCCESS_KEY}", status_code=303
+    )
 
 
 def content_disposition(filename: str, fallback_ext: str = "") -> str:
@@ -217,6 +220,6 @@ async def download(request: Request) -> Response:
 
 
 routes = [
-    Route("/dossiers/{case_id}/documenten", upload, methods=["POST"]),
-    Route("/documenten/{document_id}/downloaden", download, methods=["GET"]),
+    Route("/dossiers/{case_id}/documenten", upload, methods=["POST"], name=UPLOAD_ROUTE),
+    Route("/documenten/{document_id}/downloaden", download, methods=["GET"], name="documents.download"),
 ]

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.web.cookies import CookiePolicy, read_cookie
@@ -21,15 +22,39 @@ CSRF_FIELD = "csrf_token"
 
 class CSRFMiddleware:
     """URL-encoded forms are read here (small, bounded) and replayed to the endpoint. Multipart bodies are only
-    allowed on streaming upload routes, whose parser checks the token as the first field before any file byte.
+    allowed on the named streaming upload routes, whose parser checks the token as the first field before any file byte.
     """
 
-    def __init__(self, app: ASGIApp, *, cookies: CookiePolicy, upload_paths: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cookies: CookiePolicy,
+        upload_routes: Iterable[str] = (),
+        upload_paths: Iterable[str] = (),
+    ) -> None:
+        """``upload_routes``: names of the streaming upload routes; ``upload_paths``: path patterns, only for an
+        upload route that has no name yet."""
         self.app = app
         self.cookies = cookies
+        self.upload_route_names = tuple(upload_routes)
         self.upload_paths = [re.compile(p) for p in upload_paths]
+        self._upload_routes: list[BaseRoute] | None = None
+
+    def upload_routes(self, scope: Scope) -> list[BaseRoute]:
+        """The named upload routes of the app this request is for (looked up once; an unknown name is an error)."""
+        if self._upload_routes is None:
+            by_name = {getattr(r, "name", None): r for r in scope["app"].routes}
+            missing = [n for n in self.upload_route_names if n not in by_name]
+            if missing:
+                raise LookupError(f"no route named {', '.join(missing)}")
+            self._upload_routes = [by_name[n] for n in self.upload_route_names]
+        return self._upload_routes
 
     def is_upload(self, scope: Scope) -> bool:
+        """Does this request go to a streaming upload route (path and method)?"""
+        if any(route.matches(scope)[0] == Match.FULL for route in self.upload_routes(scope)):
+            return True
         return any(p.fullmatch(scope["path"]) for p in self.upload_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -3,7 +3,7 @@
 ``request.form()`` is never used for an upload, because it spools the plaintext file to a temporary file on disk.
 Here the body is parsed as it arrives: the small fields first (the CSRF token must be the very first part, and is
 checked before anything else is accepted), then the file's bytes as an async iterator, at most one received chunk
-ahead. The CSRF middleware lets multipart bodies through only on the paths in ``hub.app.UPLOAD_PATHS`` and leaves
+ahead. The CSRF middleware lets multipart bodies through only on the routes in ``hub.app.UPLOAD_ROUTES`` and leaves
 the expected token in ``scope["state"]["csrf_expected"]``.
 """
 

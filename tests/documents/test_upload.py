@@ -82,7 +82,7 @@ async def test_upload_list_and_download(vault: Vault) -> None:
     assert [(r.filename, r.type_label, r.size_label, r.uploaded_by) for r in rows] == [
         ("Benoemingsbeschikking 2025 — Jansen.pdf", "Benoemingsbeschikking", "293 kB", "Bea Bewind")
     ]
-    response = await karim.get(rows[0].download_url)
+    response = await karim.get(vault.hub.app.url_path_for("documents.download", document_id=rows[0].id))
     assert response.status_code == 200
     assert response.content == data
     assert response.headers["content-type"] == "application/pdf"
