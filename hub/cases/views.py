@@ -8,7 +8,6 @@ BSN is only ever posted (``/dossiers/zoeken``), never put in a URL. Page titles 
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,15 +23,14 @@ from hub.authz import Action, may
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
 from hub.db import transaction
+from hub.documents.forms import upload_context
 from hub.documents.services import DocumentService
 from hub.errors import ValidationError
-from hub.web.forms import form_values, runtime
+from hub.web.forms import date_field, form_values, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
 PAGE_SIZE = 50
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DUTCH_DATE = re.compile(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})$")
 # A reference, or its last digits. At most 6 digits without the year: a BSN (8 or 9 digits) never fits, so one typed
 # into this GET form by mistake is refused by the browser (pattern) and by us, and never shown again.
 REFERENCE_QUERY = re.compile(r"^(\d{4}-\d{0,6}|\d{1,6})$")
@@ -188,22 +186,6 @@ async def bsn_search(request: Request) -> Response:
 # -- a new case ----------------------------------------------------------------------------------------------------
 
 
-def _parse_day(raw: str, field: str, errors: dict[str, str]) -> date | None:
-    """A date field: ISO (what ``<input type="date">`` posts) or dd-mm-jjjj (typed where there is no date picker)."""
-    if not raw:
-        return None  # the service says "vul ... in"
-    try:
-        if ISO_DATE.match(raw):
-            return date.fromisoformat(raw)
-        dutch = DUTCH_DATE.match(raw)
-        if dutch:
-            return date(int(dutch["y"]), int(dutch["m"]), int(dutch["d"]))
-        raise ValueError(raw)
-    except ValueError:
-        errors[field] = "Vul een geldige datum in, bijvoorbeeld 13-03-2026 (dag-maand-jaar)."
-        return None
-
-
 async def _new_page(
     request: Request,
     *,
@@ -251,7 +233,8 @@ async def new_submit(request: Request) -> Response:
     form = await form_values(request)
     values = {k: form.get(k, "") for k in NEW_CASE_FIELDS}
     errors: dict[str, str] = {}
-    days = {field: _parse_day(values[field], field, errors) for field in DATE_FIELDS}
+    # An empty date is None without a message here: the service says which one to fill in.
+    days = {field: date_field(values[field], field, errors) for field in DATE_FIELDS}
     for field, day in days.items():
         if day is not None:
             values[field] = day.isoformat()  # what a date input shows again
@@ -303,8 +286,7 @@ async def _case_page(request: Request, *, errors: dict[str, str] | None = None, 
             "details": details,
             "identity": identity,
             "documents": documents,
-            "may_upload": may(user, Action.UPLOAD_DOCUMENT),
-            "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
+            **upload_context(rt.settings, may_upload=may(user, Action.UPLOAD_DOCUMENT)),
             "may_message": may(user, Action.POST_MESSAGE),
             "assign_label": "Bewindvoerder wijzigen" if own_side_is_kantoor else "Contactpersoon gemeente wijzigen",
             "assign_options": [("", "Niemand"), *((u.id, u.name) for u in assignable)],
