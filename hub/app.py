@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -27,6 +26,7 @@ from hub.messaging import views as messaging_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.notifications.worker import start_worker, stop_worker
+from hub.resources import STATIC_DIR
 from hub.runtime import Runtime, open_runtime
 from hub.web.cookies import CookiePolicy
 from hub.web.csrf import CSRFMiddleware
@@ -35,8 +35,6 @@ from hub.web.errors import EXCEPTION_HANDLERS
 from hub.web.security_headers import SecurityHeadersMiddleware
 from hub.web.session import SessionMiddleware
 from hub.web.site import Site
-
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # Routes whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
 UPLOAD_ROUTES: list[str] = [document_views.UPLOAD_ROUTE]

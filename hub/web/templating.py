@@ -6,7 +6,6 @@ The menu comes from the navigation builder the app wired in (:class:`hub.web.sit
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -15,11 +14,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 from starlette.types import Scope
 
+from hub.resources import TEMPLATE_DIR
 from hub.terms import AMSTERDAM
 from hub.terms.wording import MAANDEN
 from hub.web.session import LoadedSession
-
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
 def datum(value: date | datetime | None) -> str:
