@@ -1,10 +1,10 @@
-"""create_app(settings) -> Starlette: the lifespan owns the engine and keyring; middleware and routes are wired here."""
+"""create_app(settings) -> Starlette: the lifespan opens the runtime; middleware, routes and the web layer's
+domain hooks (session loader, permission check, navigation) are wired here, so hub/web imports no domain package."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -13,30 +13,33 @@ from starlette.staticfiles import StaticFiles
 
 from hub.accounts import admin_views
 from hub.accounts import views as account_views
+from hub.accounts.auth import ActiveSession, AuthService
+from hub.authz import may
 from hub.cases import views as case_views
 from hub.config import Settings
 from hub.dashboard import views as dashboard_views
-from hub.db import create_engine, session_factory
+from hub.db import transaction
 from hub.documents import views as document_views
+from hub.documents.components import blobs_of
 from hub.documents.services import cleanup_orphan_blobs
-from hub.keys import load_keyring
 from hub.messaging import views as messaging_views
+from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.notifications.worker import start_worker, stop_worker
-from hub.runtime import Runtime
+from hub.resources import STATIC_DIR
+from hub.runtime import Runtime, open_runtime
 from hub.web.cookies import CookiePolicy
+from hub.web.csrf import CSRFMiddleware
+from hub.web.error_shield import ErrorShieldMiddleware
 from hub.web.errors import EXCEPTION_HANDLERS
-from hub.web.middleware import (
-    CSRFMiddleware,
-    ErrorShieldMiddleware,
-    SecurityHeadersMiddleware,
-    SessionMiddleware,
-)
+from hub.web.security_headers import SecurityHeadersMiddleware
+from hub.web.session import SessionMiddleware
+from hub.web.site import Site
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-
-# Paths whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
-UPLOAD_PATHS: list[str] = [document_views.UPLOAD_PATH, messaging_views.REPLY_UPLOAD_PATH]
+# Routes whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
+UPLOAD_ROUTES: list[str] = [document_views.UPLOAD_ROUTE]
+# The messaging reply upload by its path pattern, until that route is named (then: its name in UPLOAD_ROUTES).
+UPLOAD_PATHS: list[str] = [messaging_views.REPLY_UPLOAD_PATH]
 
 
 def routes() -> list[BaseRoute]:
@@ -57,33 +60,33 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
-        runtime = Runtime(
-            settings=settings,
-            engine=engine,
-            sessions=session_factory(engine),
-            keyring=load_keyring(settings.keyring_path, settings.keyring_env),
-            cookies=cookies,
-        )
-        app.state.hub = runtime
-        await cleanup_orphan_blobs(runtime.sessions, runtime.blobs)  # left by a crash
-        worker = start_worker(runtime) if settings.run_worker else None
-        try:
-            yield
-        finally:
-            if worker is not None:
-                await stop_worker(*worker)
-            await engine.dispose()
+        async with open_runtime(settings) as runtime:
+            runtime.keyring  # noqa: B018 -- load it now: a missing or unreadable keyring stops the start
+            app.state.hub = runtime
+            await cleanup_orphan_blobs(runtime.sessions, blobs_of(runtime))  # left by a crash
+            worker = start_worker(runtime) if settings.run_worker else None
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    await stop_worker(*worker)
+
+    async def load_session(token: str) -> ActiveSession | None:
+        runtime: Runtime = app.state.hub
+        async with transaction(runtime.sessions) as db:
+            return await AuthService(db, runtime.keyring).load_session(token)
 
     handlers = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
-    return Starlette(
+    app = Starlette(
         routes=routes(),
         middleware=[
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),
-            Middleware(SessionMiddleware, cookies=cookies),
-            Middleware(CSRFMiddleware, cookies=cookies, upload_paths=UPLOAD_PATHS),
+            Middleware(SessionMiddleware, cookies=cookies, loader=load_session),
+            Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES, upload_paths=UPLOAD_PATHS),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,
     )
+    app.state.site = Site(cookies=cookies, may=may, navigation=navigation)
+    return app

@@ -21,10 +21,11 @@ from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.services import CaseService, local_today
-from hub.db import create_engine, session_factory, transaction, utcnow
-from hub.documents.blobstore import FilesystemBlobStore
+from hub.db import utcnow
+from hub.documents.components import blobs_of
 from hub.documents.demo import seed_documents
 from hub.messaging.demo import seed_threads
+from hub.runtime import Runtime
 
 GEMEENTEN = ("Gemeente Nijmegen", "Gemeente Wijchen")
 KANTOREN = ("Bewindvoering De Brug", "Horizon Beschermingsbewind", "Van Dijk Bewind en Budget")
@@ -126,79 +127,71 @@ def _slug(name: str) -> str:
     return "-".join(words)
 
 
-async def seed(database_url: str, keyring: Keyring, blob_dir: Path) -> list[DemoAccount]:
-    """Everything a newcomer sees; documents go through the encrypted upload path into ``blob_dir``."""
-    engine = create_engine(database_url)
+async def seed(runtime: Runtime) -> list[DemoAccount]:
+    """Everything a newcomer sees; documents go through the encrypted upload path into the runtime's blob store."""
+    keyring = runtime.keyring
     accounts: list[DemoAccount] = []
-    try:
-        sessions = session_factory(engine)
-        async with transaction(sessions) as db:
-            orgs = OrganisationService(db)
-            users = UserService(db)
-            auth = AuthService(db, keyring)
-            now = utcnow()
+    async with runtime.transaction() as db:
+        orgs = OrganisationService(db)
+        users = UserService(db)
+        auth = AuthService(db, keyring)
+        now = utcnow()
 
-            async def person(org_name: str, org: Organisation, name: str, role: Role) -> User:
-                domain = _slug(org_name) + ".example.nl"
-                email = f"{role.value.split('_')[0]}@{domain}"
-                password = "demo-" + secrets.token_urlsafe(12)
-                user, _ = await users.create(
-                    org, name=name, email=email, roles={role}, password=password, must_change_password=False
-                )
-                secret = totp.new_secret()
-                await auth.set_totp_secret(user, secret)
-                await auth.replace_recovery_codes(user)
-                accounts.append(DemoAccount(email, password, totp.secret_base32(secret), role.value, org_name))
-                return user
-
-            beheer = await orgs.create(
-                OrgKind.BEHEER, BEHEER, contact_person="Servicedesk", contact_email="servicedesk@beheer.example.nl"
+        async def person(org_name: str, org: Organisation, name: str, role: Role) -> User:
+            domain = _slug(org_name) + ".example.nl"
+            email = f"{role.value.split('_')[0]}@{domain}"
+            password = "demo-" + secrets.token_urlsafe(12)
+            user, _ = await users.create(
+                org, name=name, email=email, roles={role}, password=password, must_change_password=False
             )
-            await person(BEHEER, beheer, "Femke Beheer", Role.FUNCTIONEEL_BEHEERDER)
-            gemeenten = []
-            klantmanagers: dict[str, User] = {}
-            for i, name in enumerate(GEMEENTEN):
-                gem = await orgs.create(
-                    OrgKind.GEMEENTE,
-                    name,
-                    contact_person="Team Schuldhulpverlening",
-                    contact_email=f"schuldhulp@{_slug(name)}.example.nl",
-                )
-                # One gemeente confirmed its contacts recently, the other long ago: the routekaart flags it.
-                gem.contacts_confirmed_at = now - timedelta(days=30 if i == 0 else 400)
-                gemeenten.append(gem)
-                klantmanagers[gem.id] = await person(
-                    name, gem, f"Karim Klantmanager ({name.split()[-1]})", Role.KLANTMANAGER
-                )
-                await person(name, gem, f"Cor Consulent ({name.split()[-1]})", Role.CONSULENT)
-                await person(name, gem, f"Carla Contractmanager ({name.split()[-1]})", Role.CONTRACTMANAGER)
-            with_cases: list[tuple[Convenant, User, User]] = []
-            for j, name in enumerate(KANTOREN):
-                kantoor = await orgs.create(
-                    OrgKind.KANTOOR,
-                    name,
-                    contact_person=f"Contact {name}",
-                    contact_email=f"info@{_slug(name)}.example.nl",
-                )
-                kantoor.contacts_confirmed_at = None if j == 2 else now - timedelta(days=60 * (j + 1))
-                bewindvoerder = await person(
-                    name, kantoor, f"Bart Bewindvoerder ({name.split()[-1]})", Role.BEWINDVOERDER
-                )
-                await person(name, kantoor, f"Kim Kantoorbeheerder ({name.split()[-1]})", Role.KANTOORBEHEERDER)
-                # Every kantoor has a convenant with Nijmegen; the first two also with Wijchen.
-                for k, gem in enumerate(gemeenten):
-                    if k == 0 or j < 2:
-                        conv = await ConvenantService(db).create(
-                            gem.id, kantoor.id, date(2024, 1, 1) + timedelta(days=k)
-                        )
-                        with_cases.append((conv, bewindvoerder, klantmanagers[gem.id]))
-            await seed_cases(db, keyring, with_cases)
-        # Documents and conversations on the cases, as their people would have made them.
-        async with transaction(sessions) as db:
-            await seed_documents(db, keyring, FilesystemBlobStore(blob_dir))
-            await seed_threads(db, keyring, utcnow())
-    finally:
-        await engine.dispose()
+            secret = totp.new_secret()
+            await auth.set_totp_secret(user, secret)
+            await auth.replace_recovery_codes(user)
+            accounts.append(DemoAccount(email, password, totp.secret_base32(secret), role.value, org_name))
+            return user
+
+        beheer = await orgs.create(
+            OrgKind.BEHEER, BEHEER, contact_person="Servicedesk", contact_email="servicedesk@beheer.example.nl"
+        )
+        await person(BEHEER, beheer, "Femke Beheer", Role.FUNCTIONEEL_BEHEERDER)
+        gemeenten = []
+        klantmanagers: dict[str, User] = {}
+        for i, name in enumerate(GEMEENTEN):
+            gem = await orgs.create(
+                OrgKind.GEMEENTE,
+                name,
+                contact_person="Team Schuldhulpverlening",
+                contact_email=f"schuldhulp@{_slug(name)}.example.nl",
+            )
+            # One gemeente confirmed its contacts recently, the other long ago: the routekaart flags it.
+            gem.contacts_confirmed_at = now - timedelta(days=30 if i == 0 else 400)
+            gemeenten.append(gem)
+            klantmanagers[gem.id] = await person(
+                name, gem, f"Karim Klantmanager ({name.split()[-1]})", Role.KLANTMANAGER
+            )
+            await person(name, gem, f"Cor Consulent ({name.split()[-1]})", Role.CONSULENT)
+            await person(name, gem, f"Carla Contractmanager ({name.split()[-1]})", Role.CONTRACTMANAGER)
+        with_cases: list[tuple[Convenant, User, User]] = []
+        for j, name in enumerate(KANTOREN):
+            kantoor = await orgs.create(
+                OrgKind.KANTOOR,
+                name,
+                contact_person=f"Contact {name}",
+                contact_email=f"info@{_slug(name)}.example.nl",
+            )
+            kantoor.contacts_confirmed_at = None if j == 2 else now - timedelta(days=60 * (j + 1))
+            bewindvoerder = await person(name, kantoor, f"Bart Bewindvoerder ({name.split()[-1]})", Role.BEWINDVOERDER)
+            await person(name, kantoor, f"Kim Kantoorbeheerder ({name.split()[-1]})", Role.KANTOORBEHEERDER)
+            # Every kantoor has a convenant with Nijmegen; the first two also with Wijchen.
+            for k, gem in enumerate(gemeenten):
+                if k == 0 or j < 2:
+                    conv = await ConvenantService(db).create(gem.id, kantoor.id, date(2024, 1, 1) + timedelta(days=k))
+                    with_cases.append((conv, bewindvoerder, klantmanagers[gem.id]))
+        await seed_cases(db, keyring, with_cases)
+    # Documents and conversations on the cases, as their people would have made them.
+    async with runtime.transaction() as db:
+        await seed_documents(db, keyring, blobs_of(runtime))
+        await seed_threads(db, keyring, utcnow())
     return accounts
 
 

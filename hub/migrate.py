@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = ROOT / "migrations"
+from hub.resources import MIGRATIONS_DIR as MIGRATIONS
 
 
 def alembic_config(database_url: str) -> Config:

@@ -20,6 +20,7 @@ from hub.db import transaction
 from hub.errors import ValidationError
 from hub.web.forms import client_address, form_values, runtime
 from hub.web.guards import current, login_required, safe_next, user_of
+from hub.web.site import cookies_of
 from hub.web.templating import render
 
 LOGIN_FAILED = "Het e-mailadres of het wachtwoord is niet juist."
@@ -61,14 +62,13 @@ async def login_page(request: Request) -> Response:
     target = _next(request)
     if active is not None and active.is_full:
         return _redirect(target)
-    rt = runtime(request)
     if active is not None:
         request.state.csrf_token = active.session.csrf_token
         return _show_login(request, target)
-    token = request.cookies.get(rt.cookies.login_csrf_name) or secrets.token_urlsafe(32)
+    token = request.cookies.get(cookies_of(request).login_csrf_name) or secrets.token_urlsafe(32)
     request.state.csrf_token = token
     response = _show_login(request, target)
-    rt.cookies.set_login_csrf(response, token)
+    cookies_of(request).set_login_csrf(response, token)
     return response
 
 
@@ -93,11 +93,11 @@ async def login_submit(request: Request) -> Response:
     )
     if outcome.user is None:
         request.state.csrf_token = (
-            old.session.csrf_token if old else request.cookies.get(rt.cookies.login_csrf_name, "")
+            old.session.csrf_token if old else request.cookies.get(cookies_of(request).login_csrf_name, "")
         )
         return _show_login(request, target, THROTTLED if outcome.throttled else LOGIN_FAILED, email, 401)
     response = _redirect(_with_next(request, "accounts.login_continue", target))
-    rt.cookies.set_session(response, outcome.token)
+    cookies_of(request).set_session(response, outcome.token)
     return response
 
 
@@ -169,7 +169,7 @@ async def mfa_enrol(request: Request) -> Response:
         response = render(
             request, "accounts/recovery_codes.html", {"codes": codes, "volgende": target, "first_time": True}
         )
-        rt.cookies.set_session(response, token)
+        cookies_of(request).set_session(response, token)
         return response
     uri = totp.provisioning_uri(secret, active.user.email)
     qr = await asyncio.to_thread(totp.qr_svg, uri)  # ~50 ms of CPU: not on the event loop
@@ -214,7 +214,7 @@ async def mfa_verify(request: Request) -> Response:
             request, "accounts/mfa_verify.html", {"volgende": target, "errors": {"code": error}}, status_code=401
         )
     response = _redirect(target)
-    rt.cookies.set_session(response, token)
+    cookies_of(request).set_session(response, token)
     return response
 
 
@@ -224,7 +224,7 @@ async def logout(request: Request) -> Response:
         async with transaction(rt.sessions) as db:
             await AuthService(db, rt.keyring).end_session(request.state.session_token)
     response = _redirect(_path(request, "accounts.login") + "?uitgelogd=1")
-    rt.cookies.clear_session(response)
+    cookies_of(request).clear_session(response)
     return response
 
 
@@ -275,7 +275,7 @@ async def account_password(request: Request) -> Response:
     except ValidationError as exc:
         return await _account(request, exc.errors, status=400)
     response = _redirect(_path(request, "accounts.account") + "?gelukt=wachtwoord")
-    rt.cookies.set_session(response, token)
+    cookies_of(request).set_session(response, token)
     return response
 
 

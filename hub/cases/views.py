@@ -8,7 +8,6 @@ BSN is only ever posted (``/dossiers/zoeken``), never put in a URL. Page titles 
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,15 +23,14 @@ from hub.authz import Action, may
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
 from hub.db import transaction
+from hub.documents.forms import upload_context
 from hub.documents.services import DocumentService
 from hub.errors import ValidationError
-from hub.web.forms import form_values, runtime
+from hub.web.forms import date_field, form_values, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
 PAGE_SIZE = 50
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DUTCH_DATE = re.compile(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})$")
 # A reference, or its last digits. At most 6 digits without the year: a BSN (8 or 9 digits) never fits, so one typed
 # into this GET form by mistake is refused by the browser (pattern) and by us, and never shown again.
 REFERENCE_QUERY = re.compile(r"^(\d{4}-\d{0,6}|\d{1,6})$")
@@ -57,8 +55,8 @@ DATE_FIELDS = {
 }
 
 
-def case_url(case_id: str) -> str:
-    return f"/dossiers/{case_id}"
+def case_url(request: Request, case_id: str) -> str:
+    return request.app.url_path_for("cases.detail", case_id=case_id)
 
 
 def _redirect(path: str) -> RedirectResponse:
@@ -72,11 +70,11 @@ def _service(request: Request, db: AsyncSession) -> CaseService:
 # -- the list ----------------------------------------------------------------------------------------------------
 
 
-def _list_url(params: dict[str, str], **changes: str) -> str:
+def _list_url(request: Request, params: dict[str, str], **changes: str) -> str:
     merged = {**params, **changes}
     kept = {k: v for k, v in merged.items() if v and not (k == "pagina" and v == "1")}
     kept = {k: v for k, v in kept.items() if not (k == "sorteer" and v == SORTS[0])}
-    return "/dossiers" + (f"?{urlencode(kept)}" if kept else "")
+    return request.app.url_path_for("cases.list") + (f"?{urlencode(kept)}" if kept else "")
 
 
 async def _partners(db: AsyncSession, user: User) -> tuple[Organisation, list[Organisation]]:
@@ -151,9 +149,9 @@ async def list_page(request: Request) -> Response:
             "name_sort_capped": sort == "naam" and total > NAME_SORT_LIMIT,
             "name_sort_limit": NAME_SORT_LIMIT,
             "page_number": page_number,
-            "previous_url": _list_url(params, pagina=str(page_number - 1)) if page_number > 1 else "",
-            "next_url": _list_url(params, pagina=str(page_number + 1)) if has_next else "",
-            "clear_url": "/dossiers",
+            "previous_url": _list_url(request, params, pagina=str(page_number - 1)) if page_number > 1 else "",
+            "next_url": _list_url(request, params, pagina=str(page_number + 1)) if has_next else "",
+            "clear_url": request.app.url_path_for("cases.list"),
             "may_open": may(user, Action.OPEN_CASE),
         },
     )
@@ -186,22 +184,6 @@ async def bsn_search(request: Request) -> Response:
 
 
 # -- a new case ----------------------------------------------------------------------------------------------------
-
-
-def _parse_day(raw: str, field: str, errors: dict[str, str]) -> date | None:
-    """A date field: ISO (what ``<input type="date">`` posts) or dd-mm-jjjj (typed where there is no date picker)."""
-    if not raw:
-        return None  # the service says "vul ... in"
-    try:
-        if ISO_DATE.match(raw):
-            return date.fromisoformat(raw)
-        dutch = DUTCH_DATE.match(raw)
-        if dutch:
-            return date(int(dutch["y"]), int(dutch["m"]), int(dutch["d"]))
-        raise ValueError(raw)
-    except ValueError:
-        errors[field] = "Vul een geldige datum in, bijvoorbeeld 13-03-2026 (dag-maand-jaar)."
-        return None
 
 
 async def _new_page(
@@ -251,7 +233,8 @@ async def new_submit(request: Request) -> Response:
     form = await form_values(request)
     values = {k: form.get(k, "") for k in NEW_CASE_FIELDS}
     errors: dict[str, str] = {}
-    days = {field: _parse_day(values[field], field, errors) for field in DATE_FIELDS}
+    # An empty date is None without a message here: the service says which one to fill in.
+    days = {field: date_field(values[field], field, errors) for field in DATE_FIELDS}
     for field, day in days.items():
         if day is not None:
             values[field] = day.isoformat()  # what a date input shows again
@@ -276,7 +259,7 @@ async def new_submit(request: Request) -> Response:
         ordered = {k: merged[k] for k in NEW_CASE_FIELDS if k in merged}
         ordered.update({k: v for k, v in merged.items() if k not in ordered})
         return await _new_page(request, values=values, errors=ordered, status=400)
-    return _redirect(case_url(case.id) + "?gelukt=geopend")
+    return _redirect(case_url(request, case.id) + "?gelukt=geopend")
 
 
 # -- the case page ----------------------------------------------------------------------------------------------
@@ -303,8 +286,7 @@ async def _case_page(request: Request, *, errors: dict[str, str] | None = None, 
             "details": details,
             "identity": identity,
             "documents": documents,
-            "may_upload": may(user, Action.UPLOAD_DOCUMENT),
-            "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
+            **upload_context(rt.settings, may_upload=may(user, Action.UPLOAD_DOCUMENT)),
             "may_message": may(user, Action.POST_MESSAGE),
             "assign_label": "Bewindvoerder wijzigen" if own_side_is_kantoor else "Contactpersoon gemeente wijzigen",
             "assign_options": [("", "Niemand"), *((u.id, u.name) for u in assignable)],
@@ -333,14 +315,14 @@ async def case_assign(request: Request) -> Response:
             await svc.update_assignment(user, case, person_id=form.get("person_id", "") or None)
     except ValidationError as exc:
         return await _case_page(request, errors=exc.errors, status=400)
-    return _redirect(case_url(case_id) + "?gelukt=toegewezen")
+    return _redirect(case_url(request, case_id) + "?gelukt=toegewezen")
 
 
 routes = [
-    Route("/dossiers", list_page, methods=["GET"]),
-    Route("/dossiers/zoeken", bsn_search, methods=["POST"]),
-    Route("/dossiers/nieuw", new_page, methods=["GET"]),
-    Route("/dossiers/nieuw", new_submit, methods=["POST"]),
-    Route("/dossiers/{case_id}", case_page, methods=["GET"]),
-    Route("/dossiers/{case_id}/toewijzen", case_assign, methods=["POST"]),
+    Route("/dossiers", list_page, methods=["GET"], name="cases.list"),
+    Route("/dossiers/zoeken", bsn_search, methods=["POST"], name="cases.search"),
+    Route("/dossiers/nieuw", new_page, methods=["GET"], name="cases.new"),
+    Route("/dossiers/nieuw", new_submit, methods=["POST"], name="cases.create"),
+    Route("/dossiers/{case_id}", case_page, methods=["GET"], name="cases.detail"),
+    Route("/dossiers/{case_id}/toewijzen", case_assign, methods=["POST"], name="cases.assign"),
 ]

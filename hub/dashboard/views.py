@@ -42,4 +42,4 @@ async def start_page(request: Request) -> Response:
     return render(request, "dashboard/start.html", context)
 
 
-routes = [Route("/", start_page, methods=["GET"])]
+routes = [Route("/", start_page, methods=["GET"], name="dashboard.start")]

@@ -9,6 +9,12 @@ from sqlalchemy import BigInteger, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, new_id, utcnow
+from hub.documents.errors import BadDocumentType
+
+# The upload form's fields (the document upload and the messaging reply with a file use the same names).
+FIELD_FILE = "document_file"
+FIELD_TYPE = "doc_type"
+FIELD_DATE = "document_date"
 
 
 class DocumentType(StrEnum):
@@ -40,6 +46,17 @@ DOCUMENT_TYPE_LABELS: dict[DocumentType, str] = {
     DocumentType.KWALITEITSVERKLARING: "Kwaliteitsverklaring",
     DocumentType.OVERIG: "Overig",
 }
+
+# (value, label) for a <select>, in the order above: every form renders the types from here.
+DOCUMENT_TYPE_OPTIONS: list[tuple[str, str]] = [(t.value, label) for t, label in DOCUMENT_TYPE_LABELS.items()]
+
+
+def parse_doc_type(raw: str) -> DocumentType:
+    """The kind of document from a form value; BadDocumentType when missing or unknown."""
+    try:
+        return DocumentType(raw.strip())
+    except ValueError:
+        raise BadDocumentType() from None
 
 
 class Document(SQLModel, table=True):

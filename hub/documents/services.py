@@ -1,15 +1,5 @@
-"""The document vault: storing an upload, listing a case's documents, and handing one back.
-
-Storing (:meth:`DocumentService.store`) is one pass over the plaintext as it streams in, piece by piece::
-
-    size limit ─ sniff (magic bytes; zip tail) ─ SHA-256 ─ clamd INSTREAM ─ StreamEncryptor ─ blob writer
-
-No plaintext byte is written anywhere: the blob store gets ciphertext only, in batches of about 1 MiB. Only when the
-whole file has passed every check (size, type, zip-bomb limits, virus scan) is the blob renamed into place and the
-``document`` row inserted, with the per-document data key wrapped by the keyring's primary KEK (the document id
-bound as associated data) and the file name and digest field-encrypted. Any failure (too large, wrong type,
-infected, scanner down, client gone, an exception) removes the blob and inserts nothing; user errors raise
-:class:`DocumentRefused` with a Dutch message.
+"""The document vault's service: who may upload to a case, storing an upload (the streaming pass is
+:mod:`hub.documents.upload`), listing a case's documents, and handing one back.
 
 Handing back (:meth:`DocumentService.open_download`) verifies before it releases: the whole blob is decrypted once
 with the output thrown away, and only when that pass authenticated every chunk, reached the final chunk and counted
@@ -20,13 +10,12 @@ cache), paid before the first byte goes out. Streaming with per-chunk authentica
 forged byte either, but a failure half-way would leave the user a truncated file and no error page: HTTP cannot
 take back a 200 that is already on its way.
 
-No Starlette here: the web layer passes plain values and turns the exceptions into pages.
+No Starlette here: the web layer passes plain values and turns the exceptions (hub.documents.errors) into pages.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -41,22 +30,20 @@ from crypto import (
     DecryptionError,
     Keyring,
     StreamDecryptor,
-    StreamEncryptor,
     decrypt_text,
-    encrypt_field,
-    generate_data_key,
 )
 from hub.accounts.models import User
 from hub.audit import services as audit
 from hub.authz import Action, require
 from hub.cases.models import Case
-from hub.db import new_id, transaction, utcnow
+from hub.db import transaction
 from hub.documents.blobstore import BlobStore, FilesystemBlobStore, InvalidBlobName
-from hub.documents.models import DOCUMENT_TYPE_LABELS, Document, DocumentType
-from hub.documents.scanner import NoScanner, Scanner, ScanSession, ScanTooLarge, ScanUnavailable
-from hub.documents.sniff import ContentSniffer, SniffError, clean_filename, extension_of, kind_for_filename
+from hub.documents.errors import BadDocumentDate
+from hub.documents.models import DOCUMENT_TYPE_LABELS, Document, DocumentType, parse_doc_type
+from hub.documents.scanner import NoScanner, Scanner
+from hub.documents.upload import Vault, stream_into_vault
 from hub.errors import NotFound
-from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_SHA256
+from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY
 from hub.notifications.models import MailKind
 from hub.notifications.services import NotificationEvent, notify
 
@@ -64,76 +51,18 @@ log = logging.getLogger("hub.documents")
 
 TABLE = "document"
 OBJECT_TYPE = "document"
-REVISION = 1
 ID_RE = re.compile(r"[0-9a-f]{32}")
 
-FIELD_FILE = "document_file"
-FIELD_TYPE = "doc_type"
-FIELD_DATE = "document_date"
-
-SCANNER_DOWN = "De virusscanner is niet bereikbaar; probeer het later opnieuw."
-SCANNER_TOO_LARGE = (
-    "De virusscanner kan een bestand van deze grootte niet controleren, dus het is geweigerd. "
-    "Neem contact op met de beheerder van de beveiligde omgeving."
-)
-NO_FILE = "Kies een bestand om te uploaden."
-INCOMPLETE = "Het uploaden is afgebroken voordat het bestand compleet was; er is niets opgeslagen. Probeer het opnieuw."
-BAD_TYPE = "Kies het soort document."
-BAD_DATE = "Vul de datum van het document in, bijvoorbeeld 2026-03-13 (jaar-maand-dag)."
 UNAVAILABLE = (
     "Dit document kan niet worden geopend: de opgeslagen versie is beschadigd of onvolledig. Er is niets "
     "gedownload. Neem contact op met de beheerder van de beveiligde omgeving."
 )
 
 
-class DocumentRefused(Exception):
-    """The upload is refused; nothing was kept. ``message`` is Dutch and safe to show (no file name)."""
-
-    def __init__(self, message: str, *, status: int = 400, field: str = FIELD_FILE, reason: str = "") -> None:
-        super().__init__(reason or message)
-        self.message = message
-        self.status = status
-        self.field = field
-        self.reason = reason
-
-
 class DocumentUnavailable(Exception):
     """A stored document cannot be handed back (damaged, truncated, swapped, key missing). Nothing was sent."""
 
     message = UNAVAILABLE
-
-
-def too_large_message(max_bytes: int) -> str:
-    return f"Het bestand is groter dan {max_bytes // (1024 * 1024)} MB."
-
-
-def infected_message(signature: str) -> str:
-    return f"Dit bestand is geweigerd: het bevat een virus ({signature}). Er is niets opgeslagen."
-
-
-def parse_document_date(raw: str) -> date:
-    """A yyyy-mm-dd date from the form; DocumentRefused otherwise."""
-    value = raw.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise DocumentRefused(BAD_DATE, field=FIELD_DATE, reason="date")
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise DocumentRefused(BAD_DATE, field=FIELD_DATE, reason="date") from None
-    if day.year < 1900:
-        raise DocumentRefused(BAD_DATE, field=FIELD_DATE, reason="date")
-    return day
-
-
-def parse_doc_type(raw: str) -> DocumentType:
-    try:
-        return DocumentType(raw.strip())
-    except ValueError:
-        raise DocumentRefused(BAD_TYPE, field=FIELD_TYPE, reason="doc_type") from None
-
-
-def download_url(document_id: str) -> str:
-    return f"/documenten/{document_id}/downloaden"
 
 
 def size_label(size: int) -> str:
@@ -162,10 +91,6 @@ class DocumentRow:
     @property
     def size_label(self) -> str:
         return size_label(self.size)
-
-    @property
-    def download_url(self) -> str:
-        return download_url(self.id)
 
 
 @dataclass
@@ -228,102 +153,37 @@ class DocumentService:
 
         The checks on type, date and name happen before the first byte of ``chunks`` is read. The database session
         is used only at the very end: commit (or end) any transaction before calling, so that no connection is held
-        while the file streams in. Raises DocumentRefused for anything the uploader can fix or should know;
-        NotFound/Forbidden for authorisation; anything else is a server error. In every failing case nothing stays
-        behind.
+        while the file streams in. Raises an UploadRefused (hub.documents.errors) for anything the uploader can fix
+        or should know; NotFound/Forbidden for authorisation; anything else is a server error. In every failing
+        case nothing stays behind.
         """
         require(user, Action.UPLOAD_DOCUMENT, case)
         kind_of_document = doc_type if isinstance(doc_type, DocumentType) else parse_doc_type(doc_type)
         if document_date is None:
-            raise DocumentRefused(BAD_DATE, field=FIELD_DATE, reason="date")
-        name = clean_filename(filename)
-        if not name:
-            raise DocumentRefused(NO_FILE, reason="no file")
+            raise BadDocumentDate()
+        vault = Vault(self.db, self.keyring, self.blobs, self.scanner)
+        document = await stream_into_vault(
+            vault,
+            user,
+            case,
+            doc_type=kind_of_document,
+            document_date=document_date,
+            filename=filename,
+            chunks=chunks,
+            max_bytes=max_bytes,
+        )
         try:
-            expected = kind_for_filename(name)
-        except SniffError as exc:
-            raise DocumentRefused(exc.message, reason=exc.reason) from None
-        limit = max_bytes
-        blobs = self.blobs
-        try:
-            scan: ScanSession = await self.scanner.session()
-        except ScanUnavailable:
-            raise DocumentRefused(SCANNER_DOWN, status=503, reason="scanner unreachable") from None
-
-        document_id = new_id()
-        data_key = generate_data_key()
-        encryptor = StreamEncryptor(data_key, document_id, REVISION)
-        sniffer = ContentSniffer(expected, extension_of(name))
-        digest = hashlib.sha256()
-        writer = None
-        committed = False
-        try:
-            writer = await blobs.open_writer()
-            await writer.write(encryptor.header())
-            size = 0
-            async for piece in chunks:
-                if not piece:
-                    continue
-                size += len(piece)
-                if size > limit:
-                    raise DocumentRefused(too_large_message(limit), status=413, reason="too large")
-                sniffer.feed(piece)
-                # Sent first: clamd (another process) reads this piece while we hash, encrypt and write it.
-                await scan.feed(piece)
-                digest.update(piece)
-                sealed = encryptor.update(piece)
-                if sealed:
-                    await writer.write(sealed)
-            # The scanner's verdict comes before the type's: a small infected file is reported as infected.
-            verdict = await scan.verdict()
-            if not verdict.clean:
-                log.warning("upload to case %s by user %s refused: %s", case.id, user.id, verdict.signature)
-                raise DocumentRefused(infected_message(verdict.signature), reason="infected")
-            kind = sniffer.finish()
-            await writer.write(encryptor.finalize())
-            await writer.commit()
-            committed = True
-            document = Document(
-                id=document_id,
-                case_id=case.id,
-                gemeente_id=case.gemeente_id,
-                kantoor_id=case.kantoor_id,
-                revision=REVISION,
-                doc_type=kind_of_document.value,
-                document_date=document_date,
-                uploaded_by=user.id,
-                uploaded_at=utcnow(),
-                size=size,
-                content_type=kind.content_type,
-                filename=encrypt_field(self.keyring, name, context=DOCUMENT_FILENAME.context(document_id)),
-                sha256=encrypt_field(self.keyring, digest.digest(), context=DOCUMENT_SHA256.context(document_id)),
-                wrapped_key=self.keyring.wrap(data_key, associated_data=DOCUMENT_KEY.associated_data(document_id)),
-                blob_name=writer.name,
-            )
-            self.db.add(document)
-            await self.db.flush()
-            await self._audit(user, "document.upload", document_id)
+            await self._audit(user, "document.upload", document.id)
             if self.notifications:
                 other = case.kantoor_id if user.organisation_id == case.gemeente_id else case.gemeente_id
                 await notify(
                     self.db,
                     NotificationEvent(kind=MailKind.NIEUW_DOCUMENT, organisation_id=other, case_id=case.id),
                 )
-            return document
-        except BaseException as exc:
-            await scan.abort()
-            if writer is not None:
-                await writer.abort()
-                if committed:
-                    with contextlib.suppress(Exception):
-                        await blobs.delete(writer.name)
-            if isinstance(exc, SniffError):
-                raise DocumentRefused(exc.message, reason=exc.reason) from None
-            if isinstance(exc, ScanTooLarge):
-                raise DocumentRefused(SCANNER_TOO_LARGE, status=413, reason="scanner size limit") from None
-            if isinstance(exc, ScanUnavailable):
-                raise DocumentRefused(SCANNER_DOWN, status=503, reason="scanner failed") from None
+        except BaseException:
+            await self.forget_blob(document)
             raise
+        return document
 
     async def forget_blob(self, document: Document) -> None:
         """Remove the blob of a document whose row was not committed after all (the caller's commit failed)."""

@@ -1,7 +1,8 @@
 """Upload and download of case documents.
 
 The upload is parsed as a stream by :mod:`hub.web.multipart` (``request.form()`` is never used: it spools the
-plaintext file to disk). The CSRF middleware lets multipart bodies through only on :data:`UPLOAD_PATH`; the form
+plaintext file to disk). The CSRF middleware lets multipart bodies through only on named upload routes
+(:data:`UPLOAD_ROUTE`); the form
 puts ``csrf_token`` first, and it is checked before a single byte of the file is accepted. The other fields
 (``doc_type``, ``document_date``) come next, the file last.
 
@@ -22,20 +23,12 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from hub.authz import Action
-from hub.documents.models import DOCUMENT_TYPE_LABELS
-from hub.documents.services import (
-    FIELD_DATE,
-    FIELD_TYPE,
-    INCOMPLETE,
-    NO_FILE,
-    DocumentRefused,
-    DocumentService,
-    DocumentUnavailable,
-    parse_doc_type,
-    parse_document_date,
-    too_large_message,
-)
-from hub.documents.sniff import ACCEPT_ATTRIBUTE, kind_for_content_type
+from hub.documents.components import blobs_of, scanner_of
+from hub.documents.errors import FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
+from hub.documents.forms import parse_document_date, refusal_of, upload_context
+from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
+from hub.documents.services import DocumentService, DocumentUnavailable
+from hub.documents.sniff import kind_for_content_type
 from hub.runtime import Runtime
 from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of
@@ -44,14 +37,13 @@ from hub.web.templating import render, render_error
 
 log = logging.getLogger("hub.documents.views")
 
-# For hub.app.UPLOAD_PATHS: the only path where the CSRF middleware lets a multipart body through.
-UPLOAD_PATH = r"/dossiers/[^/]+/documenten"
+# For hub.app.UPLOAD_ROUTES: a route on which the CSRF middleware lets a multipart body through.
+UPLOAD_ROUTE = "documents.upload"
 
 # Bytes allowed on top of the file itself: boundaries, part headers and the small fields.
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_FIELDS = 8
 
-TYPE_OPTIONS = [(t.value, label) for t, label in DOCUMENT_TYPE_LABELS.items()]
 SUCCESS_KEY = "document"
 
 
@@ -62,11 +54,12 @@ async def _refused(
     request: Request,
     rt: Runtime,
     case_id: str,
-    exc: DocumentRefused,
+    exc: UploadRefused,
     values: dict[str, str] | None = None,
 ) -> Response:
     """The upload section again, with the reason, under the case's reference."""
     user = user_of(request).user
+    refusal = refusal_of(exc)
     async with rt.sessions() as db:
         service = DocumentService(db, rt.keyring)
         case = await service.case_for_upload(user, case_id)
@@ -77,23 +70,13 @@ async def _refused(
         {
             "case": case,
             "documents": documents,
-            "errors": {exc.field: exc.message},
+            "errors": {refusal.field: refusal.message},
             "values": values or {},
             "title": "Document niet opgeslagen",
-            **upload_context(rt, may_upload=True),
+            **upload_context(rt.settings, may_upload=True),
         },
-        status_code=exc.status,
+        status_code=refusal.status,
     )
-
-
-def upload_context(rt: Runtime, *, may_upload: bool) -> dict[str, object]:
-    """What templates/documents/_case_documents.html needs besides ``case``, ``documents`` and ``csrf_token``."""
-    return {
-        "may_upload": may_upload,
-        "document_types": TYPE_OPTIONS,
-        "accept_extensions": ACCEPT_ATTRIBUTE,
-        "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
-    }
 
 
 @login_required(Action.UPLOAD_DOCUMENT)
@@ -115,8 +98,7 @@ async def upload(request: Request) -> Response:
     length = request.headers.get("content-length", "")
     if length and (not length.isdigit() or int(length) > body_limit):
         # Refused up front: nothing is read (a browser may show this page or a reset connection).
-        refusal = DocumentRefused(too_large_message(max_bytes), status=413, reason="too large")
-        return await _refused(request, rt, case_id, refusal)
+        return await _refused(request, rt, case_id, FileTooLarge(max_bytes))
 
     multipart = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
     values: dict[str, str] = {}
@@ -124,11 +106,11 @@ async def upload(request: Request) -> Response:
         fields, filename = await multipart.read_fields(max_parts=MAX_FIELDS)
         values = {k: fields[k][0] for k in (FIELD_TYPE, FIELD_DATE) if k in fields}
         if filename is None:
-            raise DocumentRefused(NO_FILE, reason="no file part")
+            raise NoFile("no file part")
         doc_type = parse_doc_type(values.get(FIELD_TYPE, ""))
         document_date = parse_document_date(values.get(FIELD_DATE, ""))
         async with rt.sessions() as db:
-            service = DocumentService(db, rt.keyring, rt.blobs, rt.scanner)
+            service = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt))
             case = await service.case_for_upload(user, case_id)
             await db.commit()  # no connection is held while the file streams in
             document = await service.store(
@@ -156,18 +138,20 @@ async def upload(request: Request) -> Response:
             "het nog eens.",
         )
     except BodyTooLarge:
-        return await _refused(request, rt, case_id, DocumentRefused(too_large_message(max_bytes), status=413), values)
-    except DocumentRefused as exc:
+        return await _refused(request, rt, case_id, FileTooLarge(max_bytes), values)
+    except UploadRefused as exc:
         await multipart.drain()
         return await _refused(request, rt, case_id, exc, values)
     except UploadIncomplete:
         log.info("upload to case %s broken off by the client", case_id)
         # Usually nobody is listening any more; a client whose body merely ended early reads why.
-        return await _refused(request, rt, case_id, DocumentRefused(INCOMPLETE, reason="incomplete"), values)
+        return await _refused(request, rt, case_id, UploadBrokenOff(), values)
     except MalformedUpload:
         await multipart.drain()
         return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")
-    return RedirectResponse(f"/dossiers/{case_id}?gelukt={SUCCESS_KEY}", status_code=303)
+    return RedirectResponse(
+        request.app.url_path_for("cases.detail", case_id=case_id) + f"?gelukt={SUCCESS_KEY}", status_code=303
+    )
 
 
 def content_disposition(filename: str, fallback_ext: str = "") -> str:
@@ -185,7 +169,7 @@ def content_disposition(filename: str, fallback_ext: str = "") -> str:
 async def download(request: Request) -> Response:
     user = user_of(request).user
     rt = runtime(request)
-    blobs = rt.blobs
+    blobs = blobs_of(rt)
     document_id = request.path_params["document_id"]
     try:
         async with rt.sessions() as db:
@@ -216,6 +200,6 @@ async def download(request: Request) -> Response:
 
 
 routes = [
-    Route("/dossiers/{case_id}/documenten", upload, methods=["POST"]),
-    Route("/documenten/{document_id}/downloaden", download, methods=["GET"]),
+    Route("/dossiers/{case_id}/documenten", upload, methods=["POST"], name=UPLOAD_ROUTE),
+    Route("/documenten/{document_id}/downloaden", download, methods=["GET"], name="documents.download"),
 ]

@@ -52,8 +52,7 @@ from hub.audit import services as audit
 from hub.authz import Action, require
 from hub.cases.models import Case
 from hub.db import new_id, utcnow
-from hub.documents.models import Document, DocumentType
-from hub.documents.services import FIELD_FILE
+from hub.documents.models import FIELD_FILE, Document, DocumentType
 from hub.errors import NotFound, ValidationError
 from hub.fields import DOCUMENT_FILENAME, MESSAGE_BODY, THREAD_SUBJECT
 from hub.messaging.models import (

@@ -30,18 +30,13 @@ from starlette.routing import Route
 
 from hub.authz import Action, may
 from hub.db import transaction
-from hub.documents.services import (
-    FIELD_DATE,
-    FIELD_TYPE,
-    INCOMPLETE,
-    DocumentRefused,
-    DocumentService,
-    parse_doc_type,
-    parse_document_date,
-    too_large_message,
-)
+from hub.documents.components import blobs_of, scanner_of
+from hub.documents.errors import UploadRefused
+from hub.documents.forms import INCOMPLETE, parse_document_date, refusal_of, too_large_message
+from hub.documents.models import DOCUMENT_TYPE_OPTIONS as TYPE_OPTIONS
+from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
+from hub.documents.services import DocumentService
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
-from hub.documents.views import TYPE_OPTIONS
 from hub.errors import NotFound, ValidationError
 from hub.messaging.models import MESSAGE_KIND_LABELS, MessageKind, ThreadKind, ThreadStatus
 from hub.messaging.services import (
@@ -423,9 +418,12 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
             return _too_large_page(request, max_bytes)
         errors = {FIELD_UPLOAD: too_large_message(max_bytes)}
         return await _thread_page(request, errors=errors, values=values or None, status=413)
-    except DocumentRefused as exc:
+    except UploadRefused as exc:
         await upload.drain()
-        return await _thread_page(request, errors={exc.field: exc.message}, values=values, status=exc.status)
+        refusal = refusal_of(exc)
+        return await _thread_page(
+            request, errors={refusal.field: refusal.message}, values=values, status=refusal.status
+        )
     except ValidationError as exc:
         await upload.drain()
         errors = dict(exc.errors)
@@ -454,7 +452,7 @@ async def _reply_with_file(
 ) -> Response:
     """Check the form, stream the file into the vault, post the message with it attached, commit both at once.
 
-    Raises ValidationError (the form), DocumentRefused (the file) and the upload's exceptions; whatever fails,
+    Raises ValidationError (the form), UploadRefused (the file) and the upload's exceptions; whatever fails,
     neither the message nor the document is kept, nor the blob.
     """
     user = user_of(request).user
@@ -463,15 +461,15 @@ async def _reply_with_file(
     doc_type = document_date = None
     try:
         doc_type = parse_doc_type(values[FIELD_TYPE])
-    except DocumentRefused as exc:
-        errors[exc.field] = exc.message
+    except UploadRefused as exc:
+        errors[refusal_of(exc).field] = refusal_of(exc).message
     try:
         document_date = parse_document_date(values[FIELD_DATE])
-    except DocumentRefused as exc:
-        errors[exc.field] = exc.message
+    except UploadRefused as exc:
+        errors[refusal_of(exc).field] = refusal_of(exc).message
     async with rt.sessions() as db:
         svc = messaging(request, db)
-        documents = DocumentService(db, rt.keyring, rt.blobs, rt.scanner, notifications=False)
+        documents = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt), notifications=False)
         thread = await svc.get_thread(user, thread_id, Action.POST_MESSAGE)
         try:
             await svc.check_reply(

@@ -14,16 +14,16 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
 
 from hub.notifications.models import MailKind
+from hub.resources import resource_dir
 from hub.terms import AMSTERDAM, format_datum, require_aware
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "email"
+TEMPLATE_DIR = resource_dir("templates") / "email"
 
 # "/" or one or more "/<word>/<32 hex id>" pairs: a path that cannot carry a name or a reference.
 LINK_RE = re.compile(r"^(?:/|(?:/[a-z]+/[0-9a-f]{32})+)$")

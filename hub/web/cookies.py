@@ -1,10 +1,17 @@
-"""Cookie names and attributes: `__Host-` prefix and Secure when the hub runs on https."""
+"""Cookie names and attributes: `__Host-` prefix and Secure when the hub runs on https.
+
+The policy belongs to the web layer: app.py makes one and hands it to the middleware and, through
+:class:`hub.web.site.Site`, to the views.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 
+from starlette.datastructures import Headers
 from starlette.responses import Response
+from starlette.types import Scope
 
 
 @dataclass(frozen=True)
@@ -30,3 +37,16 @@ class CookiePolicy:
         response.set_cookie(
             self.login_csrf_name, token, httponly=True, secure=self.https, samesite="strict", path="/", max_age=3600
         )
+
+
+def read_cookie(scope: Scope, name: str) -> str:
+    raw = Headers(scope=scope).get("cookie", "")
+    if not raw:
+        return ""
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # a malformed cookie header is treated as no cookie
+        return ""
+    morsel = jar.get(name)
+    return morsel.value if morsel else ""

@@ -1,12 +1,58 @@
-"""Small helpers for reading posted forms and the runtime from a request."""
+"""Small helpers for reading posted forms and the runtime from a request, and the one rule for a date in a form."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import cast
 
 from starlette.requests import Request
 
 from hub.runtime import Runtime
+
+# What <input type="date"> posts, and what a person types where there is no date picker.
+ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
+DUTCH_DATE = re.compile(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})$")
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+DATE_EXAMPLE = "bijvoorbeeld 13-03-2026 (dag-maand-jaar)"
+
+
+class BadDate(ValueError):
+    """Not a date by :func:`parse_date`'s rule."""
+
+
+def parse_date(raw: str) -> date:
+    """A date from a form: yyyy-mm-dd or dd-mm-jjjj (also with / or .), in the years 1900–2200; BadDate otherwise."""
+    value = raw.strip()
+    match = ISO_DATE.match(value) or DUTCH_DATE.match(value)
+    if match is None:
+        raise BadDate(value)
+    try:
+        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        raise BadDate(value) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise BadDate(value)
+    return day
+
+
+def invalid_date_message(label: str = "datum") -> str:
+    """The Dutch message for a date that is not one, e.g. "Vul een geldige begindatum in, bijvoorbeeld ..."."""
+    return f"Vul een geldige {label} in, {DATE_EXAMPLE}."
+
+
+def date_field(raw: str, field: str, errors: dict[str, str], *, missing: str = "", label: str = "datum") -> date | None:
+    """Read one date field: None and a Dutch message in ``errors[field]`` when it is wrong, or empty and
+    ``missing`` is given (an empty optional field is None without a message)."""
+    if not raw.strip():
+        if missing:
+            errors[field] = missing
+        return None
+    try:
+        return parse_date(raw)
+    except BadDate:
+        errors[field] = invalid_date_message(label)
+        return None
 
 
 def runtime(request: Request) -> Runtime:

@@ -1,17 +1,22 @@
-"""Endpoint decorators: who may reach a page at all. Object-level decisions are hub.authz's."""
+"""Endpoint decorators: who may reach a page at all. Object-level decisions are the services'.
+
+The actions are opaque here: ``@login_required(action)`` asks the permission check the app wired in
+(:class:`hub.web.site.Site`), so this module knows no roles.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.accounts.auth import ActiveSession
-from hub.authz import Action, may
 from hub.errors import Forbidden
+from hub.web.session import LoadedSession
+from hub.web.site import site_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -23,25 +28,27 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def current(request: Request) -> ActiveSession | None:
+def current(request: Request) -> Any:
+    """The loaded session (a :class:`LoadedSession`) or None. Typed Any: the app's own session class."""
     return getattr(request.state, "active", None)
 
 
-def login_required(*actions: Action) -> Callable[[Endpoint], Endpoint]:
+def login_required(*actions: Any) -> Callable[[Endpoint], Endpoint]:
     """Require a full login (password + second factor) and, if given, permission for every action."""
 
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def wrapper(request: Request) -> Response:
-            active = current(request)
+            active: LoadedSession | None = current(request)
             if active is None:
                 target = request.url.path if request.method == "GET" else "/"
                 return RedirectResponse(f"/inloggen?volgende={quote(target)}", status_code=303)
             if not active.is_full:
                 return RedirectResponse("/inloggen/vervolg", status_code=303)
+            may = site_of(request).may
             for action in actions:
                 if not may(active.user, action):
-                    raise Forbidden(action.value)
+                    raise Forbidden(getattr(action, "value", str(action)))
             return await endpoint(request)
 
         return wrapper
@@ -49,7 +56,8 @@ def login_required(*actions: Action) -> Callable[[Endpoint], Endpoint]:
     return decorate
 
 
-def user_of(request: Request) -> ActiveSession:
-    active = current(request)
+def user_of(request: Request) -> Any:
+    """The full session of a @login_required endpoint (the app's session class)."""
+    active: LoadedSession | None = current(request)
     assert active is not None and active.is_full, "use @login_required"
     return active

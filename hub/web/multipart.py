@@ -3,7 +3,7 @@
 ``request.form()`` is never used for an upload, because it spools the plaintext file to a temporary file on disk.
 Here the body is parsed as it arrives: the small fields first (the CSRF token must be the very first part, and is
 checked before anything else is accepted), then the file's bytes as an async iterator, at most one received chunk
-ahead. The CSRF middleware lets multipart bodies through only on the paths in ``hub.app.UPLOAD_PATHS`` and leaves
+ahead. The CSRF middleware lets multipart bodies through only on the routes in ``hub.app.UPLOAD_ROUTES`` and leaves
 the expected token in ``scope["state"]["csrf_expected"]``.
 """
 
@@ -16,7 +16,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
-from hub.web.middleware import CSRF_FIELD, csrf_matches
+from hub.web.csrf import CSRF_FIELD, csrf_matches
 
 MAX_FIELD_BYTES = 1024  # a small form field (a type, a date, a token)
 

@@ -1,9 +1,11 @@
-"""Jinja2 rendering for the Dutch pages: autoescaped, with the user, CSRF token and navigation in every page."""
+"""Jinja2 rendering for the Dutch pages: autoescaped, with the user, CSRF token and navigation in every page.
+
+The menu comes from the navigation builder the app wired in (:class:`hub.web.site.Site`).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -12,12 +14,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 from starlette.types import Scope
 
-from hub.accounts.auth import ActiveSession
-from hub.authz import Action, may
+from hub.resources import TEMPLATE_DIR
 from hub.terms import AMSTERDAM
 from hub.terms.wording import MAANDEN
-
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+from hub.web.session import LoadedSession
 
 
 def datum(value: date | datetime | None) -> str:
@@ -45,31 +45,6 @@ def _environment() -> jinja2.Environment:
 templates = Jinja2Templates(env=_environment())
 
 
-def navigation(active: ActiveSession | None) -> list[tuple[str, str]]:
-    """The menu for this user's roles: (path, label)."""
-    if active is None or not active.is_full:
-        return []
-    user = active.user
-    items = [("/", "Start")]
-    if may(user, Action.VIEW_CASES):
-        items.append(("/dossiers", "Dossiers"))
-        items.append(("/berichten", "Berichten"))
-    if may(user, Action.VIEW_ROUTEKAART):
-        items.append(("/routekaart", "Routekaart"))
-    if may(user, Action.MANAGE_ORGANISATIONS):
-        items += [("/beheer/organisaties", "Organisaties"), ("/beheer/convenanten", "Convenanten")]
-    if may(user, Action.MANAGE_CLOSING_DAYS):
-        items.append(("/instellingen/sluitingsdagen", "Sluitingsdagen"))
-    if may(user, Action.VIEW_OPERATIONS):
-        items.append(("/beheer/mail", "E-mail"))
-    if may(user, Action.MANAGE_OWN_USERS):
-        items.append(("/gebruikers", "Gebruikers"))
-    if may(user, Action.CONFIRM_OWN_CONTACTS):
-        items.append(("/organisatie/contactgegevens", "Contactgegevens"))
-    items.append(("/account", "Mijn account"))
-    return items
-
-
 def render(
     request: Request,
     name: str,
@@ -77,11 +52,12 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    active: ActiveSession | None = request.state.active if hasattr(request.state, "active") else None
+    active: LoadedSession | None = request.state.active if hasattr(request.state, "active") else None
+    site = getattr(request.app.state, "site", None)
     ctx: dict[str, Any] = {
         "active": active,
         "user": active.user if active else None,
-        "nav": navigation(active),
+        "nav": site.navigation(request, active) if site is not None else [],
         "csrf_token": request.state.csrf_token
         if hasattr(request.state, "csrf_token")
         else (active.session.csrf_token if active else ""),

@@ -14,11 +14,19 @@ from hub.accounts.models import Convenant, User
 from hub.audit.services import verify
 from hub.cases.models import Case
 from hub.cases.services import CaseService, local_today
+from hub.config import Settings
 from hub.db import create_engine, session_factory, transaction
 from hub.documents.blobstore import FilesystemBlobStore
 from hub.documents.models import Document
 from hub.documents.services import DocumentService
 from hub.messaging.models import Thread
+from hub.runtime import open_runtime
+
+
+async def _seed(database_url: str, keyring: Keyring, data_dir: Path) -> None:
+    """What `hub demo` does after migrating: seed through a runtime on the data dir (blobs under data_dir/blobs)."""
+    async with open_runtime(Settings.for_data_dir(data_dir, HUB_DATABASE_URL=database_url), keyring=keyring) as rt:
+        await demo.seed(rt)
 
 
 def test_valid_bsns_are_deterministic_and_pass_the_elfproef() -> None:
@@ -31,7 +39,7 @@ def test_valid_bsns_are_deterministic_and_pass_the_elfproef() -> None:
 
 async def test_demo_seeds_cases_for_every_convenant(sqlite_url: str, tmp_path: Path) -> None:
     keyring = Keyring.generate()
-    await demo.seed(sqlite_url, keyring, tmp_path / "blobs")
+    await _seed(sqlite_url, keyring, tmp_path)
     engine = create_engine(sqlite_url)
     try:
         async with transaction(session_factory(engine)) as db:
@@ -59,7 +67,7 @@ async def test_demo_seeds_cases_for_every_convenant(sqlite_url: str, tmp_path: P
 
 async def test_demo_documents_and_threads_are_real_and_readable(sqlite_url: str, tmp_path: Path) -> None:
     keyring = Keyring.generate()
-    await demo.seed(sqlite_url, keyring, tmp_path / "blobs")
+    await _seed(sqlite_url, keyring, tmp_path)
     engine = create_engine(sqlite_url)
     try:
         async with transaction(session_factory(engine)) as db:

@@ -23,6 +23,7 @@ from hub.accounts.roles import OrgKind, Role
 from hub.audit.models import AuditEvent
 from hub.cases.models import Case
 from hub.cases.services import CaseService
+from hub.documents.components import blobs_of, scanner_of
 from hub.documents.models import Document
 from hub.documents.services import DocumentService
 from tests.support.clamd import clamd  # noqa: F401  (the session fixture)
@@ -162,7 +163,7 @@ async def asgi_post(
     content_length: int | None = None,
 ) -> RawResponse:
     """Call the app directly with a hand-made receive(): for bodies an HTTP client cannot produce."""
-    cookie = f"{hub.runtime.cookies.session_name}={client.cookies.get(hub.runtime.cookies.session_name)}"
+    cookie = f"{hub.app.state.site.cookies.session_name}={client.cookies.get(hub.app.state.site.cookies.session_name)}"
     headers = [(b"host", b"127.0.0.1:8000"), (b"cookie", cookie.encode()), (b"content-type", content_type.encode())]
     if content_length is not None:
         headers.append((b"content-length", str(content_length).encode()))
@@ -218,7 +219,7 @@ class Vault:
         return sorted(p for p in self.blob_dir.rglob("*") if p.is_file())
 
     def blob_path(self, document: Document) -> Path:
-        return self.hub.runtime.blobs.path_of(document.blob_name)
+        return blobs_of(self.hub.runtime).path_of(document.blob_name)
 
     async def documents(self) -> list[Document]:
         async with self.hub.db() as db:
@@ -244,7 +245,7 @@ class Vault:
         return new[0]
 
     async def service(self, db: Any) -> DocumentService:
-        return DocumentService(db, self.hub.runtime.keyring, self.hub.runtime.blobs, self.hub.runtime.scanner)
+        return DocumentService(db, self.hub.runtime.keyring, blobs_of(self.hub.runtime), scanner_of(self.hub.runtime))
 
 
 async def open_case_for(hub: HubUnderTest, bewindvoerder: User, convenant_id: str, name: str) -> Case:

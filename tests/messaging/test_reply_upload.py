@@ -249,7 +249,7 @@ async def test_form_mistakes_are_found_before_the_file_is_stored(world_clamd: Wo
     cases = [
         (reply_fields(karim, ""), "Schrijf een bericht."),
         (reply_fields(karim, "Tekst", doc_type=""), "Kies het soort document."),
-        (reply_fields(karim, "Tekst", document_date="2-3-2026"), "Vul de datum van het document in"),
+        (reply_fields(karim, "Tekst", document_date="31-2-2026"), "Vul de datum van het document in"),
         (reply_fields(karim, "Tekst", kind="procesafspraak", agreed_date=""), "Vul de datum in waarop het antwoord"),
     ]
     for fields, message in cases:

@@ -126,7 +126,7 @@ class HubUnderTest:
         async with self.db() as db:
             token, sess = await AuthService(db, self.runtime.keyring).start_session(user, STAGE_FULL)
         client = self.client()
-        client.cookies.set(self.runtime.cookies.session_name, token)
+        client.cookies.set(self.app.state.site.cookies.session_name, token)
         client.csrf_token = sess.csrf_token
         client.user = user
         return client

@@ -1,0 +1,255 @@
+"""Opening a case: the kantoor's active convenants, its bewindvoerders, the checks on every field, and a unique
+reference per year."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from crypto import blind_index, encrypt_field, normalise_bsn
+from crypto import is_valid_bsn as elfproef_ok
+from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
+from hub.accounts.roles import Role
+from hub.authz import Action, may, require
+from hub.cases.models import BewindKind, Case, CaseStatus
+from hub.cases.reading import CaseReading
+from hub.cases.records import local_today
+from hub.db import new_id
+from hub.errors import Forbidden, NotFound, ValidationError
+from hub.fields import CASE_BIRTH_DATE, CASE_BSN, CASE_CLIENT_NAME, EncryptedField
+
+# The eleven rechtbanken (Wet herziening gerechtelijke kaart, since 2013); the kantonrechter of one of them
+# appoints and supervises the bewindvoerder.
+RECHTBANKEN: tuple[str, ...] = (
+    "Rechtbank Amsterdam",
+    "Rechtbank Den Haag",
+    "Rechtbank Gelderland",
+    "Rechtbank Limburg",
+    "Rechtbank Midden-Nederland",
+    "Rechtbank Noord-Holland",
+    "Rechtbank Noord-Nederland",
+    "Rechtbank Oost-Brabant",
+    "Rechtbank Overijssel",
+    "Rechtbank Rotterdam",
+    "Rechtbank Zeeland-West-Brabant",
+)
+NAME_MAX = 200
+REFERENCE_ATTEMPTS = 5
+REFERENCE_LENGTH = len("2026-000123")
+OLDEST_AGE_YEARS = 120
+# Beschermingsbewind (titel 1.19 BW) exists since 1 januari 1982.
+EARLIEST_BEWIND = date(1982, 1, 1)
+
+NEW_CASE_FIELDS = (
+    "convenant_id",
+    "client_name",
+    "bsn",
+    "birth_date",
+    "beschikking_date",
+    "bewind_start_date",
+    "bewind_kind",
+    "rechtbank",
+    "bewindvoerder_id",
+)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class CaseOpening(CaseReading):
+    # -- opening a case ------------------------------------------------------------------------------------------
+
+    async def active_convenants(self, user: User, today: date | None = None) -> list[tuple[Convenant, Organisation]]:
+        """The active convenants of the user's kantoor, each with its gemeente, by gemeente name."""
+        today = today or local_today()
+        rows = await self.db.execute(
+            select(Convenant, Organisation)
+            .join(Organisation, col(Organisation.id) == col(Convenant.gemeente_id))
+            .where(col(Convenant.kantoor_id) == user.organisation_id, col(Convenant.status) == CONVENANT_ACTIVE)
+            .order_by(col(Organisation.name), col(Convenant.start_date))
+        )
+        return [(c, g) for c, g in rows.all() if c.is_active_on(today)]
+
+    async def bewindvoerders(self, kantoor_id: str) -> list[User]:
+        """The kantoor's users who can be a case's bewindvoerder (role bewindvoerder, not blocked), by name."""
+        rows = await self.db.execute(
+            select(User)
+            .where(col(User.organisation_id) == kantoor_id, col(User.disabled).is_(False))
+            .order_by(col(User.name))
+        )
+        return [u for u in rows.scalars() if u.has_role(Role.BEWINDVOERDER)]
+
+    async def open_case(
+        self,
+        user: User,
+        *,
+        convenant_id: str,
+        client_name: str,
+        bsn: str,
+        birth_date: date | None,
+        bewind_kind: str,
+        beschikking_date: date | None,
+        bewind_start_date: date | None,
+        rechtbank: str,
+        bewindvoerder_id: str | None = None,
+        today: date | None = None,
+    ) -> Case:
+        """A bewindvoerder (or kantoorbeheerder) opens a case under an active convenant of their kantoor.
+
+        Raises NotFound for a convenant the user's kantoor is not party to, Forbidden without the role, and
+        ValidationError (Dutch messages per form field) for bad input; nothing is written then. A date that is
+        None counts as not filled in (the web layer passes None for a date it could not read).
+        """
+        today = today or local_today()
+        if not may(user, Action.OPEN_CASE):
+            raise Forbidden(Action.OPEN_CASE.value)
+        errors: dict[str, str] = {}
+
+        convenant: Convenant | None = None
+        if not convenant_id:
+            errors["convenant_id"] = "Kies de gemeente van de cliënt."
+        else:
+            convenant = await self.db.get(Convenant, convenant_id)
+            if convenant is None:
+                raise NotFound("Convenant")
+            require(user, Action.OPEN_CASE, convenant)
+            if convenant.kantoor_id != user.organisation_id:
+                raise Forbidden(Action.OPEN_CASE.value)
+            if not convenant.is_active_on(today):
+                errors["convenant_id"] = (
+                    "Uw kantoor heeft met deze gemeente geen actief convenant. Kies een gemeente met een actief "
+                    "convenant."
+                )
+
+        name = " ".join(client_name.split())
+        if not name:
+            errors["client_name"] = "Vul de naam van de cliënt in."
+        elif len(name) > NAME_MAX:
+            errors["client_name"] = f"De naam is te lang: gebruik hoogstens {NAME_MAX} tekens."
+        elif any(unicodedata.category(ch) == "Cc" for ch in name):
+            errors["client_name"] = "De naam bevat een teken dat niet in een naam hoort."
+
+        bsn_digits = ""
+        if not bsn.strip():
+            errors["bsn"] = "Vul het burgerservicenummer (BSN) van de cliënt in."
+        else:
+            try:
+                bsn_digits = normalise_bsn(bsn.strip())
+            except (TypeError, ValueError):
+                errors["bsn"] = "Een BSN bestaat uit 9 cijfers. Controleer het nummer."
+            else:
+                if not elfproef_ok(bsn_digits):
+                    errors["bsn"] = (
+                        "Dit is geen geldig BSN: het nummer voldoet niet aan de elfproef. Controleer het nummer."
+                    )
+
+        if birth_date is None:
+            errors["birth_date"] = "Vul de geboortedatum van de cliënt in."
+        elif birth_date >= today:
+            errors["birth_date"] = "De geboortedatum moet in het verleden liggen."
+        elif birth_date < _years_before(today, OLDEST_AGE_YEARS):
+            errors["birth_date"] = f"Controleer de geboortedatum: de cliënt zou ouder zijn dan {OLDEST_AGE_YEARS} jaar."
+        elif beschikking_date is not None and birth_date >= beschikking_date:
+            errors["birth_date"] = (
+                "De geboortedatum ligt na de datum van de benoemingsbeschikking. Controleer beide datums."
+            )
+
+        for field, value, missing, future in (
+            ("beschikking_date", beschikking_date, "Vul de datum van de benoemingsbeschikking in.",
+             "De datum van de benoemingsbeschikking kan niet in de toekomst liggen."),
+            ("bewind_start_date", bewind_start_date, "Vul de ingangsdatum van het bewind in.",
+             "De ingangsdatum van het bewind kan niet in de toekomst liggen."),
+        ):  # fmt: skip
+            if value is None:
+                errors[field] = missing
+            elif value > today:
+                errors[field] = future
+            elif value < EARLIEST_BEWIND:
+                errors[field] = "Controleer de datum: beschermingsbewind bestaat sinds 1 januari 1982."
+
+        try:
+            kind = BewindKind(bewind_kind)
+        except ValueError:
+            errors["bewind_kind"] = "Kies de soort bewind."
+
+        if rechtbank not in RECHTBANKEN:
+            errors["rechtbank"] = "Kies de rechtbank die de benoemingsbeschikking heeft gegeven."
+
+        if bewindvoerder_id:
+            person = await self.db.get(User, bewindvoerder_id)
+            if (
+                person is None
+                or person.organisation_id != user.organisation_id
+                or person.disabled
+                or not person.has_role(Role.BEWINDVOERDER)
+            ):
+                errors["bewindvoerder_id"] = "Kies een bewindvoerder van uw kantoor."
+
+        if errors:
+            raise ValidationError({k: errors[k] for k in NEW_CASE_FIELDS if k in errors})
+        assert convenant is not None and birth_date is not None  # for the type checker
+        assert beschikking_date is not None and bewind_start_date is not None
+
+        case_id = new_id()
+
+        def seal(field: EncryptedField, value: str) -> bytes:
+            return encrypt_field(self.keyring, value, context=field.context(case_id))
+
+        values: dict[str, Any] = {
+            "convenant_id": convenant.id,
+            "gemeente_id": convenant.gemeente_id,
+            "kantoor_id": convenant.kantoor_id,
+            "client_name": seal(CASE_CLIENT_NAME, name),
+            "bsn": seal(CASE_BSN, bsn_digits),
+            "bsn_index": blind_index(self.keyring.index_key, bsn_digits),
+            "birth_date": seal(CASE_BIRTH_DATE, birth_date.isoformat()),
+            "bewind_kind": kind.value,
+            "beschikking_date": beschikking_date,
+            "bewind_start_date": bewind_start_date,
+            "rechtbank": rechtbank,
+            "status": CaseStatus.ACTIEF.value,
+            "bewindvoerder_id": bewindvoerder_id or None,
+            "created_by": user.id,
+        }
+        # The audit record comes first: it locks the chain head (PostgreSQL) and opens SQLite's write transaction,
+        # so the savepoints below nest inside one transaction and reference numbers are handed out one at a time.
+        await self._audit(user, "case.open", case_id)
+        return await self._insert_with_reference(case_id, values, today.year)
+
+    async def _next_reference(self, year: int) -> str:
+        prefix = f"{year}-"
+        top = (
+            await self.db.execute(
+                select(func.max(col(Case.reference))).where(
+                    col(Case.reference).startswith(prefix), func.length(col(Case.reference)) == REFERENCE_LENGTH
+                )
+            )
+        ).scalar_one_or_none()
+        number = int(top[len(prefix) :]) + 1 if top and top[len(prefix) :].isdigit() else 1
+        return f"{prefix}{number:06d}"
+
+    async def _insert_with_reference(self, case_id: str, values: dict[str, Any], year: int) -> Case:
+        """Insert under the next free reference; a concurrent insert taking the same one makes us try the next."""
+        for _ in range(REFERENCE_ATTEMPTS):
+            reference = await self._next_reference(year)
+            case = Case(id=case_id, reference=reference, **values)
+            try:
+                async with self.db.begin_nested():
+                    self.db.add(case)
+                    await self.db.flush()
+            except IntegrityError:
+                taken = (await self.db.execute(select(col(Case.id)).where(col(Case.reference) == reference))).first()
+                if taken is None:
+                    raise  # not the reference: a real constraint violation
+                continue
+            return case
+        raise RuntimeError("no free case reference after several attempts")

@@ -1,0 +1,95 @@
+"""The plain values the case services hand out (list rows, details, the client's identity) and their labels."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from hub.accounts.models import Convenant, Organisation, User
+from hub.cases.models import BewindKind, Case, CaseStatus
+from hub.terms import AMSTERDAM
+
+
+def kind_label(value: str) -> str:
+    try:
+        return BewindKind(value).label
+    except ValueError:
+        return value
+
+
+def status_label(value: str) -> str:
+    try:
+        return CaseStatus(value).label
+    except ValueError:
+        return value
+
+
+def mask_bsn(bsn: str) -> str:
+    """Only the last three digits, e.g. ••••••782."""
+    return "•" * (len(bsn) - 3) + bsn[-3:] if len(bsn) > 3 else "•" * len(bsn)
+
+
+def name_sort_key(name: str | None) -> str:
+    """Case- and accent-insensitive (Ö sorts with O)."""
+    decomposed = unicodedata.normalize("NFKD", name or "\uffff")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def local_today() -> date:
+    return datetime.now(AMSTERDAM).date()
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    name: str
+    bsn: str
+    birth_date: date
+
+    @property
+    def masked_bsn(self) -> str:
+        return mask_bsn(self.bsn)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of a case list. ``client_name`` is None when it could not be decrypted (see the log)."""
+
+    id: str
+    reference: str
+    client_name: str | None
+    partner_id: str
+    partner_name: str
+    bewind_kind: str
+    status: str
+    beschikking_date: date
+    bewind_start_date: date
+    created_at: datetime
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.bewind_kind)
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    """The organisations and people around a case, for its page."""
+
+    case: Case
+    gemeente: Organisation
+    kantoor: Organisation
+    convenant: Convenant | None
+    bewindvoerder: User | None
+    gemeente_contact: User | None
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.case.bewind_kind)
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.case.status)

@@ -1,0 +1,101 @@
+"""`hub init | migrate | serve | worker | demo`: setting a hub up and running it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+
+from hub import migrate
+from hub.cli.common import CliError, on_runtime, prepare_data_dir
+from hub.config import Settings
+from hub.keys import create_keyring, load_keyring
+from hub.runtime import Runtime
+
+DEMO_MARKER = ".hub-demo"
+
+
+def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
+    prepare_data_dir(settings)
+    if settings.keyring_env:
+        print("Keyring comes from HUB_KEYRING; no key file written.")
+    elif settings.keyring_path.exists():
+        load_keyring(settings.keyring_path)  # refuses wrong permissions
+        print(f"Keyring present: {settings.keyring_path}")
+    else:
+        create_keyring(settings.keyring_path)
+        print(f"Keyring created: {settings.keyring_path} (mode 0600). Back it up: without it no document can be read.")
+    migrate.upgrade(settings.database_url)
+    print("Database migrated to the newest version.")
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    if args.revision.startswith("-") or args.downgrade:
+        migrate.downgrade(settings.database_url, args.revision)
+    else:
+        migrate.upgrade(settings.database_url, args.revision)
+    print(f"Database at revision {args.revision}.")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from hub.app import create_app
+
+    load_keyring(settings.keyring_path, settings.keyring_env)
+    migrate.require_current(settings.database_url)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+        access_log=False,
+    )
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    """The mail worker on its own (with HUB_WORKER=off for the `hub serve` processes); stops on SIGTERM/SIGINT."""
+    import signal
+
+    from hub.notifications.worker import worker_for
+
+    keyring = load_keyring(settings.keyring_path, settings.keyring_env)
+    migrate.require_current(settings.database_url)
+
+    async def run(runtime: Runtime) -> None:
+        worker = worker_for(runtime)
+        if args.once:
+            await worker.sweep()
+            print(f"{await worker.drain()} mail(s) handled.")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.run(stop)
+
+    on_runtime(settings, run, keyring=keyring)
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from hub import demo
+
+    data_dir = settings.data_dir
+    if data_dir.exists() and any(data_dir.iterdir()):
+        if not (data_dir / DEMO_MARKER).exists():
+            raise CliError(f"{data_dir} holds data that is not a demo; set HUB_DATA_DIR to an empty directory.")
+        shutil.rmtree(data_dir)
+    prepare_data_dir(settings)
+    (data_dir / DEMO_MARKER).write_text("made by `hub demo`; removed and remade at every run\n")
+    keyring = create_keyring(settings.keyring_path)
+    migrate.upgrade(settings.database_url)
+    accounts = on_runtime(settings, demo.seed, keyring=keyring)
+    demo.write_accounts(data_dir / "demo-accounts.json", accounts)
+    demo.print_accounts(accounts, settings.base_url)
+    print(f"Dezelfde lijst staat in {data_dir / 'demo-accounts.json'}")
+    if not args.no_serve:
+        cmd_serve(settings, args)

@@ -1,0 +1,59 @@
+"""The session middleware and what the web layer needs of a loaded session.
+
+hub/web knows no accounts package: app.py hands the middleware a *loader* (token -> loaded session or None), and
+everything here relies only on the :class:`LoadedSession` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hub.web.cookies import CookiePolicy, read_cookie
+
+
+class SessionRecord(Protocol):
+    """The stored session: the web layer reads only its CSRF token."""
+
+    @property
+    def csrf_token(self) -> str: ...
+
+
+class LoadedSession(Protocol):
+    """A session loaded from its cookie: who it is, and whether the second factor was passed."""
+
+    @property
+    def is_full(self) -> bool: ...
+
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def session(self) -> SessionRecord: ...
+
+
+SessionLoader = Callable[[str], Awaitable[LoadedSession | None]]
+
+
+class SessionMiddleware:
+    """Loads the server-side session named by the cookie into scope["state"]["active"] (or None)."""
+
+    def __init__(self, app: ASGIApp, *, cookies: CookiePolicy, loader: SessionLoader) -> None:
+        self.app = app
+        self.cookies = cookies
+        self.loader = loader
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        active: LoadedSession | None = None
+        token = read_cookie(scope, self.cookies.session_name)
+        if token and not scope["path"].startswith("/static/"):
+            active = await self.loader(token)
+        state["active"] = active
+        state["session_token"] = token if active else ""
+        await self.app(scope, receive, send)
