@@ -58,14 +58,18 @@ def test_the_wheel_installed_outside_the_checkout_inits_and_serves_the_login_pag
     assert any(n.startswith("hub/migrations/versions/") for n in names)
     assert any(n.startswith("hub/templates/email/") for n in names)
 
-    venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", venv)
-    python, hub = venv / "bin" / "python", venv / "bin" / "hub"
-    site_packages = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
-    (site_packages / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    _run(python, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", wheel)
-
+    # Nothing of the test run's own environment (PYTHONPATH, HUB_*) may leak in: a PYTHONPATH holding the checkout
+    # would make pip think the hub is installed already, and the import below would find the checkout.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PYTHON"))}
+    venv = tmp_path / "venv"
+    _run(sys.executable, "-m", "venv", venv, env=env)
+    python, hub = venv / "bin" / "python", venv / "bin" / "hub"
+    site_packages = Path(
+        _run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", env=env).strip()
+    )
+    (site_packages / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    _run(python, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", wheel, env=env, cwd=tmp_path)
+
     port = _free_port()
     env.update(HUB_DATA_DIR=str(tmp_path / "data"), HUB_PORT=str(port), HUB_WORKER="off")
     outside = tmp_path / "elsewhere"

@@ -24,7 +24,7 @@ async def test_login_page_offers_the_form_with_a_token_bound_to_its_cookie(hub: 
     assert page.status_code == 200
     assert 'name="email"' in page.text and 'name="password"' in page.text
     # Before login there is no session: the form's CSRF token is the one in the login cookie (double submit).
-    assert client.cookies.get(hub.runtime.cookies.login_csrf_name) == csrf_from(page.text)
+    assert client.cookies.get(hub.app.state.site.cookies.login_csrf_name) == csrf_from(page.text)
 
 
 @pytest.mark.parametrize(
