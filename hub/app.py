@@ -11,10 +11,9 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from hub.accounts import admin_views
 from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
-from hub.authz import may
+from hub.accounts.authz import may
 from hub.cases import views as case_views
 from hub.config import Settings
 from hub.dashboard import views as dashboard_views
@@ -45,7 +44,6 @@ UPLOAD_PATHS: list[str] = [messaging_views.REPLY_UPLOAD_PATH]
 def routes() -> list[BaseRoute]:
     return [
         *account_views.routes,
-        *admin_views.routes,
         *dashboard_views.routes,
         *case_views.routes,
         *document_views.routes,

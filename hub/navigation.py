@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from hub.authz import Action, may
+from hub.accounts.authz import Action, may
 from hub.web.session import LoadedSession
 
 # (route name, or a path for a route not yet named; label; the action that shows the entry, None: everyone).

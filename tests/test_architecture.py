@@ -84,7 +84,7 @@ def is_composition(module: str) -> bool:
     parts = module.split(".")
     if parts[0] != "hub":
         return False
-    if len(parts) >= 2 and parts[1] in ("app", "cli", "__main__", "demo", "api"):
+    if len(parts) >= 2 and parts[1] in ("app", "cli", "__main__", "demo", "api", "navigation"):
         return True
     return any(p in ("views", "demo") or p.endswith("_views") for p in parts[2:])
 

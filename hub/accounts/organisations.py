@@ -1,7 +1,7 @@
 """Organisations and convenants.
 
-The methods that take an `actor` act for a user and check that user's rights themselves (hub.authz): the pages and
-the API call those. The others (create, get, all, partners_of, ...) are the building blocks they use, and the
+The methods that take an `actor` act for a user and check that user's rights themselves (hub.accounts.authz):
+the pages and the API call those. The others (create, get, all, partners_of, ...) are the building blocks they use, and the
 operator's CLI and the demo call them directly (no user acts there).
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.accounts.authz import Action, require
 from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
-from hub.authz import Action, require
 from hub.db import utcnow
 from hub.errors import NotFound, ValidationError
 from hub.terms import as_local_date, controle_contactgegevens_due

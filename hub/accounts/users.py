@@ -19,10 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts import passwords
 from hub.accounts.auth import AuthService, normalise_email
+from hub.accounts.authz import Action, may, require
 from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User
 from hub.accounts.organisations import valid_email
 from hub.accounts.roles import ROLES_FOR_KIND, Role, format_roles
-from hub.authz import Action, may, require
 from hub.errors import NotFound, ValidationError
 
 

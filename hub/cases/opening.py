@@ -13,9 +13,9 @@ from sqlmodel import col
 
 from crypto import blind_index, encrypt_field, normalise_bsn
 from crypto import is_valid_bsn as elfproef_ok
+from hub.accounts.authz import Action, may, require
 from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import Role
-from hub.authz import Action, may, require
 from hub.cases.models import BewindKind, Case, CaseStatus
 from hub.cases.reading import CaseReading
 from hub.cases.records import local_today

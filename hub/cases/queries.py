@@ -11,8 +11,8 @@ from sqlalchemy.orm import aliased
 
 from crypto import blind_index, normalise_bsn
 from crypto import is_valid_bsn as elfproef_ok
+from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
-from hub.authz import Action, may
 from hub.cases.models import Case
 from hub.cases.reading import CaseReading
 from hub.cases.records import CaseRow, name_sort_key

@@ -8,9 +8,9 @@ from datetime import date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import DecryptionError, Keyring, decrypt_text
+from hub.accounts.authz import Action, require
 from hub.accounts.models import Convenant, Organisation, User
 from hub.audit import services as audit
-from hub.authz import Action, require
 from hub.cases.models import Case
 from hub.cases.records import CaseDetails, ClientIdentity
 from hub.errors import NotFound

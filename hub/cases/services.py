@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.accounts.roles import Role
-from hub.authz import Action, require
 from hub.cases.models import Case
 from hub.cases.opening import NEW_CASE_FIELDS, RECHTBANKEN, CaseOpening
 from hub.cases.queries import NAME_SORT_LIMIT, SORTS, CaseQueries

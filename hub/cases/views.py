@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import OrganisationService
-from hub.authz import Action, may
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
 from hub.db import transaction

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.accounts.authz import Action, may
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
-from hub.authz import Action, may
 from hub.db import transaction, utcnow
 from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of

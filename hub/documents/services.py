@@ -32,9 +32,9 @@ from crypto import (
     StreamDecryptor,
     decrypt_text,
 )
+from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.audit import services as audit
-from hub.authz import Action, require
 from hub.cases.models import Case
 from hub.db import transaction
 from hub.documents.blobstore import BlobStore, FilesystemBlobStore, InvalidBlobName

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from hub.authz import Action
+from hub.accounts.authz import Action
 from hub.documents.components import blobs_of, scanner_of
 from hub.documents.errors import FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
 from hub.documents.forms import parse_document_date, refusal_of, upload_context

@@ -46,10 +46,10 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import DecryptionError, Keyring, decrypt_text, encrypt_field
+from hub.accounts.authz import Action, require
 from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
 from hub.audit import services as audit
-from hub.authz import Action, require
 from hub.cases.models import Case
 from hub.db import new_id, utcnow
 from hub.documents.models import FIELD_FILE, Document, DocumentType

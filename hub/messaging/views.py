@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.authz import Action, may
+from hub.accounts.authz import Action, may
 from hub.db import transaction
 from hub.documents.components import blobs_of, scanner_of
 from hub.documents.errors import UploadRefused

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.authz import Action
+from hub.accounts.authz import Action
 from hub.db import transaction
 from hub.errors import NotFound
 from hub.notifications.models import MailStatus

@@ -20,7 +20,15 @@ from hub.web.csrf import CSRFMiddleware
 from hub.web.session import LoadedSession, SessionMiddleware
 
 HUB = Path(__file__).resolve().parents[2] / "hub"
-DOMAIN = ("hub.accounts", "hub.cases", "hub.documents", "hub.messaging", "hub.notifications", "hub.authz", "hub.audit")
+DOMAIN = (
+    "hub.accounts",
+    "hub.cases",
+    "hub.documents",
+    "hub.messaging",
+    "hub.notifications",
+    "hub.accounts.authz",
+    "hub.audit",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.accounts.admin_common import SELF_ACTION, in_form_order, notice, redirect_to
 from hub.accounts.auth import AuthService
+from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation
 from hub.accounts.roles import ROLES_FOR_KIND, OrgKind, Role
 from hub.accounts.users import OwnAccount, UserService
-from hub.authz import Action, may
+from hub.accounts.views.admin_common import SELF_ACTION, in_form_order, notice, redirect_to
 from hub.db import transaction
 from hub.errors import ValidationError
 from hub.web.forms import form_lists, form_values, runtime

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.accounts.admin_common import in_form_order, notice, redirect_to
+from hub.accounts.authz import Action
 from hub.accounts.organisations import OrganisationService, PartnerContact
-from hub.authz import Action
+from hub.accounts.views.admin_common import in_form_order, notice, redirect_to
 from hub.db import transaction, utcnow
 from hub.errors import ValidationError
 from hub.web.forms import form_values, runtime

@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.accounts.admin_common import in_form_order, notice, parse_date, redirect_to
+from hub.accounts.authz import Action
 from hub.accounts.organisations import CONVENANT_STATUSES, ConvenantService, OrganisationService
 from hub.accounts.roles import OrgKind
-from hub.authz import Action
+from hub.accounts.views.admin_common import in_form_order, notice, parse_date, redirect_to
 from hub.db import transaction
 from hub.errors import ValidationError
 from hub.web.forms import form_values, runtime
