@@ -1,8 +1,8 @@
 """Organisations and convenants.
 
 The methods that take an `actor` act for a user and check that user's rights themselves (hub.accounts.authz):
-the pages and the API call those. The others (create, get, all, partners_of, ...) are the building blocks they use, and the
-operator's CLI and the demo call them directly (no user acts there).
+the pages and the API call those. The others (create, get, all, partners_of, ...) are the building blocks they
+use, and the operator's CLI and the demo call them directly (no user acts there).
 """
 
 from __future__ import annotations
