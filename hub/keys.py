@@ -15,9 +15,9 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import LargeBinary, String, column, select, table, update
+from sqlalchemy import CursorResult, LargeBinary, String, column, select, table, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.sql.expression import ColumnClause, TableClause
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -183,7 +183,10 @@ async def rewrap_all(
                             report.failed.append((tbl, col, row_id))
                         log.warning("key of %s.%s row %s does not unwrap; left as it is", tbl, col, row_id)
                         continue
-                    result = await db.execute(update(t).where(id_col == row_id, value_col == value).values({col: new}))
+                    result = cast(
+                        CursorResult[Any],
+                        await db.execute(update(t).where(id_col == row_id, value_col == value).values({col: new})),
+                    )
                     if result.rowcount == 1:
                         report.rewrapped[f"{tbl}.{col}"] += 1
                     else:

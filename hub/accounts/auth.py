@@ -70,7 +70,7 @@ class Throttle:
         self.db = db
 
     async def locked(self, keys: list[str], now: datetime) -> bool:
-        rows = (await self.db.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))).scalars()
+        rows = (await self.db.execute(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys)))).scalars()
         return any(r.locked_until is not None and r.locked_until > now for r in rows)
 
     async def fail(self, key: str, limit: int, now: datetime) -> None:
@@ -87,7 +87,7 @@ class Throttle:
         await self.db.flush()
 
     async def clear(self, key: str) -> None:
-        await self.db.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+        await self.db.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))
 
 
 class AuthService:
@@ -139,8 +139,8 @@ class AuthService:
         row = (
             await self.db.execute(
                 select(UserSession, User)
-                .join(User, User.id == UserSession.user_id)
-                .where(UserSession.token_hash == hash_token(token))
+                .join(User, col(User.id) == col(UserSession.user_id))
+                .where(col(UserSession.token_hash) == hash_token(token))
             )
         ).first()
         if row is None:
@@ -156,16 +156,17 @@ class AuthService:
         return ActiveSession(session=sess, user=user)
 
     async def end_session(self, token: str) -> None:
-        await self.db.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+        await self.db.execute(delete(UserSession).where(col(UserSession.token_hash) == hash_token(token)))
 
     async def end_all_sessions(self, user_id: str) -> None:
-        await self.db.execute(delete(UserSession).where(UserSession.user_id == user_id))
+        await self.db.execute(delete(UserSession).where(col(UserSession.user_id) == user_id))
 
     async def purge_expired_sessions(self, now: datetime | None = None) -> int:
         now = now or utcnow()
         result = await self.db.execute(
             delete(UserSession).where(
-                (UserSession.last_seen_at < now - SESSION_IDLE) | (UserSession.created_at < now - SESSION_ABSOLUTE)
+                (col(UserSession.last_seen_at) < now - SESSION_IDLE)
+                | (col(UserSession.created_at) < now - SESSION_ABSOLUTE)
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
@@ -187,7 +188,7 @@ class AuthService:
         # Conditional update: of two concurrent logins with the same code, only one wins.
         result = await self.db.execute(
             update(User)
-            .where(User.id == user.id)
+            .where(col(User.id) == user.id)
             .where(or_(col(User.totp_last_step).is_(None), col(User.totp_last_step) < step))
             .values(totp_last_step=step)
         )
@@ -200,9 +201,9 @@ class AuthService:
         result = await self.db.execute(
             update(RecoveryCode)
             .where(
-                RecoveryCode.user_id == user.id,
-                RecoveryCode.code_hash == totp.hash_recovery_code(code),
-                RecoveryCode.used_at.is_(None),
+                col(RecoveryCode.user_id) == user.id,
+                col(RecoveryCode.code_hash) == totp.hash_recovery_code(code),
+                col(RecoveryCode.used_at).is_(None),
             )
             .values(used_at=now or utcnow())
         )
@@ -210,7 +211,9 @@ class AuthService:
 
     async def remaining_recovery_codes(self, user: User) -> int:
         rows = await self.db.execute(
-            select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+            select(col(RecoveryCode.id)).where(
+                col(RecoveryCode.user_id) == user.id, col(RecoveryCode.used_at).is_(None)
+            )
         )
         return len(rows.all())
 
@@ -253,7 +256,7 @@ class AuthService:
         await self.db.flush()
 
     async def replace_recovery_codes(self, user: User) -> list[str]:
-        await self.db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        await self.db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
         codes = totp.new_recovery_codes()
         for code in codes:
             self.db.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code)))

@@ -92,7 +92,9 @@ class OrganisationService:
 
     async def all(self) -> list[Organisation]:
         return list(
-            (await self.db.execute(select(Organisation).order_by(Organisation.kind, Organisation.name))).scalars()
+            (
+                await self.db.execute(select(Organisation).order_by(col(Organisation.kind), col(Organisation.name)))
+            ).scalars()
         )
 
     async def count(self) -> int:
@@ -108,10 +110,10 @@ class OrganisationService:
             return []
         rows = await self.db.execute(
             select(Organisation)
-            .join(Convenant, join_on == Organisation.id)
+            .join(Convenant, join_on == col(Organisation.id))
             .where(where)
             .distinct()
-            .order_by(Organisation.name)
+            .order_by(col(Organisation.name))
         )
         return list(rows.scalars())
 

@@ -134,7 +134,7 @@ class UserService:
 
     async def all(self) -> list[tuple[User, Organisation]]:
         rows = await self.db.execute(
-            select(User, Organisation).join(Organisation).order_by(Organisation.name, User.name)
+            select(User, Organisation).join(Organisation).order_by(col(Organisation.name), col(User.name))
         )
         return [(u, o) for u, o in rows.all()]
 
@@ -191,7 +191,9 @@ class UserService:
         if not may(actor, Action.MANAGE_ALL_USERS):
             return ManagedUsers(False, own, [own], [(own, await self.in_organisation(own.id))])
         organisations = list(
-            (await self.db.execute(select(Organisation).order_by(Organisation.kind, Organisation.name))).scalars()
+            (
+                await self.db.execute(select(Organisation).order_by(col(Organisation.kind), col(Organisation.name)))
+            ).scalars()
         )
         by_org: dict[str, list[User]] = {o.id: [] for o in organisations}
         for u, o in await self.all():

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.audit.models import AuditEvent, AuditHead
@@ -81,7 +82,10 @@ async def _lock_head(db: AsyncSession) -> AuditHead:
     """
     head = (
         await db.execute(
-            select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update().execution_options(populate_existing=True)
+            select(AuditHead)
+            .where(col(AuditHead.id) == HEAD_ID)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
     if head is None:  # the migration inserts it; a hand-made database may lack it
@@ -148,8 +152,8 @@ async def verify(db: AsyncSession, *, batch_size: int = VERIFY_BATCH) -> VerifyR
             (
                 await db.execute(
                     select(AuditEvent)
-                    .where(AuditEvent.seq >= expected_seq)
-                    .order_by(AuditEvent.seq)
+                    .where(col(AuditEvent.seq) >= expected_seq)
+                    .order_by(col(AuditEvent.seq))
                     .limit(batch_size)
                     .execution_options(populate_existing=True)
                 )
@@ -168,7 +172,9 @@ async def verify(db: AsyncSession, *, batch_size: int = VERIFY_BATCH) -> VerifyR
         if len(rows) < batch_size:
             break
     head = (
-        await db.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).execution_options(populate_existing=True))
+        await db.execute(
+            select(AuditHead).where(col(AuditHead.id) == HEAD_ID).execution_options(populate_existing=True)
+        )
     ).scalar_one_or_none()
     head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
     if head_seq != count:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from crypto import blind_index, normalise_bsn
 from crypto import is_valid_bsn as elfproef_ok
@@ -32,7 +33,7 @@ class CaseQueries(CaseReading):
 
     def _scoped(self, user: User) -> Any:
         org = user.organisation_id
-        return or_(Case.gemeente_id == org, Case.kantoor_id == org)
+        return or_(col(Case.gemeente_id) == org, col(Case.kantoor_id) == org)
 
     def _filtered(
         self,
@@ -46,14 +47,14 @@ class CaseQueries(CaseReading):
     ) -> Any:
         query = query.where(self._scoped(user))
         if status:
-            query = query.where(Case.status == status)
+            query = query.where(col(Case.status) == status)
         if kind:
-            query = query.where(Case.bewind_kind == kind)
+            query = query.where(col(Case.bewind_kind) == kind)
         if partner_id:
             # The own organisation is one party, so the partner is the other one.
-            query = query.where(or_(Case.gemeente_id == partner_id, Case.kantoor_id == partner_id))
+            query = query.where(or_(col(Case.gemeente_id) == partner_id, col(Case.kantoor_id) == partner_id))
         if reference:
-            query = query.where(Case.reference.contains(reference.strip(), autoescape=True))
+            query = query.where(col(Case.reference).contains(reference.strip(), autoescape=True))
         return query
 
     async def list_cases(
@@ -79,21 +80,21 @@ class CaseQueries(CaseReading):
         offset = max(0, offset)
         org = user.organisation_id
         partner = aliased(Organisation)
-        partner_id_col = sql_case((Case.gemeente_id == org, Case.kantoor_id), else_=Case.gemeente_id)
-        query = select(Case, partner.id, partner.name).join(partner, partner.id == partner_id_col)
+        partner_id_col = sql_case((col(Case.gemeente_id) == org, col(Case.kantoor_id)), else_=col(Case.gemeente_id))
+        query = select(Case, col(partner.id), col(partner.name)).join(partner, col(partner.id) == partner_id_col)
         query = self._filtered(user, query, status=status, kind=kind, partner_id=partner_id, reference=reference)
         if sort == "naam":
             fetched = (
-                await self.db.execute(query.order_by(Case.created_at.desc(), Case.id).limit(NAME_SORT_LIMIT))
+                await self.db.execute(query.order_by(col(Case.created_at).desc(), col(Case.id)).limit(NAME_SORT_LIMIT))
             ).all()
             rows = [self._row(c, pid, pname) for c, pid, pname in fetched]
             rows.sort(key=lambda r: (name_sort_key(r.client_name), r.reference))
             rows = rows[offset : offset + limit]
         else:
             order = {
-                "oudste": (Case.created_at.asc(), Case.reference.asc()),
-                "referentie": (Case.reference.asc(),),
-            }.get(sort, (Case.created_at.desc(), Case.reference.desc()))
+                "oudste": (col(Case.created_at).asc(), col(Case.reference).asc()),
+                "referentie": (col(Case.reference).asc(),),
+            }.get(sort, (col(Case.created_at).desc(), col(Case.reference).desc()))
             fetched = (await self.db.execute(query.order_by(*order).limit(limit).offset(offset))).all()
             rows = [self._row(c, pid, pname) for c, pid, pname in fetched]
         if rows:
@@ -137,7 +138,7 @@ class CaseQueries(CaseReading):
         names: dict[str, str] = {}
         if partner_ids:
             rows = await self.db.execute(
-                select(Organisation.id, Organisation.name).where(Organisation.id.in_(partner_ids))
+                select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.id).in_(partner_ids))
             )
             names = {i: n for i, n in rows.all()}
         result = []
@@ -164,7 +165,7 @@ class CaseQueries(CaseReading):
         await self._audit(user, "case.search_bsn", "-")
         rows = await self.db.execute(
             select(Case)
-            .where(Case.bsn_index == blind_index(self.keyring.index_key, digits), self._scoped(user))
-            .order_by(Case.created_at.desc())
+            .where(col(Case.bsn_index) == blind_index(self.keyring.index_key, digits), self._scoped(user))
+            .order_by(col(Case.created_at).desc())
         )
         return list(rows.scalars())

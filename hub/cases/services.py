@@ -20,6 +20,7 @@ No Starlette here: the web layer passes plain values.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from hub.accounts.authz import Action, require
 from hub.accounts.models import User
@@ -58,8 +59,8 @@ class CaseService(CaseOpening, CaseQueries):
             return await self.bewindvoerders(case.kantoor_id)
         rows = await self.db.execute(
             select(User)
-            .where(User.organisation_id == user.organisation_id, User.disabled.is_(False))
-            .order_by(User.name)
+            .where(col(User.organisation_id) == user.organisation_id, col(User.disabled).is_(False))
+            .order_by(col(User.name))
         )
         return [u for u in rows.scalars() if u.has_role(*GEMEENTE_CASE_ROLES)]
 

@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import (
@@ -206,14 +207,14 @@ class DocumentService:
         """The case's documents, newest first, for a user of one of its parties (NotFound otherwise)."""
         require(user, Action.VIEW_CASES, case)
         rows = await self.db.execute(
-            select(Document, User.name)
-            .join(User, User.id == Document.uploaded_by, isouter=True)
+            select(Document, col(User.name))
+            .join(User, col(User.id) == col(Document.uploaded_by), isouter=True)
             .where(
-                Document.case_id == case.id,
-                Document.gemeente_id == case.gemeente_id,
-                Document.kantoor_id == case.kantoor_id,
+                col(Document.case_id) == case.id,
+                col(Document.gemeente_id) == case.gemeente_id,
+                col(Document.kantoor_id) == case.kantoor_id,
             )
-            .order_by(Document.uploaded_at.desc(), Document.id)
+            .order_by(col(Document.uploaded_at).desc(), col(Document.id))
         )
         return [self._row(document, uploader or "—") for document, uploader in rows.all()]
 
@@ -327,7 +328,7 @@ async def cleanup_orphan_blobs(
 ) -> tuple[int, int]:
     """Remove temporary files and blobs that no document row names (left by a crash). Called at start-up."""
     async with transaction(sessions) as db:
-        known = set((await db.execute(select(Document.blob_name))).scalars())
+        known = set((await db.execute(select(col(Document.blob_name)))).scalars())
     temps, orphans = await blobs.cleanup_orphans(known, older_than)
     if temps or orphans:
         log.warning("removed %d unfinished upload(s) and %d blob(s) without a document", temps, orphans)
