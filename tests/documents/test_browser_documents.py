@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from crypto import Keyring
 from hub import migrate
@@ -105,19 +106,19 @@ def test_upload_and_download_in_the_browser(tmp_path: Path) -> None:
         bea = bea_context.new_page()
         _login(bea, base, BEA, seeded["secrets"][BEA])
         bea.goto(base + case_url)
-        assert bea.get_by_text("Er zijn nog geen documenten in dit dossier.").is_visible()
+        expect(bea.get_by_text("Er zijn nog geen documenten in dit dossier.")).to_be_visible()
         assert_accessible(bea)
 
         _upload(bea, sample, "nota_periodieke_kosten")
         bea.wait_for_url(f"{base}{case_url}?gelukt=document")
-        assert bea.get_by_role("status").filter(has_text="Het document is opgeslagen").is_visible()
+        expect(bea.get_by_role("status").filter(has_text="Het document is opgeslagen")).to_be_visible()
         link = bea.get_by_role("link", name="Nota periodieke kosten — mei.pdf downloaden")
-        assert link.is_visible()
+        expect(link).to_be_visible()
         assert_accessible(bea)
 
         _upload(bea, bad, "overig")
-        assert bea.get_by_role("heading", name="Document niet opgeslagen").is_visible()
-        assert bea.get_by_text("Alleen PDF, JPEG, PNG, TIFF, DOCX en ODT zijn toegestaan.").first.is_visible()
+        expect(bea.get_by_role("heading", name="Document niet opgeslagen")).to_be_visible()
+        expect(bea.get_by_text("Alleen PDF, JPEG, PNG, TIFF, DOCX en ODT zijn toegestaan.").first).to_be_visible()
         assert_accessible(bea)
 
         karim_context = browser.new_context(accept_downloads=True)
