@@ -355,9 +355,10 @@ async def _measure(hub: Any, ids: dict[str, Any], backend: str) -> list[dict[str
     from sqlmodel import select
 
     from hub.accounts.models import User
+    from hub.calendars.services import CalendarSource
     from hub.db import transaction
     from hub.messaging.models import MessageKind, Thread
-    from hub.messaging.services import CalendarSource, MessagingService
+    from hub.messaging.services import MessagingService
 
     rows: list[dict[str, Any]] = []
     rt = hub.runtime

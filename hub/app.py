@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub.accounts import admin_views
 from hub.accounts import views as account_views
+from hub.calendars import views as calendar_views
 from hub.cases import views as case_views
 from hub.config import Settings
 from hub.dashboard import views as dashboard_views
@@ -22,7 +23,6 @@ from hub.documents.services import cleanup_orphan_blobs
 from hub.keys import load_keyring
 from hub.messaging import views as messaging_views
 from hub.notifications import views as notification_views
-from hub.notifications.worker import start_worker, stop_worker
 from hub.runtime import Runtime
 from hub.web.cookies import CookiePolicy
 from hub.web.errors import EXCEPTION_HANDLERS
@@ -32,6 +32,7 @@ from hub.web.middleware import (
     SecurityHeadersMiddleware,
     SessionMiddleware,
 )
+from hub.worker import start_worker, stop_worker
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -48,6 +49,7 @@ def routes() -> list[BaseRoute]:
         *document_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
+        *calendar_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

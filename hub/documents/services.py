@@ -57,8 +57,8 @@ from hub.documents.scanner import NoScanner, Scanner, ScanSession, ScanTooLarge,
 from hub.documents.sniff import ContentSniffer, SniffError, clean_filename, extension_of, kind_for_filename
 from hub.errors import NotFound
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_SHA256
-from hub.notifications.models import MailKind
-from hub.notifications.services import NotificationEvent, notify
+from hub.notifications.interfaces import MailKind, NotificationEvent
+from hub.notifications.outbox import OutboxNotifier
 
 log = logging.getLogger("hub.documents")
 
@@ -305,9 +305,16 @@ class DocumentService:
             await self._audit(user, "document.upload", document_id)
             if self.notifications:
                 other = case.kantoor_id if user.organisation_id == case.gemeente_id else case.gemeente_id
-                await notify(
-                    self.db,
-                    NotificationEvent(kind=MailKind.NIEUW_DOCUMENT, organisation_id=other, case_id=case.id),
+                # The receiving side's assignee of the case, else (none) its users of the recipient roles.
+                assignee = case.gemeente_contact_id if other == case.gemeente_id else case.bewindvoerder_id
+                await OutboxNotifier(self.db).notify(
+                    NotificationEvent(
+                        kind=MailKind.NIEUW_DOCUMENT,
+                        organisation_id=other,
+                        case_id=case.id,
+                        assigned_user_ids=(assignee,) if assignee else (),
+                    ),
+                    now=utcnow(),
                 )
             return document
         except BaseException as exc:

@@ -22,9 +22,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from crypto import Keyring
 from hub.accounts.models import Convenant, User
 from hub.accounts.roles import Role
+from hub.calendars.services import CalendarSource
 from hub.cases.models import Case
 from hub.messaging.models import MessageKind, Thread
-from hub.messaging.services import CalendarSource, MessagingService
+from hub.messaging.services import MessagingService
 from hub.terms import AMSTERDAM, WerkdagCalendar
 
 

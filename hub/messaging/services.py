@@ -24,7 +24,7 @@ The clock rules (one party posts, the other owes a reaction):
   ``awaited_by_org_id`` and ``current_due_at`` (the earliest due moment of the running clocks) follow every change.
 
 Due moments always use the calendar of the gemeente party: national feestdagen, decree days and its own closing
-days (:class:`GemeenteClosingDay`).
+days (:class:`hub.calendars.models.GemeenteClosingDay`).
 
 Reading message content is audited (ids only, never a subject or body): ``thread.view`` (a thread's messages),
 ``thread.list`` (an inbox page that shows at least one decrypted subject) and ``message.post``. A transaction that
@@ -34,7 +34,7 @@ audited transactions always take their locks in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -50,16 +50,17 @@ from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
 from hub.audit import services as audit
 from hub.authz import Action, require
+from hub.calendars.services import CalendarSource
 from hub.cases.models import Case
 from hub.db import new_id, utcnow
 from hub.documents.models import Document, DocumentType
 from hub.documents.services import FIELD_FILE
 from hub.errors import NotFound, ValidationError
 from hub.fields import DOCUMENT_FILENAME, MESSAGE_BODY, THREAD_SUBJECT
+from hub.messaging.assignees import side_assignees
 from hub.messaging.models import (
     Clock,
     ClockKind,
-    GemeenteClosingDay,
     Message,
     MessageAttachment,
     MessageKind,
@@ -70,14 +71,13 @@ from hub.messaging.models import (
     ThreadRead,
     ThreadStatus,
 )
-from hub.notifications.models import MailKind
-from hub.notifications.services import NotificationEvent, notify
+from hub.notifications.interfaces import MailKind, NotificationEvent, Notifier
+from hub.notifications.outbox import OutboxNotifier
 from hub.terms import (
     WerkdagCalendar,
     algemene_eerste_reactie_due,
     algemene_inhoudelijke_reactie_due,
     as_local_date,
-    default_calendar,
     describe_due,
     end_of_day,
     reactie_casuistiek_due,
@@ -85,7 +85,6 @@ from hub.terms import (
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
-CLOSING_DESCRIPTION_MAX = 200
 AGREED_DATE_HORIZON = timedelta(days=366)
 INBOX_TABS = ("te_beantwoorden", "wacht_op_ander", "alle")
 ASSIGNEE_MINE = "mij"
@@ -114,49 +113,6 @@ def due_for(kind: ClockKind, received: datetime, calendar: WerkdagCalendar) -> d
     if kind == ClockKind.ALGEMEEN_EERSTE:
         return algemene_eerste_reactie_due(received, calendar=calendar)
     return algemene_inhoudelijke_reactie_due(received, calendar=calendar)
-
-
-# -- calendars ---------------------------------------------------------------------------------------------------
-
-
-class CalendarSource:
-    """Werkdag calendars per gemeente: a base calendar (national days, decree days) plus its own closing days.
-
-    Calendars are cached by their set of closing days, so the per-instance caches of :class:`WerkdagCalendar`
-    survive from one request to the next; keep one source per process.
-    """
-
-    def __init__(self, base: WerkdagCalendar | None = None) -> None:
-        self.base = base if base is not None else default_calendar()
-        self._cache: dict[frozenset[date], WerkdagCalendar] = {}
-
-    def with_days(self, days: Iterable[date]) -> WerkdagCalendar:
-        key = frozenset(days)
-        if not key:
-            return self.base
-        calendar = self._cache.get(key)
-        if calendar is None:
-            if len(self._cache) > 1000:
-                self._cache.clear()
-            calendar = self.base.with_extra_closed(key)
-            self._cache[key] = calendar
-        return calendar
-
-    async def for_gemeente(self, db: AsyncSession, gemeente_id: str) -> WerkdagCalendar:
-        return (await self.for_gemeenten(db, [gemeente_id]))[gemeente_id]
-
-    async def for_gemeenten(self, db: AsyncSession, gemeente_ids: Iterable[str]) -> dict[str, WerkdagCalendar]:
-        ids = sorted(set(gemeente_ids))
-        days: dict[str, set[date]] = {g: set() for g in ids}
-        if ids:
-            rows = await db.execute(
-                select(GemeenteClosingDay.gemeente_id, GemeenteClosingDay.day).where(
-                    GemeenteClosingDay.gemeente_id.in_(ids)
-                )
-            )
-            for gemeente_id, day in rows.all():
-                days[gemeente_id].add(day)
-        return {g: self.with_days(d) for g, d in days.items()}
 
 
 # -- results -------------------------------------------------------------------------------------------------------
@@ -254,12 +210,6 @@ class ThreadView:
     assignee_name: str | None
 
 
-@dataclass(frozen=True)
-class ClosingDayView:
-    day: GemeenteClosingDay
-    past: bool
-
-
 # -- the service ---------------------------------------------------------------------------------------------------
 
 
@@ -271,13 +221,16 @@ class MessagingService:
         *,
         calendars: CalendarSource | None = None,
         clock: Callable[[], datetime] = utcnow,
+        notifier: Notifier | None = None,
         notifications: bool = True,
     ) -> None:
-        """``notifications``: write the receiving organisation's e-mail notice (outbox) with every message."""
+        """``notifier``: told of every message (the receiving organisation's e-mail notice) and of every clock that
+        stops or moves; the outbox in this session by default. ``notifications=False``: no notice of messages."""
         self.db = db
         self.keyring = keyring
         self.calendars = calendars if calendars is not None else CalendarSource()
         self.clock = clock
+        self.notifier: Notifier = notifier if notifier is not None else OutboxNotifier(db)
         self.notifications = notifications
 
     def _now(self, now: datetime | None) -> datetime:
@@ -572,13 +525,13 @@ class MessagingService:
         await self.db.flush()
         if self.notifications:
             # In this transaction: the message and its e-mail notice commit together. The notice carries ids only.
-            await notify(
-                self.db,
+            await self.notifier.notify(
                 NotificationEvent(
                     kind=MailKind.PROCESAFSPRAAK if kind == MessageKind.PROCESAFSPRAAK else MailKind.NIEUW_BERICHT,
                     organisation_id=other,
                     thread_id=thread.id,
                     case_id=thread.case_id,
+                    assigned_user_ids=await side_assignees(self.db, thread, other),
                     due_at=thread.current_due_at if thread.waiting_on_org_id == other else None,
                 ),
                 now=now,
@@ -613,14 +566,14 @@ class MessagingService:
                 if clock_kind == ClockKind.ALGEMEEN_EERSTE:
                     how = StopKind.PROCESAFSPRAAK
                 else:
-                    self._reschedule(clock, message, now)
+                    await self._reschedule(clock, message, now)
             elif kind == MessageKind.BERICHT and clock_kind == ClockKind.ALGEMEEN_EERSTE:
                 how = StopKind.REACTIE  # any reply is the first reaction to a general question
             # else: a plain message does not answer a substantive question; the clock runs on
             if how is None:
                 still.append(clock)
             else:
-                self._stop(clock, message, user, how, now)
+                await self._stop(clock, message, user, how, now)
                 stopped.append(clock)
         i_owe = any(c.owed_by_org_id == me for c in still)
         they_owe = any(c.owed_by_org_id == other for c in still)
@@ -648,7 +601,7 @@ class MessagingService:
                 still.append(clock)
         return still
 
-    def _reschedule(self, clock: Clock, message: Message, now: datetime) -> None:
+    async def _reschedule(self, clock: Clock, message: Message, now: datetime) -> None:
         """A procesafspraak: the end of the agreed date becomes the due moment; the clock keeps running."""
         assert message.agreed_date is not None
         if now > clock.due_at:
@@ -659,14 +612,16 @@ class MessagingService:
         clock.rescheduled_at = now
         clock.rescheduled_by_message_id = message.id
         self.db.add(clock)
+        await self.notifier.clock_changed(clock.id, clock.due_at)
 
-    def _stop(self, clock: Clock, message: Message, user: User, how: StopKind, now: datetime) -> None:
+    async def _stop(self, clock: Clock, message: Message, user: User, how: StopKind, now: datetime) -> None:
         clock.stopped_at = now
         clock.stopped_by = user.id
         clock.stopped_by_message_id = message.id
         clock.stop_kind = how.value
         clock.in_time = now <= clock.due_at and not clock.rescheduled_late
         self.db.add(clock)
+        await self.notifier.clock_changed(clock.id, None)
 
     @staticmethod
     def _denormalise(thread: Thread, running: list[Clock], now: datetime) -> None:
@@ -1070,75 +1025,12 @@ class MessagingService:
         await self.db.flush()
         return found
 
-    # -- closing days ------------------------------------------------------------------------------------------
+    # -- the gemeente's calendar changed -------------------------------------------------------------------
 
-    async def _own_gemeente(self, user: User) -> Organisation:
-        org = await self.db.get(Organisation, user.organisation_id)
-        if org is None or org.org_kind != OrgKind.GEMEENTE:
-            raise NotFound("Organisation")
-        require(user, Action.MANAGE_CLOSING_DAYS, org)
-        return org
-
-    async def closing_days(self, user: User, now: datetime | None = None) -> list[ClosingDayView]:
-        now = self._now(now)
-        org = await self._own_gemeente(user)
-        today = as_local_date(now)
-        rows = await self.db.execute(
-            select(GemeenteClosingDay).where(GemeenteClosingDay.gemeente_id == org.id).order_by(GemeenteClosingDay.day)
-        )
-        return [ClosingDayView(day=d, past=d.day < today) for d in rows.scalars()]
-
-    async def add_closing_day(
-        self, user: User, day: date | None, description: str, now: datetime | None = None
-    ) -> GemeenteClosingDay:
-        """Add a closing day (today or later). Running clocks whose term spans it get their due moment again."""
-        now = self._now(now)
-        org = await self._own_gemeente(user)
-        errors: dict[str, str] = {}
-        clean = " ".join(description.split())
-        if day is None:
-            errors["day"] = "Vul de datum van de sluitingsdag in."
-        elif day < as_local_date(now):
-            errors["day"] = "Een sluitingsdag in het verleden kan niet meer worden toegevoegd."
-        elif day.weekday() >= 5:
-            errors["day"] = "Deze datum valt in het weekend en is al geen werkdag."
-        elif (
-            await self.db.execute(
-                select(GemeenteClosingDay.id).where(
-                    GemeenteClosingDay.gemeente_id == org.id, GemeenteClosingDay.day == day
-                )
-            )
-        ).first() is not None:
-            errors["day"] = "Deze dag staat al in de lijst."
-        if len(clean) > CLOSING_DESCRIPTION_MAX:
-            errors["description"] = f"De omschrijving is te lang: gebruik hoogstens {CLOSING_DESCRIPTION_MAX} tekens."
-        if errors:
-            raise ValidationError(errors)
-        assert day is not None
-        row = GemeenteClosingDay(gemeente_id=org.id, day=day, description=clean, created_by=user.id, created_at=now)
-        self.db.add(row)
-        await self.db.flush()
-        await self._recompute_due(org.id, day)
-        return row
-
-    async def remove_closing_day(self, user: User, day_id: str, now: datetime | None = None) -> None:
-        now = self._now(now)
-        org = await self._own_gemeente(user)
-        row = await self.db.get(GemeenteClosingDay, day_id)
-        if row is None or row.gemeente_id != org.id:
-            raise NotFound("GemeenteClosingDay")
-        if row.day < as_local_date(now):
-            raise ValidationError(
-                {"day": "Een sluitingsdag in het verleden blijft bewaard: termijnen zijn ermee berekend."}
-            )
-        day = row.day
-        await self.db.delete(row)
-        await self.db.flush()
-        await self._recompute_due(org.id, day)
-
-    async def _recompute_due(self, gemeente_id: str, day: date) -> None:
-        """Running clocks of this gemeente whose term spans ``day`` get their rule-based due moment again.
-        A due moment agreed in a procesafspraak stays as agreed."""
+    async def recompute_due(self, gemeente_id: str, day: date) -> None:
+        """A closing day of the gemeente was added or removed (the ``on_change`` of
+        :class:`hub.calendars.services.ClosingDayService`): running clocks of this gemeente whose term spans ``day``
+        get their rule-based due moment again. A due moment agreed in a procesafspraak stays as agreed."""
         calendar = await self.calendars.for_gemeente(self.db, gemeente_id)
         start_of_day = end_of_day(day) - timedelta(days=1)
         rows = await self.db.execute(
@@ -1159,6 +1051,7 @@ class MessagingService:
                 clock.due_at = due
                 self.db.add(clock)
                 touched.add(clock.thread_id)
+                await self.notifier.clock_changed(clock.id, due)
         await self.db.flush()
         for thread_id in touched:
             thread = await self.db.get(Thread, thread_id)

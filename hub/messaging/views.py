@@ -1,4 +1,4 @@
-"""The inbox, a thread, a new question, and a gemeente's closing days.
+"""The inbox, a thread and a new question.
 
 URLs carry no personal data: tabs and filters are fixed words, opaque ids or a case reference number, and redirects
 after a POST carry a fixed key (``?gelukt=...``). Another organisation's thread does not exist for the user (404), for
@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hub.authz import Action, may
+from hub.calendars.services import calendar_source
 from hub.db import transaction
 from hub.documents.services import (
     FIELD_DATE,
@@ -51,11 +51,9 @@ from hub.messaging.services import (
     FIELD_UPLOAD,
     INBOX_TABS,
     SUBJECT_MAX,
-    CalendarSource,
     InboxPage,
     MessagingService,
 )
-from hub.terms import WerkdagCalendar, default_calendar
 from hub.web.forms import form_lists, form_values, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.multipart import BodyTooLarge, CSRFRejected, MalformedUpload, MultipartUpload, UploadIncomplete
@@ -100,7 +98,6 @@ THREAD_NOTICES = {
     "toegewezen": "De toewijzing is opgeslagen.",
     "afgerond": "Het gesprek is afgerond.",
 }
-CLOSING_NOTICES = {"toegevoegd": "De sluitingsdag is toegevoegd.", "verwijderd": "De sluitingsdag is verwijderd."}
 REPLY_FIELDS = ("body", "kind", "agreed_date", "attachments", FIELD_TYPE, FIELD_DATE, FIELD_UPLOAD)
 NEW_FIELDS = ("soort", "dossiernummer", "convenant_id", "subject", "body")
 UNKNOWN_REFERENCE = "Uw organisatie heeft geen dossier met dit nummer."
@@ -115,22 +112,9 @@ def document_url(document_id: str) -> str:
     return f"/documenten/{document_id}/downloaden"
 
 
-# -- calendars: one source per decree-day file, kept for the life of the process --------------------------------
-
-_sources: dict[Path | None, CalendarSource] = {}
-
-
-def calendar_source(request: Request) -> CalendarSource:
-    path = runtime(request).settings.decree_days_file
-    source = _sources.get(path)
-    if source is None:
-        base: WerkdagCalendar = WerkdagCalendar.from_files(path) if path is not None else default_calendar()
-        source = _sources[path] = CalendarSource(base)
-    return source
-
-
 def messaging(request: Request, db: AsyncSession) -> MessagingService:
-    return MessagingService(db, runtime(request).keyring, calendars=calendar_source(request))
+    settings = runtime(request).settings
+    return MessagingService(db, runtime(request).keyring, calendars=calendar_source(settings.decree_days_file))
 
 
 def _redirect(path: str) -> RedirectResponse:
@@ -632,63 +616,6 @@ async def new_submit(request: Request) -> Response:
     return _redirect(f"/berichten/{thread.id}?gelukt=gestart")
 
 
-# -- closing days ------------------------------------------------------------------------------------------------
-
-
-async def _closing_days_page(
-    request: Request, errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200
-) -> Response:
-    user = user_of(request).user
-    async with transaction(runtime(request).sessions) as db:
-        days = await messaging(request, db).closing_days(user)
-    return render(
-        request,
-        "messaging/closing_days.html",
-        {
-            "days": days,
-            "errors": errors or {},
-            "values": values or {},
-            "notice": "" if errors else _notice(request, CLOSING_NOTICES),
-        },
-        status_code=status,
-    )
-
-
-@login_required(Action.MANAGE_CLOSING_DAYS)
-async def closing_days_page(request: Request) -> Response:
-    return await _closing_days_page(request)
-
-
-@login_required(Action.MANAGE_CLOSING_DAYS)
-async def closing_days_add(request: Request) -> Response:
-    user = user_of(request).user
-    form = await form_values(request)
-    values = {"day": form.get("day", ""), "description": form.get("description", "")}
-    errors: dict[str, str] = {}
-    day = parse_day(values["day"], "day", errors, "Vul de datum van de sluitingsdag in.")
-    try:
-        async with transaction(runtime(request).sessions) as db:
-            svc = messaging(request, db)
-            if errors:
-                await svc.closing_days(user)  # the permission check comes first
-                raise ValidationError(errors)
-            await svc.add_closing_day(user, day, values["description"])
-    except ValidationError as exc:
-        return await _closing_days_page(request, _ordered(exc.errors, ("day", "description")), values, status=400)
-    return _redirect("/instellingen/sluitingsdagen?gelukt=toegevoegd")
-
-
-@login_required(Action.MANAGE_CLOSING_DAYS)
-async def closing_days_remove(request: Request) -> Response:
-    user = user_of(request).user
-    try:
-        async with transaction(runtime(request).sessions) as db:
-            await messaging(request, db).remove_closing_day(user, request.path_params["day_id"])
-    except ValidationError as exc:
-        return await _closing_days_page(request, exc.errors, status=400)
-    return _redirect("/instellingen/sluitingsdagen?gelukt=verwijderd")
-
-
 routes = [
     Route("/berichten", inbox_page, methods=["GET"]),
     Route("/berichten/nieuw", new_page, methods=["GET"]),
@@ -697,7 +624,4 @@ routes = [
     Route("/berichten/{thread_id}/reageren", thread_reply, methods=["POST"]),
     Route("/berichten/{thread_id}/toewijzen", thread_assign, methods=["POST"]),
     Route("/berichten/{thread_id}/afronden", thread_close, methods=["POST"]),
-    Route("/instellingen/sluitingsdagen", closing_days_page, methods=["GET"]),
-    Route("/instellingen/sluitingsdagen", closing_days_add, methods=["POST"]),
-    Route("/instellingen/sluitingsdagen/{day_id}/verwijderen", closing_days_remove, methods=["POST"]),
 ]

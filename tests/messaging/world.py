@@ -12,10 +12,11 @@ from typing import Any
 from crypto import Keyring, encrypt_field, field_context
 from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind, Role
+from hub.calendars.services import CalendarSource, ClosingDayService
 from hub.cases.models import Case
 from hub.db import new_id
 from hub.documents.models import Document
-from hub.messaging.services import CalendarSource, MessagingService
+from hub.messaging.services import MessagingService
 from hub.terms import AMSTERDAM
 from tests.support.hubclient import HubUnderTest
 
@@ -110,6 +111,14 @@ class World:
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """One service call in its own transaction."""
         async with self.service() as svc:
+            return await getattr(svc, method)(*args, **kwargs)
+
+    async def closing_days(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One call of the closing-day service in its own transaction, wired to messaging's clocks as the page
+        wires it."""
+        async with self.hub.db() as db:
+            clocks = MessagingService(db, self.keyring, calendars=self.calendars)
+            svc = ClosingDayService(db, on_change=clocks.recompute_due)
             return await getattr(svc, method)(*args, **kwargs)
 
 

@@ -19,8 +19,9 @@ from hub.db import new_id
 from hub.messaging.models import Clock, MessageKind, Thread
 from hub.messaging.services import MessagingService
 from hub.notifications.models import OutboxMail
-from hub.notifications.worker import OutboxWorker, worker_for
+from hub.notifications.worker import OutboxWorker
 from hub.terms import AMSTERDAM
+from hub.worker import worker_for
 from tests.support.hubclient import HubUnderTest, running_hub
 from tests.support.smtp import SmtpServer, make_certificate
 
