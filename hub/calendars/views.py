@@ -15,8 +15,8 @@ from hub.authz import Action
 from hub.calendars.services import CalendarSource, ClosingDayService, calendar_source
 from hub.db import transaction
 from hub.errors import ValidationError
-from hub.messaging.services import MessagingService
-from hub.messaging.views import parse_day
+from hub.messaging.due_moments import DueMoments
+from hub.messaging.views.common import parse_day
 from hub.web.forms import form_values, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
@@ -32,7 +32,7 @@ def calendars_of(request: Request) -> CalendarSource:
 
 def closing_days(request: Request, db: AsyncSession) -> ClosingDayService:
     """The service, with the running clocks of messaging recomputed when a closing day comes or goes."""
-    clocks = MessagingService(db, runtime(request).keyring, calendars=calendars_of(request))
+    clocks = DueMoments(db, runtime(request).keyring, calendars=calendars_of(request))
     return ClosingDayService(db, on_change=clocks.recompute_due)
 
 

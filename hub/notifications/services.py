@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.models import Organisation, User
@@ -46,8 +47,11 @@ async def build_digests(
     user_ids = list(
         (
             await db.execute(
-                select(OutboxMail.recipient_user_id)
-                .where(OutboxMail.status == MailStatus.DIGEST_HELD.value, OutboxMail.recipient_user_id.is_not(None))
+                select(col(OutboxMail.recipient_user_id))
+                .where(
+                    col(OutboxMail.status) == MailStatus.DIGEST_HELD.value,
+                    col(OutboxMail.recipient_user_id).is_not(None),
+                )
                 .distinct()
             )
         ).scalars()
@@ -75,8 +79,8 @@ async def build_digests(
                 await db.execute(
                     update(OutboxMail)
                     .where(
-                        OutboxMail.recipient_user_id == user.id,
-                        OutboxMail.status == MailStatus.DIGEST_HELD.value,
+                        col(OutboxMail.recipient_user_id) == user.id,
+                        col(OutboxMail.status) == MailStatus.DIGEST_HELD.value,
                     )
                     .values(status=MailStatus.DIGESTED.value, digest_id=digest.id)
                     .execution_options(synchronize_session=False)
@@ -113,10 +117,10 @@ class OutboxOverview:
 
 async def _entries(db: AsyncSession, *conditions: Any, limit: int) -> list[OutboxEntry]:
     result = await db.execute(
-        select(OutboxMail, Organisation.name)
-        .join(Organisation, Organisation.id == OutboxMail.organisation_id)
+        select(OutboxMail, col(Organisation.name))
+        .join(Organisation, col(Organisation.id) == col(OutboxMail.organisation_id))
         .where(*conditions)
-        .order_by(OutboxMail.created_at.desc(), OutboxMail.id)
+        .order_by(col(OutboxMail.created_at).desc(), col(OutboxMail.id))
         .limit(limit)
     )
     return [OutboxEntry(mail, name) for mail, name in result.all()]
@@ -125,10 +129,12 @@ async def _entries(db: AsyncSession, *conditions: Any, limit: int) -> list[Outbo
 async def outbox_overview(db: AsyncSession, *, status: MailStatus | None = None, limit: int = 100) -> OutboxOverview:
     """For the functioneel beheerder: counts per status, every failed row, and the newest rows."""
     counts = {s: 0 for s in MailStatus}
-    for raw, n in (await db.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status))).all():
+    for raw, n in (
+        await db.execute(select(col(OutboxMail.status), func.count()).group_by(col(OutboxMail.status)))
+    ).all():
         counts[MailStatus(raw)] = int(n)
-    failed = await _entries(db, OutboxMail.status == MailStatus.FAILED.value, limit=limit)
-    recent = await _entries(db, *([OutboxMail.status == status.value] if status else []), limit=limit)
+    failed = await _entries(db, col(OutboxMail.status) == MailStatus.FAILED.value, limit=limit)
+    recent = await _entries(db, *([col(OutboxMail.status) == status.value] if status else []), limit=limit)
     return OutboxOverview(counts, failed, recent)
 
 

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.models import Organisation, User
@@ -124,31 +125,34 @@ class OutboxWorker:
     async def claim(self, now: datetime | None = None) -> list[Job]:
         now = now or self.clock()
         due = (
-            OutboxMail.status.in_([MailStatus.PENDING.value, MailStatus.SENDING.value]),
-            OutboxMail.next_attempt_at <= now,
+            col(OutboxMail.status).in_([MailStatus.PENDING.value, MailStatus.SENDING.value]),
+            col(OutboxMail.next_attempt_at) <= now,
         )
         async with self.sessions() as db:  # a plain read outside a transaction: an idle poll takes no write lock
             await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            if (await db.execute(select(OutboxMail.id).where(*due).limit(1))).first() is None:
+            if (await db.execute(select(col(OutboxMail.id)).where(*due).limit(1))).first() is None:
                 return []
         async with transaction(self.sessions) as db:
             dialect = (await db.connection()).dialect.name
             picked = (
-                select(OutboxMail.id).where(*due).order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(self.batch)
+                select(col(OutboxMail.id))
+                .where(*due)
+                .order_by(col(OutboxMail.next_attempt_at), col(OutboxMail.id))
+                .limit(self.batch)
             )
             if dialect == "postgresql":
                 picked = picked.with_for_update(skip_locked=True)
             result = await db.execute(
                 update(OutboxMail)
-                .where(OutboxMail.id.in_(picked.scalar_subquery()))
+                .where(col(OutboxMail.id).in_(picked.scalar_subquery()))
                 .values(
                     status=MailStatus.SENDING.value,
                     claimed_at=now,
                     claimed_by=self.name,
-                    attempts=OutboxMail.attempts + 1,
+                    attempts=col(OutboxMail.attempts) + 1,
                     next_attempt_at=now + self.lease,
                 )
-                .returning(OutboxMail.id)
+                .returning(col(OutboxMail.id))
                 .execution_options(synchronize_session=False)
             )
             ids = list(result.scalars())
@@ -163,28 +167,30 @@ class OutboxWorker:
         await db.execute(
             update(OutboxMail)
             .where(
-                OutboxMail.id.in_(ids),
-                OutboxMail.status == MailStatus.SENDING.value,
-                OutboxMail.recipient_user_id.in_(select(User.id).where(User.disabled.is_(True)).scalar_subquery()),
+                col(OutboxMail.id).in_(ids),
+                col(OutboxMail.status) == MailStatus.SENDING.value,
+                col(OutboxMail.recipient_user_id).in_(
+                    select(col(User.id)).where(col(User.disabled).is_(True)).scalar_subquery()
+                ),
             )
             .values(status=MailStatus.CANCELLED.value, last_error="Ontvanger geblokkeerd voor verzending")
             .execution_options(synchronize_session=False)
         )
         rows = (
             await db.execute(
-                select(OutboxMail, Organisation.name)
-                .join(Organisation, Organisation.id == OutboxMail.organisation_id)
-                .where(OutboxMail.id.in_(ids), OutboxMail.status == MailStatus.SENDING.value)
-                .order_by(OutboxMail.next_attempt_at)
+                select(OutboxMail, col(Organisation.name))
+                .join(Organisation, col(Organisation.id) == col(OutboxMail.organisation_id))
+                .where(col(OutboxMail.id).in_(ids), col(OutboxMail.status) == MailStatus.SENDING.value)
+                .order_by(col(OutboxMail.next_attempt_at))
             )
         ).all()
         digest_ids = [row.id for row, _ in rows if row.kind == MailKind.DIGEST.value]
         counts: dict[str, list[tuple[MailKind, int]]] = {}
         if digest_ids:
             grouped = await db.execute(
-                select(OutboxMail.digest_id, OutboxMail.kind, func.count())
-                .where(OutboxMail.digest_id.in_(digest_ids), OutboxMail.status == MailStatus.DIGESTED.value)
-                .group_by(OutboxMail.digest_id, OutboxMail.kind)
+                select(col(OutboxMail.digest_id), col(OutboxMail.kind), func.count())
+                .where(col(OutboxMail.digest_id).in_(digest_ids), col(OutboxMail.status) == MailStatus.DIGESTED.value)
+                .group_by(col(OutboxMail.digest_id), col(OutboxMail.kind))
             )
             for digest_id, kind, n in grouped.all():
                 counts.setdefault(digest_id, []).append((MailKind(kind), int(n)))
@@ -227,9 +233,9 @@ class OutboxWorker:
         result = await db.execute(
             update(OutboxMail)
             .where(
-                OutboxMail.id == row_id,
-                OutboxMail.status == MailStatus.SENDING.value,
-                OutboxMail.claimed_by == self.name,
+                col(OutboxMail.id) == row_id,
+                col(OutboxMail.status) == MailStatus.SENDING.value,
+                col(OutboxMail.claimed_by) == self.name,
             )
             .values(**values)
             .execution_options(synchronize_session=False)
@@ -240,8 +246,8 @@ class OutboxWorker:
         async with transaction(self.sessions) as db:
             claimed_by = (
                 await db.execute(
-                    select(OutboxMail.claimed_by).where(
-                        OutboxMail.id == row_id, OutboxMail.status == MailStatus.SENDING.value
+                    select(col(OutboxMail.claimed_by)).where(
+                        col(OutboxMail.id) == row_id, col(OutboxMail.status) == MailStatus.SENDING.value
                     )
                 )
             ).scalar_one_or_none()
