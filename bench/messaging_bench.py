@@ -355,9 +355,11 @@ async def _measure(hub: Any, ids: dict[str, Any], backend: str) -> list[dict[str
     from sqlmodel import select
 
     from hub.accounts.models import User
+    from hub.calendars.services import CalendarSource
     from hub.db import transaction
+    from hub.messaging.inbox import InboxService
     from hub.messaging.models import MessageKind, Thread
-    from hub.messaging.services import CalendarSource, MessagingService
+    from hub.messaging.threads import ThreadService
 
     rows: list[dict[str, Any]] = []
     rt = hub.runtime
@@ -379,7 +381,7 @@ async def _measure(hub: Any, ids: dict[str, Any], backend: str) -> list[dict[str
 
     async def filtered() -> None:
         async with transaction(rt.sessions) as db:
-            svc = MessagingService(db, rt.keyring, calendars=calendars)
+            svc = InboxService(db, rt.keyring, calendars=calendars)
             await svc.inbox(gemeente_user, tab="alle", assignee="mij", status="open")
 
     rows.append(_row(backend, "inbox first page, service (alle, mij, open)", await meter.runs(filtered), INBOX_GOAL_MS))
@@ -407,7 +409,7 @@ async def _measure(hub: Any, ids: dict[str, Any], backend: str) -> list[dict[str
 
     async def service_post(user: User, thread_id: str, kind: MessageKind, notices: bool) -> None:
         async with transaction(rt.sessions) as db:
-            svc = MessagingService(db, rt.keyring, calendars=calendars, notifications=notices)
+            svc = ThreadService(db, rt.keyring, calendars=calendars, notifications=notices)
             await svc.post_message(user, thread_id, BODY, kind=kind)
 
     async def http_post(client: Any, thread_id: str, kind: str) -> None:
@@ -475,10 +477,10 @@ async def _measure(hub: Any, ids: dict[str, Any], backend: str) -> list[dict[str
 
 async def _inbox(rt: Any, calendars: Any, user: Any, tab: str) -> None:
     from hub.db import transaction
-    from hub.messaging.services import MessagingService
+    from hub.messaging.inbox import InboxService
 
     async with transaction(rt.sessions) as db:
-        page = await MessagingService(db, rt.keyring, calendars=calendars).inbox(user, tab=tab)
+        page = await InboxService(db, rt.keyring, calendars=calendars).inbox(user, tab=tab)
         assert len(page.rows) == 50, (tab, len(page.rows))
 
 

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
+from hub.calendars import views as calendar_views
 from hub.cases import views as case_views
 from hub.config import Settings
 from hub.dashboard import views as dashboard_views
@@ -24,7 +25,6 @@ from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging import views as messaging_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
-from hub.notifications.worker import start_worker, stop_worker
 from hub.resources import STATIC_DIR
 from hub.runtime import Runtime, open_runtime
 from hub.web.cookies import CookiePolicy
@@ -34,11 +34,10 @@ from hub.web.errors import EXCEPTION_HANDLERS
 from hub.web.security_headers import SecurityHeadersMiddleware
 from hub.web.session import SessionMiddleware
 from hub.web.site import Site
+from hub.worker import start_worker, stop_worker
 
 # Routes whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
-UPLOAD_ROUTES: list[str] = [document_views.UPLOAD_ROUTE]
-# The messaging reply upload by its path pattern, until that route is named (then: its name in UPLOAD_ROUTES).
-UPLOAD_PATHS: list[str] = [messaging_views.REPLY_UPLOAD_PATH]
+UPLOAD_ROUTES: list[str] = [document_views.UPLOAD_ROUTE, messaging_views.REPLY_UPLOAD_ROUTE]
 
 
 def routes() -> list[BaseRoute]:
@@ -49,6 +48,7 @@ def routes() -> list[BaseRoute]:
         *document_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
+        *calendar_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -81,7 +81,7 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),
             Middleware(SessionMiddleware, cookies=cookies, loader=load_session),
-            Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES, upload_paths=UPLOAD_PATHS),
+            Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,

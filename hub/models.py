@@ -2,6 +2,7 @@
 
 from hub.accounts import models as accounts_models
 from hub.audit import models as audit_models
+from hub.calendars import models as calendars_models
 from hub.cases import models as cases_models
 from hub.documents import models as documents_models
 from hub.messaging import models as messaging_models
@@ -10,6 +11,7 @@ from hub.notifications import models as notifications_models
 __all__ = [
     "accounts_models",
     "audit_models",
+    "calendars_models",
     "cases_models",
     "documents_models",
     "messaging_models",

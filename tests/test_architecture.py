@@ -164,6 +164,7 @@ def leaf_violations(graph: Mapping[str, set[str]]) -> list[str]:
             "hub.fields",
             "hub.errors",
             "hub.terms",
+            "hub.resources",
             "crypto",
         ),
         "hub.runtime": ("hub.runtime", "hub.config", "hub.db", "hub.keys", "hub.fields", "crypto"),

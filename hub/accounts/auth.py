@@ -89,6 +89,16 @@ class Throttle:
     async def clear(self, key: str) -> None:
         await self.db.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))
 
+    async def purge_expired(self, now: datetime) -> int:
+        """Forget keys whose window has passed and that are not locked: they no longer count for anything."""
+        result = await self.db.execute(
+            delete(LoginThrottle).where(
+                col(LoginThrottle.window_start) < now - THROTTLE_WINDOW,
+                or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now),
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
 
 class AuthService:
     def __init__(self, db: AsyncSession, keyring: Keyring) -> None:
@@ -170,6 +180,9 @@ class AuthService:
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def purge_expired_throttles(self, now: datetime | None = None) -> int:
+        return await self.throttle.purge_expired(now or utcnow())
 
     # -- second factor ------------------------------------------------------------------------------------
 

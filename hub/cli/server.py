@@ -61,7 +61,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     """The mail worker on its own (with HUB_WORKER=off for the `hub serve` processes); stops on SIGTERM/SIGINT."""
     import signal
 
-    from hub.notifications.worker import worker_for
+    from hub.worker import worker_for
 
     keyring = load_keyring(settings.keyring_path, settings.keyring_env)
     migrate.require_current(settings.database_url)

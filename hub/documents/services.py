@@ -37,7 +37,7 @@ from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.audit import services as audit
 from hub.cases.models import Case
-from hub.db import transaction
+from hub.db import transaction, utcnow
 from hub.documents.blobstore import BlobStore, FilesystemBlobStore, InvalidBlobName
 from hub.documents.errors import BadDocumentDate
 from hub.documents.models import DOCUMENT_TYPE_LABELS, Document, DocumentType, parse_doc_type
@@ -45,8 +45,8 @@ from hub.documents.scanner import NoScanner, Scanner
 from hub.documents.upload import Vault, stream_into_vault
 from hub.errors import NotFound
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY
-from hub.notifications.models import MailKind
-from hub.notifications.services import NotificationEvent, notify
+from hub.notifications.interfaces import MailKind, NotificationEvent
+from hub.notifications.outbox import OutboxNotifier
 
 log = logging.getLogger("hub.documents")
 
@@ -177,9 +177,16 @@ class DocumentService:
             await self._audit(user, "document.upload", document.id)
             if self.notifications:
                 other = case.kantoor_id if user.organisation_id == case.gemeente_id else case.gemeente_id
-                await notify(
-                    self.db,
-                    NotificationEvent(kind=MailKind.NIEUW_DOCUMENT, organisation_id=other, case_id=case.id),
+                # The receiving side's assignee of the case, else (none) its users of the recipient roles.
+                assignee = case.gemeente_contact_id if other == case.gemeente_id else case.bewindvoerder_id
+                await OutboxNotifier(self.db).notify(
+                    NotificationEvent(
+                        kind=MailKind.NIEUW_DOCUMENT,
+                        organisation_id=other,
+                        case_id=case.id,
+                        assigned_user_ids=(assignee,) if assignee else (),
+                    ),
+                    now=utcnow(),
                 )
         except BaseException:
             await self.forget_blob(document)

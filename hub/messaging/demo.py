@@ -17,14 +17,17 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring
 from hub.accounts.models import Convenant, User
 from hub.accounts.roles import Role
+from hub.calendars.services import CalendarSource
 from hub.cases.models import Case
 from hub.messaging.models import MessageKind, Thread
-from hub.messaging.services import CalendarSource, MessagingService
+from hub.messaging.reading import ReadingService
+from hub.messaging.threads import ThreadService
 from hub.terms import AMSTERDAM, WerkdagCalendar
 
 
@@ -54,7 +57,9 @@ async def _member(db: AsyncSession, organisation_id: str, *roles: Role) -> User 
 
 async def _users(db: AsyncSession, organisation_id: str) -> list[User]:
     rows = await db.execute(
-        select(User).where(User.organisation_id == organisation_id, User.disabled.is_(False)).order_by(User.email)
+        select(User)
+        .where(col(User.organisation_id) == organisation_id, col(User.disabled).is_(False))
+        .order_by(col(User.email))
     )
     return list(rows.scalars())
 
@@ -62,9 +67,9 @@ async def _users(db: AsyncSession, organisation_id: str) -> list[User]:
 async def seed_threads(db: AsyncSession, keyring: Keyring, now: datetime) -> list[Thread]:
     """Create the demo conversations (see the module docstring); returns the threads made."""
     calendars = CalendarSource()
-    svc = MessagingService(db, keyring, calendars=calendars)
+    svc = ThreadService(db, keyring, calendars=calendars)
     threads: list[Thread] = []
-    cases = list((await db.execute(select(Case).order_by(Case.reference).limit(6))).scalars())
+    cases = list((await db.execute(select(Case).order_by(col(Case.reference)).limit(6))).scalars())
     today = now.astimezone(AMSTERDAM).date()
 
     async def people(gemeente_id: str, kantoor_id: str) -> tuple[User, User] | None:
@@ -84,7 +89,11 @@ async def seed_threads(db: AsyncSession, keyring: Keyring, now: datetime) -> lis
         threads.append(await scenario(svc, case, *pair, calendar, today, now))
 
     convenant = (
-        (await db.execute(select(Convenant).where(Convenant.status == "actief").order_by(Convenant.start_date)))
+        (
+            await db.execute(
+                select(Convenant).where(col(Convenant.status) == "actief").order_by(col(Convenant.start_date))
+            )
+        )
         .scalars()
         .first()
     )
@@ -115,7 +124,7 @@ async def seed_threads(db: AsyncSession, keyring: Keyring, now: datetime) -> lis
 
 
 async def _in_time(
-    svc: MessagingService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
+    svc: ThreadService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
     today: date, now: datetime,
 ) -> Thread:  # fmt: skip
     asked = _werkdagen_before(calendar, today, 6)
@@ -135,12 +144,12 @@ async def _in_time(
         kind=MessageKind.INHOUDELIJKE_REACTIE,
         now=_at(answered, 14, 20),
     )
-    await svc.mark_read(bewindvoerder, thread, now=_at(answered, 16))
+    await svc.using(ReadingService).mark_read(bewindvoerder, thread, now=_at(answered, 16))
     return thread
 
 
 async def _late(
-    svc: MessagingService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
+    svc: ThreadService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
     today: date, now: datetime,
 ) -> Thread:  # fmt: skip
     asked = _werkdagen_before(calendar, today, 10)
@@ -152,7 +161,7 @@ async def _late(
         "actuele schuldenoverzicht. Kunt u dat aanleveren?",
         now=_at(asked, 9, 30),
     )
-    await svc.mark_read(bewindvoerder, thread, now=_at(asked, 11))
+    await svc.using(ReadingService).mark_read(bewindvoerder, thread, now=_at(asked, 11))
     answered = _werkdagen_before(calendar, today, 5)
     await svc.post_message(
         bewindvoerder,
@@ -165,7 +174,7 @@ async def _late(
 
 
 async def _due_today(
-    svc: MessagingService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
+    svc: ThreadService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
     today: date, now: datetime,
 ) -> Thread:  # fmt: skip
     due_day = calendar.werkdag_on_or_after(today)
@@ -181,7 +190,7 @@ async def _due_today(
 
 
 async def _overdue(
-    svc: MessagingService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
+    svc: ThreadService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
     today: date, now: datetime,
 ) -> Thread:  # fmt: skip
     asked = _werkdagen_before(calendar, today, 6)
@@ -202,7 +211,7 @@ async def _overdue(
 
 
 async def _procesafspraak(
-    svc: MessagingService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
+    svc: ThreadService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
     today: date, now: datetime,
 ) -> Thread:  # fmt: skip
     asked = _werkdagen_before(calendar, today, 2)
@@ -227,7 +236,7 @@ async def _procesafspraak(
 
 
 async def _counter_question(
-    svc: MessagingService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
+    svc: ThreadService, case: Case, bewindvoerder: User, klantmanager: User, calendar: WerkdagCalendar,
     today: date, now: datetime,
 ) -> Thread:  # fmt: skip
     asked = _werkdagen_before(calendar, today, 3)

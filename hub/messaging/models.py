@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, new_id, utcnow
@@ -216,15 +216,17 @@ class Clock(SQLModel, table=True):
         return self.stopped_at is None
 
 
-class GemeenteClosingDay(SQLModel, table=True):
-    """A day a gemeente is closed besides the national feestdagen: not a werkdag on its calendar."""
+class ClockNotice(SQLModel, table=True):
+    """That a reminder stage (vandaag, verlopen, escalatie) of a reaction clock was handled for one due moment: once,
+    whoever the recipients were. The sweep (:mod:`hub.messaging.reminders`) skips stages already recorded for the
+    clock's current due moment, so a clock sends each reminder once per due moment, a procesafspraak that moves the
+    due moment gets reminders for the new moment, and an escalated clock is not examined again unless its due moment
+    moves.
+    """
 
-    __tablename__ = "gemeente_closing_day"
-    __table_args__ = (UniqueConstraint("gemeente_id", "day"),)
+    __tablename__ = "clock_notice"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    gemeente_id: str = Field(foreign_key="organisation.id", max_length=32)
-    day: date
-    description: str = Field(default="", max_length=200)
-    created_by: str = Field(foreign_key="user_account.id", max_length=32)
+    clock_id: str = Field(primary_key=True, max_length=32)
+    stage: str = Field(primary_key=True, max_length=20)
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())

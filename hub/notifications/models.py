@@ -107,18 +107,3 @@ class OutboxMail(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=200)
     # At most one row per key, e.g. "clock:<id>:vandaag:<due epoch>:<user id>" or "digest:<user id>:<date>".
     dedupe_key: str | None = Field(default=None, unique=True, max_length=200)
-
-
-class ClockNotice(SQLModel, table=True):
-    """That a reminder stage (vandaag, verlopen, escalatie) of a reaction clock was handled for one due moment: once,
-    whoever the recipients were. The sweep skips stages already recorded for the clock's current due moment, so a
-    clock sends each reminder once per due moment, a procesafspraak that moves the due moment gets reminders for the
-    new moment, and an escalated clock is not examined again unless its due moment moves.
-    """
-
-    __tablename__ = "clock_notice"
-
-    clock_id: str = Field(primary_key=True, max_length=32)
-    stage: str = Field(primary_key=True, max_length=20)
-    due_at: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())

@@ -7,6 +7,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -41,7 +42,8 @@ async def outbox_page(request: Request) -> Response:
             "status": status,
             "statuses": list(MailStatus),
             "demo": demo,
-            "eml_files": list_eml(settings.mail_dir) if demo else [],
+            # Directory and file reads run off the event loop (a mail directory can hold many files).
+            "eml_files": await anyio.to_thread.run_sync(list_eml, settings.mail_dir) if demo else [],
             "smtp": f"{settings.smtp_host}:{settings.smtp_port} ({settings.smtp_tls})" if not demo else "",
             "notice": NOTICES.get(request.query_params.get("gelukt", ""), ""),
         },
@@ -55,7 +57,7 @@ async def retry(request: Request) -> Response:
         raise NotFound(row_id)
     async with transaction(runtime(request).sessions) as db:
         await retry_failed(db, row_id)
-    return RedirectResponse("/beheer/mail?gelukt=opnieuw", status_code=303)
+    return RedirectResponse(f"{request.url_for('notifications.outbox').path}?gelukt=opnieuw", status_code=303)
 
 
 def _readable(data: bytes) -> str:
@@ -74,13 +76,13 @@ async def eml_file(request: Request) -> Response:
     if path is None:
         raise NotFound("mail")
     return PlainTextResponse(
-        _readable(path.read_bytes()),
+        _readable(await anyio.to_thread.run_sync(path.read_bytes)),
         headers={"Content-Disposition": "inline", "Cache-Control": "no-store"},
     )
 
 
 routes = [
-    Route("/beheer/mail", outbox_page, methods=["GET"]),
-    Route("/beheer/mail/{row_id}/opnieuw", retry, methods=["POST"]),
-    Route("/beheer/mail/{name}", eml_file, methods=["GET"]),
+    Route("/beheer/mail", outbox_page, methods=["GET"], name="notifications.outbox"),
+    Route("/beheer/mail/{row_id}/opnieuw", retry, methods=["POST"], name="notifications.retry"),
+    Route("/beheer/mail/{name}", eml_file, methods=["GET"], name="notifications.eml"),
 ]

@@ -1,5 +1,8 @@
 """The worker: claims outbox rows, sends them outside any transaction, records the outcome; runs the sweeps.
 
+The sweeps are the digests (this part's own) and whatever periodic jobs the hub's wiring gives it (:data:`Sweep`:
+the reminder sweep of messaging, the purge of expired sessions, ...): this module imports no producer.
+
 Claiming is one statement in a short transaction::
 
     UPDATE outbox_mail SET status='sending', claimed_at=now, claimed_by=me, attempts=attempts+1,
@@ -25,24 +28,25 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.models import Organisation, User
+from hub.calendars.services import CalendarSource, calendar_source
 from hub.config import Settings
 from hub.db import transaction, utcnow
 from hub.errors import exception_place
 from hub.notifications.models import MailKind, MailStatus, OutboxMail
 from hub.notifications.render import MailContent, RenderError, new_message_id, render_mail
 from hub.notifications.sender import FileSender, MailSender, PermanentFailure, SmtpSender, TemporaryFailure
-from hub.notifications.services import build_digests, calendars, cancel_stale_reminders, sweep_clocks
+from hub.notifications.services import build_digests
 from hub.runtime import Runtime
-from hub.terms import WerkdagCalendar
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,9 @@ BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 40  # about 1.5 days of temporary failures; then the row fails visibly
 BATCH = 20
+
+Sweep = Callable[[AsyncSession, datetime], Awaitable[object]]
+"""A periodic job of the worker, run with ``(db, now)`` in a transaction of its own at every sweep."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -94,8 +101,8 @@ class OutboxWorker:
         base_url: str,
         mail_from: str,
         digest_hour: int = 8,
-        escalate_after: int = 1,
-        calendar: WerkdagCalendar | None = None,
+        calendars: CalendarSource | None = None,
+        sweeps: Sequence[Sweep] = (),
         name: str | None = None,
         batch: int = BATCH,
         lease: timedelta = LEASE,
@@ -106,8 +113,8 @@ class OutboxWorker:
         self.base_url = base_url
         self.mail_from = mail_from
         self.digest_hour = digest_hour
-        self.escalate_after = escalate_after
-        self.calendar = calendar
+        self.calendars = calendars if calendars is not None else CalendarSource()
+        self.sweeps = tuple(sweeps)
         self.name = name or worker_name()
         self.batch = batch
         self.lease = lease
@@ -118,31 +125,34 @@ class OutboxWorker:
     async def claim(self, now: datetime | None = None) -> list[Job]:
         now = now or self.clock()
         due = (
-            OutboxMail.status.in_([MailStatus.PENDING.value, MailStatus.SENDING.value]),
-            OutboxMail.next_attempt_at <= now,
+            col(OutboxMail.status).in_([MailStatus.PENDING.value, MailStatus.SENDING.value]),
+            col(OutboxMail.next_attempt_at) <= now,
         )
         async with self.sessions() as db:  # a plain read outside a transaction: an idle poll takes no write lock
             await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            if (await db.execute(select(OutboxMail.id).where(*due).limit(1))).first() is None:
+            if (await db.execute(select(col(OutboxMail.id)).where(*due).limit(1))).first() is None:
                 return []
         async with transaction(self.sessions) as db:
             dialect = (await db.connection()).dialect.name
             picked = (
-                select(OutboxMail.id).where(*due).order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(self.batch)
+                select(col(OutboxMail.id))
+                .where(*due)
+                .order_by(col(OutboxMail.next_attempt_at), col(OutboxMail.id))
+                .limit(self.batch)
             )
             if dialect == "postgresql":
                 picked = picked.with_for_update(skip_locked=True)
             result = await db.execute(
                 update(OutboxMail)
-                .where(OutboxMail.id.in_(picked.scalar_subquery()))
+                .where(col(OutboxMail.id).in_(picked.scalar_subquery()))
                 .values(
                     status=MailStatus.SENDING.value,
                     claimed_at=now,
                     claimed_by=self.name,
-                    attempts=OutboxMail.attempts + 1,
+                    attempts=col(OutboxMail.attempts) + 1,
                     next_attempt_at=now + self.lease,
                 )
-                .returning(OutboxMail.id)
+                .returning(col(OutboxMail.id))
                 .execution_options(synchronize_session=False)
             )
             ids = list(result.scalars())
@@ -151,33 +161,36 @@ class OutboxWorker:
             return await self._jobs(db, ids, now)
 
     async def _jobs(self, db: AsyncSession, ids: list[str], now: datetime) -> list[Job]:
-        """Drop what may no longer go out, then gather the whitelisted values each mail is rendered from."""
-        await cancel_stale_reminders(db, ids, claimed=True)
+        """Drop what may no longer go out, then gather the whitelisted values each mail is rendered from.
+
+        Reminders of a clock that stopped or moved were cancelled when it did (the Notifier's ``clock_changed``)."""
         await db.execute(
             update(OutboxMail)
             .where(
-                OutboxMail.id.in_(ids),
-                OutboxMail.status == MailStatus.SENDING.value,
-                OutboxMail.recipient_user_id.in_(select(User.id).where(User.disabled.is_(True)).scalar_subquery()),
+                col(OutboxMail.id).in_(ids),
+                col(OutboxMail.status) == MailStatus.SENDING.value,
+                col(OutboxMail.recipient_user_id).in_(
+                    select(col(User.id)).where(col(User.disabled).is_(True)).scalar_subquery()
+                ),
             )
             .values(status=MailStatus.CANCELLED.value, last_error="Ontvanger geblokkeerd voor verzending")
             .execution_options(synchronize_session=False)
         )
         rows = (
             await db.execute(
-                select(OutboxMail, Organisation.name)
-                .join(Organisation, Organisation.id == OutboxMail.organisation_id)
-                .where(OutboxMail.id.in_(ids), OutboxMail.status == MailStatus.SENDING.value)
-                .order_by(OutboxMail.next_attempt_at)
+                select(OutboxMail, col(Organisation.name))
+                .join(Organisation, col(Organisation.id) == col(OutboxMail.organisation_id))
+                .where(col(OutboxMail.id).in_(ids), col(OutboxMail.status) == MailStatus.SENDING.value)
+                .order_by(col(OutboxMail.next_attempt_at))
             )
         ).all()
         digest_ids = [row.id for row, _ in rows if row.kind == MailKind.DIGEST.value]
         counts: dict[str, list[tuple[MailKind, int]]] = {}
         if digest_ids:
             grouped = await db.execute(
-                select(OutboxMail.digest_id, OutboxMail.kind, func.count())
-                .where(OutboxMail.digest_id.in_(digest_ids), OutboxMail.status == MailStatus.DIGESTED.value)
-                .group_by(OutboxMail.digest_id, OutboxMail.kind)
+                select(col(OutboxMail.digest_id), col(OutboxMail.kind), func.count())
+                .where(col(OutboxMail.digest_id).in_(digest_ids), col(OutboxMail.status) == MailStatus.DIGESTED.value)
+                .group_by(col(OutboxMail.digest_id), col(OutboxMail.kind))
             )
             for digest_id, kind, n in grouped.all():
                 counts.setdefault(digest_id, []).append((MailKind(kind), int(n)))
@@ -220,9 +233,9 @@ class OutboxWorker:
         result = await db.execute(
             update(OutboxMail)
             .where(
-                OutboxMail.id == row_id,
-                OutboxMail.status == MailStatus.SENDING.value,
-                OutboxMail.claimed_by == self.name,
+                col(OutboxMail.id) == row_id,
+                col(OutboxMail.status) == MailStatus.SENDING.value,
+                col(OutboxMail.claimed_by) == self.name,
             )
             .values(**values)
             .execution_options(synchronize_session=False)
@@ -233,8 +246,8 @@ class OutboxWorker:
         async with transaction(self.sessions) as db:
             claimed_by = (
                 await db.execute(
-                    select(OutboxMail.claimed_by).where(
-                        OutboxMail.id == row_id, OutboxMail.status == MailStatus.SENDING.value
+                    select(col(OutboxMail.claimed_by)).where(
+                        col(OutboxMail.id) == row_id, col(OutboxMail.status) == MailStatus.SENDING.value
                     )
                 )
             ).scalar_one_or_none()
@@ -299,15 +312,20 @@ class OutboxWorker:
 
     # -- sweeps ------------------------------------------------------------------------------------------------
 
-    async def sweep(self, now: datetime | None = None) -> tuple[int, int]:
-        """Reminders for the clocks, then digests: (reminder rows, digest rows) written."""
+    async def sweep(self, now: datetime | None = None) -> int:
+        """The periodic jobs (each in its own transaction: one that fails does not stop the others), then the
+        digests; the number of digest rows written."""
         now = now or self.clock()
+        for job in self.sweeps:
+            try:
+                async with transaction(self.sessions) as db:
+                    await job(db, now)
+            except Exception as exc:
+                log.error("periodic job %s failed: %s", getattr(job, "__name__", job), exception_place(exc))
         async with transaction(self.sessions) as db:
-            calendar_for = await calendars(db, self.calendar)
-            reminders = await sweep_clocks(db, now, calendar_for, escalate_after=self.escalate_after)
-        async with transaction(self.sessions) as db:
+            calendar_for = await self.calendars.calendar_for(db)
             digests = await build_digests(db, now, self.digest_hour, calendar_for=calendar_for)
-        return len(reminders), len(digests)
+        return len(digests)
 
     # -- the loop ----------------------------------------------------------------------------------------------
 
@@ -333,8 +351,11 @@ class OutboxWorker:
         log.info("mail worker %s stopped", self.name)
 
 
-def worker_for(runtime: Runtime, *, sender: MailSender | None = None, name: str | None = None) -> OutboxWorker:
-    """A worker configured from the running hub's settings (the sender may be replaced, e.g. in tests)."""
+def worker_for(
+    runtime: Runtime, sweeps: Sequence[Sweep] = (), *, sender: MailSender | None = None, name: str | None = None
+) -> OutboxWorker:
+    """A worker configured from the running hub's settings, with the hub's periodic jobs ``sweeps`` (the sender may
+    be replaced, e.g. in tests). The hub's own wiring is :func:`hub.worker.worker_for`."""
     settings = runtime.settings
     return OutboxWorker(
         runtime.sessions,
@@ -342,20 +363,16 @@ def worker_for(runtime: Runtime, *, sender: MailSender | None = None, name: str 
         base_url=settings.base_url,
         mail_from=settings.mail_from,
         digest_hour=settings.digest_hour,
-        escalate_after=settings.escalate_after_werkdagen,
-        calendar=WerkdagCalendar.from_files(settings.decree_days_file),
+        calendars=calendar_source(settings.decree_days_file),
+        sweeps=sweeps,
         name=name,
     )
 
 
-async def run_worker(runtime: Runtime, stop_event: asyncio.Event) -> None:
-    """The worker loop for a running hub (the server's lifespan, or `hub worker`)."""
-    await worker_for(runtime).run(stop_event)
-
-
-def start_worker(runtime: Runtime) -> tuple[asyncio.Task[None], asyncio.Event]:
+def start_worker(worker: OutboxWorker) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """Run ``worker`` in a task of the running loop until the returned event is set (:func:`stop_worker`)."""
     stop = asyncio.Event()
-    return asyncio.create_task(run_worker(runtime, stop), name="hub-mail-worker"), stop
+    return asyncio.create_task(worker.run(stop), name="hub-mail-worker"), stop
 
 
 async def stop_worker(task: asyncio.Task[None], stop: asyncio.Event, grace: float = 10.0) -> None:

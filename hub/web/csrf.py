@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Iterable
 from urllib.parse import parse_qs
 
@@ -31,14 +30,11 @@ class CSRFMiddleware:
         *,
         cookies: CookiePolicy,
         upload_routes: Iterable[str] = (),
-        upload_paths: Iterable[str] = (),
     ) -> None:
-        """``upload_routes``: names of the streaming upload routes; ``upload_paths``: path patterns, only for an
-        upload route that has no name yet."""
+        """``upload_routes``: names of the streaming upload routes."""
         self.app = app
         self.cookies = cookies
         self.upload_route_names = tuple(upload_routes)
-        self.upload_paths = [re.compile(p) for p in upload_paths]
         self._upload_routes: list[BaseRoute] | None = None
 
     def upload_routes(self, scope: Scope) -> list[BaseRoute]:
@@ -53,9 +49,7 @@ class CSRFMiddleware:
 
     def is_upload(self, scope: Scope) -> bool:
         """Does this request go to a streaming upload route (path and method)?"""
-        if any(route.matches(scope)[0] == Match.FULL for route in self.upload_routes(scope)):
-            return True
-        return any(p.fullmatch(scope["path"]) for p in self.upload_paths)
+        return any(route.matches(scope)[0] == Match.FULL for route in self.upload_routes(scope))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:

@@ -252,51 +252,6 @@ async def test_general_question_procesafspraak(world: World) -> None:
     assert inhoudelijk.due_at == end_of(2026, 3, 20) and inhoudelijk.original_due_at == end_of(2026, 3, 16)
 
 
-async def test_gemeente_closing_day_moves_the_due_date(world: World) -> None:
-    await world.call("add_closing_day", world.contractmanager, date(2026, 3, 3), "Studiedag", now=at(2026, 2, 1))
-    thread = await _ask(world, at(2026, 3, 2))
-    [clock] = await _clocks(world, thread)
-    assert clock.due_at == end_of(2026, 3, 5)  # Tuesday 3 March is closed: Wednesday and Thursday count
-
-    # A case of another gemeente is not affected by Nijmegen's closing day.
-    other_thread = await world.call(
-        "start_thread", world.outsider, subject="Vraag", body="Vraag", convenant=world.other_convenant,
-        now=at(2026, 3, 2),
-    )  # fmt: skip
-    eerste = min(await world.call("clocks", world.outsider, other_thread.id), key=lambda c: c.due_at)
-    assert eerste.due_at == end_of(2026, 3, 4)
-
-
-async def test_adding_a_closing_day_moves_running_terms(world: World) -> None:
-    thread = await _ask(world, at(2026, 3, 2))
-    assert (await _thread(world, thread)).current_due_at == end_of(2026, 3, 4)
-    days = await world.call("closing_days", world.contractmanager, now=at(2026, 3, 2, 12))
-    assert days == []
-    row = await world.call(
-        "add_closing_day", world.contractmanager, date(2026, 3, 4), "Verhuizing", now=at(2026, 3, 2, 12)
-    )
-    [clock] = await _clocks(world, thread)
-    assert clock.due_at == end_of(2026, 3, 5)
-    assert (await _thread(world, thread)).current_due_at == end_of(2026, 3, 5)
-    await world.call("remove_closing_day", world.contractmanager, row.id, now=at(2026, 3, 3))
-    [clock] = await _clocks(world, thread)
-    assert clock.due_at == end_of(2026, 3, 4)
-
-
-async def test_closing_days_are_for_the_own_gemeentes_contractmanager(world: World) -> None:
-    from hub.errors import Forbidden, NotFound
-
-    with pytest.raises(Forbidden):
-        await world.call("add_closing_day", world.klantmanager, date(2026, 3, 4), "", now=at(2026, 3, 2))
-    with pytest.raises(NotFound):
-        await world.call("closing_days", world.bewindvoerder)
-    with pytest.raises(ValidationError) as exc:
-        await world.call("add_closing_day", world.contractmanager, date(2026, 3, 1), "", now=at(2026, 3, 2))
-    assert "day" in exc.value.errors
-    with pytest.raises(ValidationError):
-        await world.call("add_closing_day", world.contractmanager, date(2026, 3, 7), "", now=at(2026, 3, 2))  # Sat
-
-
 async def test_each_message_writes_a_notice_for_the_other_side_with_ids_only(world: World) -> None:
     from sqlalchemy import select
 

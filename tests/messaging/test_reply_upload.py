@@ -17,7 +17,7 @@ from hub.audit.models import AuditEvent
 from hub.documents.models import Document
 from hub.fields import DOCUMENT_FILENAME
 from hub.messaging.models import Clock, Message, MessageAttachment, Thread
-from hub.messaging.services import NO_UPLOAD_WITHOUT_CASE
+from hub.messaging.threads import NO_UPLOAD_WITHOUT_CASE
 from hub.notifications.models import OutboxMail
 from tests.messaging.conftest import UPLOAD_MB
 from tests.messaging.world import World
@@ -134,6 +134,7 @@ async def _ask(world: World, **kwargs: Any) -> Thread:
     return thread
 
 
+@pytest.mark.clamd
 async def test_reply_with_a_pdf(world_clamd: World) -> None:
     world = world_clamd
     thread = await _ask(world)
@@ -202,6 +203,7 @@ async def audit_pairs(world: World) -> list[tuple[str, str]]:
         return [(a, o) for a, o in rows.all()]
 
 
+@pytest.mark.clamd
 async def test_a_refused_file_leaves_no_message_no_document_and_no_blob(world_clamd: World) -> None:
     world = world_clamd
     thread = await _ask(world)
@@ -241,6 +243,7 @@ async def test_a_refused_file_leaves_no_message_no_document_and_no_blob(world_cl
     assert response.status_code == 303
 
 
+@pytest.mark.clamd
 async def test_form_mistakes_are_found_before_the_file_is_stored(world_clamd: World) -> None:
     world = world_clamd
     thread = await _ask(world)

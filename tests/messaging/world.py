@@ -12,10 +12,15 @@ from typing import Any
 from crypto import Keyring, encrypt_field, field_context
 from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind, Role
+from hub.calendars.services import CalendarSource, ClosingDayService
 from hub.cases.models import Case
 from hub.db import new_id
 from hub.documents.models import Document
-from hub.messaging.services import CalendarSource, MessagingService
+from hub.messaging.access import MessagingBase
+from hub.messaging.due_moments import DueMoments
+from hub.messaging.inbox import InboxService
+from hub.messaging.reading import ReadingService
+from hub.messaging.threads import ThreadService
 from hub.terms import AMSTERDAM
 from tests.support.hubclient import HubUnderTest
 
@@ -80,6 +85,23 @@ async def insert_document(hub: HubUnderTest, case: Case, uploader: User, filenam
     return document
 
 
+class Services:
+    """Messaging's services on one session, for tests: ``svc.post_message`` finds the method in whichever service
+    has it (threads, reading, inbox). The pages use the one service they need."""
+
+    PARTS: tuple[type[MessagingBase], ...] = (ThreadService, ReadingService, InboxService)
+
+    def __init__(self, db: Any, keyring: Keyring, *, calendars: CalendarSource) -> None:
+        self.calendars = calendars
+        self.parts = [part(db, keyring, calendars=calendars) for part in self.PARTS]
+
+    def __getattr__(self, name: str) -> Any:
+        for part in self.parts:
+            if hasattr(type(part), name):
+                return getattr(part, name)
+        raise AttributeError(name)
+
+
 @dataclass
 class World:
     hub: HubUnderTest
@@ -103,13 +125,21 @@ class World:
         return self.hub.runtime.keyring
 
     @asynccontextmanager
-    async def service(self) -> AsyncIterator[MessagingService]:
+    async def service(self) -> AsyncIterator[Services]:
         async with self.hub.db() as db:
-            yield MessagingService(db, self.keyring, calendars=self.calendars)
+            yield Services(db, self.keyring, calendars=self.calendars)
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """One service call in its own transaction."""
         async with self.service() as svc:
+            return await getattr(svc, method)(*args, **kwargs)
+
+    async def closing_days(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One call of the closing-day service in its own transaction, wired to messaging's clocks as the page
+        wires it."""
+        async with self.hub.db() as db:
+            clocks = DueMoments(db, self.keyring, calendars=self.calendars)
+            svc = ClosingDayService(db, on_change=clocks.recompute_due)
             return await getattr(svc, method)(*args, **kwargs)
 
 

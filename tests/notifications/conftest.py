@@ -17,10 +17,11 @@ from hub.accounts.roles import OrgKind, Role
 from hub.cases.models import Case
 from hub.db import new_id
 from hub.messaging.models import Clock, MessageKind, Thread
-from hub.messaging.services import MessagingService
+from hub.messaging.threads import ThreadService
 from hub.notifications.models import OutboxMail
-from hub.notifications.worker import OutboxWorker, worker_for
+from hub.notifications.worker import OutboxWorker
 from hub.terms import AMSTERDAM
+from hub.worker import worker_for
 from tests.support.hubclient import HubUnderTest, running_hub
 from tests.support.smtp import SmtpServer, make_certificate
 
@@ -68,16 +69,35 @@ def smtps(smtp_cert: tuple[Path, Path]) -> Iterator[SmtpServer]:
         server.stop()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A notification test that talks to the SMTP server (it asks for ``smtp`` or ``smtps``) is marked ``smtp``."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and {"smtp", "smtps"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.smtp)
+
+
+def _mail_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Through the test SMTP server when the test asks for it (``smtp``); else the hub writes .eml files."""
+    if "smtp" in request.fixturenames:
+        server: SmtpServer = request.getfixturevalue("smtp")
+        return server.hub_settings()
+    return {"HUB_MAIL_FROM": "meldingen@hub.example.nl", "HUB_BASE_URL": "https://hub.example.nl"}
+
+
 @pytest.fixture
-async def mail_hub(database_url: str, tmp_path: Path, smtp: SmtpServer) -> AsyncIterator[HubUnderTest]:
-    """A hub (SQLite and PostgreSQL in turn) that sends through the test SMTP server; the test drives the worker."""
-    async with running_hub(tmp_path / "data", database_url, **smtp.hub_settings()) as hub:
+async def mail_hub(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[HubUnderTest]:
+    """A hub (SQLite and PostgreSQL in turn) whose outbox the test drives; it sends through the test SMTP server
+    when the test asks for ``smtp``."""
+    async with running_hub(tmp_path / "data", database_url, **_mail_settings(request)) as hub:
         yield hub
 
 
 @pytest.fixture
-async def mail_hub_sqlite(sqlite_url: str, tmp_path: Path, smtp: SmtpServer) -> AsyncIterator[HubUnderTest]:
-    async with running_hub(tmp_path / "data", sqlite_url, **smtp.hub_settings()) as hub:
+async def mail_hub_sqlite(
+    sqlite_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[HubUnderTest]:
+    async with running_hub(tmp_path / "data", sqlite_url, **_mail_settings(request)) as hub:
         yield hub
 
 
@@ -104,7 +124,7 @@ class World:
         writes in the same transaction: nothing here fills in for it."""
         author = author or self.bewindvoerder
         async with self.hub.db() as db:
-            svc = MessagingService(db, self.hub.runtime.keyring)
+            svc = ThreadService(db, self.hub.runtime.keyring)
             return await svc.start_thread(author, subject=SUBJECT, body=text, case=self.case.id, now=when)
 
     async def post(
@@ -119,13 +139,13 @@ class World:
     ) -> None:
         """A message in ``thread`` through the messaging service (a procesafspraak with ``agreed_date``)."""
         async with self.hub.db() as db:
-            svc = MessagingService(db, self.hub.runtime.keyring)
+            svc = ThreadService(db, self.hub.runtime.keyring)
             await svc.post_message(author, thread.id, text, kind=kind, agreed_date=agreed_date, now=when)
 
     async def answer(self, thread: Thread, when: datetime, *, author: User | None = None) -> None:
         """A substantive reply by the gemeente: stops the clock."""
         async with self.hub.db() as db:
-            svc = MessagingService(db, self.hub.runtime.keyring)
+            svc = ThreadService(db, self.hub.runtime.keyring)
             await svc.post_message(
                 author or self.klantmanager, thread.id, "Inhoudelijk antwoord.", kind=MessageKind.INHOUDELIJKE_REACTIE,
                 now=when,

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from crypto import Keyring
 from hub import migrate
@@ -68,9 +69,9 @@ def test_mail_page_is_accessible(tmp_path: Path) -> None:
         context.add_cookies([{"name": CookiePolicy(https=False).session_name, "value": token, "url": base}])
         page = context.new_page()
         page.goto(f"{base}/beheer/mail")
-        assert page.get_by_role("heading", name="E-mail", exact=True).is_visible()
-        assert page.get_by_text("550 5.1.1 <adres>: mailbox unavailable").first.is_visible()
-        assert page.get_by_role("button", name="Opnieuw versturen").is_visible()
+        expect(page.get_by_role("heading", name="E-mail", exact=True)).to_be_visible()
+        expect(page.get_by_text("550 5.1.1 <adres>: mailbox unavailable").first).to_be_visible()
+        expect(page.get_by_role("button", name="Opnieuw versturen")).to_be_visible()
         assert_accessible(page)
         page.get_by_role("link", name=name).click()
         page.wait_for_url(f"**/beheer/mail/{name}")

@@ -14,7 +14,7 @@ import pytest
 from hub.cli import main
 from hub.db import utcnow
 from hub.notifications.sender import FileSender, SmtpSender
-from hub.notifications.worker import worker_for
+from hub.worker import worker_for
 from tests.notifications.conftest import PERSONAL, World, at, build_world
 from tests.support.hubclient import HubUnderTest, running_hub
 

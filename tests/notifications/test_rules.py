@@ -12,16 +12,16 @@ from sqlalchemy import select
 
 from hub.accounts.models import User
 from hub.accounts.roles import OrgKind, Role
+from hub.calendars.models import GemeenteClosingDay
+from hub.calendars.services import CalendarSource
 from hub.cases.models import Case
-from hub.messaging.models import GemeenteClosingDay, MessageKind, Thread
-from hub.notifications.models import ClockNotice, MailKind, MailStatus, OutboxMail
-from hub.notifications.services import (
-    NotificationEvent,
-    build_digests,
-    calendars,
-    notify,
-    sweep_clocks,
-)
+from hub.messaging.assignees import side_assignees
+from hub.messaging.models import ClockNotice, MessageKind, Thread
+from hub.messaging.reminders import sweep_clocks
+from hub.notifications.interfaces import NotificationEvent
+from hub.notifications.models import MailKind, MailStatus, OutboxMail
+from hub.notifications.outbox import OutboxNotifier, notify
+from hub.notifications.services import build_digests
 from hub.terms import AMSTERDAM
 from tests.notifications.conftest import PERSONAL, World, at
 from tests.support.smtp import SmtpServer
@@ -32,15 +32,17 @@ AGREED = datetime(2026, 5, 6, 23, 59, 59, tzinfo=ASKED.tzinfo)  # a procesafspra
 
 
 async def sweep(world: World, now: datetime, escalate_after: int = 1) -> list[tuple[str, str]]:
-    """One sweep; the (kind, address) pairs it wrote."""
+    """One sweep of messaging's reminders told to the outbox; the (kind, address) pairs of the rows it wrote."""
+    before = {r.id for r in await world.outbox()}
     async with world.hub.db() as db:
-        rows = await sweep_clocks(db, now, await calendars(db), escalate_after=escalate_after)
-        return sorted((r.kind, r.recipient_address) for r in rows)
+        calendar_for = await CalendarSource().calendar_for(db)
+        await sweep_clocks(db, now, calendar_for, OutboxNotifier(db), escalate_after=escalate_after)
+    return sorted((r.kind, r.recipient_address) for r in await world.outbox() if r.id not in before)
 
 
 async def digests(world: World, now: datetime, hour: int = 8) -> list[OutboxMail]:
     async with world.hub.db() as db:
-        return await build_digests(db, now, hour, calendar_for=await calendars(db))
+        return await build_digests(db, now, hour, calendar_for=await CalendarSource().calendar_for(db))
 
 
 async def set_user(world: World, user: User, **values: object) -> None:
@@ -334,7 +336,7 @@ async def event_rows(world: World, event: NotificationEvent, now: datetime) -> l
 async def test_recipient_rules(world_sqlite: World) -> None:
     world = world_sqlite
     now = at(2026, 5, 11, 10)
-    thread = await world.ask(now)
+    await world.ask(now)
     base = {"kind": MailKind.NIEUW_DOCUMENT, "case_id": world.case.id}
     # No assignee: the gemeente's klantmanager and consulent (not the contractmanager).
     assert await event_rows(world, NotificationEvent(organisation_id=world.gemeente.id, **base), now) == GEMEENTE_USERS
@@ -343,30 +345,48 @@ async def test_recipient_rules(world_sqlite: World) -> None:
         "bv1@debrug.example.nl",
         "bv2@debrug.example.nl",
     ]
-    # The case's assignee on the receiving side.
-    async with world.hub.db() as db:
-        case = await db.get(Case, world.case.id)
-        assert case is not None
-        case.bewindvoerder_id = world.bewindvoerder2.id
-        db.add(case)
-    assert await event_rows(world, NotificationEvent(organisation_id=world.kantoor.id, **base), now) == [
-        "bv2@debrug.example.nl"
-    ]
-    # The producer names the assignees; one of another organisation is ignored.
+    # The producer names the receiving side's assignees.
+    named = NotificationEvent(organisation_id=world.kantoor.id, assigned_user_ids=(world.bewindvoerder2.id,), **base)
+    assert await event_rows(world, named, now) == ["bv2@debrug.example.nl"]
+    # One of another organisation is ignored.
     explicit = NotificationEvent(
         organisation_id=world.kantoor.id, assigned_user_ids=(world.bewindvoerder.id, world.klantmanager.id), **base
     )
     assert await event_rows(world, explicit, now) == ["bv1@debrug.example.nl"]
     # A blocked assignee: back to the roles, without blocked users.
     await set_user(world, world.bewindvoerder2, disabled=True)
-    assert await event_rows(world, NotificationEvent(organisation_id=world.kantoor.id, **base), now) == [
-        "bv1@debrug.example.nl"
-    ]
-    # The thread's assignee wins over the case's: the kantoor side of this thread is its starter.
-    on_thread = NotificationEvent(
-        kind=MailKind.PROCESAFSPRAAK, organisation_id=world.kantoor.id, thread_id=thread.id, case_id=world.case.id
-    )
-    assert await event_rows(world, on_thread, now) == ["bv1@debrug.example.nl"]
+    assert await event_rows(world, named, now) == ["bv1@debrug.example.nl"]
+
+
+async def test_messaging_names_the_assignee_of_the_receiving_side(world_sqlite: World) -> None:
+    """The thread's assignee for that side, else the case's; nobody when neither is set."""
+    world = world_sqlite
+    thread = await world.ask(at(2026, 5, 11, 10))  # the bewindvoerder started it: assigned on the kantoor side
+
+    async def assignees(org_id: str) -> tuple[str, ...]:
+        async with world.hub.db() as db:
+            fresh = await db.get(Thread, thread.id)
+            assert fresh is not None
+            return await side_assignees(db, fresh, org_id)
+
+    assert await assignees(world.kantoor.id) == (world.bewindvoerder.id,)
+    assert await assignees(world.gemeente.id) == ()
+    async with world.hub.db() as db:
+        case = await db.get(Case, world.case.id)
+        assert case is not None
+        case.bewindvoerder_id = world.bewindvoerder2.id
+        case.gemeente_contact_id = world.consulent.id
+        db.add(case)
+        fresh = await db.get(Thread, thread.id)
+        assert fresh is not None
+        fresh.kantoor_assignee_id = None
+        db.add(fresh)
+    assert await assignees(world.kantoor.id) == (world.bewindvoerder2.id,)
+    assert await assignees(world.gemeente.id) == (world.consulent.id,)
+    # And the notice of the next message goes to that assignee only.
+    before = {r.id for r in await world.outbox()}
+    await world.post(thread, at(2026, 5, 11, 11), author=world.klantmanager)
+    assert [r.recipient_address for r in await world.outbox() if r.id not in before] == ["bv2@debrug.example.nl"]
 
 
 async def test_unsent_notifications_for_the_same_thing_are_not_repeated(world_sqlite: World) -> None:
@@ -488,13 +508,13 @@ async def test_digest_hour_is_configurable_and_reminders_of_stopped_clocks_drop_
 
 
 async def test_only_a_party_can_be_notified(world_sqlite: World) -> None:
+    """The producer vouches for the receiving organisation: messaging names no assignee of a non-party."""
     world = world_sqlite
     now = at(2026, 5, 11, 10)
     thread = await world.ask(now)
     stranger = await world.hub.org(OrgKind.GEMEENTE, "Gemeente Elders")
-    for event in (
-        NotificationEvent(kind=MailKind.NIEUW_BERICHT, organisation_id=stranger.id, thread_id=thread.id),
-        NotificationEvent(kind=MailKind.NIEUW_DOCUMENT, organisation_id=stranger.id, case_id=world.case.id),
-    ):
+    async with world.hub.db() as db:
+        fresh = await db.get(Thread, thread.id)
+        assert fresh is not None
         with pytest.raises(ValueError, match="not a party"):
-            await event_rows(world, event, now)
+            await side_assignees(db, fresh, stranger.id)

@@ -125,12 +125,6 @@ async def test_multipart_passes_only_on_a_named_upload_route() -> None:
         assert (await c.post("/form", data={"x": "1", "csrf_token": "tok"})).status_code == 200
 
 
-async def test_a_path_pattern_is_the_fallback_for_an_unnamed_upload_route() -> None:
-    app = make_app([], upload_paths=[r"/up/[^/]+"])
-    async with client(app) as c:
-        assert (await c.post("/up/7", content=b"--b--", headers=MULTIPART)).status_code == 200
-
-
 async def test_an_unknown_upload_route_name_is_an_error_not_a_hole() -> None:
     app = make_app([], upload_routes=["things.nothing"])
     async with client(app) as c:

@@ -1,0 +1,108 @@
+"""The closing-days page of a gemeente (its contractmanager keeps them).
+
+A closing day moves the running reaction clocks of the gemeente's threads: the page wires messaging's recompute
+into the service as its ``on_change`` (the calendars package itself imports no messaging).
+"""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from hub.accounts.authz import Action
+from hub.calendars.services import CalendarSource, ClosingDayService, calendar_source
+from hub.db import transaction
+from hub.errors import ValidationError
+from hub.messaging.due_moments import DueMoments
+from hub.messaging.views.common import parse_day
+from hub.web.forms import form_values, runtime
+from hub.web.guards import login_required, user_of
+from hub.web.templating import render
+
+CLOSING_NOTICES = {"toegevoegd": "De sluitingsdag is toegevoegd.", "verwijderd": "De sluitingsdag is verwijderd."}
+FIELDS = ("day", "description")
+
+
+def calendars_of(request: Request) -> CalendarSource:
+    """The process's calendar source for the hub's decree-day file."""
+    return calendar_source(runtime(request).settings.decree_days_file)
+
+
+def closing_days(request: Request, db: AsyncSession) -> ClosingDayService:
+    """The service, with the running clocks of messaging recomputed when a closing day comes or goes."""
+    clocks = DueMoments(db, runtime(request).keyring, calendars=calendars_of(request))
+    return ClosingDayService(db, on_change=clocks.recompute_due)
+
+
+def _redirect(request: Request, notice: str) -> RedirectResponse:
+    return RedirectResponse(f"{request.url_for('calendars.closing_days').path}?gelukt={notice}", status_code=303)
+
+
+async def _page(
+    request: Request, errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    user = user_of(request).user
+    async with transaction(runtime(request).sessions) as db:
+        days = await closing_days(request, db).days(user)
+    notice = "" if errors else CLOSING_NOTICES.get(request.query_params.get("gelukt", ""), "")
+    return render(
+        request,
+        "calendars/closing_days.html",
+        {"days": days, "errors": errors or {}, "values": values or {}, "notice": notice},
+        status_code=status,
+    )
+
+
+def _ordered(errors: dict[str, str]) -> dict[str, str]:
+    ordered = {k: errors[k] for k in FIELDS if k in errors}
+    ordered.update({k: v for k, v in errors.items() if k not in ordered})
+    return ordered
+
+
+@login_required(Action.MANAGE_CLOSING_DAYS)
+async def closing_days_page(request: Request) -> Response:
+    return await _page(request)
+
+
+@login_required(Action.MANAGE_CLOSING_DAYS)
+async def closing_days_add(request: Request) -> Response:
+    user = user_of(request).user
+    form = await form_values(request)
+    values = {"day": form.get("day", ""), "description": form.get("description", "")}
+    errors: dict[str, str] = {}
+    day = parse_day(values["day"], "day", errors, "Vul de datum van de sluitingsdag in.")
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            svc = closing_days(request, db)
+            if errors:
+                await svc.own_gemeente(user)  # the permission check comes first
+                raise ValidationError(errors)
+            await svc.add(user, day, values["description"])
+    except ValidationError as exc:
+        return await _page(request, _ordered(exc.errors), values, status=400)
+    return _redirect(request, "toegevoegd")
+
+
+@login_required(Action.MANAGE_CLOSING_DAYS)
+async def closing_days_remove(request: Request) -> Response:
+    user = user_of(request).user
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            await closing_days(request, db).remove(user, request.path_params["day_id"])
+    except ValidationError as exc:
+        return await _page(request, exc.errors, status=400)
+    return _redirect(request, "verwijderd")
+
+
+routes = [
+    Route("/instellingen/sluitingsdagen", closing_days_page, methods=["GET"], name="calendars.closing_days"),
+    Route("/instellingen/sluitingsdagen", closing_days_add, methods=["POST"], name="calendars.closing_days_add"),
+    Route(
+        "/instellingen/sluitingsdagen/{day_id}/verwijderen",
+        closing_days_remove,
+        methods=["POST"],
+        name="calendars.closing_days_remove",
+    ),
+]

@@ -1,0 +1,72 @@
+"""Documents of a thread's case attached to its messages: which may be attached, and how they are shown.
+
+The document keeps its own access rules: the page links to the vault's download route, which checks the party and
+writes the audit record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from crypto import DecryptionError, Keyring, decrypt_text
+from hub.documents.models import Document, DocumentType
+from hub.fields import DOCUMENT_FILENAME
+from hub.messaging.models import Thread
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    document_id: str
+    case_id: str
+    filename: str
+    type_label: str
+
+
+def attachment_view(keyring: Keyring, document: Document) -> AttachmentView:
+    try:
+        name = decrypt_text(keyring, document.filename, context=DOCUMENT_FILENAME.context(document.id))
+    except DecryptionError:
+        name = "(naam niet leesbaar)"
+    try:
+        label = DocumentType(document.doc_type).label
+    except ValueError:
+        label = document.doc_type
+    return AttachmentView(document_id=document.id, case_id=document.case_id, filename=name, type_label=label)
+
+
+def _of_thread(thread: Thread) -> tuple[ColumnElement[bool], ...]:
+    """The documents of the thread's case (and of its parties)."""
+    return (
+        col(Document.case_id) == thread.case_id,
+        col(Document.gemeente_id) == thread.gemeente_id,
+        col(Document.kantoor_id) == thread.kantoor_id,
+    )
+
+
+async def attachable(db: AsyncSession, thread: Thread, ids: Sequence[str], errors: dict[str, str]) -> list[Document]:
+    """The documents ``ids`` to attach to a message in ``thread``; a problem goes into ``errors``."""
+    wanted = list(dict.fromkeys(i for i in ids if i))
+    if not wanted:
+        return []
+    if thread.case_id is None:
+        errors["attachments"] = "Bij een algemene vraag kunt u geen documenten uit een dossier bijvoegen."
+        return []
+    rows = await db.execute(select(Document).where(col(Document.id).in_(wanted), *_of_thread(thread)))
+    found = list(rows.scalars())
+    if len(found) != len(wanted):
+        errors["attachments"] = "Kies alleen documenten uit het dossier van dit gesprek."
+        return []
+    return found
+
+
+async def case_documents(db: AsyncSession, keyring: Keyring, thread: Thread) -> list[AttachmentView]:
+    """The documents of the thread's case that can be attached to a message (newest first)."""
+    if thread.case_id is None:
+        return []
+    rows = await db.execute(select(Document).where(*_of_thread(thread)).order_by(col(Document.uploaded_at).desc()))
+    return [attachment_view(keyring, d) for d in rows.scalars()]

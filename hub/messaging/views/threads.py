@@ -1,0 +1,197 @@
+"""A thread's page, its assignment and status, and a new question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hub.accounts.authz import Action, may
+from hub.db import transaction
+from hub.documents.sniff import ACCEPT_ATTRIBUTE
+from hub.errors import NotFound, ValidationError
+from hub.messaging.inbox import InboxService
+from hub.messaging.models import MESSAGE_KIND_LABELS, MessageKind, ThreadKind, ThreadStatus
+from hub.messaging.reading import ReadingService
+from hub.messaging.threads import BODY_MAX, SUBJECT_MAX, ThreadService
+from hub.messaging.views.common import (
+    NEW_FIELDS,
+    REPLY_KINDS,
+    THREAD_NOTICES,
+    TYPE_OPTIONS,
+    case_url,
+    document_url,
+    notice_of,
+    ordered,
+    redirect,
+    service,
+    thread_path,
+)
+from hub.web.forms import form_values, runtime
+from hub.web.guards import login_required, user_of
+from hub.web.templating import render
+
+
+async def thread_response(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    user = user_of(request).user
+    thread_id = request.path_params["thread_id"]
+    async with transaction(runtime(request).sessions) as db:
+        svc = service(request, db, ReadingService)
+        # Read (audited) and, on a plain visit, marked read; a page shown again with errors marks nothing.
+        view = await svc.thread_view(user, thread_id, mark_read=status == 200)
+        documents = await svc.attachable_documents(user, view.thread)
+        colleagues = await svc.using(InboxService).colleagues(user)
+    may_post = may(user, Action.POST_MESSAGE)
+    rt = runtime(request)
+    return render(
+        request,
+        "messaging/thread.html",
+        {
+            "view": view,
+            "title": view.subject,
+            "documents": documents,
+            "colleagues": colleagues,
+            "may_post": may_post,
+            "may_close": may_post and view.status == ThreadStatus.OPEN and not any(c.running for c in view.clocks),
+            "reply_kinds": REPLY_KINDS,
+            "kind_labels": {k.value: v for k, v in MESSAGE_KIND_LABELS.items()},
+            "body_max": BODY_MAX,
+            "errors": errors or {},
+            "values": values or {"kind": MessageKind.BERICHT.value, "attachments": []},
+            "notice": "" if errors else notice_of(request, THREAD_NOTICES),
+            "case_url": case_url,
+            "document_url": document_url,
+            # A file can go with a reply on a case's thread only: a document always belongs to a case.
+            "may_upload_file": may_post and view.thread.case_id is not None and may(user, Action.UPLOAD_DOCUMENT),
+            "document_types": TYPE_OPTIONS,
+            "accept_extensions": ACCEPT_ATTRIBUTE,
+            "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
+        },
+        status_code=status,
+    )
+
+
+@login_required(Action.VIEW_CASES)
+async def thread_page(request: Request) -> Response:
+    return await thread_response(request)
+
+
+@login_required(Action.POST_MESSAGE)
+async def thread_assign(request: Request) -> Response:
+    user = user_of(request).user
+    thread_id = request.path_params["thread_id"]
+    form = await form_values(request)
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            await service(request, db, ThreadService).assign(user, thread_id, form.get("assignee_id") or None)
+    except ValidationError as exc:
+        return await thread_response(request, errors=exc.errors, status=400)
+    return redirect(thread_path(request, thread_id, "toegewezen"))
+
+
+@login_required(Action.POST_MESSAGE)
+async def thread_close(request: Request) -> Response:
+    user = user_of(request).user
+    thread_id = request.path_params["thread_id"]
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            await service(request, db, ThreadService).close(user, thread_id)
+    except ValidationError as exc:
+        return await thread_response(request, errors=exc.errors, status=400)
+    return redirect(thread_path(request, thread_id, "afgerond"))
+
+
+# -- a new question ----------------------------------------------------------------------------------------------
+
+
+async def _new_page(
+    request: Request,
+    *,
+    case_id: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    user = user_of(request).user
+    async with transaction(runtime(request).sessions) as db:
+        svc = service(request, db, InboxService)
+        case = await svc.case_for(user, case_id) if case_id else None
+        convenants = await svc.convenants_for(user)
+    default_kind = ThreadKind.CASUISTIEK.value if case or convenants == [] else ""
+    return render(
+        request,
+        "messaging/new.html",
+        {
+            "case": case,
+            "convenant_options": [(c.id, p.name) for c, p in convenants],
+            "errors": errors or {},
+            "values": values or {"soort": default_kind},
+            "subject_max": SUBJECT_MAX,
+            "case_url": case_url,
+        },
+        status_code=status,
+    )
+
+
+@login_required(Action.POST_MESSAGE)
+async def new_page(request: Request) -> Response:
+    return await _new_page(request, case_id=request.query_params.get("dossier", "")[:32])
+
+
+@login_required(Action.POST_MESSAGE)
+async def new_submit(request: Request) -> Response:
+    user = user_of(request).user
+    form = await form_values(request)
+    case_id = form.get("case_id", "")[:32]
+    values = {k: form.get(k, "") for k in NEW_FIELDS}
+    if case_id:
+        values["soort"] = ThreadKind.CASUISTIEK.value
+    errors: dict[str, str] = {}
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            svc = service(request, db, InboxService)
+            case = convenant = None
+            if values["soort"] == ThreadKind.CASUISTIEK.value:
+                try:
+                    if case_id:
+                        case = await svc.case_for(user, case_id)
+                    elif values["dossiernummer"]:
+                        case = await svc.case_by_reference(user, values["dossiernummer"])
+                    else:
+                        errors["dossiernummer"] = "Vul het dossiernummer in, bijvoorbeeld 2026-000123."
+                except NotFound:
+                    if case_id:
+                        raise
+                    errors["dossiernummer"] = "Uw organisatie heeft geen dossier met dit nummer."
+            elif values["soort"] == ThreadKind.ALGEMEEN.value:
+                mine = {c.id: c for c, _ in await svc.convenants_for(user)}
+                convenant = mine.get(values["convenant_id"])
+                if convenant is None:
+                    errors["convenant_id"] = "Kies het convenant waarover uw vraag gaat."
+            else:
+                errors["soort"] = "Kies of uw vraag over een dossier gaat of een algemene vraag is."
+            try:
+                thread = await svc.using(ThreadService).start_thread(
+                    user,
+                    case=case,
+                    convenant=convenant,
+                    subject=values["subject"],
+                    body=values["body"],
+                )
+            except ValidationError as exc:
+                # The subject and body problems too; "kies een dossier" only when no field says it already.
+                errors.update({k: v for k, v in exc.errors.items() if k != "soort" or not errors})
+            if errors:
+                raise ValidationError(errors)
+    except ValidationError as exc:
+        return await _new_page(
+            request, case_id=case_id, errors=ordered(exc.errors, NEW_FIELDS), values=values, status=400
+        )
+    return redirect(thread_path(request, thread.id, "gestart"))

@@ -1,0 +1,155 @@
+"""What a producer (messaging, documents) tells notifications, and the one interface it calls: :class:`Notifier`.
+
+Events carry ids only: the receiving organisation, what the mail's link opens (a thread or a case), the receiving
+side's assignees (resolved by the producer, which knows its own threads and cases), and the due moment. The
+notifications package reads no producer's tables; an empty ``assigned_user_ids`` means "the receiving
+organisation's users of the recipient roles", which it looks up in the accounts tables.
+
+The producer passes a Notifier to its service (the outbox one, :class:`hub.notifications.outbox.OutboxNotifier`, by
+default), so a test can pass a recording one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from hub.notifications.models import EVENT_KINDS, MailKind
+from hub.terms import require_aware
+
+__all__ = [
+    "ClockReminder",
+    "MailKind",
+    "NotificationEvent",
+    "Notifier",
+    "ReminderStage",
+    "case_path",
+    "thread_path",
+]
+
+ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _check_id(value: str | None, what: str) -> None:
+    if value is not None and not ID_RE.fullmatch(value):
+        raise ValueError(f"{what} must be a hub id (32 hex characters)")
+
+
+def _check_ids(values: tuple[str, ...], what: str) -> None:
+    for value in values:
+        _check_id(value, what)
+
+
+def thread_path(thread_id: str) -> str:
+    _check_id(thread_id, "thread_id")
+    return f"/berichten/{thread_id}"
+
+
+def case_path(case_id: str) -> str:
+    _check_id(case_id, "case_id")
+    return f"/dossiers/{case_id}"
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    """Something arrived for an organisation. Ids only: the event cannot carry a name, a text or a file name.
+
+    ``kind``: nieuw_bericht, nieuw_document or procesafspraak.
+    ``organisation_id``: the receiving organisation (the party that did not act; the producer vouches for it being
+    a party). ``thread_id`` / ``case_id``: what the link opens (the thread when given, else the case).
+    ``assigned_user_ids``: the receiving side's assignees as the producer resolved them (the thread's assignee for
+    that side, else the case's); empty, or none of them active at that organisation, means the organisation's users
+    of the recipient roles. ``due_at``: the due moment of the reaction now owed, if any.
+    """
+
+    kind: MailKind
+    organisation_id: str
+    thread_id: str | None = None
+    case_id: str | None = None
+    assigned_user_ids: tuple[str, ...] = ()
+    due_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        kind = MailKind(self.kind)
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"{kind.value} is not an event kind; use one of {sorted(k.value for k in EVENT_KINDS)}")
+        object.__setattr__(self, "kind", kind)
+        _check_id(self.organisation_id, "organisation_id")
+        _check_id(self.thread_id, "thread_id")
+        _check_id(self.case_id, "case_id")
+        if self.thread_id is None and self.case_id is None:
+            raise ValueError("a notification needs a thread_id or a case_id to link to")
+        object.__setattr__(self, "assigned_user_ids", tuple(self.assigned_user_ids))
+        _check_ids(self.assigned_user_ids, "assigned_user_ids")
+        if self.due_at is not None:
+            require_aware(self.due_at, "due_at")
+
+    @property
+    def link_path(self) -> str:
+        return thread_path(self.thread_id) if self.thread_id else case_path(self.case_id or "")
+
+
+class ReminderStage(StrEnum):
+    VANDAAG = "vandaag"  # due later today
+    VERLOPEN = "verlopen"  # past its due moment
+    ESCALATIE = "escalatie"  # still running some werkdagen after its due moment
+
+    @property
+    def mail_kind(self) -> MailKind:
+        return {
+            ReminderStage.VANDAAG: MailKind.TERMIJN_VERLOOPT_VANDAAG,
+            ReminderStage.VERLOPEN: MailKind.TERMIJN_VERLOPEN,
+            ReminderStage.ESCALATIE: MailKind.ESCALATIE,
+        }[self]
+
+
+@dataclass(frozen=True)
+class ClockReminder:
+    """A reaction clock reached a reminder stage for its current due moment (decided by the clock's owner, once).
+
+    ``owing_org_id``: the organisation that owes the reaction (the mail names it). ``gemeente_id``: the thread's
+    gemeente, whose contractmanagers receive every escalation. ``assigned_user_ids``: the owing side's assignees, as
+    for :class:`NotificationEvent`.
+    """
+
+    stage: ReminderStage
+    clock_id: str
+    thread_id: str
+    owing_org_id: str
+    gemeente_id: str
+    due_at: datetime
+    assigned_user_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stage", ReminderStage(self.stage))
+        for value, what in (
+            (self.clock_id, "clock_id"),
+            (self.thread_id, "thread_id"),
+            (self.owing_org_id, "owing_org_id"),
+            (self.gemeente_id, "gemeente_id"),
+        ):
+            _check_id(value, what)
+        object.__setattr__(self, "assigned_user_ids", tuple(self.assigned_user_ids))
+        _check_ids(self.assigned_user_ids, "assigned_user_ids")
+        require_aware(self.due_at, "due_at")
+
+    @property
+    def link_path(self) -> str:
+        return thread_path(self.thread_id)
+
+
+class Notifier(Protocol):
+    """Told by producers, inside the transaction of the event itself (event and notice commit together or not)."""
+
+    async def notify(self, event: NotificationEvent, *, now: datetime) -> None:
+        """Something arrived for an organisation: tell its people."""
+
+    async def remind(self, reminder: ClockReminder, *, now: datetime) -> None:
+        """A reaction clock reached a reminder stage: tell the owing side (an escalation: also others)."""
+
+    async def clock_changed(self, clock_id: str, due_at: datetime | None) -> None:
+        """A clock stopped (``due_at`` None) or its due moment moved: reminders not yet sent that are no longer
+        true are dropped."""

@@ -1,0 +1,222 @@
+"""The outbox implementation of :class:`hub.notifications.interfaces.Notifier`: rows to send, written in the caller's
+transaction. Nothing here sends (the worker does), and nothing here reads a producer's tables: the events carry the
+ids, the assignees come resolved, and only the accounts tables are read (who is active, of which role, at which
+address).
+
+- :func:`notify`: one row per recipient of an event; a recipient who still has an unsent row of the same kind for the
+  same link gets no second one (ten messages in a thread before the mail goes out make one mail).
+- :func:`remind`: the rows of one reminder stage of a reaction clock, each at most once per clock, stage, due moment
+  and recipient (``dedupe_key``); the clock's owner decides when a stage is reached, once.
+- :func:`withdraw_reminders`: reminder rows not sent yet whose clock stopped or moved are cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.accounts.models import Organisation, User
+from hub.accounts.roles import OrgKind, Role
+from hub.db import utcnow
+from hub.errors import NotFound
+from hub.notifications.interfaces import ClockReminder, NotificationEvent, ReminderStage
+from hub.notifications.models import CLOCK_KINDS, MailKind, MailStatus, OutboxMail
+from hub.terms import require_aware
+
+log = logging.getLogger("hub.notifications")
+
+# When nobody is assigned on the receiving side, these roles of the receiving organisation are told.
+RECIPIENT_ROLES: dict[OrgKind, frozenset[Role]] = {
+    OrgKind.KANTOOR: frozenset({Role.BEWINDVOERDER}),
+    OrgKind.GEMEENTE: frozenset({Role.KLANTMANAGER, Role.CONSULENT}),
+    OrgKind.BEHEER: frozenset(),
+}
+# Besides the owing organisation's fixed address, the users of these roles at the thread's gemeente receive every
+# escalation, whichever side is late: the contractmanager watches the terms and contacts the bewindvoerders.
+ESCALATION_ROLES: frozenset[Role] = frozenset({Role.CONTRACTMANAGER})
+
+
+# -- recipients ----------------------------------------------------------------------------------------------
+
+
+async def _active_users(db: AsyncSession, org_id: str, ids: Iterable[str] | None = None) -> list[User]:
+    query = select(User).where(col(User.organisation_id) == org_id, col(User.disabled).is_(False))
+    if ids is not None:
+        query = query.where(col(User.id).in_(list(ids)))
+    return list((await db.execute(query.order_by(col(User.email)))).scalars())
+
+
+async def users_with_roles(db: AsyncSession, org_id: str, roles: frozenset[Role]) -> list[User]:
+    return [u for u in await _active_users(db, org_id) if u.role_set & roles]
+
+
+async def recipients(db: AsyncSession, org: Organisation, assigned_user_ids: Sequence[str] = ()) -> list[User]:
+    """The users told about something for ``org``: its active assignees among ``assigned_user_ids`` (users of
+    another organisation are ignored), or else its users of the recipient roles."""
+    ids = [i for i in assigned_user_ids if i]
+    users = await _active_users(db, org.id, ids) if ids else []
+    if not users:
+        users = await users_with_roles(db, org.id, RECIPIENT_ROLES[org.org_kind])
+    return users
+
+
+def _status_for(user: User) -> MailStatus:
+    return MailStatus.DIGEST_HELD if user.notify_mode == "digest" else MailStatus.PENDING
+
+
+# -- events ----------------------------------------------------------------------------------------------------
+
+
+async def notify(db: AsyncSession, event: NotificationEvent, *, now: datetime | None = None) -> list[OutboxMail]:
+    """Write the outbox rows for ``event`` in the caller's transaction; return the rows that will carry it.
+
+    A user who still has an unsent row of the same kind for the same link gets no second one. Users who chose the
+    digest get a held row instead of a mail.
+    """
+    now = now or utcnow()
+    org = await db.get(Organisation, event.organisation_id)
+    if org is None:
+        raise NotFound(event.organisation_id)
+    users = await recipients(db, org, event.assigned_user_ids)
+    link = event.link_path
+    rows: list[OutboxMail] = []
+    # One query for every recipient's unsent row of this kind and link (an organisation may have many users).
+    waiting_for: dict[str | None, OutboxMail] = {}
+    if users:
+        found = await db.execute(
+            select(OutboxMail).where(
+                col(OutboxMail.recipient_user_id).in_([u.id for u in users]),
+                col(OutboxMail.status).in_([MailStatus.PENDING.value, MailStatus.DIGEST_HELD.value]),
+                col(OutboxMail.kind) == event.kind.value,
+                col(OutboxMail.link_path) == link,
+            )
+        )
+        for waiting_row in found.scalars():
+            waiting_for.setdefault(waiting_row.recipient_user_id, waiting_row)
+    for user in users:
+        waiting = waiting_for.get(user.id)
+        if waiting is not None:
+            # The newest event says what is owed now: a due moment that was met (or handed over) meanwhile must
+            # not be announced, so None replaces an older due moment as well.
+            waiting.due_at = event.due_at
+            db.add(waiting)
+            rows.append(waiting)
+            continue
+        row = OutboxMail(
+            created_at=now,
+            kind=event.kind.value,
+            recipient_user_id=user.id,
+            recipient_address=user.email,
+            organisation_id=org.id,
+            due_at=event.due_at,
+            link_path=link,
+            status=_status_for(user).value,
+            next_attempt_at=now,
+        )
+        db.add(row)
+        rows.append(row)
+    if not users:
+        log.warning("notification %s for organisation %s has no recipient", event.kind.value, org.id)
+    await db.flush()
+    return rows
+
+
+# -- reminders -------------------------------------------------------------------------------------------------
+
+
+def stage_key(stage: str, due_at: datetime) -> str:
+    """A reminder stage for one due moment as text, e.g. ``verlopen:1777499999`` (epoch seconds): part of the
+    outbox rows' dedupe key. A procesafspraak (or a new closing day) that moves the due moment gives the stages
+    again for the new moment, and still at most once per stage and due moment."""
+    return f"{stage}:{int(require_aware(due_at, 'due_at').timestamp())}"
+
+
+def _reminder_row(
+    reminder: ClockReminder, *, user: User | None, address: str, org_id: str, now: datetime
+) -> OutboxMail:
+    kind = reminder.stage.mail_kind
+    who = user.id if user is not None else "org"
+    return OutboxMail(
+        created_at=now,
+        kind=kind.value,
+        recipient_user_id=user.id if user is not None else None,
+        recipient_address=address,
+        organisation_id=org_id,
+        due_at=reminder.due_at,
+        link_path=reminder.link_path,
+        clock_id=reminder.clock_id,
+        status=(_status_for(user) if user is not None and kind is not MailKind.ESCALATIE else MailStatus.PENDING).value,
+        next_attempt_at=now,
+        dedupe_key=f"clock:{reminder.clock_id}:{stage_key(reminder.stage.value, reminder.due_at)}:{who}",
+    )
+
+
+async def remind(db: AsyncSession, reminder: ClockReminder, *, now: datetime) -> list[OutboxMail]:
+    """The rows of one reminder stage: "verloopt vandaag" and "verlopen" to the owing side's assignees (or its users
+    of the recipient roles); an escalation to the owing organisation's fixed address and to the contractmanagers of
+    the thread's gemeente (also when the kantoor is late). Every row is about the owing organisation."""
+    org = await db.get(Organisation, reminder.owing_org_id)
+    if org is None:
+        return []
+    rows: list[OutboxMail] = []
+    if reminder.stage is ReminderStage.ESCALATIE:
+        targets: list[tuple[User | None, str]] = []
+        if org.contact_email:
+            targets.append((None, org.contact_email))
+        else:
+            log.warning("escalation for clock %s: organisation %s has no fixed address", reminder.clock_id, org.id)
+        seen = {org.contact_email.lower()} if org.contact_email else set()
+        for user in await users_with_roles(db, reminder.gemeente_id, ESCALATION_ROLES):
+            if user.email.lower() not in seen:
+                seen.add(user.email.lower())
+                targets.append((user, user.email))
+        rows = [_reminder_row(reminder, user=u, address=a, org_id=org.id, now=now) for u, a in targets]
+    else:
+        users = await recipients(db, org, reminder.assigned_user_ids)
+        if not users:
+            log.warning(
+                "reminder %s for clock %s: organisation %s has no recipient", reminder.stage, reminder.clock_id, org.id
+            )
+        rows = [_reminder_row(reminder, user=u, address=u.email, org_id=org.id, now=now) for u in users]
+    db.add_all(rows)
+    await db.flush()
+    return rows
+
+
+async def withdraw_reminders(db: AsyncSession, clock_id: str, due_at: datetime | None) -> int:
+    """Held and waiting reminder rows of a clock that are no longer true become 'cancelled': the clock stopped
+    (``due_at`` None), or its due moment moved to ``due_at`` (the new moment gets its own reminders)."""
+    stmt = update(OutboxMail).where(
+        col(OutboxMail.clock_id) == clock_id,
+        col(OutboxMail.status).in_([MailStatus.DIGEST_HELD.value, MailStatus.PENDING.value]),
+        col(OutboxMail.kind).in_([k.value for k in CLOCK_KINDS]),
+    )
+    if due_at is None:
+        stmt = stmt.values(status=MailStatus.CANCELLED.value, last_error="Termijn gestopt voor verzending")
+    else:
+        stmt = stmt.where(col(OutboxMail.due_at) != require_aware(due_at, "due_at")).values(
+            status=MailStatus.CANCELLED.value, last_error="Termijn verschoven voor verzending"
+        )
+    result = await db.execute(stmt.execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class OutboxNotifier:
+    """The :class:`~hub.notifications.interfaces.Notifier` that writes outbox rows in the caller's session."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def notify(self, event: NotificationEvent, *, now: datetime) -> None:
+        await notify(self.db, event, now=now)
+
+    async def remind(self, reminder: ClockReminder, *, now: datetime) -> None:
+        await remind(self.db, reminder, now=now)
+
+    async def clock_changed(self, clock_id: str, due_at: datetime | None) -> None:
+        await withdraw_reminders(self.db, clock_id, due_at)

@@ -1,0 +1,53 @@
+"""The worker as the hub runs it: the outbox worker of :mod:`hub.notifications.worker` with the periodic jobs of
+every part, wired here so that notifications imports none of them.
+
+- the reminder sweep over the reaction clocks (:mod:`hub.messaging.reminders`);
+- the purge of expired login sessions and of login-throttle rows that no longer count
+  (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``).
+
+The server's lifespan (``HUB_WORKER=on``) and ``hub worker`` both build it with :func:`worker_for`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.accounts.auth import AuthService
+from hub.calendars.services import calendar_source
+from hub.messaging.reminders import reminder_sweep
+from hub.notifications import worker as outbox
+from hub.notifications.sender import MailSender
+from hub.notifications.worker import OutboxWorker, Sweep, stop_worker
+from hub.runtime import Runtime
+
+__all__ = ["hub_sweeps", "start_worker", "stop_worker", "worker_for"]
+
+
+def hub_sweeps(runtime: Runtime) -> list[Sweep]:
+    """The periodic jobs of a running hub, in the order the worker runs them."""
+    settings = runtime.settings
+
+    async def expired_sessions(db: AsyncSession, now: datetime) -> int:
+        return await AuthService(db, runtime.keyring).purge_expired_sessions(now)
+
+    async def expired_throttles(db: AsyncSession, now: datetime) -> int:
+        return await AuthService(db, runtime.keyring).purge_expired_throttles(now)
+
+    return [
+        reminder_sweep(calendar_source(settings.decree_days_file), escalate_after=settings.escalate_after_werkdagen),
+        expired_sessions,
+        expired_throttles,
+    ]
+
+
+def worker_for(runtime: Runtime, *, sender: MailSender | None = None, name: str | None = None) -> OutboxWorker:
+    """The hub's worker: sends the outbox, builds digests, runs :func:`hub_sweeps`."""
+    return outbox.worker_for(runtime, hub_sweeps(runtime), sender=sender, name=name)
+
+
+def start_worker(runtime: Runtime) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """The hub's worker in a task of the running loop (the server's lifespan); stop it with :func:`stop_worker`."""
+    return outbox.start_worker(worker_for(runtime))
