@@ -7,19 +7,19 @@ from starlette.requests import Request
 from hub.accounts.authz import Action, may
 from hub.web.session import LoadedSession
 
-# (route name, or a path for a route not yet named; label; the action that shows the entry, None: everyone).
+# (route name; label; the action that shows the entry, None: everyone).
 MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("dashboard.start", "Start", None),
     ("cases.list", "Dossiers", Action.VIEW_CASES),
-    ("/berichten", "Berichten", Action.VIEW_CASES),
-    ("/routekaart", "Routekaart", Action.VIEW_ROUTEKAART),
-    ("/beheer/organisaties", "Organisaties", Action.MANAGE_ORGANISATIONS),
-    ("/beheer/convenanten", "Convenanten", Action.MANAGE_ORGANISATIONS),
-    ("/instellingen/sluitingsdagen", "Sluitingsdagen", Action.MANAGE_CLOSING_DAYS),
-    ("/beheer/mail", "E-mail", Action.VIEW_OPERATIONS),
-    ("/gebruikers", "Gebruikers", Action.MANAGE_OWN_USERS),
-    ("/organisatie/contactgegevens", "Contactgegevens", Action.CONFIRM_OWN_CONTACTS),
-    ("/account", "Mijn account", None),
+    ("messaging.inbox", "Berichten", Action.VIEW_CASES),
+    ("admin.routekaart", "Routekaart", Action.VIEW_ROUTEKAART),
+    ("admin.organisations", "Organisaties", Action.MANAGE_ORGANISATIONS),
+    ("admin.convenants", "Convenanten", Action.MANAGE_ORGANISATIONS),
+    ("calendars.closing_days", "Sluitingsdagen", Action.MANAGE_CLOSING_DAYS),
+    ("notifications.outbox", "E-mail", Action.VIEW_OPERATIONS),
+    ("admin.users", "Gebruikers", Action.MANAGE_OWN_USERS),
+    ("admin.contacts", "Contactgegevens", Action.CONFIRM_OWN_CONTACTS),
+    ("accounts.account", "Mijn account", None),
 )
 
 
@@ -28,7 +28,7 @@ def navigation(request: Request, active: LoadedSession | None) -> list[tuple[str
     if active is None or not active.is_full:
         return []
     return [
-        (target if target.startswith("/") else request.app.url_path_for(target), label)
-        for target, label, action in MENU
+        (request.app.url_path_for(name), label)
+        for name, label, action in MENU
         if action is None or may(active.user, action)
     ]

@@ -16,8 +16,7 @@ from hub.calendars.services import CalendarSource, ClosingDayService, calendar_s
 from hub.db import transaction
 from hub.errors import ValidationError
 from hub.messaging.due_moments import DueMoments
-from hub.messaging.views.common import parse_day
-from hub.web.forms import form_values, runtime
+from hub.web.forms import date_field, form_values, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
@@ -72,7 +71,7 @@ async def closing_days_add(request: Request) -> Response:
     form = await form_values(request)
     values = {"day": form.get("day", ""), "description": form.get("description", "")}
     errors: dict[str, str] = {}
-    day = parse_day(values["day"], "day", errors, "Vul de datum van de sluitingsdag in.")
+    day = date_field(values["day"], "day", errors, missing="Vul de datum van de sluitingsdag in.")
     try:
         async with transaction(runtime(request).sessions) as db:
             svc = closing_days(request, db)

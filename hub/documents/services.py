@@ -45,7 +45,7 @@ from hub.documents.scanner import NoScanner, Scanner
 from hub.documents.upload import Vault, stream_into_vault
 from hub.errors import NotFound
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY
-from hub.notifications.interfaces import MailKind, NotificationEvent
+from hub.notifications.interfaces import MailKind, NotificationEvent, Notifier
 from hub.notifications.outbox import OutboxNotifier
 
 log = logging.getLogger("hub.documents")
@@ -114,12 +114,16 @@ class DocumentService:
         scanner: Scanner | None = None,
         *,
         notifications: bool = True,
+        notifier: Notifier | None = None,
     ) -> None:
+        """``notifications=False``: tell nobody (a file sent with a reply: the message's own notice covers it);
+        ``notifier``: where notices go (by default the outbox, in this session's transaction)."""
         self.db = db
         self.keyring = keyring
         self._blob_store = blobs
         self.scanner: Scanner = scanner or NoScanner()
         self.notifications = notifications
+        self.notifier: Notifier = notifier if notifier is not None else OutboxNotifier(db)
 
     @property
     def blobs(self) -> BlobStore:
@@ -179,7 +183,7 @@ class DocumentService:
                 other = case.kantoor_id if user.organisation_id == case.gemeente_id else case.gemeente_id
                 # The receiving side's assignee of the case, else (none) its users of the recipient roles.
                 assignee = case.gemeente_contact_id if other == case.gemeente_id else case.bewindvoerder_id
-                await OutboxNotifier(self.db).notify(
+                await self.notifier.notify(
                     NotificationEvent(
                         kind=MailKind.NIEUW_DOCUMENT,
                         organisation_id=other,

@@ -19,6 +19,9 @@ from hub.web.session import LoadedSession
 from hub.web.site import site_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+# The login pages, by route name (the accounts part names them; the web layer imports no domain package).
+LOGIN_ROUTE = "accounts.login"
+LOGIN_CONTINUE_ROUTE = "accounts.login_continue"
 
 
 def safe_next(value: str | None) -> str:
@@ -42,9 +45,10 @@ def login_required(*actions: Any) -> Callable[[Endpoint], Endpoint]:
             active: LoadedSession | None = current(request)
             if active is None:
                 target = request.url.path if request.method == "GET" else "/"
-                return RedirectResponse(f"/inloggen?volgende={quote(target)}", status_code=303)
+                login = request.app.url_path_for(LOGIN_ROUTE)
+                return RedirectResponse(f"{login}?volgende={quote(target)}", status_code=303)
             if not active.is_full:
-                return RedirectResponse("/inloggen/vervolg", status_code=303)
+                return RedirectResponse(request.app.url_path_for(LOGIN_CONTINUE_ROUTE), status_code=303)
             may = site_of(request).may
             for action in actions:
                 if not may(active.user, action):

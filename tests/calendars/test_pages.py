@@ -30,7 +30,7 @@ async def test_closing_days_page(world: World) -> None:
     assert "De sluitingsdag is toegevoegd." in page.text and "Studiedag" in page.text
     response = await carla.post_form("/instellingen/sluitingsdagen", {"day": day.isoformat(), "description": ""})
     assert response.status_code == 400 and "Deze dag staat al in de lijst." in response.text
-    response = await carla.post_form("/instellingen/sluitingsdagen", {"day": "31-12-2026", "description": ""})
+    response = await carla.post_form("/instellingen/sluitingsdagen", {"day": "31-13-2026", "description": ""})
     assert response.status_code == 400 and "Vul een geldige datum in" in response.text
     day_id = re.search(r"/instellingen/sluitingsdagen/([0-9a-f]{32})/verwijderen", page.text)
     assert day_id

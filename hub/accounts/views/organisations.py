@@ -11,10 +11,10 @@ from starlette.routing import Route
 from hub.accounts.authz import Action
 from hub.accounts.organisations import CONVENANT_STATUSES, ConvenantService, OrganisationService
 from hub.accounts.roles import OrgKind
-from hub.accounts.views.admin_common import in_form_order, notice, parse_date, redirect_to
+from hub.accounts.views.admin_common import in_form_order, notice, redirect_to
 from hub.db import transaction
 from hub.errors import ValidationError
-from hub.web.forms import form_values, runtime
+from hub.web.forms import date_field, form_values, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
@@ -127,8 +127,8 @@ async def convenants_add(request: Request) -> Response:
     form = await form_values(request)
     values = {k: form.get(k, "") for k in CONVENANT_FIELDS}
     errors: dict[str, str] = {}
-    start = parse_date(values["start_date"], "start_date", "begindatum", errors, required=True)
-    end = parse_date(values["end_date"], "end_date", "einddatum", errors, required=False)
+    start = date_field(values["start_date"], "start_date", errors, missing="Vul de begindatum in.", label="begindatum")
+    end = date_field(values["end_date"], "end_date", errors, label="einddatum")
     try:
         async with transaction(runtime(request).sessions) as db:
             # With a wrong begindatum the other fields are still checked against a stand-in; nothing is kept.

@@ -3,8 +3,6 @@ and the form's date parser."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,7 +19,6 @@ from hub.web.forms import runtime
 S = TypeVar("S", bound=MessagingBase)
 
 PAGE_SIZE = 50
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REFERENCE_MAX = 40  # the inbox's dossiernummer filter
 
 TAB_LABELS = {"te_beantwoorden": "Te beantwoorden", "wacht_op_ander": "Wacht op de ander", "alle": "Alle gesprekken"}
@@ -51,15 +48,6 @@ REPLY_FIELDS = ("body", "kind", "agreed_date", "attachments", FIELD_TYPE, FIELD_
 TYPE_OPTIONS = DOCUMENT_TYPE_OPTIONS
 NEW_FIELDS = ("soort", "dossiernummer", "convenant_id", "subject", "body")
 UNKNOWN_REFERENCE = "Uw organisatie heeft geen dossier met dit nummer."
-
-
-def case_url(case_id: str) -> str:
-    return f"/dossiers/{case_id}"
-
-
-def document_url(document_id: str) -> str:
-    """The vault's download route: the documents part checks the party and writes the audit record."""
-    return f"/documenten/{document_id}/downloaden"
 
 
 def service(request: Request, db: AsyncSession, kind: type[S]) -> S:
@@ -92,16 +80,3 @@ def ordered(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
     result = {k: errors[k] for k in fields if k in errors}
     result.update({k: v for k, v in errors.items() if k not in result})
     return result
-
-
-def parse_day(raw: str, field: str, errors: dict[str, str], missing: str) -> date | None:
-    if not raw:
-        errors[field] = missing
-        return None
-    try:
-        if not ISO_DATE.match(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[field] = "Vul een geldige datum in, bijvoorbeeld 2026-03-13 (jaar-maand-dag)."
-        return None

@@ -19,7 +19,6 @@ from hub.messaging.views.common import (
     STATUS_OPTIONS,
     TAB_LABELS,
     UNKNOWN_REFERENCE,
-    case_url,
     path_for,
     service,
 )
@@ -118,7 +117,6 @@ async def inbox_page(request: Request) -> Response:
             "previous_url": _query(inbox, params, pagina=str(page_number - 1)) if page_number > 1 else "",
             "next_url": _query(inbox, params, pagina=str(page_number + 1)) if page.has_next else "",
             "clear_url": _query(inbox, {"tab": tab}),
-            "case_url": case_url,
             "may_start": may(user, Action.POST_MESSAGE),
             "may_closing_days": may(user, Action.MANAGE_CLOSING_DAYS),
         },

@@ -27,9 +27,9 @@ from hub.documents.services import DocumentService
 from hub.errors import ValidationError
 from hub.messaging.models import MessageKind
 from hub.messaging.threads import BODY_MAX, FIELD_UPLOAD, ThreadService
-from hub.messaging.views.common import REPLY_FIELDS, ordered, parse_day, redirect, service, thread_path
+from hub.messaging.views.common import REPLY_FIELDS, ordered, redirect, service, thread_path
 from hub.messaging.views.threads import thread_response
-from hub.web.forms import form_lists, form_values, runtime
+from hub.web.forms import date_field, form_lists, form_values, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.multipart import BodyTooLarge, CSRFRejected, MalformedUpload, MultipartUpload, UploadIncomplete
 from hub.web.templating import render_error
@@ -60,8 +60,8 @@ def _reply_values(
     errors: dict[str, str] = {}
     agreed: date | None = None
     if values["kind"] == MessageKind.PROCESAFSPRAAK.value:
-        agreed = parse_day(
-            values["agreed_date"], "agreed_date", errors, "Vul de datum in waarop het antwoord uiterlijk komt."
+        agreed = date_field(
+            values["agreed_date"], "agreed_date", errors, missing="Vul de datum in waarop het antwoord uiterlijk komt."
         )
     return values, agreed, errors
 

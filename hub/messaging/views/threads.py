@@ -20,8 +20,6 @@ from hub.messaging.views.common import (
     REPLY_KINDS,
     THREAD_NOTICES,
     TYPE_OPTIONS,
-    case_url,
-    document_url,
     notice_of,
     ordered,
     redirect,
@@ -66,8 +64,6 @@ async def thread_response(
             "errors": errors or {},
             "values": values or {"kind": MessageKind.BERICHT.value, "attachments": []},
             "notice": "" if errors else notice_of(request, THREAD_NOTICES),
-            "case_url": case_url,
-            "document_url": document_url,
             # A file can go with a reply on a case's thread only: a document always belongs to a case.
             "may_upload_file": may_post and view.thread.case_id is not None and may(user, Action.UPLOAD_DOCUMENT),
             "document_types": TYPE_OPTIONS,
@@ -134,7 +130,6 @@ async def _new_page(
             "errors": errors or {},
             "values": values or {"soort": default_kind},
             "subject_max": SUBJECT_MAX,
-            "case_url": case_url,
         },
         status_code=status,
     )
