@@ -104,8 +104,17 @@ async def test_abort_and_failing_source_leave_nothing(tmp_path: Path) -> None:
 
     with pytest.raises(ConnectionResetError):
         await store.put(broken())
-    await asyncio.sleep(0.05)  # a batch still being written is discarded when its thread is done
-    assert sorted(p for p in store.root.rglob("*") if p.is_file()) == []
+    assert await _emptied(store)  # a batch still being written is discarded when its thread is done
+
+
+async def _emptied(store: FilesystemBlobStore, within: float = 5.0) -> bool:
+    """Wait until the store holds no file (a thread may still be finishing its batch), at most ``within`` s."""
+    deadline = asyncio.get_running_loop().time() + within
+    while [p for p in store.root.rglob("*") if p.is_file()]:
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
 
 
 async def test_cancelled_upload_leaves_nothing(tmp_path: Path) -> None:
@@ -121,11 +130,7 @@ async def test_cancelled_upload_leaves_nothing(tmp_path: Path) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    for _ in range(50):
-        if not [p for p in store.root.rglob("*") if p.is_file()]:
-            break
-        await asyncio.sleep(0.02)
-    assert [p for p in store.root.rglob("*") if p.is_file()] == []
+    assert await _emptied(store)
 
 
 async def test_cleanup_orphans(tmp_path: Path) -> None:
