@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.auth import AuthService
 from hub.calendars.services import calendar_source
-from hub.messaging.reminders import reminder_sweep
+from hub.messaging.reminders import clock_states, reminder_sweep
 from hub.notifications import worker as outbox
 from hub.notifications.sender import MailSender
 from hub.notifications.worker import OutboxWorker, Sweep, stop_worker
@@ -45,7 +45,7 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
 
 def worker_for(runtime: Runtime, *, sender: MailSender | None = None, name: str | None = None) -> OutboxWorker:
     """The hub's worker: sends the outbox, builds digests, runs :func:`hub_sweeps`."""
-    return outbox.worker_for(runtime, hub_sweeps(runtime), sender=sender, name=name)
+    return outbox.worker_for(runtime, hub_sweeps(runtime), clock_states=clock_states, sender=sender, name=name)
 
 
 def start_worker(runtime: Runtime) -> tuple[asyncio.Task[None], asyncio.Event]:

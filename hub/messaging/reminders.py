@@ -128,3 +128,14 @@ def reminder_sweep(calendars: CalendarSource, *, escalate_after: int = 1) -> Swe
         return await sweep_clocks(db, now, calendar_for, OutboxNotifier(db), escalate_after=escalate_after)
 
     return clock_reminders
+
+
+async def clock_states(db: AsyncSession, clock_ids: list[str]) -> dict[str, datetime | None]:
+    """For the outbox (:class:`hub.notifications.interfaces.ClockStates`): each clock's current due moment while
+    it runs, None once it has stopped."""
+    if not clock_ids:
+        return {}
+    rows = await db.execute(
+        select(col(Clock.id), col(Clock.due_at), col(Clock.stopped_at)).where(col(Clock.id).in_(clock_ids))
+    )
+    return {clock_id: (None if stopped_at is not None else due_at) for clock_id, due_at, stopped_at in rows.all()}

@@ -17,11 +17,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from hub.notifications.models import EVENT_KINDS, MailKind
 from hub.terms import require_aware
 
 __all__ = [
     "ClockReminder",
+    "ClockStates",
     "MailKind",
     "NotificationEvent",
     "Notifier",
@@ -153,3 +156,11 @@ class Notifier(Protocol):
     async def clock_changed(self, clock_id: str, due_at: datetime | None) -> None:
         """A clock stopped (``due_at`` None) or its due moment moved: reminders not yet sent that are no longer
         true are dropped."""
+
+
+class ClockStates(Protocol):
+    """Asked by the outbox before a reminder goes out (and before held reminders go into a digest): for each clock id,
+    the due moment it runs to now, or None when it has stopped (or is unknown). A reminder whose clock stopped, or
+    whose due moment moved, is cancelled: it is no longer true. The producer that owns the clocks provides it."""
+
+    async def __call__(self, db: AsyncSession, clock_ids: list[str]) -> dict[str, datetime | None]: ...

@@ -24,7 +24,7 @@ from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.db import utcnow
 from hub.errors import NotFound
-from hub.notifications.interfaces import ClockReminder, NotificationEvent, ReminderStage
+from hub.notifications.interfaces import ClockReminder, ClockStates, NotificationEvent, ReminderStage
 from hub.notifications.models import CLOCK_KINDS, MailKind, MailStatus, OutboxMail
 from hub.terms import require_aware
 
@@ -204,6 +204,44 @@ async def withdraw_reminders(db: AsyncSession, clock_id: str, due_at: datetime |
         )
     result = await db.execute(stmt.execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def cancel_stale_reminders(
+    db: AsyncSession, clock_states: ClockStates, *, claimed_ids: Sequence[str] | None = None
+) -> int:
+    """Reminder rows that are no longer true become 'cancelled': their clock stopped, or its due moment moved (a
+    procesafspraak; the new moment gets its own reminders). With ``claimed_ids``: those rows a worker just claimed;
+    otherwise every held or waiting reminder (before the digests are built).
+
+    The clocks' owner answers through ``clock_states``; this covers what :func:`withdraw_reminders` cannot: a row
+    written by a sweep that read the clock just before it stopped, and a row taken up again after a dead worker's
+    lease."""
+    query = select(col(OutboxMail.id), col(OutboxMail.clock_id), col(OutboxMail.due_at)).where(
+        col(OutboxMail.kind).in_([k.value for k in CLOCK_KINDS]), col(OutboxMail.clock_id).is_not(None)
+    )
+    if claimed_ids is not None:
+        query = query.where(
+            col(OutboxMail.id).in_(list(claimed_ids)), col(OutboxMail.status) == MailStatus.SENDING.value
+        )
+    else:
+        query = query.where(col(OutboxMail.status).in_([MailStatus.DIGEST_HELD.value, MailStatus.PENDING.value]))
+    rows = (await db.execute(query)).all()
+    if not rows:
+        return 0
+    states = await clock_states(db, sorted({clock_id for _, clock_id, _ in rows if clock_id}))
+    stopped = [row_id for row_id, clock_id, _ in rows if states.get(clock_id or "") is None]
+    moved = [
+        row_id for row_id, clock_id, due_at in rows if (now_due := states.get(clock_id or "")) and now_due != due_at
+    ]
+    for ids, reason in ((stopped, "Termijn gestopt voor verzending"), (moved, "Termijn verschoven voor verzending")):
+        if ids:
+            await db.execute(
+                update(OutboxMail)
+                .where(col(OutboxMail.id).in_(ids))
+                .values(status=MailStatus.CANCELLED.value, last_error=reason)
+                .execution_options(synchronize_session=False)
+            )
+    return len(stopped) + len(moved)
 
 
 class OutboxNotifier:

@@ -42,7 +42,9 @@ from hub.calendars.services import CalendarSource, calendar_source
 from hub.config import Settings
 from hub.db import transaction, utcnow
 from hub.errors import exception_place
+from hub.notifications.interfaces import ClockStates
 from hub.notifications.models import MailKind, MailStatus, OutboxMail
+from hub.notifications.outbox import cancel_stale_reminders
 from hub.notifications.render import MailContent, RenderError, new_message_id, render_mail
 from hub.notifications.sender import FileSender, MailSender, PermanentFailure, SmtpSender, TemporaryFailure
 from hub.notifications.services import build_digests
@@ -103,6 +105,7 @@ class OutboxWorker:
         digest_hour: int = 8,
         calendars: CalendarSource | None = None,
         sweeps: Sequence[Sweep] = (),
+        clock_states: ClockStates | None = None,
         name: str | None = None,
         batch: int = BATCH,
         lease: timedelta = LEASE,
@@ -115,6 +118,7 @@ class OutboxWorker:
         self.digest_hour = digest_hour
         self.calendars = calendars if calendars is not None else CalendarSource()
         self.sweeps = tuple(sweeps)
+        self.clock_states = clock_states
         self.name = name or worker_name()
         self.batch = batch
         self.lease = lease
@@ -163,7 +167,11 @@ class OutboxWorker:
     async def _jobs(self, db: AsyncSession, ids: list[str], now: datetime) -> list[Job]:
         """Drop what may no longer go out, then gather the whitelisted values each mail is rendered from.
 
-        Reminders of a clock that stopped or moved were cancelled when it did (the Notifier's ``clock_changed``)."""
+        Reminders of a clock that stopped or moved were cancelled when it did (the Notifier's ``clock_changed``); the
+        clocks' owner is asked once more here (``clock_states``), for a row a sweep wrote just before its clock stopped
+        and for a row taken up again after a dead worker's lease."""
+        if self.clock_states is not None:
+            await cancel_stale_reminders(db, self.clock_states, claimed_ids=ids)
         await db.execute(
             update(OutboxMail)
             .where(
@@ -323,6 +331,8 @@ class OutboxWorker:
             except Exception as exc:
                 log.error("periodic job %s failed: %s", getattr(job, "__name__", job), exception_place(exc))
         async with transaction(self.sessions) as db:
+            if self.clock_states is not None:  # no reminder that is no longer true goes into a digest
+                await cancel_stale_reminders(db, self.clock_states)
             calendar_for = await self.calendars.calendar_for(db)
             digests = await build_digests(db, now, self.digest_hour, calendar_for=calendar_for)
         return len(digests)
@@ -352,7 +362,12 @@ class OutboxWorker:
 
 
 def worker_for(
-    runtime: Runtime, sweeps: Sequence[Sweep] = (), *, sender: MailSender | None = None, name: str | None = None
+    runtime: Runtime,
+    sweeps: Sequence[Sweep] = (),
+    *,
+    clock_states: ClockStates | None = None,
+    sender: MailSender | None = None,
+    name: str | None = None,
 ) -> OutboxWorker:
     """A worker configured from the running hub's settings, with the hub's periodic jobs ``sweeps`` (the sender may
     be replaced, e.g. in tests). The hub's own wiring is :func:`hub.worker.worker_for`."""
@@ -365,6 +380,7 @@ def worker_for(
         digest_hour=settings.digest_hour,
         calendars=calendar_source(settings.decree_days_file),
         sweeps=sweeps,
+        clock_states=clock_states,
         name=name,
     )
 
