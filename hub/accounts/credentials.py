@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -69,9 +69,6 @@ class CredentialService:
             row = (await db.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
         stored = row.password_hash if row is not None else None
         password_ok = await passwords.verify_password(stored, password)
-        new_hash = ""
-        if password_ok and stored is not None and passwords.needs_rehash(stored):
-            new_hash = await passwords.hash_password(password)
         async with transaction(self.sessions) as db:
             auth = AuthService(db, self.keyring)
             if await auth.throttle.locked(keys, now):
@@ -83,12 +80,23 @@ class CredentialService:
                 await auth.throttle.fail(keys[1], ADDRESS_MAX_FAILURES, now)
                 return LoginResult(user=None)
             await auth.throttle.clear(keys[0])
-            if new_hash:
-                user.password_hash = new_hash
             if replace_token:
                 await auth.end_session(replace_token)
             token, _ = await auth.start_session(user, now=now)
+        # Only now, with the login accepted: a locked or blocked account must not cost (and so reveal) a second hash.
+        if stored is not None and passwords.needs_rehash(stored):
+            await self._rehash(user.id, stored, password)
         return LoginResult(user=user, token=token)
+
+    async def _rehash(self, user_id: str, stored: str, password: str) -> None:
+        """Store the password under the current hash parameters, unless it changed meanwhile."""
+        new_hash = await passwords.hash_password(password)
+        async with transaction(self.sessions) as db:
+            await db.execute(
+                update(User)
+                .where(col(User.id) == user_id, col(User.password_hash) == stored)
+                .values(password_hash=new_hash)
+            )
 
     async def set_initial_password(self, actor: User, new_password: str, repeat: str) -> None:
         """The one-time password is replaced at the first login (the session stays the partial one it is)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import argon2
 from sqlalchemy import update
@@ -11,7 +12,7 @@ from hub.accounts import passwords
 from hub.accounts.models import User
 from hub.accounts.roles import OrgKind, Role
 from tests.support.hubclient import PASSWORD, HubUnderTest, csrf_from
-from tests.support.passwords import CHEAP_HASHER, BlockingHasher, CountingHasher
+from tests.support.passwords import CHEAP_HASHER, CHEAP_PARAMETERS, BlockingHasher, CountingHasher
 
 
 async def _password_step(hub: HubUnderTest, email: str, password: str = PASSWORD) -> int:
@@ -66,6 +67,30 @@ async def test_login_rehashes_a_hash_made_with_older_parameters(
     stored = (await hub.reload(user)).password_hash
     assert argon2.extract_parameters(stored).memory_cost == 65536
     assert production_hasher.verify(stored, PASSWORD)
+
+
+async def test_a_blocked_or_locked_account_costs_no_rehash(hub: HubUnderTest) -> None:
+    """A rehash after a correct password would take measurably longer: it must not tell a locked or blocked
+    account's right password from a wrong one."""
+    org = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    user = await hub.user(org, Role.BEWINDVOERDER, email="known@a.example.nl")
+    old = passwords.Argon2Hasher(dataclasses.replace(CHEAP_PARAMETERS, memory_cost=16)).hash(PASSWORD)  # older ones
+    async with hub.db() as db:
+        await db.execute(update(User).where(User.id == user.id).values(password_hash=old, disabled=True))  # type: ignore[arg-type]
+    counting = CountingHasher(CHEAP_HASHER)
+    assert counting.needs_rehash(old)
+    previous = passwords.install_hasher(counting)
+    try:
+        assert await _password_step(hub, "known@a.example.nl") == 401  # blocked
+        async with hub.db() as db:
+            await db.execute(update(User).where(User.id == user.id).values(disabled=False))  # type: ignore[arg-type]
+        for _ in range(5):
+            assert await _password_step(hub, "known@a.example.nl", "not the right password") == 401
+        assert await _password_step(hub, "known@a.example.nl") == 401  # locked now
+        assert counting.hashed == 0
+        assert (await hub.reload(user)).password_hash == old
+    finally:
+        passwords.install_hasher(previous)
 
 
 async def test_hashing_runs_off_the_loop_and_outside_any_transaction(hub: HubUnderTest) -> None:
