@@ -315,9 +315,14 @@ class ThreadService(MessagingBase):
             at=now,
             agreed_date=message.agreed_date,
         )
-        settled = rules.settle(_running(running), new_message)
+        before = _running(running)
+        kind = ThreadKind(thread.kind)
+        # Due moments on the gemeente's calendar (its closing days included), loaded only when a new turn starts.
+        turn = rules.settle(before, new_message).start_for is not None
+        calendar = await self.calendars.for_gemeente(self.db, thread.gemeente_id) if turn else self.calendars.base
+        changes = rules.decide(kind, before, new_message, calendar)
         by_id = {c.id: c for c in running}
-        for stop in settled.stops:
+        for stop in changes.stops:
             clock = by_id[stop.clock_id]
             clock.stopped_at = now
             clock.stopped_by = user.id
@@ -326,7 +331,7 @@ class ThreadService(MessagingBase):
             clock.in_time = stop.in_time
             self.db.add(clock)
             await self.notifier.clock_changed(clock.id, None)
-        for move in settled.reschedules:
+        for move in changes.reschedules:
             clock = by_id[move.clock_id]
             if move.late:
                 clock.rescheduled_late = True
@@ -337,24 +342,20 @@ class ThreadService(MessagingBase):
             clock.rescheduled_by_message_id = message.id
             self.db.add(clock)
             await self.notifier.clock_changed(clock.id, clock.due_at)
-        still = [by_id[c.id] for c in settled.running]
-        if settled.start_for is not None:
-            # Due moments on the gemeente's calendar (its closing days included), loaded only when a clock starts.
-            calendar = await self.calendars.for_gemeente(self.db, thread.gemeente_id)
-            kind = ThreadKind(thread.kind)
-            for start in rules.starts(kind, settled.start_for, now, calendar, handed_over=settled.handed_over):
-                clock = Clock(
-                    id=new_id(),
-                    thread_id=thread.id,
-                    kind=start.kind.value,
-                    owed_by_org_id=start.owed_by,
-                    started_at=now,
-                    started_by_message_id=message.id,
-                    due_at=start.due_at,
-                    handed_over=start.handed_over,
-                )
-                self.db.add(clock)
-                still.append(clock)
+        still = [by_id[c.id] for c in changes.running]
+        for start in changes.starts:
+            clock = Clock(
+                id=new_id(),
+                thread_id=thread.id,
+                kind=start.kind.value,
+                owed_by_org_id=start.owed_by,
+                started_at=now,
+                started_by_message_id=message.id,
+                due_at=start.due_at,
+                handed_over=start.handed_over,
+            )
+            self.db.add(clock)
+            still.append(clock)
         return still
 
     # -- assignment and status ---------------------------------------------------------------------------------
