@@ -75,8 +75,13 @@ def create_app(settings: Settings) -> Starlette:
             return await AuthService(db, runtime.keyring).load_session(token)
 
     handlers = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
+    app_routes = routes()
+    named = {getattr(route, "name", None) for route in app_routes}
+    if missing := [name for name in UPLOAD_ROUTES if name not in named]:
+        # A misspelt name would leave that upload refused (403) until its first use: stop at once instead.
+        raise LookupError(f"upload route(s) not found: {', '.join(missing)}")
     app = Starlette(
-        routes=routes(),
+        routes=app_routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),

@@ -115,10 +115,11 @@ class ClosingDayService:
         self,
         db: AsyncSession,
         *,
-        on_change: ClosingDayChanged | None = None,
+        on_change: ClosingDayChanged,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        """``on_change``: recomputes the running terms a closing day moves (see the module text)."""
+        """``on_change``: recomputes the running terms a closing day moves (see the module text). Required: a
+        closing day that left running terms on their old due moments would make them wrong."""
         self.db = db
         self.on_change = on_change
         self.clock = clock
@@ -179,8 +180,7 @@ class ClosingDayService:
         row = GemeenteClosingDay(gemeente_id=org.id, day=day, description=clean, created_by=user.id, created_at=now)
         self.db.add(row)
         await self.db.flush()
-        if self.on_change is not None:
-            await self.on_change(org.id, day)
+        await self.on_change(org.id, day)
         return row
 
     async def remove(self, user: User, day_id: str, now: datetime | None = None) -> None:
@@ -196,5 +196,4 @@ class ClosingDayService:
         day = row.day
         await self.db.delete(row)
         await self.db.flush()
-        if self.on_change is not None:
-            await self.on_change(org.id, day)
+        await self.on_change(org.id, day)

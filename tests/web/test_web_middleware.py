@@ -130,3 +130,16 @@ async def test_an_unknown_upload_route_name_is_an_error_not_a_hole() -> None:
     async with client(app) as c:
         with pytest.raises(LookupError):
             await c.post("/up/7", content=b"--b--", headers=MULTIPART)
+
+
+def test_the_app_refuses_to_start_with_an_unknown_upload_route_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from hub import app as app_module
+    from hub.config import load_settings
+
+    settings = load_settings({"HUB_DATA_DIR": str(tmp_path)})
+    assert app_module.create_app(settings) is not None  # every named upload route exists
+    monkeypatch.setattr(app_module, "UPLOAD_ROUTES", [*app_module.UPLOAD_ROUTES, "documents.uplaod"])
+    with pytest.raises(LookupError, match=r"documents\.uplaod"):
+        app_module.create_app(settings)
