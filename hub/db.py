@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 def new_id() -> str:
     """Primary keys are random UUIDs made in Python: encrypted fields bind their row id before insert."""
     return uuid.uuid4().hex
+
+
+ID_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def is_id(value: str | None) -> bool:
+    """Is ``value`` shaped like a hub id (:func:`new_id`)? Anything else is looked up nowhere."""
+    return value is not None and ID_RE.fullmatch(value) is not None
 
 
 def utcnow() -> datetime:

@@ -16,7 +16,7 @@ from hub.calendars.services import CalendarSource, ClosingDayService, calendar_s
 from hub.db import transaction
 from hub.errors import ValidationError
 from hub.messaging.due_moments import DueMoments
-from hub.web.forms import date_field, form_values, runtime
+from hub.web.forms import date_field, form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
@@ -54,12 +54,6 @@ async def _page(
     )
 
 
-def _ordered(errors: dict[str, str]) -> dict[str, str]:
-    ordered = {k: errors[k] for k in FIELDS if k in errors}
-    ordered.update({k: v for k, v in errors.items() if k not in ordered})
-    return ordered
-
-
 @login_required(Action.MANAGE_CLOSING_DAYS)
 async def closing_days_page(request: Request) -> Response:
     return await _page(request)
@@ -80,7 +74,7 @@ async def closing_days_add(request: Request) -> Response:
                 raise ValidationError(errors)
             await svc.add(user, day, values["description"])
     except ValidationError as exc:
-        return await _page(request, _ordered(exc.errors), values, status=400)
+        return await _page(request, in_form_order(exc.errors, FIELDS), values, status=400)
     return _redirect(request, "toegevoegd")
 
 

@@ -16,6 +16,7 @@ from hub.accounts.services import ConvenantService, OrganisationService, UserSer
 from hub.cli.common import CliError, in_transaction
 from hub.config import Settings
 from hub.runtime import Runtime
+from hub.web.forms import BadDate, invalid_date_message, parse_date
 
 
 def cmd_org_add(settings: Settings, args: argparse.Namespace) -> None:
@@ -50,12 +51,20 @@ async def _org_by_name_or_id(db: Any, ref: str) -> Any:
     return org
 
 
+def _date(raw: str, option: str) -> date:
+    """A date option by the hub's one date rule (yyyy-mm-dd or dd-mm-jjjj)."""
+    try:
+        return parse_date(raw)
+    except BadDate:
+        raise CliError(f"{option}: {invalid_date_message()}") from None
+
+
 def cmd_convenant_add(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: AsyncSession, rt: Runtime) -> None:
         gemeente = await _org_by_name_or_id(db, args.gemeente)
         kantoor = await _org_by_name_or_id(db, args.kantoor)
         conv = await ConvenantService(db).create(
-            gemeente.id, kantoor.id, date.fromisoformat(args.start), date.fromisoformat(args.end) if args.end else None
+            gemeente.id, kantoor.id, _date(args.start, "--start"), _date(args.end, "--end") if args.end else None
         )
         print(f"Convenant {conv.id} created.")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,7 +36,7 @@ from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.audit import services as audit
 from hub.cases.models import Case
-from hub.db import transaction, utcnow
+from hub.db import is_id, transaction, utcnow
 from hub.documents.blobstore import BlobStore, FilesystemBlobStore, InvalidBlobName
 from hub.documents.errors import BadDocumentDate
 from hub.documents.models import DOCUMENT_TYPE_LABELS, Document, DocumentType, parse_doc_type
@@ -52,7 +51,6 @@ log = logging.getLogger("hub.documents")
 
 TABLE = "document"
 OBJECT_TYPE = "document"
-ID_RE = re.compile(r"[0-9a-f]{32}")
 
 UNAVAILABLE = (
     "Dit document kan niet worden geopend: de opgeslagen versie is beschadigd of onvolledig. Er is niets "
@@ -135,7 +133,7 @@ class DocumentService:
 
     async def case_for_upload(self, user: User, case_id: str) -> Case:
         """The case if the user's organisation is party to it (NotFound) and the user may upload (Forbidden)."""
-        case = await self.db.get(Case, case_id) if ID_RE.fullmatch(case_id or "") else None
+        case = await self.db.get(Case, case_id) if is_id(case_id) else None
         if case is None:
             raise NotFound("Case")
         require(user, Action.UPLOAD_DOCUMENT, case)
@@ -257,7 +255,7 @@ class DocumentService:
 
     async def get_document(self, user: User, document_id: str) -> Document:
         """The document if the user's organisation is party to its case (NotFound otherwise, also for unknown ids)."""
-        document = await self.db.get(Document, document_id) if ID_RE.fullmatch(document_id or "") else None
+        document = await self.db.get(Document, document_id) if is_id(document_id) else None
         if document is None:
             raise NotFound("Document")
         require(user, Action.VIEW_CASES, document)

@@ -20,7 +20,6 @@ from hub.accounts.authz import Action, require
 from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
 from hub.cases.models import Case
-from hub.db import utcnow
 from hub.errors import NotFound
 from hub.fields import THREAD_SUBJECT
 from hub.messaging.access import OBJECT_THREAD, MessagingBase
@@ -224,7 +223,7 @@ class InboxService(MessagingBase):
         require(user, Action.VIEW_CASES, case)
         return case
 
-    async def convenants_for(self, user: User) -> list[tuple[Convenant, Organisation]]:
+    async def convenants_for(self, user: User, now: datetime | None = None) -> list[tuple[Convenant, Organisation]]:
         """The active convenants of the user's organisation, each with the partner organisation, by name."""
         own = await self.db.get(Organisation, user.organisation_id)
         if own is None or own.org_kind not in (OrgKind.GEMEENTE, OrgKind.KANTOOR):
@@ -240,7 +239,7 @@ class InboxService(MessagingBase):
             .where(where, col(Convenant.status) == CONVENANT_ACTIVE)
             .order_by(col(partner.name), col(Convenant.start_date))
         )
-        today = as_local_date(utcnow())
+        today = as_local_date(self._now(now))
         return [(c, p) for c, p in rows.all() if c.is_active_on(today)]
 
     async def colleagues(self, user: User) -> list[User]:

@@ -11,7 +11,6 @@ default), so a test can pass a recording one.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,6 +18,7 @@ from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.db import is_id
 from hub.notifications.models import EVENT_KINDS, MailKind
 from hub.terms import require_aware
 
@@ -33,11 +33,9 @@ __all__ = [
     "thread_path",
 ]
 
-ID_RE = re.compile(r"^[0-9a-f]{32}$")
-
 
 def _check_id(value: str | None, what: str) -> None:
-    if value is not None and not ID_RE.fullmatch(value):
+    if value is not None and not is_id(value):
         raise ValueError(f"{what} must be a hub id (32 hex characters)")
 
 

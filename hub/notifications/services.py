@@ -21,11 +21,10 @@ from hub.accounts.models import Organisation, User
 from hub.calendars.services import CalendarFor
 from hub.db import utcnow
 from hub.errors import NotFound
-from hub.notifications.interfaces import ID_RE
 from hub.notifications.models import MailKind, MailStatus, OutboxMail
 from hub.terms import AMSTERDAM, default_calendar, require_aware
 
-__all__ = ["ID_RE", "OutboxEntry", "OutboxOverview", "build_digests", "outbox_overview", "retry_failed"]
+__all__ = ["OutboxEntry", "OutboxOverview", "build_digests", "outbox_overview", "retry_failed"]
 
 
 # -- digests ---------------------------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from hub.accounts.authz import Action
-from hub.db import transaction
+from hub.db import is_id, transaction
 from hub.errors import NotFound
 from hub.notifications.models import MailStatus
 from hub.notifications.sender import eml_path, list_eml
-from hub.notifications.services import ID_RE, outbox_overview, retry_failed
+from hub.notifications.services import outbox_overview, retry_failed
 from hub.web.forms import runtime
 from hub.web.guards import login_required
 from hub.web.templating import render
@@ -53,7 +53,7 @@ async def outbox_page(request: Request) -> Response:
 @login_required(Action.VIEW_OPERATIONS)
 async def retry(request: Request) -> Response:
     row_id = request.path_params["row_id"]
-    if not ID_RE.fullmatch(row_id):
+    if not is_id(row_id):
         raise NotFound(row_id)
     async with transaction(runtime(request).sessions) as db:
         await retry_failed(db, row_id)

@@ -55,6 +55,13 @@ def date_field(raw: str, field: str, errors: dict[str, str], *, missing: str = "
         return None
 
 
+def in_form_order(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """The errors in the order of the form's fields (the error summary lists them so), any others after."""
+    ordered = {k: errors[k] for k in fields if k in errors}
+    ordered.update({k: v for k, v in errors.items() if k not in ordered})
+    return ordered
+
+
 def runtime(request: Request) -> Runtime:
     return cast(Runtime, request.app.state.hub)
 

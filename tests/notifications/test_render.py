@@ -132,3 +132,15 @@ def test_settings_for_digests_and_escalation(tmp_path: Path) -> None:
     ):
         with pytest.raises(ConfigError, match=message):
             load_settings(env)
+
+
+def test_mail_links_are_the_paths_of_the_pages_they_open(tmp_path: Path) -> None:
+    """A notice links to a thread or a case by the same path the named page routes have."""
+    from hub.app import create_app
+    from hub.config import load_settings
+    from hub.notifications.interfaces import case_path, thread_path
+
+    app = create_app(load_settings({"HUB_DATA_DIR": str(tmp_path)}))
+    some_id = "0123456789abcdef0123456789abcdef"
+    assert thread_path(some_id) == app.url_path_for("messaging.thread", thread_id=some_id)
+    assert case_path(some_id) == app.url_path_for("cases.detail", case_id=some_id)

@@ -19,10 +19,3 @@ def redirect_to(request: Request, name: str, *, gelukt: str = "", **params: Any)
 
 def notice(request: Request, notices: dict[str, str]) -> str:
     return notices.get(request.query_params.get("gelukt", ""), "")
-
-
-def in_form_order(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
-    """The error summary lists the problems in the order of the form's fields."""
-    ordered = {k: errors[k] for k in fields if k in errors}
-    ordered.update({k: v for k, v in errors.items() if k not in ordered})
-    return ordered

@@ -13,10 +13,10 @@ from starlette.routing import Route
 
 from hub.accounts.authz import Action
 from hub.accounts.organisations import OrganisationService, PartnerContact
-from hub.accounts.views.admin_common import in_form_order, notice, redirect_to
+from hub.accounts.views.admin_common import notice, redirect_to
 from hub.db import transaction, utcnow
 from hub.errors import ValidationError
-from hub.web.forms import form_values, runtime
+from hub.web.forms import form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 

@@ -11,10 +11,10 @@ from starlette.routing import Route
 from hub.accounts.authz import Action
 from hub.accounts.organisations import CONVENANT_STATUSES, ConvenantService, OrganisationService
 from hub.accounts.roles import OrgKind
-from hub.accounts.views.admin_common import in_form_order, notice, redirect_to
+from hub.accounts.views.admin_common import notice, redirect_to
 from hub.db import transaction
 from hub.errors import ValidationError
-from hub.web.forms import date_field, form_values, runtime
+from hub.web.forms import date_field, form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 

@@ -14,10 +14,10 @@ from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation
 from hub.accounts.roles import ROLES_FOR_KIND, OrgKind, Role
 from hub.accounts.users import OwnAccount, UserService
-from hub.accounts.views.admin_common import SELF_ACTION, in_form_order, notice, redirect_to
+from hub.accounts.views.admin_common import SELF_ACTION, notice, redirect_to
 from hub.db import transaction
 from hub.errors import ValidationError
-from hub.web.forms import form_lists, form_values, runtime
+from hub.web.forms import form_lists, form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 

@@ -1,5 +1,5 @@
-"""What the messaging pages share: labels, form field orders, the services on a request, paths of named routes,
-and the form's date parser."""
+"""What the messaging pages share: labels, form field orders, the services on a request, paths of named
+routes."""
 
 from __future__ import annotations
 
@@ -73,10 +73,3 @@ def redirect(path: str) -> RedirectResponse:
 
 def notice_of(request: Request, notices: dict[str, str]) -> str:
     return notices.get(request.query_params.get("gelukt", ""), "")
-
-
-def ordered(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
-    """The errors in the order of the form's fields (the error summary lists them so), others after."""
-    result = {k: errors[k] for k in fields if k in errors}
-    result.update({k: v for k, v in errors.items() if k not in result})
-    return result

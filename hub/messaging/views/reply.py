@@ -27,9 +27,9 @@ from hub.documents.services import DocumentService
 from hub.errors import ValidationError
 from hub.messaging.models import MessageKind
 from hub.messaging.threads import BODY_MAX, FIELD_UPLOAD, ThreadService
-from hub.messaging.views.common import REPLY_FIELDS, ordered, redirect, service, thread_path
+from hub.messaging.views.common import REPLY_FIELDS, redirect, service, thread_path
 from hub.messaging.views.threads import thread_response
-from hub.web.forms import date_field, form_lists, form_values, runtime
+from hub.web.forms import date_field, form_lists, form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.multipart import BodyTooLarge, CSRFRejected, MalformedUpload, MultipartUpload, UploadIncomplete
 from hub.web.templating import render_error
@@ -90,7 +90,7 @@ async def _post_reply(
             if errors:
                 raise ValidationError(errors)  # rolls back anything written
     except ValidationError as exc:
-        return await thread_response(request, errors=ordered(exc.errors, REPLY_FIELDS), values=values, status=400)
+        return await thread_response(request, errors=in_form_order(exc.errors, REPLY_FIELDS), values=values, status=400)
     return redirect(thread_path(request, thread_id, "verstuurd", f"bericht-{message.id}"))
 
 
@@ -167,7 +167,7 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
         errors = dict(exc.errors)
         if with_file:
             errors.setdefault(FIELD_UPLOAD, FILE_NOT_KEPT)
-        return await thread_response(request, errors=ordered(errors, REPLY_FIELDS), values=values, status=400)
+        return await thread_response(request, errors=in_form_order(errors, REPLY_FIELDS), values=values, status=400)
     except UploadIncomplete:
         log.info("reply to thread %s broken off by the client", thread_id)
         # Usually nobody is listening any more; a client whose body merely ended early reads why.

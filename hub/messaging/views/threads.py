@@ -21,12 +21,11 @@ from hub.messaging.views.common import (
     THREAD_NOTICES,
     TYPE_OPTIONS,
     notice_of,
-    ordered,
     redirect,
     service,
     thread_path,
 )
-from hub.web.forms import form_values, runtime
+from hub.web.forms import form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
@@ -187,6 +186,6 @@ async def new_submit(request: Request) -> Response:
                 raise ValidationError(errors)
     except ValidationError as exc:
         return await _new_page(
-            request, case_id=case_id, errors=ordered(exc.errors, NEW_FIELDS), values=values, status=400
+            request, case_id=case_id, errors=in_form_order(exc.errors, NEW_FIELDS), values=values, status=400
         )
     return redirect(thread_path(request, thread.id, "gestart"))
