@@ -33,10 +33,10 @@ async def start_page(request: Request) -> Response:
         if may(user, Action.MANAGE_OWN_USERS) and not may(user, Action.MANAGE_ALL_USERS):
             context["own_users"] = len(await UserService(db).in_organisation(organisation.id))
         if may(user, Action.VIEW_ROUTEKAART):
-            entries = await orgs.routekaart(organisation, now)
+            _, entries = await orgs.routekaart_for(user, now)
             context["routekaart"] = {"total": len(entries), "overdue": sum(1 for e in entries if e.overdue)}
         if may(user, Action.CONFIRM_OWN_CONTACTS):
-            context["own_contacts"] = orgs.contact_status(organisation, now)
+            context["own_contacts"] = (await orgs.own_contacts(user, now)).status
     context["organisation"] = organisation
     context["roles"] = sorted(user.role_set)
     return render(request, "dashboard/start.html", context)
