@@ -164,7 +164,7 @@ async def test_validation_errors_are_dutch_and_create_nothing(hub: HubUnderTest)
         {
             "gemeente_id": kantoor.id,
             "kantoor_id": kantoor.id,
-            "start_date": "31-01-2026",
+            "start_date": "31-13-2026",
             "end_date": "2026-02-30",
             "status": "actief",
         },
