@@ -3,7 +3,8 @@ every part, wired here so that notifications imports none of them.
 
 - the reminder sweep over the reaction clocks (:mod:`hub.messaging.reminders`);
 - the purge of expired login sessions and of login-throttle rows that no longer count
-  (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``).
+  (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``);
+- hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`).
 
 The server's lifespan (``HUB_WORKER=on``) and ``hub worker`` both build it with :func:`worker_for`.
 """
@@ -11,12 +12,14 @@ The server's lifespan (``HUB_WORKER=on``) and ``hub worker`` both build it with 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.auth import AuthService
 from hub.calendars.services import calendar_source
+from hub.documents.components import blobs_of
+from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging.reminders import clock_states, reminder_sweep
 from hub.notifications import worker as outbox
 from hub.notifications.sender import MailSender
@@ -24,6 +27,8 @@ from hub.notifications.worker import OutboxWorker, Sweep, stop_worker
 from hub.runtime import Runtime
 
 __all__ = ["hub_sweeps", "start_worker", "stop_worker", "worker_for"]
+
+ORPHAN_SWEEP_EVERY = timedelta(hours=1)
 
 
 def hub_sweeps(runtime: Runtime) -> list[Sweep]:
@@ -36,10 +41,23 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
     async def expired_throttles(db: AsyncSession, now: datetime) -> int:
         return await AuthService(db, runtime.keyring).purge_expired_throttles(now)
 
+    last_orphan_sweep: list[datetime] = []
+
+    async def orphan_blobs(db: AsyncSession, now: datetime) -> tuple[int, int]:
+        """Unfinished uploads and blobs without a document row, left by a killed process, once they are older than
+        an hour (an upload in flight on another server is younger). At most once an hour: it lists the store. It
+        reads the document rows in a short transaction of its own, not in ``db``, so no write lock is held while
+        the store is listed."""
+        if last_orphan_sweep and now - last_orphan_sweep[-1] < ORPHAN_SWEEP_EVERY:
+            return 0, 0
+        last_orphan_sweep[:] = [now]
+        return await cleanup_orphan_blobs(runtime.sessions, blobs_of(runtime))
+
     return [
         reminder_sweep(calendar_source(settings.decree_days_file), escalate_after=settings.escalate_after_werkdagen),
         expired_sessions,
         expired_throttles,
+        orphan_blobs,
     ]
 
 

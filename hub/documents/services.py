@@ -335,7 +335,8 @@ async def cleanup_orphan_blobs(
     *,
     older_than: timedelta = timedelta(hours=1),
 ) -> tuple[int, int]:
-    """Remove temporary files and blobs that no document row names (left by a crash). Called at start-up."""
+    """Remove temporary files and blobs that no document row names (left by a crash), older than ``older_than``.
+    Called at start-up and hourly by the worker (:mod:`hub.worker`)."""
     async with transaction(sessions) as db:
         known = set((await db.execute(select(col(Document.blob_name)))).scalars())
     temps, orphans = await blobs.cleanup_orphans(known, older_than)

@@ -3,6 +3,9 @@ worker runs each in its own transaction, and one that fails does not stop the ot
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -92,3 +95,28 @@ async def test_a_failing_job_does_not_stop_the_others(world_sqlite: World) -> No
     worker = outbox_worker_for(world.hub.runtime, [broken, fine])
     assert await worker.sweep(MONDAY) == 0  # the digests still ran: none due
     assert ran == ["broken", "fine"]
+
+
+async def test_the_worker_removes_crash_leftovers_from_the_blob_store_once_they_are_old(world_sqlite: World) -> None:
+    """A server killed mid-upload leaves a temporary file, one killed between the blob's rename and the row's commit
+    an orphan blob: the worker removes both once they are an hour old, and leaves young ones (an upload in flight on
+    another server) and every blob a document names."""
+    from hub.documents.components import blobs_of
+
+    world = world_sqlite
+    store = blobs_of(world.hub.runtime)
+
+    async def chunks(data: bytes) -> AsyncIterator[bytes]:
+        yield data
+
+    old_orphan, _ = await store.put(chunks(b"orphan"))
+    young_orphan, _ = await store.put(chunks(b"young orphan"))
+    half_written = await store.open_writer()  # its temporary file stays behind when the process is killed
+    (temporary,) = store.temporary_files()
+    two_hours_ago = time.time() - 7200
+    for path in (store.path_of(old_orphan), temporary):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    await worker_for(world.hub.runtime).sweep(MONDAY)
+    assert set(store.names()) == {young_orphan}
+    assert store.temporary_files() == []
+    await half_written.abort()
