@@ -80,7 +80,12 @@ class SmtpSender:
     username: str = ""
     password: str = ""
     cafile: str = ""
-    timeout: float = 30.0
+    # RFC 5321 §4.5.3.2: a client waits at least 5 minutes for the greeting and each command's answer, and 10 minutes
+    # for the answer to the end of DATA (the server may be storing the mail meanwhile: giving up earlier and retrying
+    # sends it twice). The whole delivery is bounded by ``deadline``; the worker's lease is longer still.
+    timeout: float = 300.0
+    data_timeout: float = 600.0
+    deadline: float = 900.0
 
     def __post_init__(self) -> None:
         if self.tls not in ("starttls", "tls", "none"):
@@ -95,19 +100,20 @@ class SmtpSender:
 
     async def send(self, message: EmailMessage) -> None:
         secure = self.tls != "none"
+        client = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            use_tls=self.tls == "tls",
+            start_tls=self.tls == "starttls",
+            tls_context=self.tls_context() if secure else None,
+            validate_certs=secure,
+            username=self.username or None,
+            password=self.password if self.username else None,
+            timeout=self.timeout,
+        )
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=self.host,
-                port=self.port,
-                use_tls=self.tls == "tls",
-                start_tls=self.tls == "starttls",
-                tls_context=self.tls_context() if secure else None,
-                validate_certs=secure,
-                username=self.username or None,
-                password=self.password if self.username else None,
-                timeout=self.timeout,
-            )
+            async with asyncio.timeout(self.deadline), client:
+                await client.send_message(message, timeout=self.data_timeout)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0] if exc.recipients else None
             if refused is None:

@@ -52,7 +52,8 @@ from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=10)  # a 'sending' row older than this belonged to a worker that died
+# A 'sending' row older than this belonged to a worker that died: twice the longest delivery (SmtpSender.deadline).
+LEASE = timedelta(minutes=30)
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 40  # about 1.5 days of temporary failures; then the row fails visibly

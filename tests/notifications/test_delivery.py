@@ -3,6 +3,7 @@ trusts through HUB_SMTP_CAFILE): once, to the right people, without personal dat
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -253,3 +254,28 @@ async def test_outbox_rows_hold_ids_and_kinds_only(world: World) -> None:
         values = " ".join(str(v) for v in row.model_dump().values())
         for value in PERSONAL:
             assert value not in values
+
+
+async def test_the_sender_waits_as_long_as_rfc_5321_asks_so_a_slow_server_gets_the_mail_once(smtp: SmtpServer) -> None:
+    """A server that stores the mail and answers the end of DATA slowly: giving up early and retrying would send it
+    twice. The defaults are RFC 5321's (5 minutes per command, 10 for the end of DATA), and the worker's lease
+    outlasts a whole delivery, so no other worker takes the row up meanwhile."""
+    from email.message import EmailMessage
+
+    from hub.notifications.worker import LEASE
+
+    sender = SmtpSender(host="127.0.0.1", port=smtp.port, username=USERNAME, password=PASSWORD, cafile=str(smtp.cert))
+    assert (sender.timeout, sender.data_timeout) == (300.0, 600.0)
+    assert sender.deadline >= sender.data_timeout and LEASE.total_seconds() > sender.deadline
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "hub@example.nl", "x@example.nl", "test"
+    msg.set_content("test")
+    smtp.handler.answer_delay = 1.5
+    impatient = dataclasses.replace(sender, data_timeout=0.5)
+    with pytest.raises(TemporaryFailure):
+        await impatient.send(msg)  # what a too short time-out does: the server has the mail, we think it failed
+    assert len(smtp.messages) == 1
+    patient = dataclasses.replace(sender, data_timeout=5.0)
+    await patient.send(msg)
+    assert len(smtp.messages) == 2

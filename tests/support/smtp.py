@@ -10,6 +10,7 @@ Every captured mail records whether its connection was encrypted (`Captured.tls`
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import logging
@@ -95,6 +96,7 @@ class Captured:
 class CaptureHandler:
     messages: list[Captured] = field(default_factory=list)
     reply: str | None = None  # e.g. "550 5.1.1 mailbox unavailable": answer DATA with this instead of 250
+    answer_delay: float = 0.0  # seconds between storing a mail and answering the end of DATA (a slow server)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply is not None:
@@ -103,6 +105,8 @@ class CaptureHandler:
         self.messages.append(
             Captured(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content), tls=encrypted)
         )
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return "250 OK"
 
 
