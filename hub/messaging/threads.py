@@ -162,7 +162,7 @@ class ThreadService(MessagingBase):
         upload it through the documents pipeline first (streaming, scanned, encrypted), in the same transaction,
         and pass the new id here: the message and the document are then committed together or not at all.
         """
-        now = self._now(now)
+        given = now
         found = await self.get_thread(user, thread, Action.POST_MESSAGE)  # the party check, before anything is written
         try:
             message_kind = MessageKind(kind)
@@ -172,6 +172,9 @@ class ThreadService(MessagingBase):
         # The audit record comes first: it locks the chain head before the thread is locked (see the module text).
         await self._audit(user, "message.post", OBJECT_MESSAGE, message_id)
         locked = await self.get_thread(user, found.id, Action.POST_MESSAGE, lock=True)
+        # The time is taken only now, holding the thread's lock: the recorded order is the commit order (a post that
+        # waited for the lock is never recorded as sent before the one that held it).
+        now = self._now(given)
         return await self._post(user, locked, body, message_kind, agreed_date, attachment_ids, now, message_id)
 
     async def check_reply(
