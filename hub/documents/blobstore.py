@@ -259,7 +259,7 @@ class FilesystemBlobWriter:
         self._pending = []
         self._size += self._pending_size
         self._pending_size = 0
-        self._flush = asyncio.ensure_future(asyncio.to_thread(_write_all, self._fd, batch))
+        self._flush = asyncio.ensure_future(asyncio.to_thread(_write_all, self._fd, batch, self._tmp))
 
     async def _wait_flush(self) -> None:
         if self._flush is not None:
@@ -324,8 +324,11 @@ class FilesystemBlobWriter:
         FilesystemBlobStore._unlink(self._tmp)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, path: Path) -> None:
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        try:
+            written = os.write(fd, view)
+        except OSError as exc:  # name the file, so that "storage full" can say where (a path of random names)
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         view = view[written:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from starlette.exceptions import HTTPException
@@ -15,10 +16,30 @@ log = logging.getLogger("hub.web")
 
 NOT_FOUND = ("Pagina niet gevonden", "Deze pagina bestaat niet, of u heeft er geen toegang toe.")
 FORBIDDEN = ("Geen toegang", "U heeft niet de rol die hiervoor nodig is. Vraag uw beheerder om hulp.")
+# Whether anything was saved is not known here (the fault may have struck after a commit): say so, never "nothing".
 SERVER_ERROR = (
     "Er ging iets mis",
-    "Er ging iets mis aan onze kant. Er is niets opgeslagen. Probeer het later opnieuw.",
+    "Er ging iets mis aan onze kant. Misschien is uw wijziging niet opgeslagen: controleer het en probeer het zo "
+    "nodig later opnieuw.",
 )
+STORAGE_FULL = (
+    "Opslag vol",
+    "De opslag van de beveiligde omgeving is op dit moment vol, daardoor kon dit niet worden opgeslagen. Probeer "
+    "het later opnieuw; de beheerder van de omgeving is gewaarschuwd.",
+)
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def storage_full(exc: BaseException) -> OSError | None:
+    """The 'no space left' error behind ``exc`` (itself, or what it was raised from), if there is one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _FULL:
+            return current
+        current = current.__cause__ or current.__context__
+    return None
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -39,6 +60,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    full = storage_full(exc)
+    if full is not None:
+        # For the operator: which storage is full (a server path of random names, never personal data).
+        log.error("storage full (%s) at %s on %s", errno.errorcode.get(full.errno or 0, "?"), full.filename,
+                  request.method)  # fmt: skip
+        return render_error(request.scope, 507, *STORAGE_FULL)
     # The exception's text may contain personal data: log only its type and where it happened.
     log.error("unhandled %s on %s %s", exception_place(exc), request.method, request.url.path)
     return render_error(request.scope, 500, *SERVER_ERROR)

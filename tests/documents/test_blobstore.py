@@ -66,9 +66,9 @@ async def test_writes_are_batched_off_the_event_loop(tmp_path: Path, monkeypatch
     original = blobstore._write_all
     loop_thread = threading.get_ident()
 
-    def spy(fd: int, data: bytes) -> None:
+    def spy(fd: int, data: bytes, path: Path) -> None:
         calls.append((len(data), threading.get_ident() != loop_thread))
-        original(fd, data)
+        original(fd, data, path)
 
     monkeypatch.setattr(blobstore, "_write_all", spy)
     store = FilesystemBlobStore(tmp_path / "blobs")
