@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.errors import OutcomeUnknown
+
 
 def new_id() -> str:
     """Primary keys are random UUIDs made in Python: encrypted fields bind their row id before insert."""
@@ -86,6 +88,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def commit_or_unknown(db: AsyncSession, what: str) -> None:
+    """Commit; if that fails, whether it took effect is unknown (the answer may be what was lost): OutcomeUnknown."""
+    try:
+        await db.commit()
+    except Exception as exc:
+        raise OutcomeUnknown(what) from exc
 
 
 @asynccontextmanager

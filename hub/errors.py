@@ -19,6 +19,16 @@ class ValidationError(ValueError):
         self.errors = errors
 
 
+class OutcomeUnknown(Exception):
+    """A commit whose answer was lost (the connection broke at that moment): the change may or may not be stored.
+    Nothing is undone on that basis (a blob whose row may be committed is kept; the orphan sweep, which checks the
+    database, decides later), and the user is told to check. ``what``: the Dutch word for what was being saved."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
 def exception_place(exc: BaseException) -> str:
     """``TypeName at file:line`` of where ``exc`` was raised: what may be logged of an unexpected error. Its text
     may not, because it can hold personal data (a database error quotes its statement's parameters)."""

@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from hub.accounts.authz import Action
+from hub.db import commit_or_unknown
 from hub.documents.components import blobs_of, scanner_of
 from hub.documents.errors import FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
 from hub.documents.forms import parse_document_date, refusal_of, upload_context
@@ -124,10 +125,11 @@ async def upload(request: Request) -> Response:
             )
             try:
                 await multipart.expect_end()  # nothing may follow the file: a form we do not know is refused
-                await db.commit()
             except BaseException:
-                await service.forget_blob(document)
+                await service.forget_blob(document)  # not committed: nothing of it is kept
                 raise
+            # A failed commit may have taken effect (its answer lost): the blob stays, the orphan sweep decides.
+            await commit_or_unknown(db, "document")
     except CSRFRejected:
         await multipart.drain()
         return render_error(

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.errors import Forbidden, NotFound, exception_place
+from hub.errors import Forbidden, NotFound, OutcomeUnknown, exception_place
 from hub.web.templating import render_error
 
 log = logging.getLogger("hub.web")
@@ -59,6 +59,19 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return render_error(request.scope, exc.status_code, "Fout", str(exc.detail))
 
 
+async def outcome_unknown(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OutcomeUnknown)
+    log.error("commit outcome unknown (%s) on %s %s", exception_place(exc.__cause__ or exc), request.method,
+              request.url.path)  # fmt: skip
+    return render_error(
+        request.scope,
+        500,
+        "Niet zeker of het is opgeslagen",
+        f"De verbinding viel weg terwijl uw {exc.what} werd opgeslagen. We weten niet zeker of dat is gelukt: "
+        "controleer het dossier of het gesprek voordat u het opnieuw probeert.",
+    )
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     full = storage_full(exc)
     if full is not None:
@@ -75,5 +88,6 @@ EXCEPTION_HANDLERS = {
     NotFound: not_found,
     Forbidden: forbidden,
     HTTPException: http_error,
+    OutcomeUnknown: outcome_unknown,
     Exception: server_error,
 }

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.accounts.authz import Action
-from hub.db import transaction
+from hub.db import commit_or_unknown, transaction
 from hub.documents.components import blobs_of, scanner_of
 from hub.documents.errors import UploadRefused
 from hub.documents.forms import INCOMPLETE, parse_document_date, refusal_of, too_large_message
@@ -246,9 +246,10 @@ async def _reply_with_file(
                 agreed_date=agreed,
                 attachment_ids=[*values["attachments"], document.id],
             )
-            await db.commit()
         except BaseException:
             await db.rollback()
-            await documents.forget_blob(document)
+            await documents.forget_blob(document)  # not committed: neither message nor document nor blob is kept
             raise
+        # A failed commit may have taken effect (its answer lost): the blob stays, the orphan sweep decides.
+        await commit_or_unknown(db, "bericht")
     return redirect(thread_path(request, thread_id, "verstuurd", f"bericht-{message.id}"))
