@@ -143,6 +143,9 @@ class Message(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
     kind: str = Field(default=MessageKind.BERICHT.value, max_length=30)  # MessageKind
     agreed_date: date | None = None  # the date of a procesafspraak
+    # SHA-256 of the author's id and the one-time token of the form the message was sent with: a retried
+    # submission (the answer was lost, the user pressed again) finds this message instead of posting it twice.
+    form_token: str | None = Field(default=None, max_length=64, unique=True)
 
 
 class MessageAttachment(SQLModel, table=True):

@@ -22,6 +22,7 @@ from hub.messaging import clocks as rules
 from hub.messaging.access import OBJECT_MESSAGE, MessagingBase, set_waiting
 from hub.messaging.assignees import side_assignees
 from hub.messaging.attachments import attachable
+from hub.messaging.form_tokens import form_token_digest, posted_with
 from hub.messaging.models import (
     Clock,
     ClockKind,
@@ -81,6 +82,7 @@ class ThreadService(MessagingBase):
         case: Case | str | None = None,
         convenant: Convenant | str | None = None,
         kind: ThreadKind | str | None = None,
+        form_token: str | None = None,
         now: datetime | None = None,
     ) -> Thread:
         """Open a thread on a case (casuïstiek) or a convenant (algemene vraag) with its first message.
@@ -89,6 +91,9 @@ class ThreadService(MessagingBase):
         them (NotFound otherwise) and the role must allow posting. The starter is assigned on their side.
         """
         now = self._now(now)
+        already = await self.posted_with(user, form_token)  # the same form sent again: its thread, not a new one
+        if already is not None and (started := await self.db.get(Thread, already.thread_id)) is not None:
+            return started
         errors: dict[str, str] = {}
         parties: tuple[ThreadKind, str, str, str, str | None] | None = None
         if case is not None:
@@ -142,8 +147,14 @@ class ThreadService(MessagingBase):
             thread.kantoor_assignee_id = user.id
         self.db.add(thread)
         await self.db.flush()
-        await self._post(user, thread, body, MessageKind.BERICHT, None, (), now, message_id)
+        await self._post(
+            user, thread, body, MessageKind.BERICHT, None, (), now, message_id, form_token_digest(user, form_token)
+        )
         return thread
+
+    async def posted_with(self, user: User, form_token: str | None) -> Message | None:
+        """The message ``user`` already sent with the form of ``form_token``, if any (a retried submission)."""
+        return await posted_with(self.db, user, form_token)
 
     async def post_message(
         self,
@@ -154,6 +165,7 @@ class ThreadService(MessagingBase):
         kind: MessageKind | str = MessageKind.BERICHT,
         agreed_date: date | None = None,
         attachment_ids: Sequence[str] = (),
+        form_token: str | None = None,
         now: datetime | None = None,
     ) -> Message:
         """Post a message and apply the clock rules (:mod:`hub.messaging.clocks`).
@@ -172,10 +184,17 @@ class ThreadService(MessagingBase):
         # The audit record comes first: it locks the chain head before the thread is locked (see the module text).
         await self._audit(user, "message.post", OBJECT_MESSAGE, message_id)
         locked = await self.get_thread(user, found.id, Action.POST_MESSAGE, lock=True)
+        # Holding the lock, a second submission of the same form sees the first one's message: it is not posted again.
+        already = await self.posted_with(user, form_token)
+        if already is not None and already.thread_id == locked.id:
+            return already
         # The time is taken only now, holding the thread's lock: the recorded order is the commit order (a post that
         # waited for the lock is never recorded as sent before the one that held it).
         now = self._now(given)
-        return await self._post(user, locked, body, message_kind, agreed_date, attachment_ids, now, message_id)
+        return await self._post(
+            user, locked, body, message_kind, agreed_date, attachment_ids, now, message_id,
+            form_token_digest(user, form_token),
+        )  # fmt: skip
 
     async def check_reply(
         self,
@@ -253,6 +272,7 @@ class ThreadService(MessagingBase):
         attachment_ids: Sequence[str],
         now: datetime,
         message_id: str,
+        form_token: str | None = None,
     ) -> Message:
         me, other = user.organisation_id, thread.other_party(user.organisation_id)
         running = await self.running_clocks(thread.id)
@@ -272,6 +292,7 @@ class ThreadService(MessagingBase):
             kind=kind.value,
             agreed_date=agreed_date,
             body=b"",
+            form_token=form_token,
         )
         message.body = encrypt_field(self.keyring, body.strip("\n\r"), context=MESSAGE_BODY.context(message.id))
         self.db.add(message)

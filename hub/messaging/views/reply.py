@@ -54,6 +54,7 @@ def _reply_values(
         "kind": form.get("kind", MessageKind.BERICHT.value),
         "agreed_date": form.get("agreed_date", ""),
         "attachments": attachment_ids[:MAX_ATTACHMENTS],
+        "form_token": form.get("form_token", ""),
         FIELD_TYPE: form.get(FIELD_TYPE, ""),
         FIELD_DATE: form.get(FIELD_DATE, ""),
     }
@@ -84,6 +85,7 @@ async def _post_reply(
                     kind=values["kind"],
                     agreed_date=agreed,
                     attachment_ids=values["attachments"],
+                    form_token=values["form_token"],
                 )
             except ValidationError as exc:
                 errors = {**exc.errors, **errors}  # a date that could not be read says so, not "fill in a date"
@@ -209,6 +211,10 @@ async def _reply_with_file(
         svc = service(request, db, ThreadService)
         documents = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt), notifications=False)
         thread = await svc.get_thread(user, thread_id, Action.POST_MESSAGE)
+        already = await svc.posted_with(user, values["form_token"])
+        if already is not None and already.thread_id == thread.id:
+            await upload.drain()  # the same form sent again: its message and its file are there already
+            return redirect(thread_path(request, thread_id, "verstuurd", f"bericht-{already.id}"))
         try:
             await svc.check_reply(
                 user,
@@ -245,6 +251,7 @@ async def _reply_with_file(
                 kind=values["kind"],
                 agreed_date=agreed,
                 attachment_ids=[*values["attachments"], document.id],
+                form_token=values["form_token"],
             )
         except BaseException:
             await db.rollback()

@@ -11,6 +11,7 @@ from hub.accounts.authz import Action, may
 from hub.db import transaction
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
 from hub.errors import NotFound, ValidationError
+from hub.messaging.form_tokens import new_form_token
 from hub.messaging.inbox import InboxService
 from hub.messaging.models import MESSAGE_KIND_LABELS, MessageKind, ThreadKind, ThreadStatus
 from hub.messaging.reading import ReadingService
@@ -62,6 +63,8 @@ async def thread_response(
             "body_max": BODY_MAX,
             "errors": errors or {},
             "values": values or {"kind": MessageKind.BERICHT.value, "attachments": []},
+            # A form shown again after an error keeps its token: nothing was posted with it yet.
+            "form_token": (values or {}).get("form_token") or new_form_token(),
             "notice": "" if errors else notice_of(request, THREAD_NOTICES),
             # A file can go with a reply on a case's thread only: a document always belongs to a case.
             "may_upload_file": may_post and view.thread.case_id is not None and may(user, Action.UPLOAD_DOCUMENT),
@@ -129,6 +132,7 @@ async def _new_page(
             "errors": errors or {},
             "values": values or {"soort": default_kind},
             "subject_max": SUBJECT_MAX,
+            "form_token": (values or {}).get("form_token") or new_form_token(),
         },
         status_code=status,
     )
@@ -144,7 +148,7 @@ async def new_submit(request: Request) -> Response:
     user = user_of(request).user
     form = await form_values(request)
     case_id = form.get("case_id", "")[:32]
-    values = {k: form.get(k, "") for k in NEW_FIELDS}
+    values = {k: form.get(k, "") for k in (*NEW_FIELDS, "form_token")}
     if case_id:
         values["soort"] = ThreadKind.CASUISTIEK.value
     errors: dict[str, str] = {}
@@ -178,6 +182,7 @@ async def new_submit(request: Request) -> Response:
                     convenant=convenant,
                     subject=values["subject"],
                     body=values["body"],
+                    form_token=values["form_token"],
                 )
             except ValidationError as exc:
                 # The subject and body problems too; "kies een dossier" only when no field says it already.
