@@ -13,7 +13,9 @@ Two hash input formats, each a JSON array whose first element names it:
 
 A record carrying a client address or user agent (authentication events, from revision 0008 on) is hashed as v2; a
 record with neither as v1, so every record written before 0008 and the vectors in tests/audit/vectors/ still verify.
-The format follows from the record itself: blanking the address or agent of a v2 record changes its hash too. The single ``audit_head`` row holds the newest sequence number
+The format follows from the record itself: blanking the address or agent of a v2 record changes its hash too.
+
+The single ``audit_head`` row holds the newest sequence number
 and hash; it is locked while a record is appended, so two writers never fork the chain. Changing, removing or
 inserting a record afterwards breaks the chain from that record on, and :func:`verify` says where.
 
@@ -77,7 +79,6 @@ def clean_request_field(value: str | None, limit: int) -> str | None:
     if not value:
         return None
     return "".join(c if " " <= c <= "~" else "?" for c in value)[:limit]
-
 
 
 def event_hash(event: AuditEvent) -> str:
