@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring
 from hub.accounts import passwords
-from hub.accounts.auth import STAGE_FULL, AuthService, account_key, address_key, normalise_email
+from hub.accounts.auth import STAGE_FULL, AuthService, account_key, address_key, mfa_key, normalise_email
 from hub.accounts.models import User
 from hub.audit import auth_events as events
 from hub.audit.auth_events import Origin
@@ -66,7 +66,8 @@ class CredentialService:
         `replace_token` is the session this browser had, ended when the new one starts."""
         now = now or utcnow()
         email = normalise_email(email)
-        keys = [account_key(email), address_key(origin.client_address)]
+        # The second factor's own key too: an account locked for its codes is locked for its password as well.
+        keys = [account_key(email), address_key(origin.client_address), mfa_key(email)]
         async with transaction(self.sessions) as db:
             row = (await db.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
             locked = await AuthService(db, self.keyring).throttle.locked(keys, now)
