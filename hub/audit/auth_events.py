@@ -10,7 +10,7 @@ Events (``action``): ``auth.login`` (second factor passed), ``auth.password_fail
 (a request found its session expired), ``auth.session_purged`` (the worker removed an expired session),
 ``auth.password_changed``, ``auth.recovery_codes_renewed``, ``auth.mfa_enrolled``, ``auth.mfa_reset`` (for the
 user-management code: call :func:`record_auth_event` with the reset user's id and the administrator's origin),
-``keys.rotate`` / ``keys.rewrap`` (the command line, no request).
+``keys.rotate`` / ``keys.rewrap`` / ``keys.remove`` (the command line, no request; the key id only).
 """
 
 from __future__ import annotations
