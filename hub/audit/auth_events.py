@@ -8,8 +8,8 @@ Events (``action``): ``auth.login`` (second factor passed), ``auth.password_fail
 ``auth.recovery_code_used``, ``auth.account_locked`` / ``auth.address_locked`` (a throttle lock set),
 ``auth.reauth_failed`` (a wrong current password on the account page), ``auth.logout``, ``auth.session_expired``
 (a request found its session expired), ``auth.session_purged`` (the worker removed an expired session),
-``auth.password_changed``, ``auth.recovery_codes_renewed``, ``auth.mfa_enrolled``, ``auth.mfa_reset`` (for the
-user-management code: call :func:`record_auth_event` with the reset user's id and the administrator's origin),
+``auth.password_changed``, ``auth.recovery_codes_renewed``, ``auth.mfa_enrolled``, ``auth.mfa_reset`` (the
+user-management code calls ``AuthService.record_mfa_reset``),
 ``keys.rotate`` / ``keys.rewrap`` / ``keys.remove`` (the command line, no request; the key id only).
 """
 
