@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
+from hub.audit.auth_events import Origin
 from hub.calendars import views as calendar_views
 from hub.cases import views as case_views
 from hub.config import Settings
@@ -27,6 +28,7 @@ from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.resources import STATIC_DIR
 from hub.runtime import Runtime, open_runtime
+from hub.web.access_log import AccessLogMiddleware, request_origin
 from hub.web.cookies import CookiePolicy
 from hub.web.csrf import CSRFMiddleware
 from hub.web.error_shield import ErrorShieldMiddleware
@@ -72,7 +74,8 @@ def create_app(settings: Settings) -> Starlette:
     async def load_session(token: str) -> ActiveSession | None:
         runtime: Runtime = app.state.hub
         async with transaction(runtime.sessions) as db:
-            return await AuthService(db, runtime.keyring).load_session(token)
+            origin = Origin(*request_origin.get())  # for the record of an expired session
+            return await AuthService(db, runtime.keyring).load_session(token, origin=origin)
 
     handlers = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
     app_routes = routes()
@@ -83,6 +86,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=app_routes,
         middleware=[
+            Middleware(AccessLogMiddleware),
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),
             Middleware(SessionMiddleware, cookies=cookies, loader=load_session),

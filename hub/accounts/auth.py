@@ -17,12 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from crypto import Keyring, decrypt_field, encrypt_field
 from hub.accounts import totp
 from hub.accounts.models import LoginThrottle, RecoveryCode, User, UserSession
+from hub.audit import auth_events as events
+from hub.audit.auth_events import NO_ORIGIN, Origin
 from hub.db import utcnow
 from hub.fields import SESSION_PENDING_TOTP_SECRET, USER_TOTP_SECRET
 
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_ABSOLUTE = timedelta(hours=12)
-# A half-finished login (password given, second factor owed) gets less time.
+# A half-finished login (password given, second factor owed) gets less time, counted from the password step.
 PARTIAL_SESSION_LIMIT = timedelta(minutes=10)
 # last_seen_at is written at most this often, not on every request.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -49,6 +51,11 @@ def account_key(email: str) -> str:
     return "acct:" + hashlib.sha256(normalise_email(email).encode()).hexdigest()[:40]
 
 
+def mfa_key(email: str) -> str:
+    """Second-factor failures count apart from password failures: a correct password does not clear them."""
+    return "mfa:" + account_key(email).removeprefix("acct:")
+
+
 def address_key(client_address: str) -> str:
     return "addr:" + client_address[:70]
 
@@ -73,7 +80,8 @@ class Throttle:
         rows = (await self.db.execute(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys)))).scalars()
         return any(r.locked_until is not None and r.locked_until > now for r in rows)
 
-    async def fail(self, key: str, limit: int, now: datetime) -> None:
+    async def fail(self, key: str, limit: int, now: datetime) -> bool:
+        """Count one failure; True when this one set the lock."""
         row = await self.db.get(LoginThrottle, key)
         if row is None:
             row = LoginThrottle(key=key, failures=0, window_start=now)
@@ -81,10 +89,12 @@ class Throttle:
         if now - row.window_start > THROTTLE_WINDOW:
             row.failures, row.window_start = 0, now
         row.failures += 1
-        if row.failures >= limit:
+        locked = row.failures >= limit
+        if locked:
             row.locked_until = now + THROTTLE_LOCK
             row.failures, row.window_start = 0, now
         await self.db.flush()
+        return locked
 
     async def clear(self, key: str) -> None:
         await self.db.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))
@@ -109,12 +119,41 @@ class AuthService:
     # -- throttle (the password step itself is CredentialService.login) ---------------------------------------
 
     async def mfa_locked(self, user: User, now: datetime | None = None) -> bool:
-        return await self.throttle.locked([account_key(user.email)], now or utcnow())
+        """Locked for the second factor: by its own failures, or the account locked by password failures."""
+        return await self.throttle.locked([mfa_key(user.email), account_key(user.email)], now or utcnow())
 
-    async def record_mfa_failure(self, user: User, client_address: str, now: datetime | None = None) -> None:
+    async def record_failure(
+        self, user: User | None, key: str, origin: Origin, action: str, now: datetime | None = None
+    ) -> None:
+        """One failed attempt on `key` (the account's password or second-factor key) and on the client address,
+        audited (with the user when the account exists), and any lock it sets audited too."""
         now = now or utcnow()
-        await self.throttle.fail(account_key(user.email), ACCOUNT_MAX_FAILURES, now)
-        await self.throttle.fail(address_key(client_address), ADDRESS_MAX_FAILURES, now)
+        user_id = user.id if user is not None else None
+        org_id = user.organisation_id if user is not None else None
+        await events.record_auth_event(
+            self.db, action, origin, user_id=user_id, organisation_id=org_id, object_type="account"
+        )
+        if await self.throttle.fail(key, ACCOUNT_MAX_FAILURES, now):
+            await events.record_auth_event(
+                self.db, events.ACCOUNT_LOCKED, origin, user_id=user_id, organisation_id=org_id, object_type="account"
+            )
+        if await self.throttle.fail(address_key(origin.client_address), ADDRESS_MAX_FAILURES, now):
+            await events.record_auth_event(self.db, events.ADDRESS_LOCKED, origin, object_type="address")
+
+    async def record_mfa_failure(self, user: User, origin: Origin, now: datetime | None = None) -> None:
+        await self.record_failure(user, mfa_key(user.email), origin, events.MFA_FAILED, now)
+
+    async def record_mfa_reset(self, user: User, actor: User | None = None, origin: Origin = NO_ORIGIN) -> None:
+        """For the code that resets a user's MFA (user management): the audit record and log line of the reset.
+        The record names who did it (``user_id``; None from the command line) and whose MFA it was (the object)."""
+        await events.record_auth_event(
+            self.db,
+            events.MFA_RESET,
+            origin,
+            user_id=actor.id if actor is not None else None,
+            organisation_id=actor.organisation_id if actor is not None else user.organisation_id,
+            object_id=user.id,
+        )
 
     # -- sessions -----------------------------------------------------------------------------------------
 
@@ -136,13 +175,19 @@ class AuthService:
         await self.db.flush()
         return token, row
 
-    async def promote_session(self, active: ActiveSession, now: datetime | None = None) -> str:
+    async def promote_session(self, active: ActiveSession, origin: Origin, now: datetime | None = None) -> str:
         """Second factor passed: replace the partial session by a full one with a new token."""
         await self.db.delete(active.session)
         token, _ = await self.start_session(active.user, STAGE_FULL, now)
+        user = active.user
+        await events.record_auth_event(
+            self.db, events.LOGIN, origin, user_id=user.id, organisation_id=user.organisation_id
+        )
         return token
 
-    async def load_session(self, token: str, now: datetime | None = None) -> ActiveSession | None:
+    async def load_session(
+        self, token: str, now: datetime | None = None, origin: Origin = NO_ORIGIN
+    ) -> ActiveSession | None:
         if not token or len(token) > 100:
             return None
         now = now or utcnow()
@@ -156,10 +201,16 @@ class AuthService:
         if row is None:
             return None
         sess, user = row
-        limit = SESSION_IDLE if sess.stage == STAGE_FULL else PARTIAL_SESSION_LIMIT
-        expired = now - sess.last_seen_at > limit or now - sess.created_at > SESSION_ABSOLUTE
+        if sess.stage == STAGE_FULL:
+            expired = now - sess.last_seen_at > SESSION_IDLE or now - sess.created_at > SESSION_ABSOLUTE
+        else:  # a half-finished login: from the password step, however busy the user was since
+            expired = now - sess.created_at > PARTIAL_SESSION_LIMIT
         if expired or user.disabled:
             await self.db.delete(sess)
+            if expired:
+                await events.record_auth_event(
+                    self.db, events.SESSION_EXPIRED, origin, user_id=user.id, organisation_id=user.organisation_id
+                )
             return None
         if now - sess.last_seen_at > TOUCH_INTERVAL:
             sess.last_seen_at = now
@@ -172,14 +223,28 @@ class AuthService:
         await self.db.execute(delete(UserSession).where(col(UserSession.user_id) == user_id))
 
     async def purge_expired_sessions(self, now: datetime | None = None) -> int:
+        """Remove expired sessions, each one audited (``auth.session_purged``, no request)."""
         now = now or utcnow()
-        result = await self.db.execute(
-            delete(UserSession).where(
-                (col(UserSession.last_seen_at) < now - SESSION_IDLE)
-                | (col(UserSession.created_at) < now - SESSION_ABSOLUTE)
-            )
+        expired = (
+            (col(UserSession.last_seen_at) < now - SESSION_IDLE)
+            | (col(UserSession.created_at) < now - SESSION_ABSOLUTE)
+            | ((col(UserSession.stage) != STAGE_FULL) & (col(UserSession.created_at) < now - PARTIAL_SESSION_LIMIT))
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        rows = (
+            await self.db.execute(
+                select(col(UserSession.id), col(UserSession.user_id), col(User.organisation_id))
+                .join(User, col(User.id) == col(UserSession.user_id))
+                .where(expired)
+            )
+        ).all()
+        if not rows:
+            return 0
+        await self.db.execute(delete(UserSession).where(col(UserSession.id).in_([r[0] for r in rows])))
+        for _, user_id, org_id in rows:
+            await events.record_auth_event(
+                self.db, events.SESSION_PURGED, NO_ORIGIN, user_id=user_id, organisation_id=org_id
+            )
+        return len(rows)
 
     async def purge_expired_throttles(self, now: datetime | None = None) -> int:
         return await self.throttle.purge_expired(now or utcnow())

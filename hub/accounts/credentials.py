@@ -3,6 +3,10 @@
 Each runs the hash off the event loop (hub.accounts.passwords) and outside any database transaction: read what is
 needed in one short transaction, hash or verify with no transaction open, then write the outcome in a second one.
 A slow hash therefore never holds a connection, a row or SQLite's write lock, and never stalls other requests.
+
+The throttle is consulted BEFORE any hash: a locked account or address is refused at the cost of two small reads,
+the same whether the password is right or wrong and whether the address exists. A wrong current password on the
+account page counts on the account's password key like a failed login; at the limit the user's sessions end.
 """
 
 from __future__ import annotations
@@ -18,16 +22,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring
 from hub.accounts import passwords
-from hub.accounts.auth import (
-    ACCOUNT_MAX_FAILURES,
-    ADDRESS_MAX_FAILURES,
-    STAGE_FULL,
-    AuthService,
-    account_key,
-    address_key,
-    normalise_email,
-)
+from hub.accounts.auth import STAGE_FULL, AuthService, account_key, address_key, mfa_key, normalise_email
 from hub.accounts.models import User
+from hub.audit import auth_events as events
+from hub.audit.auth_events import Origin
 from hub.db import transaction, utcnow
 from hub.errors import NotFound, ValidationError
 
@@ -45,6 +43,10 @@ class LoginResult:
     throttled: bool = False
 
 
+class ReauthenticationLimit(Exception):
+    """Too many wrong current passwords on the account page: every session of the user has ended."""
+
+
 class CredentialService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], keyring: Keyring) -> None:
         self.sessions = sessions
@@ -54,30 +56,33 @@ class CredentialService:
         self,
         email: str,
         password: str,
-        client_address: str,
+        origin: Origin,
         *,
         replace_token: str = "",
         now: datetime | None = None,
     ) -> LoginResult:
         """Verify e-mail + password and start a partial session. Unknown and known addresses do the same work (a
-        verification against a dummy hash), and a locked account or address is verified too before it is refused.
+        verification against a dummy hash). A locked account or address is refused before any hash runs.
         `replace_token` is the session this browser had, ended when the new one starts."""
         now = now or utcnow()
         email = normalise_email(email)
-        keys = [account_key(email), address_key(client_address)]
+        # The second factor's own key too: an account locked for its codes is locked for its password as well.
+        keys = [account_key(email), address_key(origin.client_address), mfa_key(email)]
         async with transaction(self.sessions) as db:
             row = (await db.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
+            locked = await AuthService(db, self.keyring).throttle.locked(keys, now)
+        if locked:
+            return LoginResult(user=None, throttled=True)
         stored = row.password_hash if row is not None else None
         password_ok = await passwords.verify_password(stored, password)
         async with transaction(self.sessions) as db:
             auth = AuthService(db, self.keyring)
-            if await auth.throttle.locked(keys, now):
+            if await auth.throttle.locked(keys, now):  # locked by another attempt while we verified
                 return LoginResult(user=None, throttled=True)
             user = await db.get(User, row.id) if row is not None else None
             # A password changed while we verified: the verified one is no longer the account's.
             if user is None or not password_ok or user.disabled or user.password_hash != stored:
-                await auth.throttle.fail(keys[0], ACCOUNT_MAX_FAILURES, now)
-                await auth.throttle.fail(keys[1], ADDRESS_MAX_FAILURES, now)
+                await auth.record_failure(user, keys[0], origin, events.PASSWORD_FAILED, now)
                 return LoginResult(user=None)
             await auth.throttle.clear(keys[0])
             if replace_token:
@@ -107,11 +112,32 @@ class CredentialService:
             user.must_change_password = False
             db.add(user)
 
-    async def change_password(self, actor: User, current_password: str, new_password: str, repeat: str) -> str:
+    async def _reauthenticate(self, actor: User, password: str, origin: Origin, field: str, message: str) -> None:
+        """The current password, checked on the account's password key: refused without a hash while the account is
+        locked, and at the limit (the lock being set) every session of the user ends (ReauthenticationLimit)."""
+        now = utcnow()
+        key = account_key(actor.email)
+        async with transaction(self.sessions) as db:
+            locked = await AuthService(db, self.keyring).throttle.locked([key], now)
+        if not locked and await passwords.verify_password(actor.password_hash, password):
+            return
+        async with transaction(self.sessions) as db:
+            auth = AuthService(db, self.keyring)
+            if not locked:
+                await auth.record_failure(actor, key, origin, events.REAUTH_FAILED, now)
+            locked = await auth.throttle.locked([key], now)
+            if locked:
+                await auth.end_all_sessions(actor.id)
+        if locked:
+            raise ReauthenticationLimit
+        raise ValidationError({field: message})
+
+    async def change_password(
+        self, actor: User, current_password: str, new_password: str, repeat: str, origin: Origin
+    ) -> str:
         """The user's own password, the current one required. Every session of the user ends; the token of a new
         full session for this browser is returned."""
-        if not await passwords.verify_password(actor.password_hash, current_password):
-            raise ValidationError({"current_password": WRONG_CURRENT_PASSWORD})
+        await self._reauthenticate(actor, current_password, origin, "current_password", WRONG_CURRENT_PASSWORD)
         new_hash = await self._new_hash(actor, new_password, repeat)
         async with transaction(self.sessions) as db:
             user = await self._own(db, actor)
@@ -123,15 +149,21 @@ class CredentialService:
             auth = AuthService(db, self.keyring)
             await auth.end_all_sessions(user.id)
             token, _ = await auth.start_session(user, stage=STAGE_FULL)
+            await events.record_auth_event(
+                db, events.PASSWORD_CHANGED, origin, user_id=user.id, organisation_id=user.organisation_id
+            )
         return token
 
-    async def new_recovery_codes(self, actor: User, password: str) -> list[str]:
+    async def new_recovery_codes(self, actor: User, password: str, origin: Origin) -> list[str]:
         """A fresh set of recovery codes (the old ones stop working), after the user gave their password."""
-        if not await passwords.verify_password(actor.password_hash, password):
-            raise ValidationError({"codes_password": WRONG_PASSWORD})
+        await self._reauthenticate(actor, password, origin, "codes_password", WRONG_PASSWORD)
         async with transaction(self.sessions) as db:
             user = await self._own(db, actor)
-            return await AuthService(db, self.keyring).replace_recovery_codes(user)
+            codes = await AuthService(db, self.keyring).replace_recovery_codes(user)
+            await events.record_auth_event(
+                db, events.RECOVERY_CODES_RENEWED, origin, user_id=user.id, organisation_id=user.organisation_id
+            )
+            return codes
 
     async def _new_hash(self, actor: User, new_password: str, repeat: str) -> str:
         if new_password != repeat:

@@ -20,6 +20,9 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=40)  # e.g. case.view, document.download, document.upload
     object_type: str = Field(max_length=30)
     object_id: str = Field(max_length=32, index=True)
+    # Where an authentication event came from (hash format hub-audit-v2); None for records without a request.
+    client_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=200)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 

@@ -4,7 +4,18 @@ Every record names who (user, organisation) did what (an action word such as ``c
 and an id) and when — never the content: no names, no BSN, no file names, no search terms.
 
 The chain: record ``n`` stores the hash of record ``n-1`` (``prev_hash``) and its own ``hash``, a SHA-256 over a
-canonical encoding of its fields and ``prev_hash``. The single ``audit_head`` row holds the newest sequence number
+canonical encoding of its fields and ``prev_hash``.
+
+Two hash input formats, each a JSON array whose first element names it:
+
+- ``hub-audit-v1``: ``[label, seq, moment, user_id, organisation_id, action, object_type, object_id, prev_hash]``;
+- ``hub-audit-v2``: the same with ``client_address`` and ``user_agent`` between ``object_id`` and ``prev_hash``.
+
+A record carrying a client address or user agent (authentication events, from revision 0008 on) is hashed as v2; a
+record with neither as v1, so every record written before 0008 and the vectors in tests/audit/vectors/ still verify.
+The format follows from the record itself: blanking the address or agent of a v2 record changes its hash too.
+
+The single ``audit_head`` row holds the newest sequence number
 and hash; it is locked while a record is appended, so two writers never fork the chain. Changing, removing or
 inserting a record afterwards breaks the chain from that record on, and :func:`verify` says where.
 
@@ -49,15 +60,25 @@ def chain_hash(
     object_type: str,
     object_id: str,
     prev_hash: str,
+    client_address: str | None = None,
+    user_agent: str | None = None,
 ) -> str:
-    """SHA-256 (hex) over a JSON array of the record's fields: unambiguous, with a version label first."""
-    encoded = json.dumps(
-        ["hub-audit-v1", seq, canonical_moment(at), user_id, organisation_id, action, object_type, object_id,
-         prev_hash],
-        ensure_ascii=True,
-        separators=(",", ":"),
-    )  # fmt: skip
+    """SHA-256 (hex) over a JSON array of the record's fields: unambiguous, with a version label first (v1 when the
+    record has no client address and no user agent, else v2; see the module text)."""
+    fields: list[object] = [seq, canonical_moment(at), user_id, organisation_id, action, object_type, object_id]
+    if client_address is None and user_agent is None:
+        fields = ["hub-audit-v1", *fields]
+    else:
+        fields = ["hub-audit-v2", *fields, client_address, user_agent]
+    encoded = json.dumps([*fields, prev_hash], ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+
+
+def clean_request_field(value: str | None, limit: int) -> str | None:
+    """A client address or user agent as stored: printable ASCII only, cut to the column's length."""
+    if not value:
+        return None
+    return "".join(c if " " <= c <= "~" else "?" for c in value)[:limit]
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -70,6 +91,8 @@ def event_hash(event: AuditEvent) -> str:
         object_type=event.object_type,
         object_id=event.object_id,
         prev_hash=event.prev_hash,
+        client_address=event.client_address,
+        user_agent=event.user_agent,
     )
 
 
@@ -104,6 +127,8 @@ async def record(
     object_type: str,
     object_id: str,
     at: datetime | None = None,
+    client_address: str | None = None,
+    user_agent: str | None = None,
 ) -> AuditEvent:
     """Append one record to the chain, in the caller's transaction (it is kept only if that commits).
 
@@ -119,6 +144,8 @@ async def record(
         action=action,
         object_type=object_type,
         object_id=object_id,
+        client_address=clean_request_field(client_address, 64),
+        user_agent=clean_request_field(user_agent, 200),
         prev_hash=head.hash,
         hash="",
     )

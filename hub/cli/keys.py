@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from hub import migrate
+from hub.audit.auth_events import NO_ORIGIN, record_auth_event
 from hub.cli.common import CliError
 from hub.config import Settings
 from hub.keys import load_keyring
@@ -40,8 +41,15 @@ async def rotate_keys(settings: Settings) -> tuple[str, str, Any]:
     new = keyring.add_primary()
     keyring.save(path)
     async with open_runtime(settings, keyring=keyring) as rt:
+        await _audit(rt, "keys.rotate", new)
         report = await rewrap_all(rt.sessions, keyring)
     return old, new, report
+
+
+async def _audit(rt: Any, action: str, key_id: str) -> None:
+    """Key management in the audit chain and the log: which key, never key material."""
+    async with rt.transaction() as db:
+        await record_auth_event(db, action, NO_ORIGIN, object_type="keyring", object_id=key_id)
 
 
 async def rewrap_keys(settings: Settings) -> Any:
@@ -50,6 +58,7 @@ async def rewrap_keys(settings: Settings) -> Any:
 
     keyring = load_keyring(settings.keyring_path, settings.keyring_env)
     async with open_runtime(settings, keyring=keyring) as rt:
+        await _audit(rt, "keys.rewrap", keyring.primary_id)
         return await rewrap_all(rt.sessions, keyring)
 
 
@@ -74,6 +83,8 @@ async def remove_key(settings: Settings, key_id: str) -> None:
     usage = await key_status(settings)
     forget_key(keyring, key_id, usage)
     keyring.save(path)
+    async with open_runtime(settings, keyring=keyring) as rt:
+        await _audit(rt, "keys.remove", key_id)
 
 
 def _print_rewrap(report: Any) -> None:

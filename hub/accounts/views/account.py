@@ -13,9 +13,11 @@ from starlette.routing import Route
 
 from hub.accounts import totp
 from hub.accounts.auth import ActiveSession, AuthService
-from hub.accounts.credentials import CredentialService
+from hub.accounts.credentials import CredentialService, ReauthenticationLimit
 from hub.accounts.models import NOTIFY_MODES, Organisation, User
 from hub.accounts.services import UserService
+from hub.audit import auth_events as events
+from hub.audit.auth_events import Origin
 from hub.db import transaction
 from hub.errors import ValidationError
 from hub.web.forms import client_address, form_values, runtime
@@ -45,6 +47,18 @@ def _with_next(request: Request, name: str, target: str) -> str:
 
 def _redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
+
+
+def origin_of(request: Request) -> Origin:
+    """Where the request came from, for the audit record (no token, no cookie, nothing typed)."""
+    return Origin(client_address=client_address(request), user_agent=request.headers.get("user-agent", ""))
+
+
+def _reauthentication_limit(request: Request) -> Response:
+    """Too many wrong current passwords: the sessions have ended; log in again."""
+    response = _redirect(_path(request, "accounts.login"))
+    cookies_of(request).clear_session(response)
+    return response
 
 
 def _step_for(active: ActiveSession) -> str:
@@ -89,7 +103,7 @@ async def login_submit(request: Request) -> Response:
     email, password = values.get("email", ""), values.get("password", "")
     old = current(request)
     outcome = await CredentialService(rt.sessions, rt.keyring).login(
-        email, password, client_address(request), replace_token=request.state.session_token if old else ""
+        email, password, origin_of(request), replace_token=request.state.session_token if old else ""
     )
     if outcome.user is None:
         request.state.csrf_token = (
@@ -164,7 +178,11 @@ async def mfa_enrol(request: Request) -> Response:
         if request.method == "POST":
             codes = await auth.complete_enrolment(live, values.get("code", ""))
             if codes is not None:
-                token = await auth.promote_session(live)
+                user = live.user
+                await events.record_auth_event(
+                    db, events.MFA_ENROLLED, origin_of(request), user_id=user.id, organisation_id=user.organisation_id
+                )
+                token = await auth.promote_session(live, origin_of(request))
     if codes is not None:
         response = render(
             request, "accounts/recovery_codes.html", {"codes": codes, "volgende": target, "first_time": True}
@@ -203,11 +221,17 @@ async def mfa_verify(request: Request) -> Response:
             error = THROTTLED
         else:
             digits = code.replace(" ", "")
-            ok = await auth.verify_totp(user, digits) if digits.isdigit() else await auth.use_recovery_code(user, code)
+            by_totp = digits.isdigit()
+            ok = await auth.verify_totp(user, digits) if by_totp else await auth.use_recovery_code(user, code)
             if ok:
-                token = await auth.promote_session(live)
+                if not by_totp:
+                    await events.record_auth_event(
+                        db, events.RECOVERY_CODE_USED, origin_of(request), user_id=user.id,
+                        organisation_id=user.organisation_id,
+                    )  # fmt: skip
+                token = await auth.promote_session(live, origin_of(request))
             else:
-                await auth.record_mfa_failure(user, client_address(request))
+                await auth.record_mfa_failure(user, origin_of(request))
                 error = CODE_FAILED
     if error:
         return render(
@@ -220,9 +244,14 @@ async def mfa_verify(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     rt = runtime(request)
-    if request.state.session_token:
+    active = current(request)
+    if request.state.session_token and active is not None:
         async with transaction(rt.sessions) as db:
             await AuthService(db, rt.keyring).end_session(request.state.session_token)
+            user = active.user
+            await events.record_auth_event(
+                db, events.LOGOUT, origin_of(request), user_id=user.id, organisation_id=user.organisation_id
+            )
     response = _redirect(_path(request, "accounts.login") + "?uitgelogd=1")
     cookies_of(request).clear_session(response)
     return response
@@ -271,7 +300,10 @@ async def account_password(request: Request) -> Response:
             values.get("current_password", ""),
             values.get("password", ""),
             values.get("password_repeat", ""),
+            origin_of(request),
         )
+    except ReauthenticationLimit:
+        return _reauthentication_limit(request)
     except ValidationError as exc:
         return await _account(request, exc.errors, status=400)
     response = _redirect(_path(request, "accounts.account") + "?gelukt=wachtwoord")
@@ -301,8 +333,10 @@ async def account_recovery_codes(request: Request) -> Response:
     values = await form_values(request)
     try:
         codes = await CredentialService(rt.sessions, rt.keyring).new_recovery_codes(
-            active.user, values.get("codes_password", "")
+            active.user, values.get("codes_password", ""), origin_of(request)
         )
+    except ReauthenticationLimit:
+        return _reauthentication_limit(request)
     except ValidationError as exc:
         return await _account(request, exc.errors, status=400)
     return render(
