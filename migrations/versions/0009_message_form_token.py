@@ -1,7 +1,7 @@
 """message.form_token: the digest of the one-time token of the form a message was sent with
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-07 14:20:00
 
 A retried submission of the same form (its answer was lost, the user pressed again) finds the first message by this
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
