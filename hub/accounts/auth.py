@@ -276,11 +276,14 @@ class AuthService:
         return True
 
     async def use_recovery_code(self, user: User, code: str, now: datetime | None = None) -> bool:
+        digests = [totp.recovery_code_digest(self.keyring.index_key, user.id, code)]
+        if (legacy := totp.legacy_recovery_code_hash(code)) is not None:
+            digests.append(legacy)
         result = await self.db.execute(
             update(RecoveryCode)
             .where(
                 col(RecoveryCode.user_id) == user.id,
-                col(RecoveryCode.code_hash) == totp.hash_recovery_code(code),
+                col(RecoveryCode.code_hash).in_(digests),
                 col(RecoveryCode.used_at).is_(None),
             )
             .values(used_at=now or utcnow())
@@ -337,6 +340,7 @@ class AuthService:
         await self.db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
         codes = totp.new_recovery_codes()
         for code in codes:
-            self.db.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code)))
+            digest = totp.recovery_code_digest(self.keyring.index_key, user.id, code)
+            self.db.add(RecoveryCode(user_id=user.id, code_hash=digest))
         await self.db.flush()
         return codes

@@ -103,7 +103,7 @@ class RecoveryCode(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     user_id: str = Field(foreign_key="user_account.id", index=True, max_length=32)
-    code_hash: str = Field(max_length=64)  # SHA-256 of a 80-bit random code
+    code_hash: str = Field(max_length=64)  # HMAC of an 80-bit random code (hub.accounts.totp.recovery_code_digest)
     used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
 
 

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor import InvalidToken
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
+from crypto import blind_index
+
 DIGITS = 6
 STEP = 30
 # Accept the previous and the next step too: phone clocks drift.
@@ -72,15 +74,32 @@ def qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff", title="QR-code")
 
 
+RECOVERY_CODE_CHARS = 16  # base32: 80 bits
+
+
 def new_recovery_codes(count: int = 10) -> list[str]:
-    # 10 characters of base32: 50 bits each, written as xxxxx-xxxxx.
+    """``count`` one-time codes of 80 random bits each, written as xxxx-xxxx-xxxx-xxxx (base32, lower case)."""
     codes = []
     for _ in range(count):
-        raw = base64.b32encode(secrets.token_bytes(7)).decode("ascii")[:10].lower()
-        codes.append(f"{raw[:5]}-{raw[5:]}")
+        raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()  # exactly 16 characters
+        codes.append("-".join(raw[i : i + 4] for i in range(0, RECOVERY_CODE_CHARS, 4)))
     return codes
 
 
-def hash_recovery_code(code: str) -> str:
-    normalised = code.strip().lower().replace("-", "").replace(" ", "")
+def _normalised(code: str) -> str:
+    return code.strip().lower().replace("-", "").replace(" ", "")
+
+
+def recovery_code_digest(index_key: bytes, user_id: str, code: str) -> str:
+    """What is stored of a recovery code: an HMAC under the keyring's index key over the user's id and the code, so
+    a copy of the database cannot be searched for codes, and a code's row is worth nothing for another user."""
+    return blind_index(index_key, f"{user_id}:{_normalised(code)}", purpose="recovery-code")
+
+
+def legacy_recovery_code_hash(code: str) -> str | None:
+    """The unkeyed SHA-256 under which 50-bit codes of 10 characters were stored before December 2026; they stay
+    usable until the user makes new codes. None for a code of any other length."""
+    normalised = _normalised(code)
+    if len(normalised) != 10:
+        return None
     return hashlib.sha256(normalised.encode("ascii", "ignore")).hexdigest()

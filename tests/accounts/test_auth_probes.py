@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -205,3 +207,39 @@ def test_totp_window_and_replay_guard() -> None:
     assert totp.matching_step(secret, totp.code_at(secret, now - 30), last_step=None, now=now) == step - 1
     assert totp.matching_step(secret, totp.code_at(secret, now - 90), last_step=None, now=now) is None
     assert totp.matching_step(secret, "12345", last_step=None, now=now) is None
+
+
+async def test_recovery_codes_have_80_bits_and_are_stored_keyed_and_bound_to_their_user(hub: HubUnderTest) -> None:
+    org = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    user = await hub.user(org, Role.BEWINDVOERDER, email="b@a.example.nl")
+    other = await hub.user(org, Role.BEWINDVOERDER, email="c@a.example.nl")
+    async with hub.db() as db:
+        fresh = await db.get(User, user.id)
+        assert fresh is not None
+        codes = await AuthService(db, hub.runtime.keyring).replace_recovery_codes(fresh)
+        stored = set((await db.execute(select(RecoveryCode.code_hash))).scalars())
+    assert len(set(codes)) == 10
+    for code in codes:
+        assert re.fullmatch(r"[a-z2-7]{4}(-[a-z2-7]{4}){3}", code)  # 16 base32 characters: 80 bits
+        plain = code.replace("-", "")
+        assert hashlib.sha256(plain.encode()).hexdigest() not in stored  # keyed: no unkeyed hash to test guesses on
+    # Another user cannot use them (the digest binds the user), whatever the code.
+    async with hub.db() as db:
+        stranger = await db.get(User, other.id)
+        assert stranger is not None
+        assert not await AuthService(db, hub.runtime.keyring).use_recovery_code(stranger, codes[1])
+
+
+async def test_a_recovery_code_made_before_december_2026_still_works_once(hub: HubUnderTest) -> None:
+    """Codes of 10 characters were stored as an unkeyed SHA-256; they stay usable until the user makes new ones."""
+    org = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    user = await hub.user(org, Role.BEWINDVOERDER, email="b@a.example.nl")
+    old_code = "abcde-fghij"
+    async with hub.db() as db:
+        db.add(RecoveryCode(user_id=user.id, code_hash=hashlib.sha256(b"abcdefghij").hexdigest()))
+    async with hub.db() as db:
+        fresh = await db.get(User, user.id)
+        assert fresh is not None
+        auth = AuthService(db, hub.runtime.keyring)
+        assert await auth.use_recovery_code(fresh, old_code)
+        assert not await auth.use_recovery_code(fresh, old_code)
