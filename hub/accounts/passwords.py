@@ -17,10 +17,11 @@ import argon2
 from argon2 import Parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import RFC_9106_LOW_MEMORY
+from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
-
+MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable", well beyond an online attack
 T = TypeVar("T")
 
 # Common Dutch choices that English-based lists miss.
@@ -79,10 +80,23 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
         raise PasswordPolicyError(f"Kies een wachtwoord van hoogstens {MAX_LENGTH} tekens.")
     if _is_common(password):
         raise PasswordPolicyError("Dit wachtwoord staat op een lijst van veelgebruikte wachtwoorden. Kies een ander.")
-    lowered = password.lower()
-    local = email.split("@", 1)[0].lower()
-    if (local and len(local) >= 4 and local in lowered) or (name and name.lower().replace(" ", "") in lowered):
+    # The name and the e-mail address's local part, with or without spaces, dots or dashes; parts of under four
+    # characters say nothing ("jan" in "januari").
+    compact = _compact(password)
+    own = [_compact(email.split("@", 1)[0]), _compact(name), *(_compact(part) for part in re.split(r"[\s.\-_]+", name))]
+    if any(len(word) >= 4 and word in compact for word in own):
         raise PasswordPolicyError("Gebruik uw naam of e-mailadres niet in uw wachtwoord.")
+    # zxcvbn's estimate (keyboard rows, repeats, sequences, dates, l33t, dictionary words) judges what rules miss; it
+    # reads at most 72 characters, which is plenty to tell.
+    if zxcvbn(password[:72], user_inputs=[w for w in own if w])["score"] < MIN_STRENGTH:
+        raise PasswordPolicyError(
+            "Dit wachtwoord is te makkelijk te raden (bijvoorbeeld een toetsenbordrij, een herhaling of een "
+            "voorspelbaar patroon). Kies een zin van een paar woorden die alleen u kent."
+        )
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
 
 
 # -- hashing ---------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from hub.accounts.passwords import MAX_LENGTH, MIN_LENGTH, PasswordPolicyError, check_password_policy
 
 GOOD = "paarse olifant danst op het dak"
+LONG_PHRASE = "Tien kleine vogels zongen vrolijk boven de oude molen terwijl de wind door het riet en de wilgen blies"
 
 
 @pytest.mark.parametrize(
@@ -25,6 +26,11 @@ GOOD = "paarse olifant danst op het dak"
         ("zyxwvutsrqpon", "veelgebruikte"),  # a run down
         ("ik ben bea.bewind en dat blijft zo", "naam of e-mailadres"),  # the e-mail address's local part
         ("BeaBewindvoerder-2026!", "naam of e-mailadres"),  # the name without its spaces
+        ("Bea Bewindvoerder 2026", "naam of e-mailadres"),  # the name with its spaces
+        ("bea bewind is de naam", "naam of e-mailadres"),  # the local part with a space instead of its dot
+        ("qwertyuiopas", "te makkelijk te raden"),  # a keyboard row
+        ("mnbvcxzlkjhg", "te makkelijk te raden"),
+        ("zomerzomerzomer1", "te makkelijk te raden"),  # a repeat
     ],
 )
 def test_each_rule_refuses(password: str, message: str) -> None:
@@ -36,8 +42,8 @@ def test_each_rule_refuses(password: str, message: str) -> None:
     "password",
     [
         GOOD,
-        "a1b2c3d4e5f6",  # exactly the minimum length
-        "x" * (MAX_LENGTH - 6) + "12345z",  # exactly the maximum length
+        "k9#Lm2!xQ7vR",  # exactly the minimum length
+        LONG_PHRASE + "x" * (MAX_LENGTH - len(LONG_PHRASE)),  # exactly the maximum length
         "geen-samenstellingsregels",  # no composition rules: lower case letters only is fine
         "zomer-in-het-bos-1",  # a common word inside a longer phrase is fine
     ],
