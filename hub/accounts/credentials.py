@@ -43,6 +43,7 @@ class LoginResult:
     user: User | None
     token: str = ""
     throttled: bool = False
+    expired: bool = False  # the right one-time password, but past its expiry (hub.accounts.enrolment)
 
 
 class CredentialService:
@@ -79,6 +80,8 @@ class CredentialService:
                 await auth.throttle.fail(keys[0], ACCOUNT_MAX_FAILURES, now)
                 await auth.throttle.fail(keys[1], ADDRESS_MAX_FAILURES, now)
                 return LoginResult(user=None)
+            if user.must_change_password and user.password_expires_at is not None and user.password_expires_at <= now:
+                return LoginResult(user=None, expired=True)
             await auth.throttle.clear(keys[0])
             if replace_token:
                 await auth.end_session(replace_token)

@@ -88,7 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_convenant_add)
 
     user = sub.add_parser("user", help="user accounts").add_subparsers(dest="user_command", required=True)
-    p = user.add_parser("add", help="add a user (a one-time password is printed unless --password-stdin)")
+    p = user.add_parser(
+        "add",
+        help="add a user: a functioneel_beheerder gets a one-time password printed (or --password-stdin), "
+        "any other role an enrolment link by mail",
+    )
     p.add_argument("--organisation", required=True, help="name or id")
     p.add_argument("--name", required=True)
     p.add_argument("--email", required=True)
