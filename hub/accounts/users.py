@@ -254,7 +254,9 @@ class UserService:
         operator = may(actor, Action.MANAGE_ALL_USERS)
         if not operator:
             require(actor, Action.MANAGE_OWN_USERS, organisation)
-        elif roles and ADMIN_ROLE[organisation.org_kind] not in roles:
+        elif (
+            roles and roles <= ROLES_FOR_KIND[organisation.org_kind] and ADMIN_ROLE[organisation.org_kind] not in roles
+        ):
             raise Forbidden("operator may add an organisation's administrator only")
         elif await self.has_active_admin(organisation):
             raise Forbidden("operator may add an organisation's first administrator only")
