@@ -134,7 +134,7 @@ async def test_the_rights_that_exist_work_through_the_services(hub: HubUnderTest
         assert (org.id, user.organisation_id, user.must_change_password) == (organisation.id, organisation.id, True)
         assert password == ""
         # The organisation's own administrator adds a colleague, with a one-time password shown once.
-        colleague, password, _ = await UserService(db, OutboxAccountMailer(db)).add(
+        _, password, _ = await UserService(db, OutboxAccountMailer(db)).add(
             beheerder,
             beheerder.organisation_id,
             name="Collega",
