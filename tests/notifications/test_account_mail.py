@@ -277,3 +277,15 @@ def test_account_mails_render_in_dutch_and_only_enrolment_mails_carry_a_token() 
     with pytest.raises(ValueError, match="token"):
         MailContent(MailKind.ACCOUNT_ACTIVEREN, "Gemeente Nijmegen", "/", enrolment_token="Johanna Pietersen")
     assert MailStatus.CANCELLED  # the statuses are shared with every other mail
+
+
+async def test_a_blocked_user_is_still_told_that_they_were_blocked(mail_hub: HubUnderTest, smtp: SmtpServer) -> None:
+    hub = mail_hub
+    kantoor = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    admin = await hub.client_for(await hub.user(kantoor, Role.KANTOORBEHEERDER, email="kb@a.example.nl"))
+    colleague = await hub.user(kantoor, Role.BEWINDVOERDER, email="anna@a.example.nl")
+    assert (await admin.post_form(f"/gebruikers/{colleague.id}/blokkeren")).status_code == 303
+    await _drain(hub)
+    assert [(m.rcpt_tos, m.message["Subject"]) for m in smtp.messages] == [
+        (["anna@a.example.nl"], "Uw account is geblokkeerd")
+    ]
