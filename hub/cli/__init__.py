@@ -106,7 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = user.add_parser("reset-mfa", help="remove a user's authenticator; they enrol again")
     p.add_argument("email")
     p.set_defaults(fn=cmd_user_reset_mfa)
-    p = user.add_parser("reset-password", help="give a user a new one-time password")
+    p = user.add_parser(
+        "reset-password",
+        help="a functioneel_beheerder gets a new one-time password printed, any other user an enrolment link by mail",
+    )
     p.add_argument("email")
     p.set_defaults(fn=cmd_user_reset_password)
 
