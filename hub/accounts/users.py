@@ -65,6 +65,11 @@ def has_case_role(user: User) -> bool:
     return bool(user.role_set & CASE_WORKERS)
 
 
+def is_org_admin(user: User) -> bool:
+    """An organisation's own administrator (not the operator): the operator does not block or unblock one."""
+    return bool(user.role_set & (set(ADMIN_ROLE.values()) - {Role.FUNCTIONEEL_BEHEERDER}))
+
+
 class UserService:
     def __init__(self, db: AsyncSession, mailer: AccountMailer | None = None) -> None:
         self.db = db
@@ -288,24 +293,29 @@ class UserService:
             require(actor, Action.MANAGE_OWN_USERS, target)
         return target
 
-    async def _other(self, actor: User, user_id: str) -> User:
-        """The user an administrator acts on: not themselves, and for the operator never a case-role account."""
+    async def _other(self, actor: User, user_id: str, *, blocking: bool = False) -> User:
+        """The user an administrator acts on: not themselves; for the operator never a case-role account, and no
+        organisation's administrator to block or unblock (a blocked one would let the operator add a "first"
+        administrator again)."""
         target = await self.managed(actor, user_id)
         if target.id == actor.id:
             raise OwnAccount(user_id)
-        if may(actor, Action.MANAGE_ALL_USERS) and has_case_role(target):
-            raise Forbidden("the organisation's own administrator manages its case-role accounts")
+        if may(actor, Action.MANAGE_ALL_USERS):
+            if has_case_role(target):
+                raise Forbidden("the organisation's own administrator manages its case-role accounts")
+            if blocking and is_org_admin(target):
+                raise Forbidden("the operator does not block an organisation's administrator")
         return target
 
     async def block(self, actor: User, user_id: str, auth: AuthService) -> User:
         """The user can no longer log in; every session of theirs ends now."""
-        target = await self._other(actor, user_id)
+        target = await self._other(actor, user_id, blocking=True)
         await self.set_disabled(target, True, auth)
         await self._tell(actor, target, AccountEvent.BLOCKED)
         return target
 
     async def unblock(self, actor: User, user_id: str, auth: AuthService) -> User:
-        target = await self._other(actor, user_id)
+        target = await self._other(actor, user_id, blocking=True)
         await self.set_disabled(target, False, auth)
         await self._tell(actor, target, AccountEvent.UNBLOCKED)
         return target

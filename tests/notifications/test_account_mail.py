@@ -177,8 +177,11 @@ async def test_the_operator_cannot_reset_or_block_a_case_role_account(mail_hub: 
         assert (await db.execute(select(User).where(User.email == "x@a.example.nl"))).first() is None  # type: ignore[arg-type]
         assert list((await db.execute(select(OutboxMail))).scalars()) == []
 
-    # The operator resets a gemeentebeheerder (no case role) by an enrolment link, never a shown password.
+    # The operator resets a gemeentebeheerder (no case role) by an enrolment link, never a shown password; blocking
+    # one is refused (a gemeente without an active administrator would let the operator add a "first" one again).
     gb = await hub.user(gemeente, Role.GEMEENTEBEHEERDER, email="gb@g.example.nl")
+    assert (await fb.post_form(f"/gebruikers/{gb.id}/blokkeren")).status_code == 403
+    assert not (await hub.reload(gb)).disabled
     response = await fb.post_form(f"/gebruikers/{gb.id}/wachtwoord-herstellen")
     assert response.status_code == 200
     assert not ONE_TIME_PASSWORD.search(response.text) and 'id="enrolment-sent"' in response.text

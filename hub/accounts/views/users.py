@@ -15,7 +15,7 @@ from hub.accounts.auth import AuthService
 from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role
-from hub.accounts.users import OwnAccount, UserService, has_case_role
+from hub.accounts.users import OwnAccount, UserService, has_case_role, is_org_admin
 from hub.accounts.views.admin_common import SELF_ACTION, notice, redirect_to
 from hub.db import transaction
 from hub.errors import Forbidden, ValidationError
@@ -74,6 +74,7 @@ async def _users_page(
             "notice": "" if errors or action_error else notice(request, USER_NOTICES),
             "action_error": action_error,
             "has_case_role": has_case_role,
+            "is_org_admin": is_org_admin,
         },
         status_code=status,
     )
