@@ -36,7 +36,7 @@ from hub.accounts.enrolment import (
 )
 from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User
 from hub.accounts.organisations import valid_email
-from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, Role, format_roles
+from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role, format_roles
 from hub.db import utcnow
 from hub.errors import Forbidden, NotFound, ValidationError
 
@@ -240,7 +240,8 @@ class UserService:
         admin_less = [
             o
             for o in organisations
-            if not any(ADMIN_ROLE[o.org_kind] in u.role_set and not u.disabled for u in by_org.get(o.id, []))
+            if o.org_kind is OrgKind.BEHEER  # the operator adds fellow functioneel beheerders
+            or not any(ADMIN_ROLE[o.org_kind] in u.role_set and not u.disabled for u in by_org.get(o.id, []))
         ]
         return ManagedUsers(True, own, admin_less, groups)
 
@@ -263,7 +264,7 @@ class UserService:
             roles and roles <= ROLES_FOR_KIND[organisation.org_kind] and ADMIN_ROLE[organisation.org_kind] not in roles
         ):
             raise Forbidden("operator may add an organisation's administrator only")
-        elif await self.has_active_admin(organisation):
+        elif organisation.org_kind is not OrgKind.BEHEER and await self.has_active_admin(organisation):
             raise Forbidden("operator may add an organisation's first administrator only")
         user, password = await self._insert(
             organisation,

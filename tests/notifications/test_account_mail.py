@@ -292,3 +292,15 @@ async def test_a_blocked_user_is_still_told_that_they_were_blocked(mail_hub: Hub
     assert [(m.rcpt_tos, m.message["Subject"]) for m in smtp.messages] == [
         (["anna@a.example.nl"], "Uw account is geblokkeerd")
     ]
+
+
+async def test_the_operator_adds_a_fellow_functioneel_beheerder_by_enrolment_link(mail_hub: HubUnderTest) -> None:
+    hub = mail_hub
+    beheer = await hub.org(OrgKind.BEHEER, "Beheer")
+    fb = await hub.client_for(await hub.user(beheer, Role.FUNCTIONEEL_BEHEERDER))
+    response = await fb.post_form(
+        "/gebruikers",
+        {"organisation_id": beheer.id, "name": "F2", "email": "f2@b.example.nl", "roles": ["functioneel_beheerder"]},
+    )
+    assert response.status_code == 200 and 'id="enrolment-sent"' in response.text
+    assert not ONE_TIME_PASSWORD.search(response.text)
