@@ -343,3 +343,24 @@ class UserService:
         target.password_expires_at = now + ONE_TIME_PASSWORD_VALID
         await self._tell(actor, target, AccountEvent.PASSWORD_RESET)
         return target, password
+
+    async def change_roles(self, actor: User, user_id: str, roles: set[Role]) -> User:
+        """Another user's roles, within their organisation's kind; the user is told and it is audited. The operator
+        grants no case role (and manages no case-role account at all)."""
+        target = await self._other(actor, user_id, blocking=True)
+        organisation = await self.db.get(Organisation, target.organisation_id)
+        if organisation is None:
+            raise NotFound("Organisation")
+        if not roles:
+            raise ValidationError({"roles": "Kies ten minste één rol."})
+        if not roles <= ROLES_FOR_KIND[organisation.org_kind]:
+            raise ValidationError({"roles": "Deze rol past niet bij het soort organisatie."})
+        if may(actor, Action.MANAGE_ALL_USERS) and roles & CASE_WORKERS:
+            raise Forbidden("the organisation's own administrator grants case roles")
+        if roles == set(target.role_set):
+            return target
+        target.roles = format_roles(roles)
+        self.db.add(target)
+        await self.db.flush()
+        await self._tell(actor, target, AccountEvent.ROLES_CHANGED)
+        return target

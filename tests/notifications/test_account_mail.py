@@ -304,3 +304,35 @@ async def test_the_operator_adds_a_fellow_functioneel_beheerder_by_enrolment_lin
     )
     assert response.status_code == 200 and 'id="enrolment-sent"' in response.text
     assert not ONE_TIME_PASSWORD.search(response.text)
+
+
+async def test_the_own_administrator_changes_roles_and_the_user_is_told(
+    mail_hub: HubUnderTest, smtp: SmtpServer
+) -> None:
+    hub = mail_hub
+    beheer = await hub.org(OrgKind.BEHEER, "Beheer")
+    kantoor = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    fb = await hub.client_for(await hub.user(beheer, Role.FUNCTIONEEL_BEHEERDER))
+    admin = await hub.client_for(await hub.user(kantoor, Role.KANTOORBEHEERDER, email="kb@a.example.nl"))
+    colleague = await hub.user(kantoor, Role.BEWINDVOERDER, email="anna@a.example.nl")
+
+    page = await admin.get("/gebruikers")
+    assert f'action="/gebruikers/{colleague.id}/rollen"' in page.text
+    assert (
+        await fb.post_form(f"/gebruikers/{colleague.id}/rollen", {"roles": ["kantoorbeheerder"]})
+    ).status_code == 403
+    response = await admin.post_form(f"/gebruikers/{colleague.id}/rollen", {"roles": ["bewindvoerder", "klantmanager"]})
+    assert response.status_code == 400 and "Deze rol past niet bij het soort organisatie." in response.text
+    assert (await hub.reload(colleague)).roles == "bewindvoerder"
+
+    response = await admin.post_form(
+        f"/gebruikers/{colleague.id}/rollen", {"roles": ["bewindvoerder", "kantoorbeheerder"]}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/gebruikers?gelukt=rollen-gewijzigd"
+    assert (await hub.reload(colleague)).roles == "bewindvoerder,kantoorbeheerder"
+    assert await _actions(hub, colleague.id) == ["user.roles_changed"]
+    await _drain(hub)
+    assert [(m.rcpt_tos, m.message["Subject"]) for m in smtp.messages] == [
+        (["anna@a.example.nl"], "Uw rollen zijn gewijzigd")
+    ]

@@ -27,6 +27,7 @@ from hub.web.templating import render
 USER_NOTICES = {
     "geblokkeerd": "De gebruiker is geblokkeerd. Alle sessies van deze gebruiker zijn beëindigd.",
     "gedeblokkeerd": "De gebruiker is gedeblokkeerd en kan weer inloggen.",
+    "rollen-gewijzigd": "De rollen zijn gewijzigd. De gebruiker krijgt daarover een e-mail.",
     "mfa-hersteld": "De tweestapsverificatie is hersteld. De gebruiker is uitgelogd en stelt bij de volgende "
     "keer inloggen opnieuw tweestapsverificatie in.",
 }
@@ -155,6 +156,27 @@ async def _user_action(request: Request, action: str) -> Response:
 
 
 @login_required(Action.MANAGE_OWN_USERS)
+async def user_roles(request: Request) -> Response:
+    actor = user_of(request).user
+    roles: set[Role] = set()
+    for raw in await form_lists(request, "roles"):
+        try:
+            roles.add(Role(raw))
+        except ValueError:
+            return await _users_page(request, action_error="Kies een geldige rol.", status=400)
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            await UserService(db, OutboxAccountMailer(db)).change_roles(actor, request.path_params["user_id"], roles)
+    except ValidationError as exc:
+        return await _users_page(request, action_error=" ".join(exc.errors.values()), status=400)
+    except OwnAccount:
+        return await _users_page(request, action_error=SELF_ACTION, status=400)
+    except Forbidden:
+        return await _users_page(request, action_error=OPERATOR_REFUSED, status=403)
+    return redirect_to(request, "admin.users", gelukt="rollen-gewijzigd")
+
+
+@login_required(Action.MANAGE_OWN_USERS)
 async def user_block(request: Request) -> Response:
     return await _user_action(request, "geblokkeerd")
 
@@ -177,6 +199,7 @@ async def user_reset_password(request: Request) -> Response:
 routes = [
     Route("/gebruikers", users_page, methods=["GET"], name="admin.users"),
     Route("/gebruikers", users_add, methods=["POST"], name="admin.users_add"),
+    Route("/gebruikers/{user_id}/rollen", user_roles, methods=["POST"], name="admin.user_roles"),
     Route("/gebruikers/{user_id}/blokkeren", user_block, methods=["POST"], name="admin.user_block"),
     Route("/gebruikers/{user_id}/deblokkeren", user_unblock, methods=["POST"], name="admin.user_unblock"),
     Route("/gebruikers/{user_id}/mfa-herstellen", user_reset_mfa, methods=["POST"], name="admin.user_reset_mfa"),
