@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -336,3 +337,13 @@ async def test_the_own_administrator_changes_roles_and_the_user_is_told(
     assert [(m.rcpt_tos, m.message["Subject"]) for m in smtp.messages] == [
         (["anna@a.example.nl"], "Uw rollen zijn gewijzigd")
     ]
+
+
+def test_the_enrolment_link_is_the_path_of_the_enrolment_page(tmp_path: Path) -> None:
+    from hub.app import create_app
+    from hub.config import load_settings
+    from hub.notifications.render import ENROLMENT_PATH
+
+    app = create_app(load_settings({"HUB_DATA_DIR": str(tmp_path)}))
+    token = "A" * 43
+    assert ENROLMENT_PATH + token == app.url_path_for("accounts.enrol", token=token)
