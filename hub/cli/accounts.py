@@ -108,7 +108,7 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> None:
             return
         if password is None:
             user.password_expires_at = utcnow() + ONE_TIME_PASSWORD_VALID
-            await record_event(db, None, None, user, AccountEvent.CREATED)
+            await record_event(db, users.mailer, None, user, AccountEvent.CREATED)
             print(f"One-time password (to be changed at first login, valid 72 hours): {initial}")
         print("The user sets up the authenticator app at first login.")
 

@@ -57,5 +57,5 @@ def test_the_cli_prints_no_password_for_a_case_role(
     assert main([*add_kb, "--role", "kantoorbeheerder", "--password-stdin"]) != 0
 
     kinds, actions = asyncio.run(_rows(url))
-    assert kinds == ["account_activeren", "account_herstellen"]
+    assert kinds == ["account_aangemaakt", "account_activeren", "account_herstellen"]
     assert "user.created_enrolment_link" in actions and "user.password_reset_enrolment_link" in actions
