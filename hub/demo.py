@@ -171,6 +171,7 @@ async def seed(runtime: Runtime) -> list[DemoAccount]:
             )
             await person(name, gem, f"Cor Consulent ({name.split()[-1]})", Role.CONSULENT)
             await person(name, gem, f"Carla Contractmanager ({name.split()[-1]})", Role.CONTRACTMANAGER)
+            await person(name, gem, f"Gerrit Gemeentebeheerder ({name.split()[-1]})", Role.GEMEENTEBEHEERDER)
         with_cases: list[tuple[Convenant, User, User]] = []
         for j, name in enumerate(KANTOREN):
             kantoor = await orgs.create(

@@ -4,7 +4,9 @@ Two questions, always in this order:
 1. Is the user's organisation party to the object? If not, the object does not exist for them: NotFound (404),
    never 403 and never its data.
 2. Does one of the user's roles allow the action? If not: Forbidden (403).
-The functioneel beheerder manages organisations and accounts but is party to no case: operators read no case content.
+The functioneel beheerder manages organisations and convenants and creates each organisation's first administrator,
+but is party to no case: operators read no case content, and never obtain a secret of an account with a case role
+(hub.accounts.users).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ CASE_WORKERS = frozenset(
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ORGANISATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
     Action.MANAGE_ALL_USERS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
-    Action.MANAGE_OWN_USERS: frozenset({Role.KANTOORBEHEERDER, Role.FUNCTIONEEL_BEHEERDER}),
+    Action.MANAGE_OWN_USERS: frozenset({Role.KANTOORBEHEERDER, Role.GEMEENTEBEHEERDER, Role.FUNCTIONEEL_BEHEERDER}),
     Action.VIEW_ROUTEKAART: frozenset({Role.CONTRACTMANAGER}),
     Action.CONFIRM_OWN_CONTACTS: frozenset({Role.KANTOORBEHEERDER, Role.CONTRACTMANAGER}),
     Action.VIEW_CASES: CASE_WORKERS,

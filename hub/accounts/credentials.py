@@ -41,6 +41,7 @@ class LoginResult:
     user: User | None
     token: str = ""
     throttled: bool = False
+    expired: bool = False  # the right one-time password, but past its expiry (hub.accounts.enrolment)
 
 
 class ReauthenticationLimit(Exception):
@@ -84,6 +85,8 @@ class CredentialService:
             if user is None or not password_ok or user.disabled or user.password_hash != stored:
                 await auth.record_failure(user, keys[0], origin, events.PASSWORD_FAILED, now)
                 return LoginResult(user=None)
+            if user.must_change_password and user.password_expires_at is not None and user.password_expires_at <= now:
+                return LoginResult(user=None, expired=True)
             await auth.throttle.clear(keys[0])
             if replace_token:
                 await auth.end_session(replace_token)

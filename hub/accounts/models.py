@@ -85,6 +85,9 @@ class User(SQLModel, table=True):
     totp_last_step: int | None = None
     mfa_enrolled_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     notify_mode: str = Field(default="direct", max_length=10)  # one of NOTIFY_MODES
+    # A one-time password (must_change_password) no longer logs in after this moment; NULL: no limit (a password
+    # the user chose, or one set before expiry existed).
+    password_expires_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
 
     @property
@@ -104,6 +107,20 @@ class RecoveryCode(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     user_id: str = Field(foreign_key="user_account.id", index=True, max_length=32)
     code_hash: str = Field(max_length=64)  # HMAC of an 80-bit random code (hub.accounts.totp.recovery_code_digest)
+    used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class EnrolmentToken(SQLModel, table=True):
+    """A single-use link that lets a user set their own password (and then enrol MFA). The token is made when the
+    mail is sent and exists only in that mail; only its SHA-256 is stored."""
+
+    __tablename__ = "enrolment_token"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    user_id: str = Field(foreign_key="user_account.id", index=True, max_length=32)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    expires_at: datetime = Field(sa_column=_moment())
     used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
 
 

@@ -23,6 +23,7 @@ class Role(StrEnum):
     KLANTMANAGER = "klantmanager"
     CONSULENT = "consulent_bijzondere_bijstand"
     CONTRACTMANAGER = "contractmanager"
+    GEMEENTEBEHEERDER = "gemeentebeheerder"
     FUNCTIONEEL_BEHEERDER = "functioneel_beheerder"
 
     @property
@@ -36,14 +37,23 @@ ROLE_LABELS: dict[Role, str] = {
     Role.KLANTMANAGER: "Klantmanager schuldhulpverlening",
     Role.CONSULENT: "Consulent bijzondere bijstand",
     Role.CONTRACTMANAGER: "Contractmanager",
+    Role.GEMEENTEBEHEERDER: "Gemeentebeheerder",
     Role.FUNCTIONEEL_BEHEERDER: "Functioneel beheerder",
 }
 
 # Which roles a user of each kind of organisation may hold.
 ROLES_FOR_KIND: dict[OrgKind, frozenset[Role]] = {
     OrgKind.KANTOOR: frozenset({Role.BEWINDVOERDER, Role.KANTOORBEHEERDER}),
-    OrgKind.GEMEENTE: frozenset({Role.KLANTMANAGER, Role.CONSULENT, Role.CONTRACTMANAGER}),
+    OrgKind.GEMEENTE: frozenset({Role.KLANTMANAGER, Role.CONSULENT, Role.CONTRACTMANAGER, Role.GEMEENTEBEHEERDER}),
     OrgKind.BEHEER: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
+}
+
+# The organisation's own administrator: the one account per organisation the functioneel beheerder creates (the
+# first one); every later account of that organisation is made, reset and blocked by such an administrator.
+ADMIN_ROLE: dict[OrgKind, Role] = {
+    OrgKind.KANTOOR: Role.KANTOORBEHEERDER,
+    OrgKind.GEMEENTE: Role.GEMEENTEBEHEERDER,
+    OrgKind.BEHEER: Role.FUNCTIONEEL_BEHEERDER,
 }
 
 

@@ -1,8 +1,15 @@
 """Users: creating and managing accounts.
 
-The methods that take an `actor` act for a user (a functioneel beheerder for everyone, a kantoorbeheerder for their
-own organisation) and check that user's rights themselves; a user outside the actor's reach does not exist for
-them (NotFound). The others are building blocks, also called by the operator's CLI and the demo.
+The methods that take an `actor` act for a user and check that user's rights themselves; a user outside the actor's
+reach does not exist for them (NotFound). The others are building blocks, also called by the operator's CLI and the
+demo.
+
+- An organisation's own administrator (kantoorbeheerder, gemeentebeheerder) adds, blocks and resets the users of
+  their own organisation; a one-time password is shown to them once and expires after 72 hours.
+- The functioneel beheerder (the operator) creates only an organisation's *first* administrator (while it has no
+  active one), and blocks or resets only accounts without a case role (Forbidden otherwise). The operator never sees
+  a password: a new or reset account gets a single-use enrolment link at its own address (hub.accounts.enrolment).
+- Every change is mailed to the user (through the AccountMailer passed in) and audited, ids only.
 
 Hashing a password (argon2id, off the event loop) happens before the method's first database statement, so it never
 holds SQLite's write lock (every transaction there begins IMMEDIATE).
@@ -19,11 +26,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts import passwords
 from hub.accounts.auth import AuthService, normalise_email
-from hub.accounts.authz import Action, may, require
+from hub.accounts.authz import CASE_WORKERS, Action, may, require
+from hub.accounts.enrolment import (
+    ONE_TIME_PASSWORD_VALID,
+    AccountEvent,
+    AccountMailer,
+    record_event,
+    withdraw_tokens,
+)
 from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User
 from hub.accounts.organisations import valid_email
-from hub.accounts.roles import ROLES_FOR_KIND, Role, format_roles
-from hub.errors import NotFound, ValidationError
+from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role, format_roles
+from hub.db import utcnow
+from hub.errors import Forbidden, NotFound, ValidationError
 
 
 def generate_initial_password() -> str:
@@ -37,7 +52,8 @@ class OwnAccount(Exception):
 
 @dataclass(frozen=True)
 class ManagedUsers:
-    """The users an administrator manages, grouped by organisation, and where they may add one."""
+    """The users an administrator manages, grouped by organisation, and where they may add one. For the operator
+    (manage_all): every user, but only organisations without an active administrator to add one to."""
 
     manage_all: bool
     own: Organisation
@@ -45,9 +61,29 @@ class ManagedUsers:
     groups: list[tuple[Organisation, list[User]]]
 
 
+def has_case_role(user: User) -> bool:
+    return bool(user.role_set & CASE_WORKERS)
+
+
+def is_org_admin(user: User) -> bool:
+    """An organisation's own administrator (not the operator): the operator does not block or unblock one."""
+    return bool(user.role_set & (set(ADMIN_ROLE.values()) - {Role.FUNCTIONEEL_BEHEERDER}))
+
+
 class UserService:
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncSession, mailer: AccountMailer | None = None) -> None:
         self.db = db
+        self.mailer = mailer
+
+    async def _tell(self, actor: User | None, target: User, event: AccountEvent) -> None:
+        """Mail the user about what happened to their account, and audit it."""
+        if self.mailer is None:
+            raise RuntimeError("an account change needs a mailer: the user must be told")
+        await record_event(self.db, self.mailer, actor, target, event)
+
+    async def has_active_admin(self, organisation: Organisation) -> bool:
+        admin = ADMIN_ROLE[organisation.org_kind]
+        return any(admin in u.role_set and not u.disabled for u in await self.in_organisation(organisation.id))
 
     async def create(
         self,
@@ -175,7 +211,9 @@ class UserService:
             password_hash = await passwords.hash_password(password)
         user.password_hash = password_hash
         user.must_change_password = True
+        user.password_expires_at = utcnow() + ONE_TIME_PASSWORD_VALID
         self.db.add(user)
+        await withdraw_tokens(self.db, user.id)
         await auth.end_all_sessions(user.id)
         await self.db.flush()
         return password
@@ -199,20 +237,35 @@ class UserService:
         for u, o in await self.all():
             by_org.setdefault(o.id, []).append(u)
         groups = [(o, by_org[o.id]) for o in sorted(organisations, key=lambda o: o.name.lower())]
-        return ManagedUsers(True, own, organisations, groups)
+        admin_less = [
+            o
+            for o in organisations
+            if o.org_kind is OrgKind.BEHEER  # the operator adds fellow functioneel beheerders
+            or not any(ADMIN_ROLE[o.org_kind] in u.role_set and not u.disabled for u in by_org.get(o.id, []))
+        ]
+        return ManagedUsers(True, own, admin_less, groups)
 
     async def add(
         self, actor: User, organisation_id: str, *, name: str, email: str, roles: set[Role]
     ) -> tuple[User, str, Organisation]:
-        """A new user with a one-time password, in an organisation the actor manages."""
+        """A new user in an organisation the actor manages. The organisation's own administrator gets a one-time
+        password (returned, shown once, expiring); the operator may add only the first administrator, who gets an
+        enrolment link by mail (the password returned is then "")."""
         require(actor, Action.MANAGE_OWN_USERS)
         password = generate_initial_password()
         password_hash = await passwords.hash_password(password)
         organisation = await self.db.get(Organisation, organisation_id) if organisation_id else None
         if organisation is None:
             raise ValidationError({"organisation_id": "Kies een organisatie."})
-        if not may(actor, Action.MANAGE_ALL_USERS):
+        operator = may(actor, Action.MANAGE_ALL_USERS)
+        if not operator:
             require(actor, Action.MANAGE_OWN_USERS, organisation)
+        elif (
+            roles and roles <= ROLES_FOR_KIND[organisation.org_kind] and ADMIN_ROLE[organisation.org_kind] not in roles
+        ):
+            raise Forbidden("operator may add an organisation's administrator only")
+        elif organisation.org_kind is not OrgKind.BEHEER and await self.has_active_admin(organisation):
+            raise Forbidden("operator may add an organisation's first administrator only")
         user, password = await self._insert(
             organisation,
             name=name,
@@ -223,6 +276,13 @@ class UserService:
             must_change_password=True,
             check_policy=False,
         )
+        now = utcnow()
+        if operator:  # the password made above is never shown: it cannot log in
+            user.password_expires_at = now
+            await self._tell(actor, user, AccountEvent.CREATED_ENROL)
+            return user, "", organisation
+        user.password_expires_at = now + ONE_TIME_PASSWORD_VALID
+        await self._tell(actor, user, AccountEvent.CREATED)
         return user, password, organisation
 
     async def managed(self, actor: User, user_id: str) -> User:
@@ -234,32 +294,73 @@ class UserService:
             require(actor, Action.MANAGE_OWN_USERS, target)
         return target
 
-    async def _other(self, actor: User, user_id: str) -> User:
+    async def _other(self, actor: User, user_id: str, *, blocking: bool = False) -> User:
+        """The user an administrator acts on: not themselves; for the operator never a case-role account, and no
+        organisation's administrator to block or unblock (a blocked one would let the operator add a "first"
+        administrator again)."""
         target = await self.managed(actor, user_id)
         if target.id == actor.id:
             raise OwnAccount(user_id)
+        if may(actor, Action.MANAGE_ALL_USERS):
+            if has_case_role(target):
+                raise Forbidden("the organisation's own administrator manages its case-role accounts")
+            if blocking and is_org_admin(target):
+                raise Forbidden("the operator does not block an organisation's administrator")
         return target
 
     async def block(self, actor: User, user_id: str, auth: AuthService) -> User:
         """The user can no longer log in; every session of theirs ends now."""
-        target = await self._other(actor, user_id)
+        target = await self._other(actor, user_id, blocking=True)
         await self.set_disabled(target, True, auth)
+        await self._tell(actor, target, AccountEvent.BLOCKED)
         return target
 
     async def unblock(self, actor: User, user_id: str, auth: AuthService) -> User:
-        target = await self._other(actor, user_id)
+        target = await self._other(actor, user_id, blocking=True)
         await self.set_disabled(target, False, auth)
+        await self._tell(actor, target, AccountEvent.UNBLOCKED)
         return target
 
     async def reset_mfa_for(self, actor: User, user_id: str, auth: AuthService) -> User:
         target = await self._other(actor, user_id)
         await self.reset_mfa(target, auth)
+        await self._tell(actor, target, AccountEvent.MFA_RESET)
         return target
 
     async def reset_password_for(self, actor: User, user_id: str, auth: AuthService) -> tuple[User, str]:
-        """A new one-time password for the user (shown once to the actor); every session of theirs ends."""
+        """A new one-time password for the user (shown once to the organisation's own administrator, expiring);
+        every session of theirs ends. For the operator the password returned is "": the user gets an enrolment
+        link, and the old password stops working."""
         password = generate_initial_password()
         password_hash = await passwords.hash_password(password)
         target = await self._other(actor, user_id)
         await self.reset_password(target, auth, password=password, password_hash=password_hash)
+        now = utcnow()
+        if may(actor, Action.MANAGE_ALL_USERS):
+            target.password_expires_at = now
+            await self._tell(actor, target, AccountEvent.PASSWORD_RESET_ENROL)
+            return target, ""
+        target.password_expires_at = now + ONE_TIME_PASSWORD_VALID
+        await self._tell(actor, target, AccountEvent.PASSWORD_RESET)
         return target, password
+
+    async def change_roles(self, actor: User, user_id: str, roles: set[Role]) -> User:
+        """Another user's roles, within their organisation's kind; the user is told and it is audited. The operator
+        grants no case role (and manages no case-role account at all)."""
+        target = await self._other(actor, user_id, blocking=True)
+        organisation = await self.db.get(Organisation, target.organisation_id)
+        if organisation is None:
+            raise NotFound("Organisation")
+        if not roles:
+            raise ValidationError({"roles": "Kies ten minste één rol."})
+        if not roles <= ROLES_FOR_KIND[organisation.org_kind]:
+            raise ValidationError({"roles": "Deze rol past niet bij het soort organisatie."})
+        if may(actor, Action.MANAGE_ALL_USERS) and roles & CASE_WORKERS:
+            raise Forbidden("the organisation's own administrator grants case roles")
+        if roles == set(target.role_set):
+            return target
+        target.roles = format_roles(roles)
+        self.db.add(target)
+        await self.db.flush()
+        await self._tell(actor, target, AccountEvent.ROLES_CHANGED)
+        return target

@@ -88,7 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_convenant_add)
 
     user = sub.add_parser("user", help="user accounts").add_subparsers(dest="user_command", required=True)
-    p = user.add_parser("add", help="add a user (a one-time password is printed unless --password-stdin)")
+    p = user.add_parser(
+        "add",
+        help="add a user: a functioneel_beheerder gets a one-time password printed (or --password-stdin), "
+        "any other role an enrolment link by mail",
+    )
     p.add_argument("--organisation", required=True, help="name or id")
     p.add_argument("--name", required=True)
     p.add_argument("--email", required=True)
@@ -102,7 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = user.add_parser("reset-mfa", help="remove a user's authenticator; they enrol again")
     p.add_argument("email")
     p.set_defaults(fn=cmd_user_reset_mfa)
-    p = user.add_parser("reset-password", help="give a user a new one-time password")
+    p = user.add_parser(
+        "reset-password",
+        help="a functioneel_beheerder gets a new one-time password printed, any other user an enrolment link by mail",
+    )
     p.add_argument("email")
     p.set_defaults(fn=cmd_user_reset_password)
 

@@ -11,10 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub import migrate
 from hub.accounts.auth import AuthService
+from hub.accounts.enrolment import ONE_TIME_PASSWORD_VALID, AccountEvent, record_event
 from hub.accounts.roles import Role
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
 from hub.cli.common import CliError, in_transaction
 from hub.config import Settings
+from hub.db import utcnow
+from hub.notifications.accountmail import OutboxAccountMailer
 from hub.runtime import Runtime
 from hub.web.forms import BadDate, invalid_date_message, parse_date
 
@@ -72,22 +75,41 @@ def cmd_convenant_add(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> None:
+    """A functioneel beheerder (the operator's own bootstrap) gets a one-time password printed, or the one given on
+    standard input. Any other account gets a single-use enrolment link mailed to its own address: the operator never
+    learns a password for an account that may reach case content."""
+
     async def work(db: AsyncSession, rt: Runtime) -> None:
         org = await _org_by_name_or_id(db, args.organisation)
+        roles = {Role(r) for r in args.role}
+        operator_only = roles == {Role.FUNCTIONEEL_BEHEERDER}
+        if args.password_stdin and not operator_only:
+            raise CliError(
+                "--password-stdin is for a functioneel_beheerder only: "
+                "any other account chooses its password through the mailed enrolment link."
+            )
         password = None
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n")
-        user, initial = await UserService(db).create(
+        users = UserService(db, OutboxAccountMailer(db))
+        user, initial = await users.create(
             org,
             name=args.name,
             email=args.email,
-            roles={Role(r) for r in args.role},
+            roles=roles,
             password=password,
             must_change_password=password is None,
         )
         print(f"User {user.email} created in {org.name}.")
+        if not operator_only:
+            user.password_expires_at = utcnow()
+            await record_event(db, users.mailer, None, user, AccountEvent.CREATED_ENROL)
+            print("An enrolment link (valid 72 hours, single use) is mailed to the user's own address.")
+            return
         if password is None:
-            print(f"One-time password (to be changed at first login): {initial}")
+            user.password_expires_at = utcnow() + ONE_TIME_PASSWORD_VALID
+            await record_event(db, users.mailer, None, user, AccountEvent.CREATED)
+            print(f"One-time password (to be changed at first login, valid 72 hours): {initial}")
         print("The user sets up the authenticator app at first login.")
 
     in_transaction(settings, work)
@@ -103,7 +125,10 @@ async def _user(db: Any, email: str) -> Any:
 def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: AsyncSession, rt: Runtime) -> None:
         user = await _user(db, args.email)
-        await UserService(db).set_disabled(user, not args.enable, AuthService(db, rt.keyring))
+        users = UserService(db, OutboxAccountMailer(db))
+        await users.set_disabled(user, not args.enable, AuthService(db, rt.keyring))
+        event = AccountEvent.UNBLOCKED if args.enable else AccountEvent.BLOCKED
+        await record_event(db, users.mailer, None, user, event)
         print(f"User {user.email} {'enabled' if args.enable else 'disabled; all sessions ended'}.")
 
     in_transaction(settings, work)
@@ -112,17 +137,28 @@ def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_user_reset_mfa(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: AsyncSession, rt: Runtime) -> None:
         user = await _user(db, args.email)
-        await UserService(db).reset_mfa(user, AuthService(db, rt.keyring))
+        users = UserService(db, OutboxAccountMailer(db))
+        await users.reset_mfa(user, AuthService(db, rt.keyring))
+        await record_event(db, users.mailer, None, user, AccountEvent.MFA_RESET)
         print(f"MFA of {user.email} reset; all sessions ended. The user enrols again at the next login.")
 
     in_transaction(settings, work)
 
 
 def cmd_user_reset_password(settings: Settings, args: argparse.Namespace) -> None:
+    """A functioneel beheerder gets a one-time password printed; any other account an enrolment link by mail."""
+
     async def work(db: AsyncSession, rt: Runtime) -> None:
         user = await _user(db, args.email)
-        password = await UserService(db).reset_password(user, AuthService(db, rt.keyring))
-        print(f"One-time password for {user.email} (to be changed at first login): {password}")
+        users = UserService(db, OutboxAccountMailer(db))
+        password = await users.reset_password(user, AuthService(db, rt.keyring))
+        if user.role_set != {Role.FUNCTIONEEL_BEHEERDER}:
+            user.password_expires_at = utcnow()
+            await record_event(db, users.mailer, None, user, AccountEvent.PASSWORD_RESET_ENROL)
+            print(f"Password of {user.email} reset; an enrolment link is mailed to the user's own address.")
+            return
+        await record_event(db, users.mailer, None, user, AccountEvent.PASSWORD_RESET)
+        print(f"One-time password for {user.email} (to be changed at first login, valid 72 hours): {password}")
 
     in_transaction(settings, work)
 

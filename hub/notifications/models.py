@@ -28,6 +28,15 @@ class MailKind(StrEnum):
     PROCESAFSPRAAK = "procesafspraak"
     ESCALATIE = "escalatie"
     DIGEST = "digest"
+    # About the recipient's own account (hub.accounts.enrolment): never held for a digest, never content.
+    ACCOUNT_ACTIVEREN = "account_activeren"  # a new account: the enrolment link
+    ACCOUNT_HERSTELLEN = "account_herstellen"  # a password reset by the operator: the enrolment link
+    ACCOUNT_AANGEMAAKT = "account_aangemaakt"
+    ACCOUNT_GEBLOKKEERD = "account_geblokkeerd"
+    ACCOUNT_GEDEBLOKKEERD = "account_gedeblokkeerd"
+    ACCOUNT_WACHTWOORD = "account_wachtwoord"
+    ACCOUNT_MFA = "account_mfa"
+    ACCOUNT_ROLLEN = "account_rollen"
 
     @property
     def label(self) -> str:
@@ -42,7 +51,28 @@ MAIL_KIND_LABELS: dict[MailKind, str] = {
     MailKind.PROCESAFSPRAAK: "Procesafspraak",
     MailKind.ESCALATIE: "Escalatie",
     MailKind.DIGEST: "Dagelijks overzicht",
+    MailKind.ACCOUNT_ACTIVEREN: "Account aangemaakt (activeringslink)",
+    MailKind.ACCOUNT_HERSTELLEN: "Wachtwoord hersteld (activeringslink)",
+    MailKind.ACCOUNT_AANGEMAAKT: "Account aangemaakt",
+    MailKind.ACCOUNT_GEBLOKKEERD: "Account geblokkeerd",
+    MailKind.ACCOUNT_GEDEBLOKKEERD: "Account gedeblokkeerd",
+    MailKind.ACCOUNT_WACHTWOORD: "Wachtwoord hersteld",
+    MailKind.ACCOUNT_MFA: "Tweestapsverificatie hersteld",
+    MailKind.ACCOUNT_ROLLEN: "Rollen gewijzigd",
 }
+# The mails that carry a single-use enrolment link, made by the worker as it sends (never stored in a row).
+ENROLMENT_KINDS = frozenset({MailKind.ACCOUNT_ACTIVEREN, MailKind.ACCOUNT_HERSTELLEN})
+# Every mail about the recipient's own account. Also sent to a blocked account (it is told it was blocked).
+ACCOUNT_KINDS = ENROLMENT_KINDS | frozenset(
+    {
+        MailKind.ACCOUNT_AANGEMAAKT,
+        MailKind.ACCOUNT_GEBLOKKEERD,
+        MailKind.ACCOUNT_GEDEBLOKKEERD,
+        MailKind.ACCOUNT_WACHTWOORD,
+        MailKind.ACCOUNT_MFA,
+        MailKind.ACCOUNT_ROLLEN,
+    }
+)
 
 # The kinds a producer (messaging, documents) may raise through notify(); the others come from the sweeps.
 EVENT_KINDS = frozenset({MailKind.NIEUW_BERICHT, MailKind.NIEUW_DOCUMENT, MailKind.PROCESAFSPRAAK})

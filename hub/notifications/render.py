@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 
-from hub.notifications.models import MailKind
+from hub.notifications.models import ENROLMENT_KINDS, MailKind
 from hub.resources import resource_dir
 from hub.terms import AMSTERDAM, format_datum, require_aware
 
@@ -27,6 +27,9 @@ TEMPLATE_DIR = resource_dir("templates") / "email"
 
 # "/" or one or more "/<word>/<32 hex id>" pairs: a path that cannot carry a name or a reference.
 LINK_RE = re.compile(r"^(?:/|(?:/[a-z]+/[0-9a-f]{32})+)$")
+# An enrolment token (hub.accounts.enrolment): URL-safe base64 of 32 random bytes.
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+ENROLMENT_PATH = "/activeren/"
 SENDER_NAME = "Beveiligde omgeving"
 
 # (singular, plural) for the digest's counts.
@@ -53,9 +56,16 @@ class MailContent:
     link_path: str  # a hub path of ids only, opened after login
     due_at: datetime | None = None
     counts: tuple[tuple[MailKind, int], ...] = ()  # digest only: how many items of each kind
+    enrolment_token: str = ""  # enrolment mails only: the single-use token of the link (no content)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", MailKind(self.kind))
+        if (self.kind in ENROLMENT_KINDS) != bool(self.enrolment_token):
+            raise ValueError("an enrolment mail has a token; no other mail has")
+        if self.enrolment_token and (
+            not isinstance(self.enrolment_token, str) or not TOKEN_RE.fullmatch(self.enrolment_token)
+        ):
+            raise ValueError("enrolment_token must be a token made by hub.accounts.enrolment")
         if not isinstance(self.organisation, str) or not 0 < len(self.organisation) <= 200:
             raise TypeError("organisation must be an organisation name (a non-empty str of at most 200 characters)")
         if any(c in self.organisation for c in "\r\n"):
@@ -107,7 +117,11 @@ def _context(content: MailContent, base_url: str) -> dict[str, Any]:
     return {
         "organisatie": content.organisation,
         "termijn": format_datum(content.due_at) if content.due_at is not None else None,
-        "link": login_link(base_url, content.link_path),
+        "link": (
+            f"{base_url.rstrip('/')}{ENROLMENT_PATH}{content.enrolment_token}"
+            if content.enrolment_token
+            else login_link(base_url, content.link_path)
+        ),
         "items": items,
         "totaal": sum(n for _k, n in content.counts),
     }

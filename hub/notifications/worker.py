@@ -37,13 +37,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.accounts import enrolment
 from hub.accounts.models import Organisation, User
 from hub.calendars.services import CalendarSource, calendar_source
 from hub.config import Settings
 from hub.db import transaction, utcnow
 from hub.errors import exception_place
 from hub.notifications.interfaces import ClockStates
-from hub.notifications.models import MailKind, MailStatus, OutboxMail
+from hub.notifications.models import ACCOUNT_KINDS, ENROLMENT_KINDS, MailKind, MailStatus, OutboxMail
 from hub.notifications.outbox import cancel_stale_reminders
 from hub.notifications.render import MailContent, RenderError, new_message_id, render_mail
 from hub.notifications.sender import FileSender, MailSender, PermanentFailure, SmtpSender, TemporaryFailure
@@ -181,6 +182,8 @@ class OutboxWorker:
                 col(OutboxMail.recipient_user_id).in_(
                     select(col(User.id)).where(col(User.disabled).is_(True)).scalar_subquery()
                 ),
+                # A blocked user is still told about their account (that it was blocked); not sent an enrolment link.
+                col(OutboxMail.kind).not_in([k.value for k in ACCOUNT_KINDS - ENROLMENT_KINDS]),
             )
             .values(status=MailStatus.CANCELLED.value, last_error="Ontvanger geblokkeerd voor verzending")
             .execution_options(synchronize_session=False)
@@ -209,12 +212,18 @@ class OutboxWorker:
                 row.message_id = new_message_id(self.base_url)
                 db.add(row)
             try:
+                kind = MailKind(row.kind)
+                token = ""
+                if kind in ENROLMENT_KINDS and row.recipient_user_id is not None:
+                    # Made now, it exists only in this mail (each attempt has its own; the link expires).
+                    token = await enrolment.issue_token(db, row.recipient_user_id, now=now)
                 content = MailContent(
-                    kind=MailKind(row.kind),
+                    kind=kind,
                     organisation=org_name,
                     link_path=row.link_path,
                     due_at=row.due_at,
                     counts=tuple(counts.get(row.id, ())),
+                    enrolment_token=token,
                 )
             except (TypeError, ValueError) as exc:
                 await self._finish(db, row.id, MailStatus.FAILED, now, f"Ongeldige meldingsgegevens: {exc}")

@@ -16,6 +16,7 @@ from hub.accounts.organisations import ConvenantService, OrganisationService
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.users import OwnAccount, UserService
 from hub.errors import Forbidden, NotFound
+from hub.notifications.accountmail import OutboxAccountMailer
 from tests.support.hubclient import HubUnderTest
 
 
@@ -42,7 +43,7 @@ async def test_a_kantoorbeheerder_cannot_reach_another_organisations_users(
     actor, other = world["beheerder_a"], world["bewindvoerder_b"]
     before = await hub.reload(other)
     async with hub.db() as db:
-        users, auth = UserService(db), AuthService(db, hub.runtime.keyring)
+        users, auth = UserService(db, OutboxAccountMailer(db)), AuthService(db, hub.runtime.keyring)
         for call in (
             users.managed(actor, other.id),
             users.block(actor, other.id, auth),
@@ -73,7 +74,7 @@ async def test_a_kantoorbeheerder_manages_colleagues_but_not_their_own_account(
 ) -> None:
     actor, colleague = world["beheerder_a"], world["bewindvoerder_a"]
     async with hub.db() as db:
-        users, auth = UserService(db), AuthService(db, hub.runtime.keyring)
+        users, auth = UserService(db, OutboxAccountMailer(db)), AuthService(db, hub.runtime.keyring)
         with pytest.raises(OwnAccount):
             await users.block(actor, actor.id, auth)
         blocked = await users.block(actor, colleague.id, auth)
@@ -85,7 +86,7 @@ async def test_roles_without_the_right_are_forbidden(hub: HubUnderTest, world: d
     bewindvoerder, colleague = world["bewindvoerder_a"], world["beheerder_a"]
     klantmanager, contractmanager = world["klantmanager"], world["contractmanager"]
     async with hub.db() as db:
-        users, auth = UserService(db), AuthService(db, hub.runtime.keyring)
+        users, auth = UserService(db, OutboxAccountMailer(db)), AuthService(db, hub.runtime.keyring)
         orgs, convenants = OrganisationService(db), ConvenantService(db)
         calls = [
             users.manageable(bewindvoerder),
@@ -126,10 +127,20 @@ async def test_the_rights_that_exist_work_through_the_services(hub: HubUnderTest
     fb, beheerder = world["fb"], world["beheerder_a"]
     async with hub.db() as db:
         organisation = await OrganisationService(db).add(fb, OrgKind.KANTOOR, "Kantoor C")
-        user, password, org = await UserService(db).add(
-            fb, organisation.id, name="Nieuwe Bewindvoerder", email="nieuw@c.example.nl", roles={Role.BEWINDVOERDER}
+        # The operator adds the organisation's first administrator, who gets an enrolment link: no password shown.
+        user, password, org = await UserService(db, OutboxAccountMailer(db)).add(
+            fb, organisation.id, name="Nieuwe Beheerder", email="nieuw@c.example.nl", roles={Role.KANTOORBEHEERDER}
         )
         assert (org.id, user.organisation_id, user.must_change_password) == (organisation.id, organisation.id, True)
+        assert password == ""
+        # The organisation's own administrator adds a colleague, with a one-time password shown once.
+        _, password, _ = await UserService(db, OutboxAccountMailer(db)).add(
+            beheerder,
+            beheerder.organisation_id,
+            name="Collega",
+            email="collega@a.example.nl",
+            roles={Role.BEWINDVOERDER},
+        )
         assert password
         own, entries = await OrganisationService(db).routekaart_for(world["contractmanager"])
         assert own.name == "Gemeente G"

@@ -11,6 +11,7 @@ from hub.accounts.models import Convenant, Organisation, User, UserSession
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import OrganisationService
 from hub.db import utcnow
+from hub.notifications.models import OutboxMail
 from tests.support.hubclient import HubClient, HubUnderTest, csrf_from
 
 ONE_TIME_PASSWORD = re.compile(r'id="one-time-password">([^<]+)<')
@@ -92,6 +93,7 @@ async def test_functioneel_beheerder_adds_organisations_convenant_and_user(hub: 
     assert "Bewind &amp; Zo" in row and "12 maart 2026" in row and "Beëindigd" in row
     assert "Het convenant is toegevoegd." in page.text
 
+    # The operator adds the kantoor's first administrator: no password is shown, an enrolment link is mailed.
     response = await fb.post_form(
         "/gebruikers",
         {
@@ -102,27 +104,33 @@ async def test_functioneel_beheerder_adds_organisations_convenant_and_user(hub: 
         },
     )
     assert response.status_code == 200
-    match = ONE_TIME_PASSWORD.search(response.text)
-    assert match
-    password = match.group(1)
-    assert "ander kanaal" in response.text and "tweestapsverificatie" in response.text
-    # Shown once: the list does not contain it.
+    assert not ONE_TIME_PASSWORD.search(response.text)
+    assert 'id="enrolment-sent"' in response.text and "72 uur" in response.text
     listing = await fb.get("/gebruikers")
-    assert password not in listing.text
     row = _row(listing.text, "nieuw@bewindenzo.example.nl")
     assert "Bewindvoerder, Kantoorbeheerder" in row
     assert "niet ingesteld" in row and "Actief" in row
+    assert "Beheerd door de eigen organisatie" in row  # no block/reset buttons for the operator
 
     async with hub.db() as db:
         created = (await db.execute(select(User).where(User.email == "nieuw@bewindenzo.example.nl"))).scalar_one()
+        kinds = (await db.execute(select(OutboxMail.kind).where(OutboxMail.recipient_user_id == created.id))).scalars()
+        assert list(kinds) == ["account_activeren"]
     assert created.must_change_password and created.organisation_id == kantoor.id
 
-    newcomer = await hub.login_via_pages("nieuw@bewindenzo.example.nl", password)
-    step = await newcomer.get("/inloggen/vervolg")
-    assert step.status_code == 303
-    assert step.headers["location"] == "/inloggen/wachtwoord"
-    # Not logged in yet: an admin page sends them back to the login steps.
-    assert (await newcomer.get("/gebruikers")).status_code == 303
+    # The kantoor now has its administrator: a second account is theirs to add, not the operator's.
+    response = await fb.post_form(
+        "/gebruikers",
+        {
+            "organisation_id": kantoor.id,
+            "name": "Tweede",
+            "email": "twee@bewindenzo.example.nl",
+            "roles": ["bewindvoerder"],
+        },
+    )
+    assert response.status_code == 403
+    assert "Dit doet de beheerder van de organisatie zelf." in response.text
+    assert not ONE_TIME_PASSWORD.search(response.text)
 
 
 async def test_validation_errors_are_dutch_and_create_nothing(hub: HubUnderTest) -> None:
@@ -198,14 +206,14 @@ async def test_validation_errors_are_dutch_and_create_nothing(hub: HubUnderTest)
             "organisation_id": gemeente.id,
             "name": "Klaas Klant",
             "email": "geen-adres",
-            "roles": ["bewindvoerder"],
+            "roles": ["kantoorbeheerder"],  # the operator's form offers the administrator roles only
         },
     )
     assert response.status_code == 400
     assert "Vul een geldig e-mailadres in" in response.text
     assert "Deze rol past niet bij het soort organisatie." in response.text
     assert 'value="Klaas Klant"' in response.text
-    assert 'value="bewindvoerder" checked' in response.text
+    assert 'value="kantoorbeheerder" checked' in response.text
     assert not ONE_TIME_PASSWORD.search(response.text)
     response = await fb.post_form("/gebruikers", {"organisation_id": "", "name": "", "email": "a@b.nl"})
     assert response.status_code == 400

@@ -2,15 +2,16 @@
 convenants (organisations.py), the routekaart and an organisation's own contact details (contacts.py).
 
 Who may do what is checked in the services (hub.accounts.authz):
-- the functioneel beheerder manages every organisation, convenant and user;
-- a kantoorbeheerder manages the users of their own organisation only; any other user does not exist for
-  them (404);
+- the functioneel beheerder manages every organisation and convenant, and adds each organisation's first
+  administrator (who chooses a password through a mailed enrolment link, enrol.py);
+- a kantoorbeheerder or gemeentebeheerder manages the users of their own organisation only; any other user does not
+  exist for them (404);
 - a contractmanager keeps the routekaart (the partners' contact details, checked at least once a year, §1a.1);
 - a kantoorbeheerder or contractmanager confirms or corrects their own organisation's contact details.
 """
 
 from __future__ import annotations
 
-from hub.accounts.views import account, contacts, organisations, users
+from hub.accounts.views import account, contacts, enrol, organisations, users
 
-routes = [*account.routes, *users.routes, *organisations.routes, *contacts.routes]
+routes = [*account.routes, *enrol.routes, *users.routes, *organisations.routes, *contacts.routes]

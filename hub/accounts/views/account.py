@@ -27,6 +27,9 @@ from hub.web.templating import render
 
 LOGIN_FAILED = "Het e-mailadres of het wachtwoord is niet juist."
 THROTTLED = "Te veel mislukte pogingen. Wacht een kwartier en probeer het dan opnieuw."
+EXPIRED = (
+    "Uw tijdelijke wachtwoord is verlopen. Vraag de beheerder van uw organisatie om een nieuw tijdelijk wachtwoord."
+)
 CODE_FAILED = "Deze code is niet juist of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw."
 
 
@@ -109,7 +112,8 @@ async def login_submit(request: Request) -> Response:
         request.state.csrf_token = (
             old.session.csrf_token if old else request.cookies.get(cookies_of(request).login_csrf_name, "")
         )
-        return _show_login(request, target, THROTTLED if outcome.throttled else LOGIN_FAILED, email, 401)
+        error = THROTTLED if outcome.throttled else EXPIRED if outcome.expired else LOGIN_FAILED
+        return _show_login(request, target, error, email, 401)
     response = _redirect(_with_next(request, "accounts.login_continue", target))
     cookies_of(request).set_session(response, outcome.token)
     return response

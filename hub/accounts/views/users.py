@@ -1,5 +1,7 @@
-"""User management: a functioneel beheerder manages every user, a kantoorbeheerder the users of their own
-organisation only (any other user does not exist for them: 404). The rights are checked by UserService."""
+"""User management: an organisation's own administrator (kantoorbeheerder, gemeentebeheerder) manages the users of
+their own organisation only (any other user does not exist for them: 404); the functioneel beheerder adds only an
+organisation's first administrator (who gets an enrolment link by mail) and manages no case-role account. The
+rights are checked by UserService."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ from starlette.routing import Route
 from hub.accounts.auth import AuthService
 from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation
-from hub.accounts.roles import ROLES_FOR_KIND, OrgKind, Role
-from hub.accounts.users import OwnAccount, UserService
+from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role
+from hub.accounts.users import OwnAccount, UserService, has_case_role, is_org_admin
 from hub.accounts.views.admin_common import SELF_ACTION, notice, redirect_to
 from hub.db import transaction
-from hub.errors import ValidationError
+from hub.errors import Forbidden, ValidationError
+from hub.notifications.accountmail import OutboxAccountMailer
 from hub.web.forms import form_lists, form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
@@ -24,10 +27,15 @@ from hub.web.templating import render
 USER_NOTICES = {
     "geblokkeerd": "De gebruiker is geblokkeerd. Alle sessies van deze gebruiker zijn beëindigd.",
     "gedeblokkeerd": "De gebruiker is gedeblokkeerd en kan weer inloggen.",
+    "rollen-gewijzigd": "De rollen zijn gewijzigd. De gebruiker krijgt daarover een e-mail.",
     "mfa-hersteld": "De tweestapsverificatie is hersteld. De gebruiker is uitgelogd en stelt bij de volgende "
     "keer inloggen opnieuw tweestapsverificatie in.",
 }
 USER_FIELDS = ("organisation_id", "name", "email", "roles")
+OPERATOR_REFUSED = (
+    "Dit doet de beheerder van de organisatie zelf. Als functioneel beheerder voegt u alleen de eerste beheerder "
+    "van een organisatie toe, en beheert u geen accounts met toegang tot dossiers."
+)
 
 
 def _role_options(manage_all: bool, own: Organisation) -> list[tuple[str, str]]:
@@ -35,11 +43,10 @@ def _role_options(manage_all: bool, own: Organisation) -> list[tuple[str, str]]:
     if not manage_all:
         allowed = ROLES_FOR_KIND[own.org_kind]
         return [(r.value, r.label) for r in Role if r in allowed]
+    # The operator adds an organisation's first administrator only.
     return [
-        (r.value, f"{r.label} ({kind.label.lower()})")
+        (ADMIN_ROLE[kind].value, f"{ADMIN_ROLE[kind].label} ({kind.label.lower()})")
         for kind in (OrgKind.KANTOOR, OrgKind.GEMEENTE, OrgKind.BEHEER)
-        for r in Role
-        if r in ROLES_FOR_KIND[kind]
     ]
 
 
@@ -67,6 +74,8 @@ async def _users_page(
             "values": values or {"roles": []},
             "notice": "" if errors or action_error else notice(request, USER_NOTICES),
             "action_error": action_error,
+            "has_case_role": has_case_role,
+            "is_org_admin": is_org_admin,
         },
         status_code=status,
     )
@@ -99,7 +108,7 @@ async def users_add(request: Request) -> Response:
     org_id = values["organisation_id"] if may(actor, Action.MANAGE_ALL_USERS) else actor.organisation_id
     try:
         async with transaction(runtime(request).sessions) as db:
-            user, password, organisation = await UserService(db).add(
+            user, password, organisation = await UserService(db, OutboxAccountMailer(db)).add(
                 actor, org_id, name=values["name"], email=values["email"], roles=roles
             )
             if errors:  # nothing is kept: the transaction rolls back
@@ -107,6 +116,8 @@ async def users_add(request: Request) -> Response:
     except ValidationError as exc:
         ordered = in_form_order({**exc.errors, **errors}, USER_FIELDS)
         return await _users_page(request, errors=ordered, values=values, status=400)
+    except Forbidden:
+        return await _users_page(request, values=values, action_error=OPERATOR_REFUSED, status=403)
     return render(
         request,
         "admin/one_time_password.html",
@@ -121,7 +132,7 @@ async def _user_action(request: Request, action: str) -> Response:
     password = ""
     try:
         async with transaction(rt.sessions) as db:
-            users, auth = UserService(db), AuthService(db, rt.keyring)
+            users, auth = UserService(db, OutboxAccountMailer(db)), AuthService(db, rt.keyring)
             if action == "geblokkeerd":
                 target = await users.block(actor, user_id, auth)
             elif action == "gedeblokkeerd":
@@ -133,13 +144,36 @@ async def _user_action(request: Request, action: str) -> Response:
             organisation = await db.get(Organisation, target.organisation_id)
     except OwnAccount:
         return await _users_page(request, action_error=SELF_ACTION, status=400)
-    if password:
+    except Forbidden:
+        return await _users_page(request, action_error=OPERATOR_REFUSED, status=403)
+    if action == "wachtwoord-hersteld":
         return render(
             request,
             "admin/one_time_password.html",
             {"target": target, "organisation": organisation, "password": password, "created": False},
         )
     return redirect_to(request, "admin.users", gelukt=action)
+
+
+@login_required(Action.MANAGE_OWN_USERS)
+async def user_roles(request: Request) -> Response:
+    actor = user_of(request).user
+    roles: set[Role] = set()
+    for raw in await form_lists(request, "roles"):
+        try:
+            roles.add(Role(raw))
+        except ValueError:
+            return await _users_page(request, action_error="Kies een geldige rol.", status=400)
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            await UserService(db, OutboxAccountMailer(db)).change_roles(actor, request.path_params["user_id"], roles)
+    except ValidationError as exc:
+        return await _users_page(request, action_error=" ".join(exc.errors.values()), status=400)
+    except OwnAccount:
+        return await _users_page(request, action_error=SELF_ACTION, status=400)
+    except Forbidden:
+        return await _users_page(request, action_error=OPERATOR_REFUSED, status=403)
+    return redirect_to(request, "admin.users", gelukt="rollen-gewijzigd")
 
 
 @login_required(Action.MANAGE_OWN_USERS)
@@ -165,6 +199,7 @@ async def user_reset_password(request: Request) -> Response:
 routes = [
     Route("/gebruikers", users_page, methods=["GET"], name="admin.users"),
     Route("/gebruikers", users_add, methods=["POST"], name="admin.users_add"),
+    Route("/gebruikers/{user_id}/rollen", user_roles, methods=["POST"], name="admin.user_roles"),
     Route("/gebruikers/{user_id}/blokkeren", user_block, methods=["POST"], name="admin.user_block"),
     Route("/gebruikers/{user_id}/deblokkeren", user_unblock, methods=["POST"], name="admin.user_unblock"),
     Route("/gebruikers/{user_id}/mfa-herstellen", user_reset_mfa, methods=["POST"], name="admin.user_reset_mfa"),
