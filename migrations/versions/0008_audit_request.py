@@ -1,7 +1,7 @@
 """audit_event records the client address and user agent of authentication events
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 14:10:00
 
 Two nullable columns, filled only for records made from a request (login, logout, MFA, ...). Existing records keep
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
