@@ -122,7 +122,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     if settings.scanning or settings.clamd_off:  # HUB_CLAMD given: the demo uses what it says
         cmd_serve(settings, args)
         return
-    scanner = start_demo_clamd(data_dir / "clamd")
+    scanner = start_demo_clamd(data_dir / "clamd", settings.max_upload_bytes)
     if isinstance(scanner, str):
         print(f"Deze demo draait ZONDER virusscanner (HUB_CLAMD=off): {scanner}.")
         cmd_serve(dataclasses.replace(settings, clamd_off=True), args)

@@ -77,8 +77,9 @@ class DemoClamd:
                 self.process.wait(timeout=5)
 
 
-def start_demo_clamd(workdir: Path, *, timeout: float = START_SECONDS) -> DemoClamd | str:
-    """A running clamd, or why there is none (a sentence for the demo's output)."""
+def start_demo_clamd(workdir: Path, max_upload_bytes: int, *, timeout: float = START_SECONDS) -> DemoClamd | str:
+    """A running clamd that takes streams up to ``max_upload_bytes``, or why there is none (a sentence for the
+    demo's output)."""
     clamd, sigtool = _tool("clamd"), _tool("sigtool")
     if clamd is None or sigtool is None:
         return "clamd is niet geïnstalleerd (Debian-pakket clamav-daemon)"
@@ -98,6 +99,7 @@ def start_demo_clamd(workdir: Path, *, timeout: float = START_SECONDS) -> DemoCl
                 "Foreground yes",
                 f"LogFile {workdir / 'clamd.log'}",
                 f"TemporaryDirectory {workdir}",
+                f"StreamMaxLength {max_upload_bytes // (1024 * 1024) + 1}M",
                 "",
             ]
         )

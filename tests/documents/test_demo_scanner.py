@@ -71,7 +71,7 @@ def test_with_clamd_installed_the_demo_scans_with_its_own_clamd(
 @pytest.mark.clamd
 async def test_the_demo_clamd_finds_the_test_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(demo_scanner, "SYSTEM_DATABASE", tmp_path / "none")
-    clamd = demo_scanner.start_demo_clamd(tmp_path / "clamd")
+    clamd = demo_scanner.start_demo_clamd(tmp_path / "clamd", 100 * 1024 * 1024)
     assert isinstance(clamd, demo_scanner.DemoClamd), clamd
     try:
         scanner = ClamdScanner(clamd.address)
