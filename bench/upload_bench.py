@@ -207,6 +207,7 @@ def _hub_env(data_dir: Path, port: int) -> dict[str, str]:
         "HUB_WORKER": "off",
         "HUB_MAX_UPLOAD_MB": "2000",
         "HUB_LOG_LEVEL": "warning",
+        "HUB_CLAMD": "off",  # the streaming path without a scanner, as measured before `hub serve` required a choice
     }
 
 

@@ -8,6 +8,7 @@ security setting must never silently fall back to a default.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUB_KEYRING", "", "The keyring as JSON (or base64 of it) instead of <data dir>/keyring.json."),
     Setting("HUB_LOG_LEVEL", "info", "Log level: debug, info, warning or error."),
     Setting("HUB_MAX_UPLOAD_MB", "100", "Largest accepted upload in MiB, enforced while streaming."),
-    Setting("HUB_CLAMD", "", "clamd address (unix socket path or host:port); empty disables virus scanning."),
+    Setting(
+        "HUB_CLAMD",
+        "",
+        "clamd address (unix socket path or host:port); `off` runs without virus scanning. `hub serve` refuses to "
+        "start while it is empty.",
+    ),
     Setting("HUB_DECREE_DAYS_FILE", "", "Extra file of days declared equal to feestdagen (one ISO date a line)."),
     Setting("HUB_SMTP_HOST", "", "SMTP server; empty writes mails as .eml files under <data dir>/mail."),
     Setting("HUB_SMTP_PORT", "587", "SMTP port."),
@@ -62,7 +68,8 @@ class Settings:
     keyring_env: str = ""
     log_level: str = "info"
     max_upload_bytes: int = 100 * 1024 * 1024
-    clamd: str = ""
+    clamd: str = ""  # the clamd address; empty: no scanning (HUB_CLAMD=off, or not set at all)
+    clamd_off: bool = False  # HUB_CLAMD=off: running without a scanner was chosen explicitly
     decree_days_file: Path | None = None
     smtp_host: str = ""
     smtp_port: int = 587
@@ -78,6 +85,11 @@ class Settings:
     @property
     def https(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def scanning(self) -> bool:
+        """Every upload is scanned by clamd (an unreachable scanner refuses the upload)."""
+        return bool(self.clamd)
 
     @property
     def keyring_path(self) -> Path:
@@ -117,6 +129,26 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return value
 
 
+CLAMD_OFF = "off"
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$")
+
+
+def _clamd(env: Mapping[str, str]) -> str:
+    """HUB_CLAMD: empty, ``off``, a unix socket path (``/path``, ``./path``, ``unix:/path``) or ``host:port``."""
+    value = env.get("HUB_CLAMD", "").strip()
+    if not value or value.lower() == CLAMD_OFF:
+        return value.lower()
+    if value.startswith(("/", "./", "unix:/")):
+        return value
+    match = _HOST_PORT.match(value)
+    if match is None or not 0 < int(match.group(2)) < 65536:
+        raise ConfigError(
+            f"HUB_CLAMD={value!r} must be a unix socket path, host:port (such as 127.0.0.1:3310) or `off` to run "
+            "without virus scanning."
+        )
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every HUB_* variable; raise ConfigError naming the first problem."""
     env = dict(os.environ if env is None else env)
@@ -147,6 +179,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     smtp_tls = _choice(env, "HUB_SMTP_TLS", "starttls", ("starttls", "tls", "none"))
     worker = _choice(env, "HUB_WORKER", "on", ("on", "off"))
     mail_from = env.get("HUB_MAIL_FROM", "hub@localhost").strip()
+    clamd = _clamd(env)
     if "@" not in mail_from or any(c in mail_from for c in "\r\n<>"):
         raise ConfigError(f"HUB_MAIL_FROM={mail_from!r} is not an e-mail address.")
     return Settings(
@@ -158,7 +191,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         keyring_env=env.get("HUB_KEYRING", "").strip(),
         log_level=_choice(env, "HUB_LOG_LEVEL", "info", _LOG_LEVELS),
         max_upload_bytes=_int(env, "HUB_MAX_UPLOAD_MB", "100", 1, 10_240) * 1024 * 1024,
-        clamd=env.get("HUB_CLAMD", "").strip(),
+        clamd="" if clamd == CLAMD_OFF else clamd,
+        clamd_off=clamd == CLAMD_OFF,
         decree_days_file=decree_path,
         smtp_host=env.get("HUB_SMTP_HOST", "").strip(),
         smtp_port=_int(env, "HUB_SMTP_PORT", "587", 1, 65535),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,84 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     documented = set(re.findall(r"`(HUB_[A-Z_]+)`", text))
     unknown = documented - {s.name for s in SETTINGS}
     assert not unknown, f"README.md documents settings that do not exist: {unknown}"
+
+
+# -- HUB_CLAMD: a scanner, or `off` on purpose -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "clamd", "off"),
+    [
+        ("", "", False),
+        ("off", "", True),
+        (" OFF ", "", True),
+        ("127.0.0.1:3310", "127.0.0.1:3310", False),
+        ("[::1]:3310", "[::1]:3310", False),
+        ("clamav.internal:3310", "clamav.internal:3310", False),
+        ("/run/clamav/clamd.ctl", "/run/clamav/clamd.ctl", False),
+        ("unix:/run/clamav/clamd.ctl", "unix:/run/clamav/clamd.ctl", False),
+    ],
+)
+def test_clamd_is_an_address_or_off(value: str, clamd: str, off: bool) -> None:
+    s = load_settings({"HUB_CLAMD": value})
+    assert (s.clamd, s.clamd_off, s.scanning) == (clamd, off, bool(clamd))
+
+
+@pytest.mark.parametrize("value", ["none", "false", "disabled", "127.0.0.1", "127.0.0.1:99999", "host:port"])
+def test_a_clamd_value_that_is_no_address_stops_the_start(value: str) -> None:
+    """A typo must not silently mean "no scanning": only the word `off` does."""
+    with pytest.raises(ConfigError, match=re.escape("or `off` to run without virus scanning")):
+        load_settings({"HUB_CLAMD": value})
+
+
+@pytest.fixture
+def keep_umask() -> Iterator[None]:
+    """hub.cli.main sets the process's umask: put it back for the tests that follow."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
+
+
+@pytest.mark.usefixtures("keep_umask")
+def test_hub_serve_refuses_to_start_without_a_scanner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    from hub.cli import main
+
+    started: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(app))
+    for name in [k for k in os.environ if k.startswith("HUB_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "data"))
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "HUB_CLAMD is not set: uploads would not be scanned for viruses" in err
+    assert "HUB_CLAMD=off" in err
+    assert started == []
+
+
+@pytest.mark.usefixtures("keep_umask")
+def test_hub_serve_without_a_scanner_on_purpose_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import uvicorn
+
+    from hub.cli import main
+
+    started: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(app))
+    for name in [k for k in os.environ if k.startswith("HUB_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HUB_WORKER", "off")
+    assert main(["init"]) == 0
+    monkeypatch.setenv("HUB_CLAMD", "off")
+    with caplog.at_level("WARNING", logger="hub.cli"):
+        assert main(["serve"]) == 0
+    assert len(started) == 1
+    assert "HUB_CLAMD=off: uploads are NOT scanned for viruses" in caplog.text

@@ -71,7 +71,7 @@ def test_the_wheel_installed_outside_the_checkout_inits_and_serves_the_login_pag
     _run(python, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", wheel, env=env, cwd=tmp_path)
 
     port = _free_port()
-    env.update(HUB_DATA_DIR=str(tmp_path / "data"), HUB_PORT=str(port), HUB_WORKER="off")
+    env.update(HUB_DATA_DIR=str(tmp_path / "data"), HUB_PORT=str(port), HUB_WORKER="off", HUB_CLAMD="off")
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     where = _run(

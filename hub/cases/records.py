@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -9,6 +10,15 @@ from datetime import date, datetime
 from hub.accounts.models import Convenant, Organisation, User
 from hub.cases.models import BewindKind, Case, CaseStatus
 from hub.terms import AMSTERDAM
+
+# The one rule for a typed dossiernummer (the case list's search, the inbox's filter): a whole number such as
+# 2026-000123, its year and first digits, or its last digits. Digits and one hyphen only: no name or BSN fits.
+REFERENCE_PATTERN = r"\d{4}-\d{0,6}|\d{1,6}"
+REFERENCE_QUERY = re.compile(rf"^({REFERENCE_PATTERN})$")
+
+
+def is_reference_query(text: str) -> bool:
+    return REFERENCE_QUERY.match(text) is not None
 
 
 def kind_label(value: str) -> str:

@@ -7,7 +7,6 @@ BSN is only ever posted (``/dossiers/zoeken``), never put in a URL. Page titles 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +20,7 @@ from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import OrganisationService
 from hub.cases.models import BewindKind, CaseStatus
+from hub.cases.records import REFERENCE_PATTERN, is_reference_query
 from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
 from hub.db import transaction
 from hub.documents.forms import upload_context
@@ -31,10 +31,9 @@ from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
 PAGE_SIZE = 50
-# A reference, or its last digits. At most 6 digits without the year: a BSN (8 or 9 digits) never fits, so one typed
-# into this GET form by mistake is refused by the browser (pattern) and by us, and never shown again.
-REFERENCE_QUERY = re.compile(r"^(\d{4}-\d{0,6}|\d{1,6})$")
-REFERENCE_PATTERN = r"\d{4}-\d{0,6}|\d{1,6}"
+# A reference, or its last digits (hub.cases.records.REFERENCE_PATTERN). At most 6 digits without the year: a BSN
+# (8 or 9 digits) never fits, so one typed into this GET form by mistake is refused by the browser (pattern) and by
+# us, and never shown again.
 
 SORT_LABELS = {
     "nieuwste": "Nieuwste eerst",
@@ -98,7 +97,7 @@ async def list_page(request: Request) -> Response:
     errors: dict[str, str] = {}
     reference = ""
     if raw_reference:
-        if REFERENCE_QUERY.match(raw_reference):
+        if is_reference_query(raw_reference):
             reference = raw_reference
         else:
             errors["referentie"] = (

@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import logging
 import shutil
 
 from hub import migrate
 from hub.cli.common import CliError, on_runtime, prepare_data_dir
 from hub.config import Settings
+from hub.documents.demo_scanner import start_demo_clamd
 from hub.keys import create_keyring, load_keyring
 from hub.runtime import Runtime
 
 DEMO_MARKER = ".hub-demo"
+
+log = logging.getLogger("hub.cli")
+
+NO_SCANNER = (
+    "HUB_CLAMD is not set: uploads would not be scanned for viruses. Set HUB_CLAMD to clamd's address (a unix "
+    "socket path or host:port), or HUB_CLAMD=off to run without virus scanning on purpose."
+)
+
+
+def require_scanner_choice(settings: Settings) -> None:
+    """`hub serve` runs with a scanner, or without one only when HUB_CLAMD=off says so (and then warns)."""
+    if settings.scanning:
+        return
+    if not settings.clamd_off:
+        raise CliError(NO_SCANNER)
+    log.warning("HUB_CLAMD=off: uploads are NOT scanned for viruses. Set HUB_CLAMD to clamd's address to scan them.")
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
@@ -42,6 +61,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
     from hub.app import create_app
 
+    require_scanner_choice(settings)
     load_keyring(settings.keyring_path, settings.keyring_env)
     migrate.require_current(settings.database_url)
     uvicorn.run(
@@ -97,5 +117,21 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     demo.write_accounts(data_dir / "demo-accounts.json", accounts)
     demo.print_accounts(accounts, settings.base_url)
     print(f"Dezelfde lijst staat in {data_dir / 'demo-accounts.json'}")
-    if not args.no_serve:
+    if args.no_serve:
+        return
+    if settings.scanning or settings.clamd_off:  # HUB_CLAMD given: the demo uses what it says
         cmd_serve(settings, args)
+        return
+    scanner = start_demo_clamd(data_dir / "clamd", settings.max_upload_bytes)
+    if isinstance(scanner, str):
+        print(f"Deze demo draait ZONDER virusscanner (HUB_CLAMD=off): {scanner}.")
+        cmd_serve(dataclasses.replace(settings, clamd_off=True), args)
+        return
+    signatures = (
+        "de handtekeningen van het systeem" if scanner.system_signatures else "alleen een EICAR-testhandtekening"
+    )
+    print(f"Virusscanner: clamd van de demo op {scanner.address}, met {signatures}.")
+    try:
+        cmd_serve(dataclasses.replace(settings, clamd=scanner.address), args)
+    finally:
+        scanner.stop()

@@ -95,4 +95,6 @@ def upload_context(settings: Settings, *, may_upload: bool) -> dict[str, object]
         "document_types": DOCUMENT_TYPE_OPTIONS,
         "accept_extensions": ACCEPT_ATTRIBUTE,
         "max_upload_mb": settings.max_upload_bytes // (1024 * 1024),
+        # The form promises a scan only when clamd is configured (HUB_CLAMD=off scans nothing).
+        "scanning": settings.scanning,
     }

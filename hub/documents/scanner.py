@@ -58,6 +58,7 @@ class ScanTooLarge(ScanUnavailable):
 class ScanVerdict:
     clean: bool
     signature: str = ""
+    scanned: bool = True  # a scanner looked at the stream; False: no scanner (HUB_CLAMD=off), "clean" unchecked
 
 
 class ScanSession(Protocol):
@@ -81,14 +82,15 @@ class _NoScanSession:
         return None
 
     async def verdict(self) -> ScanVerdict:
-        return ScanVerdict(clean=True)
+        return ScanVerdict(clean=True, scanned=False)
 
     async def abort(self) -> None:
         return None
 
 
 class NoScanner:
-    """HUB_CLAMD is empty: every stream is taken as clean (the README says so)."""
+    """HUB_CLAMD=off (or unset outside `hub serve`): every stream is taken as clean, and is marked as not scanned so
+    that no page claims a scan (the README says so)."""
 
     enabled = False
 

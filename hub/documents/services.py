@@ -120,6 +120,7 @@ class DocumentService:
         self.keyring = keyring
         self._blob_store = blobs
         self.scanner: Scanner = scanner or NoScanner()
+        self.last_upload_scanned = False  # whether a virus scanner checked the upload :meth:`store` stored last
         self.notifications = notifications
         self.notifier: Notifier = notifier if notifier is not None else OutboxNotifier(db)
 
@@ -175,6 +176,7 @@ class DocumentService:
             chunks=chunks,
             max_bytes=max_bytes,
         )
+        self.last_upload_scanned = vault.scanned
         try:
             await self._audit(user, "document.upload", document.id)
             if self.notifications:

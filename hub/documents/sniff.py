@@ -10,11 +10,12 @@ tail of the last :data:`TAIL_SIZE` bytes. :meth:`ContentSniffer.finish` then rea
 directory record and the central directory from that tail. Offsets in a zip are absolute, so the parser maps them
 onto the tail itself (with ``struct``) rather than handing a truncated ``BytesIO`` to :mod:`zipfile`.
 
-Zip bombs are refused on the sizes the central directory declares: more than :data:`MAX_ENTRIES` entries, more
+Zip bombs are refused on the sizes the central directory declares (more than :data:`MAX_ENTRIES` entries, more
 than :data:`MAX_TOTAL_UNCOMPRESSED` bytes in total, or an entry of at least :data:`RATIO_GRACE_BYTES` that inflates
-more than :data:`MAX_RATIO` times. Encrypted entries, compression methods other than stored/deflate, multi-disk
-archives and data after the directory are refused as well. Declared sizes can lie; the hub never inflates the
-archive itself, and clamd (which does) applies its own limits.
+more than :data:`MAX_RATIO` times), and, because declared sizes can lie, on what the entries really inflate to:
+:class:`hub.documents.inflate.ZipInflater` inflates every entry as it streams past under the same caps, and the
+directory must agree with it. Encrypted entries, compression methods other than stored/deflate, multi-disk
+archives and data after the directory are refused as well.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import struct
 import unicodedata
 from dataclasses import dataclass
+
+from hub.documents.inflate import ZipInflater
 
 __all__ = [
     "ALLOWED_KINDS",
@@ -311,6 +314,13 @@ class ContentSniffer:
         self._head = bytearray()
         self._family: str | None = None  # pdf, jpeg, png, tiff, zip, odt (a zip whose first entry says so)
         self._tail = bytearray()
+        self._inflater = ZipInflater(
+            _bad,
+            max_total=MAX_TOTAL_UNCOMPRESSED,
+            max_ratio=MAX_RATIO,
+            grace=RATIO_GRACE_BYTES,
+            max_entries=MAX_ENTRIES,
+        )
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
@@ -330,8 +340,10 @@ class ContentSniffer:
             self._keep_tail(data)
 
     def _keep_tail(self, data: bytes | bytearray | memoryview) -> None:
+        """Every byte of a zip passes here once, in order: kept in the bounded tail, and inflated under caps."""
         if not data:
             return
+        self._inflater.feed(data)
         self._tail += data
         if len(self._tail) > 2 * self.tail_size:  # trim now and then, not on every piece
             del self._tail[: len(self._tail) - self.tail_size]
@@ -379,6 +391,7 @@ class ContentSniffer:
         if family == "tiff":
             return TIFF
         summary = inspect_zip_tail(self._tail, self.size)
+        self._inflater.check(summary)
         if family == "odt":
             if summary.first_entry != b"mimetype":
                 raise _bad("ODF mimetype is not the first entry")

@@ -54,6 +54,7 @@ class Vault:
     keyring: Keyring
     blobs: BlobStore
     scanner: Scanner
+    scanned: bool = False  # set by stream_into_vault: a scanner checked the upload it stored
 
 
 async def stream_into_vault(
@@ -114,6 +115,7 @@ async def stream_into_vault(
         if not verdict.clean:
             log.warning("upload to case %s by user %s refused: %s", case.id, user.id, verdict.signature)
             raise FileInfected(verdict.signature)
+        vault.scanned = verdict.scanned
         kind = sniffer.finish()
         await writer.write(encryptor.finalize())
         await writer.commit()

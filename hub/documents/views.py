@@ -45,7 +45,8 @@ UPLOAD_ROUTE = "documents.upload"
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_FIELDS = 8
 
-SUCCESS_KEY = "document"
+SUCCESS_KEY = "document"  # stored, not scanned (HUB_CLAMD=off): the notice claims no scan
+SCANNED_KEY = "document-gescand"  # stored after the virus scanner checked it
 
 
 # -- pages -------------------------------------------------------------------------------------------------------
@@ -130,6 +131,7 @@ async def upload(request: Request) -> Response:
                 raise
             # A failed commit may have taken effect (its answer lost): the blob stays, the orphan sweep decides.
             await commit_or_unknown(db, "document")
+            scanned = service.last_upload_scanned
     except CSRFRejected:
         await multipart.drain()
         return render_error(
@@ -152,7 +154,9 @@ async def upload(request: Request) -> Response:
         await multipart.drain()
         return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")
     return RedirectResponse(
-        request.app.url_path_for("cases.detail", case_id=case_id) + f"?gelukt={SUCCESS_KEY}", status_code=303
+        request.app.url_path_for("cases.detail", case_id=case_id)
+        + f"?gelukt={SCANNED_KEY if scanned else SUCCESS_KEY}",
+        status_code=303,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
@@ -54,7 +54,16 @@ class MultipartUpload:
         self.received = 0
         self._finished = False  # the body iterator is exhausted
         self._events: deque[tuple[str, bytes]] = deque()
-        self._parser = MultipartParser(
+        # python-multipart refuses some boundaries outright (over 256 bytes): such a body is malformed, and says so
+        # on the first read, so that the caller's refusal path (drain, then the 400 page) applies as to any other.
+        self._parser: MultipartParser | None = None
+        try:
+            self._parser = self._make_parser(boundary)
+        except FormParserError:
+            pass
+
+    def _make_parser(self, boundary: bytes) -> MultipartParser:
+        return MultipartParser(
             boundary,
             callbacks={
                 "on_part_begin": lambda: self._events.append(("begin", b"")),
@@ -69,6 +78,8 @@ class MultipartUpload:
         )
 
     async def _next(self) -> tuple[str, bytes]:
+        if self._parser is None:
+            raise MalformedUpload("boundary refused by the parser")
         while not self._events:
             if self._finished:
                 raise UploadIncomplete("body ended early")
@@ -85,7 +96,7 @@ class MultipartUpload:
                 raise BodyTooLarge()
             try:
                 self._parser.write(chunk)
-            except MultipartParseError:
+            except FormParserError:  # any error of the parser (syntax, header size or count, ...) is the client's
                 raise MalformedUpload("multipart syntax") from None
         return self._events.popleft()
 

@@ -188,11 +188,17 @@ def _craft_zip(entries: list[tuple[str, int, int]], *, comment: bytes = b"") -> 
 
 
 def test_declared_total_over_one_gib_is_refused() -> None:
-    # Each entry inflates "only" 99 times, but together they would make 1.2 GiB.
+    # Each entry inflates "only" 99 times, but together they would make 1.2 GiB: refused on the directory alone.
     entries = [("[Content_Types].xml", 100, 200), *((f"word/p{i}.xml", 4_000_000, 396_000_000) for i in range(3))]
-    assert refused(_craft_zip(entries), "groot.docx").reason == "too much uncompressed data"
+    data = _craft_zip(entries)
+    with pytest.raises(SniffError) as info:
+        inspect_zip_tail(data, len(data))
+    assert info.value.reason == "too much uncompressed data"
     fine = [("[Content_Types].xml", 100, 200), ("word/document.xml", 4_000_000, 396_000_000)]
-    assert sniff(_craft_zip(fine), "groot.docx") is DOCX
+    data = _craft_zip(fine)
+    assert inspect_zip_tail(data, len(data)).total_uncompressed == 396_000_200
+    # The directory is not the last word: these entries hold no deflate data, which the inflating check finds.
+    assert refused(data, "groot.docx").reason == "damaged deflate data"
 
 
 def test_more_than_ten_thousand_entries_are_refused() -> None:

@@ -170,6 +170,9 @@ class HubUnderTest:
 async def running_hub(data_dir: Path, database_url: str, **settings: str) -> AsyncIterator[HubUnderTest]:
     """A hub with its lifespan. The mail worker is off unless a test asks for it with HUB_WORKER="on"."""
     settings.setdefault("HUB_WORKER", "off")
+    settings.setdefault(
+        "HUB_CLAMD", "off"
+    )  # no scanner unless a test gives clamd's address: say so, as `hub serve` must
     cfg = Settings.for_data_dir(data_dir, HUB_DATABASE_URL=database_url, **settings)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     create_keyring(cfg.keyring_path)

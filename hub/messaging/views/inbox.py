@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.accounts.authz import Action, may
+from hub.cases.records import is_reference_query
 from hub.db import transaction
 from hub.errors import NotFound
 from hub.messaging.inbox import ASSIGNEE_MINE, ASSIGNEE_NOBODY, INBOX_TABS, InboxPage, InboxService
@@ -26,6 +27,10 @@ from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
+# A typed text that is no dossiernummer (by the case list's one rule) is not shown again, neither in the box nor in
+# the tab and page links: a BSN or a name typed here by mistake goes no further than this request.
+NOT_A_REFERENCE = "Vul een dossiernummer in, bijvoorbeeld 2026-000123."
+
 
 def _query(inbox: str, params: dict[str, str], **changes: str) -> str:
     merged = {**params, **changes}
@@ -42,8 +47,11 @@ async def inbox_page(request: Request) -> Response:
     status = q.get("status", "") if q.get("status", "") in {s.value for s in ThreadStatus} else ""
     assignee = q.get("toegewezen", "")[:32]
     dossier = q.get("dossier", "")[:32]
-    reference = " ".join(q.get("dossiernummer", "").split())[:REFERENCE_MAX]
+    typed = " ".join(q.get("dossiernummer", "").split())[:REFERENCE_MAX]
+    reference = typed if is_reference_query(typed) else ""
     filter_errors: dict[str, str] = {}
+    if typed and not reference:
+        filter_errors["filter-dossiernummer"] = NOT_A_REFERENCE
     try:
         page_number = max(1, min(int(q.get("pagina", "1")), 10_000))
     except ValueError:
@@ -57,7 +65,7 @@ async def inbox_page(request: Request) -> Response:
                 case = await svc.case_by_reference(user, reference)
             except NotFound:
                 filter_errors["filter-dossiernummer"] = UNKNOWN_REFERENCE
-        elif dossier:
+        elif dossier and not filter_errors:
             case = await svc.case_for(user, dossier)  # an id from a link: another organisation's case is a 404
         colleagues = await svc.colleagues(user)
         if assignee not in (ASSIGNEE_MINE, ASSIGNEE_NOBODY) and assignee not in {c.id for c in colleagues}:

@@ -71,6 +71,7 @@ async def thread_response(
             "document_types": TYPE_OPTIONS,
             "accept_extensions": ACCEPT_ATTRIBUTE,
             "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
+            "scanning": rt.settings.scanning,  # the form promises a scan only when clamd is configured
         },
         status_code=status,
     )
