@@ -158,7 +158,7 @@ class AuthService:
     # -- sessions -----------------------------------------------------------------------------------------
 
     async def start_session(
-        self, user: User, stage: str = STAGE_PASSWORD_OK, now: datetime | None = None
+        self, user: User, stage: str = STAGE_PASSWORD_OK, now: datetime | None = None, origin: Origin = NO_ORIGIN
     ) -> tuple[str, UserSession]:
         """A brand-new session with a fresh token (never reuse a token across a login step)."""
         now = now or utcnow()
@@ -170,6 +170,8 @@ class AuthService:
             csrf_token=secrets.token_urlsafe(32),
             created_at=now,
             last_seen_at=now,
+            client_address=origin.client_address[:64],
+            user_agent=origin.user_agent[:200],
         )
         self.db.add(row)
         await self.db.flush()
@@ -178,7 +180,7 @@ class AuthService:
     async def promote_session(self, active: ActiveSession, origin: Origin, now: datetime | None = None) -> str:
         """Second factor passed: replace the partial session by a full one with a new token."""
         await self.db.delete(active.session)
-        token, _ = await self.start_session(active.user, STAGE_FULL, now)
+        token, _ = await self.start_session(active.user, STAGE_FULL, now, origin)
         user = active.user
         await events.record_auth_event(
             self.db, events.LOGIN, origin, user_id=user.id, organisation_id=user.organisation_id

@@ -90,7 +90,7 @@ class CredentialService:
             await auth.throttle.clear(keys[0])
             if replace_token:
                 await auth.end_session(replace_token)
-            token, _ = await auth.start_session(user, now=now)
+            token, _ = await auth.start_session(user, now=now, origin=origin)
         # Only now, with the login accepted: a locked or blocked account must not cost (and so reveal) a second hash.
         if stored is not None and passwords.needs_rehash(stored):
             await self._rehash(user.id, stored, password)
@@ -151,7 +151,7 @@ class CredentialService:
             db.add(user)
             auth = AuthService(db, self.keyring)
             await auth.end_all_sessions(user.id)
-            token, _ = await auth.start_session(user, stage=STAGE_FULL)
+            token, _ = await auth.start_session(user, stage=STAGE_FULL, origin=origin)
             await events.record_auth_event(
                 db, events.PASSWORD_CHANGED, origin, user_id=user.id, organisation_id=user.organisation_id
             )

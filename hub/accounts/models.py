@@ -139,6 +139,9 @@ class UserSession(SQLModel, table=True):
     pending_totp_secret: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    # Where the login came from, shown to the user only (Mijn account: where am I logged in?).
+    client_address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=200)
 
 
 class LoginThrottle(SQLModel, table=True):

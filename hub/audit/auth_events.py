@@ -38,6 +38,7 @@ PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105  (an event name)
 RECOVERY_CODES_RENEWED = "auth.recovery_codes_renewed"
 MFA_ENROLLED = "auth.mfa_enrolled"
 MFA_RESET = "auth.mfa_reset"
+SESSION_ENDED = "auth.session_ended"  # the user ended one (or all) of their other sessions
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,6 @@ Who may do what is checked in the services (hub.accounts.authz):
 
 from __future__ import annotations
 
-from hub.accounts.views import account, contacts, enrol, organisations, users
+from hub.accounts.views import account, contacts, enrol, organisations, sessions, users
 
-routes = [*account.routes, *enrol.routes, *users.routes, *organisations.routes, *contacts.routes]
+routes = [*account.routes, *sessions.routes, *enrol.routes, *users.routes, *organisations.routes, *contacts.routes]

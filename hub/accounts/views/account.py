@@ -14,6 +14,7 @@ from starlette.routing import Route
 from hub.accounts import totp
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.credentials import CredentialService, ReauthenticationLimit
+from hub.accounts.devices import own_sessions
 from hub.accounts.models import NOTIFY_MODES, Organisation, User
 from hub.accounts.services import UserService
 from hub.audit import auth_events as events
@@ -278,12 +279,14 @@ async def _account(
     async with transaction(rt.sessions) as db:
         org = await db.get(Organisation, active.user.organisation_id)
         remaining = await AuthService(db, rt.keyring).remaining_recovery_codes(active.user)
+        sessions = await own_sessions(db, active.user, active.session.id)
     return render(
         request,
         "accounts/account.html",
         {
             "organisation": org,
             "remaining_codes": remaining,
+            "own_sessions": sessions,
             "errors": errors or {},
             "notice": notice,
             "codes": codes,
