@@ -11,6 +11,7 @@ import pytest
 
 from hub import migrate
 from hub.accounts import passwords
+from tests.support.cutting_proxy import CuttingProxy
 from tests.support.hubclient import HubUnderTest, running_hub
 from tests.support.passwords import CHEAP_HASHER
 from tests.support.postgres import PostgresCluster, start_cluster
@@ -112,6 +113,23 @@ async def hub(database_url: str, tmp_path: Path) -> AsyncIterator[HubUnderTest]:
     """A running hub on SQLite and on PostgreSQL in turn."""
     async with running_hub(tmp_path / "data", database_url) as running:
         yield running
+
+
+@pytest.fixture
+async def proxied_hub(
+    pg_cluster: PostgresCluster, pg_template: str, tmp_path: Path
+) -> AsyncIterator[tuple[HubUnderTest, CuttingProxy]]:
+    """A hub on PostgreSQL through a TCP proxy that can lose the answer to a COMMIT (tests/support/cutting_proxy.py)."""
+    name = f"hub_proxied_{next(_counter)}"
+    url = pg_cluster.create_database(name, template=pg_template)
+    proxy = CuttingProxy(target_port=pg_cluster.port)
+    await proxy.start()
+    try:
+        async with running_hub(tmp_path / "data", proxy.url(url)) as running:
+            yield running, proxy
+    finally:
+        await proxy.stop()
+        pg_cluster.drop_database(name)
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ COMMIT on and then cuts the connection before the answer comes back."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,27 +12,15 @@ from hub.documents.components import blobs_of
 from hub.documents.services import DocumentService, cleanup_orphan_blobs
 from tests.documents.conftest import Vault, build_vault, pdf_bytes, post_upload
 from tests.support.cutting_proxy import CuttingProxy
-from tests.support.hubclient import running_hub
-from tests.support.postgres import PostgresCluster
+from tests.support.hubclient import HubUnderTest
 
 pytestmark = pytest.mark.postgres
-_names = itertools.count()
 
 
 @pytest.fixture
-async def proxied(
-    pg_cluster: PostgresCluster, pg_template: str, tmp_path: Path
-) -> AsyncIterator[tuple[Vault, CuttingProxy]]:
-    name = f"hub_commit_lost_{next(_names)}"
-    url = pg_cluster.create_database(name, template=pg_template)
-    proxy = CuttingProxy(target_port=pg_cluster.port)
-    await proxy.start()
-    try:
-        async with running_hub(tmp_path / "data", proxy.url(url)) as hub:
-            yield await build_vault(hub), proxy
-    finally:
-        await proxy.stop()
-        pg_cluster.drop_database(name)
+async def proxied(proxied_hub: tuple[HubUnderTest, CuttingProxy]) -> tuple[Vault, CuttingProxy]:
+    hub, proxy = proxied_hub
+    return await build_vault(hub), proxy
 
 
 async def test_a_document_whose_commit_answer_is_lost_is_kept_and_the_user_is_told_the_truth(

@@ -4,10 +4,7 @@ of posting it twice, for a reply, a reply with a file and a new question."""
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +17,7 @@ from hub.messaging.threads import ThreadService
 from tests.messaging.test_reply_upload import minimal_pdf, post_reply, reply_fields
 from tests.messaging.world import World, build_world
 from tests.support.cutting_proxy import CuttingProxy
-from tests.support.hubclient import running_hub
-from tests.support.postgres import PostgresCluster
+from tests.support.hubclient import HubUnderTest
 
 TOKEN_FIELD = re.compile(r'name="form_token" value="([A-Za-z0-9_-]+)"')
 
@@ -82,23 +78,10 @@ async def test_a_token_is_bound_to_its_author(world: World) -> None:
     assert await count(world, Message, Message.thread_id == thread.id) == 3
 
 
-_names = itertools.count()
-
-
 @pytest.fixture
-async def proxied_world(
-    pg_cluster: PostgresCluster, pg_template: str, tmp_path: Path
-) -> AsyncIterator[tuple[World, CuttingProxy]]:
-    name = f"hub_form_token_{next(_names)}"
-    url = pg_cluster.create_database(name, template=pg_template)
-    proxy = CuttingProxy(target_port=pg_cluster.port)
-    await proxy.start()
-    try:
-        async with running_hub(tmp_path / "data", proxy.url(url)) as hub:
-            yield await build_world(hub), proxy
-    finally:
-        await proxy.stop()
-        pg_cluster.drop_database(name)
+async def proxied_world(proxied_hub: tuple[HubUnderTest, CuttingProxy]) -> tuple[World, CuttingProxy]:
+    hub, proxy = proxied_hub
+    return await build_world(hub), proxy
 
 
 @pytest.mark.postgres
