@@ -4,6 +4,7 @@ mails highlighted and put back in the queue on request, and in the demo the .eml
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -16,6 +17,7 @@ from hub.accounts.authz import Action
 from hub.db import is_id, transaction
 from hub.errors import NotFound
 from hub.notifications.models import MailStatus
+from hub.notifications.render import ENROLMENT_PATH
 from hub.notifications.sender import eml_path, list_eml
 from hub.notifications.services import outbox_overview, retry_failed
 from hub.web.forms import runtime
@@ -60,13 +62,20 @@ async def retry(request: Request) -> Response:
     return RedirectResponse(f"{request.url_for('notifications.outbox').path}?gelukt=opnieuw", status_code=303)
 
 
+# An enrolment link is the key to an account: whoever holds it sets the password. The operator reads these mails
+# here without it (the recipient finds it in their own mailbox), so that the operator can never act as the user.
+ENROLMENT_LINK = re.compile(re.escape(ENROLMENT_PATH) + r"[^\s\"'<>]+")
+LINK_HIDDEN = ENROLMENT_PATH + "[verborgen: alleen de ontvanger kan deze link gebruiken]"
+
+
 def _readable(data: bytes) -> str:
-    """The headers that matter and the plain-text part, decoded: how the recipient reads the mail."""
+    """The headers that matter and the plain-text part, decoded: how the recipient reads the mail, with any
+    enrolment link hidden."""
     msg = message_from_bytes(data, policy=policy.default)
     lines = [f"{name}: {msg[name]}" for name in SHOWN_HEADERS if msg[name] is not None]
     body = msg.get_body(preferencelist=("plain",)) if isinstance(msg, EmailMessage) else None
     text = body.get_content() if body is not None else "(geen tekstdeel)"
-    return "\n".join([*lines, "", text])
+    return ENROLMENT_LINK.sub(LINK_HIDDEN, "\n".join([*lines, "", text]))
 
 
 @login_required(Action.VIEW_OPERATIONS)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.errors import Forbidden, NotFound, OutcomeUnknown, exception_place
+from hub.web.access_log import route_template
 from hub.web.templating import render_error
 
 log = logging.getLogger("hub.web")
@@ -62,7 +63,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def outcome_unknown(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OutcomeUnknown)
     log.error("commit outcome unknown (%s) on %s %s", exception_place(exc.__cause__ or exc), request.method,
-              request.url.path)  # fmt: skip
+              route_template(request.scope))  # fmt: skip
     return render_error(
         request.scope,
         500,
@@ -80,7 +81,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
                   request.method)  # fmt: skip
         return render_error(request.scope, 507, *STORAGE_FULL)
     # The exception's text may contain personal data: log only its type and where it happened.
-    log.error("unhandled %s on %s %s", exception_place(exc), request.method, request.url.path)
+    # The route's template, never the path as sent: a path can hold a token (an enrolment link) or a typed value.
+    log.error("unhandled %s on %s %s", exception_place(exc), request.method, route_template(request.scope))
     return render_error(request.scope, 500, *SERVER_ERROR)
 
 
