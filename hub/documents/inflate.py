@@ -42,6 +42,12 @@ class _Summary(Protocol):
     @property
     def total_uncompressed(self) -> int: ...
 
+    @property
+    def cd_offset(self) -> int: ...
+
+    @property
+    def records(self) -> tuple[tuple[int, bytes, int, int, int], ...]: ...
+
 
 class ZipInflater:
     """Feed every byte of the archive in order with :meth:`feed`; call :meth:`check` with the directory's summary.
@@ -58,6 +64,10 @@ class ZipInflater:
         self.grace = grace
         self.max_entries = max_entries
         self._buffer = bytearray()
+        self._pos = 0  # the archive offset of the buffer's first byte
+        self.walked: list[tuple[int, bytes, int, int, int]] = []  # per entry: (offset, name, crc, csize, usize)
+        self.entries_end = -1  # the archive offset where the local entries end
+        self._entry: tuple[int, bytes] = (0, b"")  # the current entry's offset and name
         self._state = "header"  # header -> data -> (descriptor) -> header ... -> done
         self._stray = False  # the entries were followed by something that is no zip record
         self.entries = 0
@@ -87,6 +97,11 @@ class ZipInflater:
             raise self._refuse("data between the entries that is no zip record")
         if summary.entries != self.entries or summary.total_uncompressed != self.total_out:
             raise self._refuse("declared sizes do not match the data")
+        # One to one: every directory entry is an entry the walk inflated, at the same place, with the same name and
+        # sizes, and nothing lies between the last entry and the directory. A directory pointing into another
+        # entry's data (a hidden bomb that was never inflated) or a walk cut short by a fake record is refused.
+        if sorted(summary.records) != sorted(self.walked) or self.entries_end != summary.cd_offset:
+            raise self._refuse("central directory does not match the entries")
 
     # -- the walk ----------------------------------------------------------------------------------------------
 
@@ -108,6 +123,7 @@ class ZipInflater:
             # after the directory's own checks (which name a damaged directory more precisely).
             self._stray = bytes(self._buffer[:4]) not in _AFTER_ENTRIES
             self._state = "done"
+            self.entries_end = self._pos
             self._buffer.clear()
             return False
         if len(self._buffer) < _LOCAL.size:
@@ -128,7 +144,8 @@ class ZipInflater:
             usize, csize = _zip64_sizes(bytes(self._buffer[_LOCAL.size + name_len : start]), usize, csize)
         if method == 0 and (self._descriptor or csize != usize):
             raise self._refuse("stored entry without reliable sizes")
-        del self._buffer[:start]
+        self._entry = (self._pos, bytes(self._buffer[_LOCAL.size : _LOCAL.size + name_len]))
+        self._take(start)
         self._method = method
         self._declared = (crc, csize, usize)
         self._stored_left = csize
@@ -151,7 +168,7 @@ class ZipInflater:
         take = min(self._stored_left, len(self._buffer))
         if take:
             piece = bytes(self._buffer[:take])
-            del self._buffer[:take]
+            self._take(take)
             self._stored_left -= take
             self._count(take, piece)
         if self._stored_left:
@@ -164,7 +181,7 @@ class ZipInflater:
         if not self._buffer:
             return False
         data = bytes(self._buffer)
-        self._buffer.clear()
+        self._take(len(data))
         while True:
             try:
                 out = inflate.decompress(data, OUT_STEP)
@@ -174,13 +191,19 @@ class ZipInflater:
             self._count(len(data) - left, out)
             if inflate.eof:
                 self._buffer[:0] = inflate.unused_data
+                self._pos -= len(inflate.unused_data)  # given back: not part of this entry
                 return self._entry_done()
             if not inflate.unconsumed_tail and len(out) < OUT_STEP:
                 return False  # all input taken and no output held back: wait for more input
             data = inflate.unconsumed_tail
 
+    def _take(self, n: int) -> None:
+        del self._buffer[:n]
+        self._pos += n
+
     def _entry_done(self) -> bool:
         self._inflate = None
+        self.walked.append((*self._entry, self._crc, self._in, self._out))
         if self._descriptor:
             self._state = "descriptor"
             return True
@@ -195,11 +218,11 @@ class ZipInflater:
             return False
         found = (self._crc, self._in, self._out)
         if struct.unpack_from("<3I", self._buffer, at) == found:
-            del self._buffer[: at + 12]
+            self._take(at + 12)
         elif len(self._buffer) < at + 20:
             return False
         elif struct.unpack_from("<I2Q", self._buffer, at) == found:  # zip64: eight-byte sizes
-            del self._buffer[: at + 20]
+            self._take(at + 20)
         else:
             raise self._refuse("declared sizes do not match the data")
         self._state = "header"

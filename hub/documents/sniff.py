@@ -159,6 +159,8 @@ class ZipSummary:
     first_entry: bytes  # name of the entry whose local header is at offset 0
     has_content_types: bool
     has_word_part: bool
+    cd_offset: int = 0  # where the central directory starts: the local entries end exactly there
+    records: tuple[tuple[int, bytes, int, int, int], ...] = ()  # per entry: (offset, name, crc, csize, usize)
 
 
 def _bad(reason: str) -> SniffError:
@@ -254,10 +256,11 @@ def inspect_zip_tail(
     total = 0
     first_entry = b""
     has_content_types = has_word_part = False
+    records: list[tuple[int, bytes, int, int, int]] = []
     for _ in range(entries):
         if pos + _CENTRAL.size > end:
             raise _bad("central directory truncated")
-        (sig, _, _, flags, method, _, _, _, csize, usize, name_len, extra_len, comment_len, disk_start, _, _,
+        (sig, _, _, flags, method, _, _, crc, csize, usize, name_len, extra_len, comment_len, disk_start, _, _,
          offset) = _CENTRAL.unpack_from(view, pos)  # fmt: skip
         if sig != _CENTRAL_SIG:
             raise _bad("bad central directory entry")
@@ -281,6 +284,7 @@ def inspect_zip_tail(
             raise _bad("stored entry with two sizes")
         if usize >= RATIO_GRACE_BYTES and usize > csize * max_ratio:
             raise _bad("compression ratio too high")
+        records.append((offset, name, crc, csize, usize))
         total += usize
         if total > max_total:
             raise _bad("too much uncompressed data")
@@ -292,7 +296,7 @@ def inspect_zip_tail(
             has_word_part = True
     if pos != end:
         raise _bad("data between the central directory and its end record")
-    return ZipSummary(entries, total, first_entry, has_content_types, has_word_part)
+    return ZipSummary(entries, total, first_entry, has_content_types, has_word_part, cd_offset, tuple(records))
 
 
 # -- the streaming sniffer -----------------------------------------------------------------------------------
