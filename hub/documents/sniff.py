@@ -4,11 +4,9 @@ Allowed: PDF, JPEG, PNG, TIFF, DOCX and ODT. Everything else is refused, whateve
 and the name's extension must match the detected type (an executable renamed ``.pdf`` fails on its content; a PNG
 named ``.pdf`` fails on its name).
 
-The sniffer works on a stream: :meth:`ContentSniffer.feed` sees every plaintext piece once, keeps the first
-:data:`HEAD_SIZE` bytes to decide the type (refusing as early as that), and, for zip-based types only, a bounded
-tail of the last :data:`TAIL_SIZE` bytes. :meth:`ContentSniffer.finish` then reads the zip's end-of-central-
-directory record and the central directory from that tail. Offsets in a zip are absolute, so the parser maps them
-onto the tail itself (with ``struct``) rather than handing a truncated ``BytesIO`` to :mod:`zipfile`.
+:meth:`ContentSniffer.feed` sees every plaintext piece once, keeps the first :data:`HEAD_SIZE` bytes to decide the
+type, and, for zip-based types only, a bounded tail of :data:`TAIL_SIZE` bytes, from which
+:meth:`ContentSniffer.finish` reads the central directory (offsets mapped onto the tail with ``struct``).
 
 Zip bombs are refused on the sizes the central directory declares (more than :data:`MAX_ENTRIES` entries, more
 than :data:`MAX_TOTAL_UNCOMPRESSED` bytes in total, or an entry of at least :data:`RATIO_GRACE_BYTES` that inflates
@@ -325,6 +323,11 @@ class ContentSniffer:
             grace=RATIO_GRACE_BYTES,
             max_entries=MAX_ENTRIES,
         )
+
+    @property
+    def inflating(self) -> bool:
+        """The file is an archive whose entries are being inflated: feeding it is CPU work, not for the event loop."""
+        return self._family in ("zip", "odt")
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         if not data:

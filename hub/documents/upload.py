@@ -14,6 +14,7 @@ Who may upload, the audit record and the notification are the service's (:meth:`
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -103,7 +104,10 @@ async def stream_into_vault(
             size += len(piece)
             if size > max_bytes:
                 raise FileTooLarge(max_bytes)
-            sniffer.feed(piece)
+            if sniffer.inflating:  # an archive: up to a few ms of inflating per piece, in a thread
+                await asyncio.to_thread(sniffer.feed, piece)
+            else:
+                sniffer.feed(piece)
             # Sent first: clamd (another process) reads this piece while we hash, encrypt and write it.
             await scan.feed(piece)
             digest.update(piece)
