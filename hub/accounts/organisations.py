@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.accounts.authz import Action, require
 from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
+from hub.audit import services as audit
 from hub.db import utcnow
 from hub.errors import NotFound, ValidationError
 from hub.terms import as_local_date, controle_contactgegevens_due
@@ -164,9 +165,11 @@ class OrganisationService:
         contact_phone: str = "",
     ) -> Organisation:
         require(actor, Action.MANAGE_ORGANISATIONS)
-        return await self.create(
+        org = await self.create(
             kind, name, contact_person=contact_person, contact_email=contact_email, contact_phone=contact_phone
         )
+        await _audit(self.db, actor, "organisation.create", "organisation", org.id)
+        return org
 
     async def overview(self, actor: User, now: datetime | None = None) -> list[PartnerContact]:
         """Every organisation with the state of its contact details (the functioneel beheerder's list)."""
@@ -202,7 +205,10 @@ class OrganisationService:
         require(actor, Action.CONFIRM_OWN_CONTACTS, own)
         before = (own.contact_person, own.contact_email, own.contact_phone)
         await self.update_contacts(own, person=person, email=email, phone=phone, by=actor, now=now)
-        return before != (own.contact_person, own.contact_email, own.contact_phone)
+        changed = before != (own.contact_person, own.contact_email, own.contact_phone)
+        action = "organisation.contacts_changed" if changed else "organisation.contacts_confirmed"
+        await _audit(self.db, actor, action, "organisation", own.id)
+        return changed
 
 
 class ConvenantService:
@@ -268,8 +274,22 @@ class ConvenantService:
         status: str = "actief",
     ) -> Convenant:
         require(actor, Action.MANAGE_ORGANISATIONS)
-        return await self.create(gemeente_id, kantoor_id, start, end, status)
+        convenant = await self.create(gemeente_id, kantoor_id, start, end, status)
+        await _audit(self.db, actor, "convenant.create", "convenant", convenant.id)
+        return convenant
 
     async def overview(self, actor: User) -> list[tuple[Convenant, Organisation, Organisation]]:
         require(actor, Action.MANAGE_ORGANISATIONS)
         return await self.for_organisation(None)
+
+
+async def _audit(db: AsyncSession, actor: User, action: str, object_type: str, object_id: str) -> None:
+    """Organisations and convenants made or changed by a user: who, which organisation, what (ids only)."""
+    await audit.record(
+        db,
+        user_id=actor.id,
+        organisation_id=actor.organisation_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+    )
