@@ -4,6 +4,7 @@ of posting it twice, for a reply, a reply with a file and a new question."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -108,3 +109,16 @@ async def test_a_reply_whose_commit_answer_was_lost_is_not_posted_twice_when_ret
     retried = await karim.post_form(f"/berichten/{thread.id}/reageren", form)
     assert retried.status_code == 303
     assert await count(world, Message, Message.thread_id == thread.id) == 2  # not posted twice: shown instead
+
+
+async def test_the_same_new_question_sent_twice_at_once_opens_one_thread(world: World) -> None:
+    """A double click: both requests arrive together. One stores the question, the other shows it (never a 500)."""
+    bea = await world.hub.client_for(world.bewindvoerder)
+    (token,) = TOKEN_FIELD.findall((await bea.get(f"/berichten/nieuw?dossier={world.case.id}")).text)
+    form = {"case_id": world.case.id, "soort": "casuistiek", "subject": "Stukken", "body": "Vraag", "form_token": token}
+    first, second = await asyncio.gather(
+        bea.post_form("/berichten/nieuw", form), bea.post_form("/berichten/nieuw", form)
+    )
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert await count(world, Thread) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -194,4 +195,11 @@ async def new_submit(request: Request) -> Response:
         return await _new_page(
             request, case_id=case_id, errors=in_form_order(exc.errors, NEW_FIELDS), values=values, status=400
         )
+    except IntegrityError:
+        # The same form sent twice at once: the other request stored the question first. Show that one.
+        async with transaction(runtime(request).sessions) as db:
+            first = await service(request, db, ThreadService).posted_with(user, values["form_token"])
+        if first is None:
+            raise
+        return redirect(thread_path(request, first.thread_id, "gestart"))
     return redirect(thread_path(request, thread.id, "gestart"))
