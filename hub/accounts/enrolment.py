@@ -29,7 +29,8 @@ from crypto import Keyring
 from hub.accounts import passwords
 from hub.accounts.auth import AuthService
 from hub.accounts.models import EnrolmentToken, User
-from hub.audit import services as audit
+from hub.audit import auth_events as events
+from hub.audit.auth_events import NO_ORIGIN, Origin
 from hub.db import transaction, utcnow
 from hub.errors import ValidationError
 
@@ -75,19 +76,21 @@ async def record_event(
     event: AccountEvent,
     *,
     now: datetime | None = None,
+    origin: Origin = NO_ORIGIN,
 ) -> None:
-    """Mail the user (when a mailer is given) and audit the event: ids only."""
+    """Mail the user (when a mailer is given), and audit and log the event with where the request came from: ids
+    only. ``origin`` is NO_ORIGIN from the command line."""
     now = now or utcnow()
     if mailer is not None:
         await mailer.account_event(target, event, now=now)
-    await audit.record(
+    await events.record_auth_event(
         db,
+        f"user.{event.value}",
+        origin,
         user_id=actor.id if actor is not None else None,
         organisation_id=target.organisation_id,
-        action=f"user.{event.value}",
         object_type="user",
         object_id=target.id,
-        at=now,
     )
 
 
@@ -135,7 +138,9 @@ class EnrolmentService:
             found = await _valid(db, token, now or utcnow())
         return found[1] if found is not None else None
 
-    async def complete(self, token: str, password: str, repeat: str, now: datetime | None = None) -> str | None:
+    async def complete(
+        self, token: str, password: str, repeat: str, now: datetime | None = None, origin: Origin = NO_ORIGIN
+    ) -> str | None:
         """Set the user's password through the link (once); returns the token of a new partial session (the second
         factor, or its enrolment, is still owed), or None when the link is not (or no longer) valid."""
         user = await self.user_for(token, now)
@@ -173,6 +178,6 @@ class EnrolmentService:
             db.add(user)
             auth = AuthService(db, self.keyring)
             await auth.end_all_sessions(user.id)
-            session_token, _ = await auth.start_session(user, now=now)
-            await record_event(db, None, user, user, AccountEvent.ENROLLED, now=now)
+            session_token, _ = await auth.start_session(user, now=now, origin=origin)
+            await record_event(db, None, user, user, AccountEvent.ENROLLED, now=now, origin=origin)
         return session_token

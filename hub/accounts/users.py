@@ -37,6 +37,7 @@ from hub.accounts.enrolment import (
 from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User
 from hub.accounts.organisations import valid_email
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role, format_roles
+from hub.audit.auth_events import NO_ORIGIN, Origin
 from hub.db import utcnow
 from hub.errors import Forbidden, NotFound, ValidationError
 
@@ -71,15 +72,17 @@ def is_org_admin(user: User) -> bool:
 
 
 class UserService:
-    def __init__(self, db: AsyncSession, mailer: AccountMailer | None = None) -> None:
+    def __init__(self, db: AsyncSession, mailer: AccountMailer | None = None, *, origin: Origin = NO_ORIGIN) -> None:
+        """``origin``: where the request of the user acting came from, for the audit record of each change."""
         self.db = db
         self.mailer = mailer
+        self.origin = origin
 
     async def _tell(self, actor: User | None, target: User, event: AccountEvent) -> None:
         """Mail the user about what happened to their account, and audit it."""
         if self.mailer is None:
             raise RuntimeError("an account change needs a mailer: the user must be told")
-        await record_event(self.db, self.mailer, actor, target, event)
+        await record_event(self.db, self.mailer, actor, target, event, origin=self.origin)
 
     async def has_active_admin(self, organisation: Organisation) -> bool:
         admin = ADMIN_ROLE[organisation.org_kind]

@@ -3,8 +3,10 @@ audit log: who (user and organisation), what, which object — ids only, never t
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from hub.accounts.roles import OrgKind, Role
@@ -42,3 +44,24 @@ async def test_organisation_and_convenant_changes_are_audited(hub: HubUnderTest)
         (kb.id, "organisation.contacts_confirmed", "organisation", kantoor.id),
         (kb.id, "organisation.contacts_changed", "organisation", kantoor.id),
     ]
+
+
+async def test_account_changes_made_in_the_pages_record_where_the_request_came_from(
+    hub: HubUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    kantoor = await hub.org(OrgKind.KANTOOR, "Bewind & Zo")
+    admin = await hub.user(kantoor, Role.KANTOORBEHEERDER, email="kb@zo.example.nl")
+    bea = await hub.user(kantoor, Role.BEWINDVOERDER, email="bea@zo.example.nl")
+    client = hub.client(address="198.51.100.7", headers={"user-agent": "Testbrowser/1.0"})
+    await hub.login_via_pages("kb@zo.example.nl", user=admin, client=client)
+    with caplog.at_level(logging.INFO, logger="hub.auth"):
+        response = await client.post_form(f"/gebruikers/{bea.id}/blokkeren")
+    assert response.status_code == 303
+    async with hub.db() as db:
+        (blocked,) = (
+            await db.execute(select(AuditEvent).where(AuditEvent.action == "user.blocked"))  # type: ignore[arg-type]
+        ).scalars()
+    assert (blocked.user_id, blocked.object_id) == (admin.id, bea.id)
+    assert (blocked.client_address, blocked.user_agent) == ("198.51.100.7", "Testbrowser/1.0")
+    assert any("user.blocked" in r.getMessage() for r in caplog.records)
+    assert "bea@zo.example.nl" not in caplog.text

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hub.accounts.enrolment import EnrolmentService
+from hub.accounts.views.account import origin_of
 from hub.errors import ValidationError
 from hub.web.forms import form_values, runtime
 from hub.web.guards import current
@@ -54,7 +55,9 @@ async def enrol(request: Request) -> Response:
         return _page(request, valid=user is not None, status=200 if user is not None else 404)
     values = await form_values(request)
     try:
-        session_token = await service.complete(token, values.get("password", ""), values.get("password_repeat", ""))
+        session_token = await service.complete(
+            token, values.get("password", ""), values.get("password_repeat", ""), origin=origin_of(request)
+        )
     except ValidationError as exc:
         return _page(request, valid=True, errors=exc.errors, status=400)
     if session_token is None:

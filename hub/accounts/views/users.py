@@ -16,6 +16,7 @@ from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role
 from hub.accounts.users import OwnAccount, UserService, has_case_role, is_org_admin
+from hub.accounts.views.account import origin_of
 from hub.accounts.views.admin_common import SELF_ACTION, notice, redirect_to
 from hub.db import transaction
 from hub.errors import Forbidden, ValidationError
@@ -108,9 +109,9 @@ async def users_add(request: Request) -> Response:
     org_id = values["organisation_id"] if may(actor, Action.MANAGE_ALL_USERS) else actor.organisation_id
     try:
         async with transaction(runtime(request).sessions) as db:
-            user, password, organisation = await UserService(db, OutboxAccountMailer(db)).add(
-                actor, org_id, name=values["name"], email=values["email"], roles=roles
-            )
+            user, password, organisation = await UserService(
+                db, OutboxAccountMailer(db), origin=origin_of(request)
+            ).add(actor, org_id, name=values["name"], email=values["email"], roles=roles)
             if errors:  # nothing is kept: the transaction rolls back
                 raise ValidationError(errors)
     except ValidationError as exc:
@@ -132,7 +133,10 @@ async def _user_action(request: Request, action: str) -> Response:
     password = ""
     try:
         async with transaction(rt.sessions) as db:
-            users, auth = UserService(db, OutboxAccountMailer(db)), AuthService(db, rt.keyring)
+            users, auth = (
+                UserService(db, OutboxAccountMailer(db), origin=origin_of(request)),
+                AuthService(db, rt.keyring),
+            )
             if action == "geblokkeerd":
                 target = await users.block(actor, user_id, auth)
             elif action == "gedeblokkeerd":
@@ -166,7 +170,9 @@ async def user_roles(request: Request) -> Response:
             return await _users_page(request, action_error="Kies een geldige rol.", status=400)
     try:
         async with transaction(runtime(request).sessions) as db:
-            await UserService(db, OutboxAccountMailer(db)).change_roles(actor, request.path_params["user_id"], roles)
+            await UserService(db, OutboxAccountMailer(db), origin=origin_of(request)).change_roles(
+                actor, request.path_params["user_id"], roles
+            )
     except ValidationError as exc:
         return await _users_page(request, action_error=" ".join(exc.errors.values()), status=400)
     except OwnAccount:
