@@ -143,18 +143,6 @@ class AuthService:
     async def record_mfa_failure(self, user: User, origin: Origin, now: datetime | None = None) -> None:
         await self.record_failure(user, mfa_key(user.email), origin, events.MFA_FAILED, now)
 
-    async def record_mfa_reset(self, user: User, actor: User | None = None, origin: Origin = NO_ORIGIN) -> None:
-        """For the code that resets a user's MFA (user management): the audit record and log line of the reset.
-        The record names who did it (``user_id``; None from the command line) and whose MFA it was (the object)."""
-        await events.record_auth_event(
-            self.db,
-            events.MFA_RESET,
-            origin,
-            user_id=actor.id if actor is not None else None,
-            organisation_id=actor.organisation_id if actor is not None else user.organisation_id,
-            object_id=user.id,
-        )
-
     # -- sessions -----------------------------------------------------------------------------------------
 
     async def start_session(

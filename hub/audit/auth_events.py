@@ -8,8 +8,9 @@ Events (``action``): ``auth.login`` (second factor passed), ``auth.password_fail
 ``auth.recovery_code_used``, ``auth.account_locked`` / ``auth.address_locked`` (a throttle lock set),
 ``auth.reauth_failed`` (a wrong current password on the account page), ``auth.logout``, ``auth.session_expired``
 (a request found its session expired), ``auth.session_purged`` (the worker removed an expired session),
-``auth.password_changed``, ``auth.recovery_codes_renewed``, ``auth.mfa_enrolled``, ``auth.mfa_reset`` (the
-user-management code calls ``AuthService.record_mfa_reset``),
+``auth.password_changed``, ``auth.recovery_codes_renewed``, ``auth.mfa_enrolled``; account changes made by an
+administrator (created, blocked, MFA or password reset, roles changed) as ``user.<event>`` through
+:func:`hub.accounts.enrolment.record_event`, with the same origin;
 ``keys.rotate`` / ``keys.rewrap`` / ``keys.remove`` (the command line, no request; the key id only).
 """
 
@@ -37,7 +38,6 @@ SESSION_PURGED = "auth.session_purged"
 PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105  (an event name)
 RECOVERY_CODES_RENEWED = "auth.recovery_codes_renewed"
 MFA_ENROLLED = "auth.mfa_enrolled"
-MFA_RESET = "auth.mfa_reset"
 SESSION_ENDED = "auth.session_ended"  # the user ended one (or all) of their other sessions
 
 

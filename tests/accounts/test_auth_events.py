@@ -14,11 +14,13 @@ from hub.accounts import totp
 from hub.accounts.auth import ACCOUNT_MAX_FAILURES, ADDRESS_MAX_FAILURES, SESSION_IDLE, ActiveSession, AuthService
 from hub.accounts.models import User, UserSession
 from hub.accounts.roles import OrgKind, Role
+from hub.accounts.users import UserService
 from hub.audit import auth_events as events
 from hub.audit.auth_events import Origin
 from hub.audit.models import AuditEvent
 from hub.audit.services import verify
 from hub.db import utcnow
+from hub.notifications.accountmail import OutboxAccountMailer
 from tests.support.hubclient import PASSWORD, HubClient, HubUnderTest, csrf_from
 
 ADDRESS = "192.0.2.44"
@@ -165,13 +167,14 @@ async def test_an_address_lockout_is_audited_without_any_user(hub: HubUnderTest)
     assert (locks[0].user_id, locks[0].object_type, locks[0].client_address) == (None, "address", ADDRESS)
 
 
-async def test_the_mfa_reset_helper_records_who_reset_whose_mfa(hub: HubUnderTest) -> None:
-    """For the user-management code (engineer X's reset path): one call records and logs the reset."""
+async def test_an_mfa_reset_records_who_reset_whose_mfa(hub: HubUnderTest) -> None:
+    """The organisation's administrator resets a user's MFA: one record names who, whose, and from where."""
     org = await hub.org(OrgKind.KANTOOR, "Kantoor A")
     admin = await hub.user(org, Role.KANTOORBEHEERDER)
     user = await hub.user(org, Role.BEWINDVOERDER)
     async with hub.db() as db:
-        await AuthService(db, hub.runtime.keyring).record_mfa_reset(user, admin, Origin(ADDRESS, AGENT))
-    (record,) = [r for r in await _records(hub) if r.action == events.MFA_RESET]
+        users = UserService(db, OutboxAccountMailer(db), origin=Origin(ADDRESS, AGENT))
+        await users.reset_mfa_for(admin, user.id, AuthService(db, hub.runtime.keyring))
+    (record,) = [r for r in await _records(hub) if r.action == "user.mfa_reset"]
     assert (record.user_id, record.object_type, record.object_id) == (admin.id, "user", user.id)
     assert (record.client_address, record.user_agent) == (ADDRESS, AGENT)
