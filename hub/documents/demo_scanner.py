@@ -20,11 +20,13 @@ SYSTEM_DATABASE = Path("/var/lib/clamav")
 START_SECONDS = 90.0  # the full system database takes tens of seconds to load; the test database well under one
 
 
-def _tool(name: str) -> str | None:
+def find_tool(name: str) -> str | None:
+    """A ClamAV tool (clamd, sigtool) on the path or where Debian puts it, else None."""
     return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).is_file()), None)
 
 
-def _eicar() -> bytes:
+def eicar() -> bytes:
+    """The 68-byte EICAR anti-virus test file, assembled at run time (so no file here is itself detected)."""
     first = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR"
     second = "-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
     return (first + second).encode("ascii")
@@ -41,27 +43,23 @@ def _test_database(workdir: Path, sigtool: str) -> Path:
     db.mkdir(parents=True, exist_ok=True)
     # The tool found on the system path or in /usr/sbin, with fixed arguments: no outside input reaches the call.
     hexed = subprocess.run(  # noqa: S603
-        [sigtool, "--hex-dump"], input=_eicar(), check=True, capture_output=True, timeout=30
+        [sigtool, "--hex-dump"], input=eicar(), check=True, capture_output=True, timeout=30
     )
     (db / "demo.ndb").write_text(f"Demo.EICAR.NDB:0:*:{hexed.stdout.decode().strip()}\n")
     return db
 
 
-@dataclass
-class DemoClamd:
-    process: subprocess.Popen[bytes]
-    socket_path: Path
-    system_signatures: bool
+class ClamdProcess:
+    """A clamd this process started: ping it, stop it. ``connect`` says where it listens."""
 
-    @property
-    def address(self) -> str:
-        return str(self.socket_path)
+    process: subprocess.Popen[bytes]
+
+    def connect(self) -> socket.socket:
+        raise NotImplementedError
 
     def ping(self) -> bool:
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(1)
-                s.connect(str(self.socket_path))
+            with self.connect() as s:
                 s.sendall(b"zPING\0")
                 return s.recv(16) == b"PONG\0"
         except OSError:
@@ -77,10 +75,31 @@ class DemoClamd:
                 self.process.wait(timeout=5)
 
 
+@dataclass
+class DemoClamd(ClamdProcess):
+    process: subprocess.Popen[bytes]
+    socket_path: Path
+    system_signatures: bool
+
+    @property
+    def address(self) -> str:
+        return str(self.socket_path)
+
+    def connect(self) -> socket.socket:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(1)
+        try:
+            s.connect(str(self.socket_path))
+        except OSError:
+            s.close()
+            raise
+        return s
+
+
 def start_demo_clamd(workdir: Path, max_upload_bytes: int, *, timeout: float = START_SECONDS) -> DemoClamd | str:
     """A running clamd that takes streams up to ``max_upload_bytes``, or why there is none (a sentence for the
     demo's output)."""
-    clamd, sigtool = _tool("clamd"), _tool("sigtool")
+    clamd, sigtool = find_tool("clamd"), find_tool("sigtool")
     if clamd is None or sigtool is None:
         return "clamd is niet geïnstalleerd (Debian-pakket clamav-daemon)"
     workdir.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,7 @@ def demo_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[S
 def test_without_clamd_the_demo_says_it_runs_without_a_scanner(
     demo_env: list[Settings], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(demo_scanner, "_tool", lambda name: None)
+    monkeypatch.setattr(demo_scanner, "find_tool", lambda name: None)
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Deze demo draait ZONDER virusscanner (HUB_CLAMD=off): clamd is niet geïnstalleerd" in out

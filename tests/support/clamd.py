@@ -11,7 +11,6 @@ at the end of the session; freshclam never runs.
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -21,20 +20,14 @@ from pathlib import Path
 
 import pytest
 
+from hub.documents.demo_scanner import ClamdProcess, eicar, find_tool
 from tests.support.postgres import free_port
 
 STREAM_MAX_MB = 4
 
 
-def eicar() -> bytes:
-    """The 68-byte EICAR anti-virus test file, assembled at run time."""
-    first = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR"
-    second = "-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
-    return (first + second).encode("ascii")
-
-
 def _tool(name: str) -> str:
-    found = shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).exists()), "")
+    found = find_tool(name)
     if not found:
         raise RuntimeError(
             f"{name} is missing: run `apt-get install -y --no-upgrade clamav-daemon` (make test does this)."
@@ -43,7 +36,7 @@ def _tool(name: str) -> str:
 
 
 @dataclass
-class Clamd:
+class Clamd(ClamdProcess):
     process: subprocess.Popen[bytes]
     port: int
     workdir: Path
@@ -52,22 +45,8 @@ class Clamd:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def ping(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"zPING\0")
-                return s.recv(16) == b"PONG\0"
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+    def connect(self) -> socket.socket:
+        return socket.create_connection(("127.0.0.1", self.port), timeout=1)
 
 
 def start_clamd(workdir: Path) -> Clamd:
