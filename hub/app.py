@@ -20,6 +20,7 @@ from hub.cases import views as case_views
 from hub.config import Settings
 from hub.dashboard import views as dashboard_views
 from hub.db import transaction
+from hub.disclosure import views as disclosure_views
 from hub.documents import views as document_views
 from hub.documents.components import blobs_of
 from hub.documents.services import cleanup_orphan_blobs
@@ -28,6 +29,7 @@ from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.resources import STATIC_DIR
 from hub.runtime import Runtime, open_runtime
+from hub.version import VERSION
 from hub.web.access_log import AccessLogMiddleware, request_origin
 from hub.web.cookies import CookiePolicy
 from hub.web.csrf import CSRFMiddleware
@@ -51,6 +53,7 @@ def routes() -> list[BaseRoute]:
         *notification_views.routes,
         *messaging_views.routes,
         *calendar_views.routes,
+        *disclosure_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -95,5 +98,5 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers=handlers,
         lifespan=lifespan,
     )
-    app.state.site = Site(cookies=cookies, may=may, navigation=navigation)
+    app.state.site = Site(cookies=cookies, may=may, navigation=navigation, version=VERSION)
     return app

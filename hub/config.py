@@ -7,6 +7,7 @@ security setting must never silently fall back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -53,6 +54,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUB_WORKER", "on", "on: run the background worker inside `hub serve`; off: run `hub worker` apart."),
     Setting("HUB_DIGEST_HOUR", "8", "Hour (0-23, Dutch time) on werkdagen at which daily digest mails go out."),
     Setting("HUB_ESCALATE_AFTER_WERKDAGEN", "1", "Werkdagen a term may be overdue before the fixed address is told."),
+    Setting(
+        "HUB_SECURITY_CONTACT",
+        "",
+        "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "
+        "empty means mailto:security@<host of HUB_BASE_URL>.",
+    ),
+    Setting(
+        "HUB_SECURITY_POLICY_URL",
+        "",
+        "The operator's disclosure policy (security.txt Policy), an https URL; empty means the hub's own page.",
+    ),
 )
 _KNOWN = {s.name for s in SETTINGS}
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -81,6 +93,9 @@ class Settings:
     run_worker: bool = True
     digest_hour: int = 8
     escalate_after_werkdagen: int = 1
+    # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
+    security_contacts: tuple[str, ...] = ()
+    security_policy_url: str = ""  # empty: the hub's own disclosure page
 
     @property
     def https(self) -> bool:
@@ -149,6 +164,38 @@ def _clamd(env: Mapping[str, str]) -> str:
     return value
 
 
+_MAILTO = re.compile(r"^mailto:[^@\s<>,]+@[^@\s<>,]+$")
+
+
+def _https_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in value)
+
+
+def _security_contacts(env: Mapping[str, str], base_url: str) -> tuple[str, ...]:
+    """HUB_SECURITY_CONTACT: mailto:/https: URIs; unset, the security@ mailbox of the hub's own domain (RFC 2142)."""
+    raw = env.get("HUB_SECURITY_CONTACT", "").strip()
+    if not raw:
+        return (f"mailto:security@{_mail_domain(urlsplit(base_url).hostname or 'localhost')}",)
+    contacts = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for contact in contacts:
+        if not (_MAILTO.match(contact) or _https_url(contact)):
+            raise ConfigError(
+                f"HUB_SECURITY_CONTACT={contact!r} must be a mailto: or https: URI, such as "
+                "mailto:security@gemeente.example.nl or https://gemeente.example.nl/kwetsbaarheid-melden."
+            )
+    return contacts
+
+
+def _mail_domain(host: str) -> str:
+    """The host as the domain of an e-mail address: a name as it is, an address as a literal (RFC 5321)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return f"[IPv6:{address}]" if address.version == 6 else f"[{address}]"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every HUB_* variable; raise ConfigError naming the first problem."""
     env = dict(os.environ if env is None else env)
@@ -182,6 +229,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     clamd = _clamd(env)
     if "@" not in mail_from or any(c in mail_from for c in "\r\n<>"):
         raise ConfigError(f"HUB_MAIL_FROM={mail_from!r} is not an e-mail address.")
+    policy_url = env.get("HUB_SECURITY_POLICY_URL", "").strip()
+    if policy_url and not _https_url(policy_url):
+        raise ConfigError(f"HUB_SECURITY_POLICY_URL={policy_url!r} must be an https:// URL (RFC 9116).")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -204,4 +254,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         run_worker=worker == "on",
         digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
         escalate_after_werkdagen=_int(env, "HUB_ESCALATE_AFTER_WERKDAGEN", "1", 1, 20),
+        security_contacts=_security_contacts(env, base_url),
+        security_policy_url=policy_url,
     )

@@ -132,3 +132,46 @@ def test_hub_serve_without_a_scanner_on_purpose_warns(
         assert main(["serve"]) == 0
     assert len(started) == 1
     assert "HUB_CLAMD=off: uploads are NOT scanned for viruses" in caplog.text
+
+
+# -- HUB_SECURITY_CONTACT and HUB_SECURITY_POLICY_URL: where to report a vulnerability (security.txt) ------------
+
+
+@pytest.mark.parametrize(
+    ("base_url", "contact"),
+    [
+        ("https://hub.gemeente.example.nl", "mailto:security@hub.gemeente.example.nl"),
+        ("http://localhost:8000", "mailto:security@localhost"),
+        ("http://127.0.0.1:8000", "mailto:security@[127.0.0.1]"),
+        ("http://[::1]:8000", "mailto:security@[IPv6:::1]"),
+    ],
+)
+def test_without_a_security_contact_the_hubs_own_host_has_the_security_mailbox(base_url: str, contact: str) -> None:
+    s = load_settings({"HUB_BASE_URL": base_url})
+    assert (s.security_contacts, s.security_policy_url) == ((contact,), "")
+
+
+def test_security_contacts_keep_their_order() -> None:
+    s = load_settings(
+        {
+            "HUB_SECURITY_CONTACT": " https://gemeente.example.nl/melden ,mailto:cert@gemeente.example.nl",
+            "HUB_SECURITY_POLICY_URL": "https://gemeente.example.nl/cvd",
+        }
+    )
+    assert s.security_contacts == ("https://gemeente.example.nl/melden", "mailto:cert@gemeente.example.nl")
+    assert s.security_policy_url == "https://gemeente.example.nl/cvd"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["cert@gemeente.example.nl", "http://gemeente.example.nl/melden", "mailto:nobody", "https://", "tel:+31201234567"],
+)
+def test_a_security_contact_must_be_a_mailto_or_https_uri(value: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape("must be a mailto: or https: URI")):
+        load_settings({"HUB_SECURITY_CONTACT": value})
+
+
+@pytest.mark.parametrize("value", ["http://gemeente.example.nl/cvd", "gemeente.example.nl/cvd", "https://"])
+def test_a_security_policy_must_be_an_https_url(value: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape("must be an https:// URL")):
+        load_settings({"HUB_SECURITY_POLICY_URL": value})

@@ -40,6 +40,7 @@ from hub.cli.keys import (
 from hub.cli.server import DEMO_MARKER, cmd_demo, cmd_init, cmd_migrate, cmd_serve, cmd_worker
 from hub.config import ConfigError, load_settings
 from hub.errors import ValidationError
+from hub.version import VERSION
 
 __all__ = [
     "DEMO_MARKER",
@@ -55,6 +56,7 @@ __all__ = [
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="The beveiligde omgeving for gemeenten and bewind.")
+    parser.add_argument("--version", action="version", version=f"hub {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("init", help="create the data dir and keyring, migrate the database").set_defaults(fn=cmd_init)

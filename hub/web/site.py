@@ -1,7 +1,8 @@
 """What the web layer is given by the app that mounts it, so that hub/web imports no domain package.
 
 create_app() puts one :class:`Site` in ``app.state.site``: the cookie policy, the permission check that
-``@login_required(action)`` asks, and the navigation builder that every page's menu comes from.
+``@login_required(action)`` asks, the navigation builder that every page's menu comes from, and the hub's version
+(shown to logged-in users only).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Site:
     cookies: CookiePolicy
     may: PermissionCheck
     navigation: NavigationBuilder
+    version: str = ""
 
 
 def site_of(request: Request) -> Site:

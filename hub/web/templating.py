@@ -58,6 +58,8 @@ def render(
         "active": active,
         "user": active.user if active else None,
         "nav": site.navigation(request, active) if site is not None else [],
+        # The version helps a user report a problem; an anonymous visitor learns nothing of what the hub runs.
+        "version": site.version if site is not None and active is not None and active.is_full else "",
         "csrf_token": request.state.csrf_token
         if hasattr(request.state, "csrf_token")
         else (active.session.csrf_token if active else ""),
