@@ -20,6 +20,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from hub.version import VERSION
+
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = shutil.ignore_patterns(
     ".git", ".venv", "var", "node_modules", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests", "bench"
@@ -57,6 +59,12 @@ def test_the_wheel_installed_outside_the_checkout_inits_and_serves_the_login_pag
         assert expected in names
     assert any(n.startswith("hub/migrations/versions/") for n in names)
     assert any(n.startswith("hub/templates/email/") for n in names)
+    # The licence travels with the wheel: the SPDX expression in the metadata and the text itself (PEP 639).
+    dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+    meta = zipfile.ZipFile(wheel).read(f"{dist_info}/METADATA").decode("utf-8")
+    assert "License-Expression: EUPL-1.2" in meta.splitlines()
+    assert f"Version: {VERSION}" in meta.splitlines()
+    assert f"{dist_info}/licenses/LICENSE" in names
 
     # Nothing of the test run's own environment (PYTHONPATH, HUB_*) may leak in: a PYTHONPATH holding the checkout
     # would make pip think the hub is installed already, and the import below would find the checkout.
@@ -79,6 +87,8 @@ def test_the_wheel_installed_outside_the_checkout_inits_and_serves_the_login_pag
     )
     assert all(line.startswith(str(site_packages)) for line in where.split()), where
 
+    # Outside the checkout the version comes from the installed package's metadata.
+    assert _run(hub, "--version", env=env, cwd=outside).strip() == f"hub {VERSION}"
     assert "Database migrated" in _run(hub, "init", env=env, cwd=outside)
     server = subprocess.Popen([hub, "serve"], env=env, cwd=outside, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
