@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := postgresql chromium clamav-daemon age curl
 
-.PHONY: demo test lint bench serve clean system-packages
+.PHONY: demo test lint bench serve clean system-packages notices
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,14 @@ test: $(BIN)/activate node_modules/axe-core/axe.min.js system-packages
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(BIN)/activate
-	$(BIN)/ruff check hub crypto tests migrations bench
-	$(BIN)/ruff format --check hub crypto tests migrations bench
+	$(BIN)/ruff check hub crypto tests migrations bench tools
+	$(BIN)/ruff format --check hub crypto tests migrations bench tools
 	$(BIN)/mypy
+
+# THIRD_PARTY_NOTICES.md from the installed runtime dependencies (pip-licenses); refuses a licence the EUPL-1.2
+# cannot live with (the allow-list in tools/notices.py).
+notices: $(BIN)/activate
+	$(BIN)/python -m tools.notices
 
 bench: $(BIN)/activate system-packages
 	$(BIN)/python -m bench

@@ -1,0 +1,1 @@
+"""Maintenance tools run from the checkout (`make notices`); not part of the installed hub."""
