@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hub.db import utcnow
+from hub.documents.models import Document
 from hub.messaging.models import Clock, ClockKind, MessageKind, Thread
+from hub.messaging.views.reply import FILE_NOT_KEPT
 from hub.terms import AMSTERDAM, default_calendar, end_of_day, format_datum
+from tests.messaging.test_reply_upload import count, minimal_pdf, post_reply, reply_fields
 from tests.messaging.world import World
 from tests.support.hubclient import HubClient
 
@@ -170,3 +173,20 @@ async def test_a_procesafspraak_date_that_is_not_a_werkdag_is_shown_again_with_t
     assert response.status_code == 303
     after = (await _clocks(world, thread))[ClockKind.CASUISTIEK]
     assert after.due_at == end_of_day(instead)
+
+
+async def test_with_a_file_the_non_werkdag_date_is_caught_before_the_file_is_stored(world: World) -> None:
+    """The multipart form with a file: the date is checked before the file streams in; nothing is kept."""
+    thread: Thread = await world.call("start_thread", world.bewindvoerder, case=world.case, subject="V", body="?")
+    karim = await world.hub.client_for(world.klantmanager)
+    today = utcnow().astimezone(AMSTERDAM).date()
+    sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
+    instead = default_calendar().next_werkdag(sunday)
+    fields = reply_fields(karim, "Zie bijlage.", kind="procesafspraak", agreed_date=sunday.isoformat())
+    response = await post_reply(karim, thread.id, fields, ("besluit.pdf", minimal_pdf()))
+    assert response.status_code == 400
+    assert f"{format_datum(sunday)} is geen werkdag." in response.text
+    assert f'value="{instead.isoformat()}"' in response.text
+    assert FILE_NOT_KEPT in response.text
+    assert await count(world, Document) == 0
+    assert len(await world.call("messages", world.klantmanager, thread.id)) == 1
