@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from hub.messaging.clocks import NewMessage, RunningClock, decide, may_agree
+from hub.messaging.clocks import ClockChanges, NewMessage, RunningClock, decide, may_agree
 from hub.messaging.models import MessageKind, ThreadKind
 from hub.terms import WerkdagCalendar, as_local_date
 
@@ -67,14 +67,14 @@ NOUNS = {
 }
 
 
-def _stops(
+def preview(
     thread_kind: ThreadKind, running: Sequence[RunningClock], kind: MessageKind, me: str, other: str, now: datetime,
     calendar: WerkdagCalendar,
-) -> set[str]:  # fmt: skip
-    """The ids of the clocks a message of ``kind`` from ``me`` would stop now (the engine's answer)."""
+) -> ClockChanges:  # fmt: skip
+    """What the engine would do with a message of ``kind`` from ``me`` now. A procesafspraak is previewed with today
+    as its agreed date (the form does not know the date yet)."""
     agreed = as_local_date(now) if kind == MessageKind.PROCESAFSPRAAK else None
-    changes = decide(thread_kind, running, NewMessage(kind, me, other, now, agreed), calendar)
-    return {s.clock_id for s in changes.stops}
+    return decide(thread_kind, running, NewMessage(kind, me, other, now, agreed), calendar)
 
 
 def reply_choices(
@@ -86,7 +86,9 @@ def reply_choices(
     if not mine:
         side = Side.ASKING if running else Side.IDLE
         return ReplyChoices(side, OTHER_SIDES, MessageKind.BERICHT)
-    plain_stops = _stops(thread_kind, running, MessageKind.BERICHT, me, other, now, calendar)
+    plain_stops = {
+        s.clock_id for s in preview(thread_kind, running, MessageKind.BERICHT, me, other, now, calendar).stops
+    }
     kinds = [
         k
         for k in OWING_ORDER

@@ -2,8 +2,8 @@
 (:func:`hub.messaging.clocks.decide` for that message at this moment) put into Dutch sentences. No rule is repeated
 here: when the engine changes, the sentences follow.
 
-A procesafspraak is previewed with today as its agreed date (the form does not know the date yet); the sentence
-then speaks of "de datum die u afspreekt".
+A procesafspraak is previewed with today as its agreed date (:func:`hub.messaging.reply_choices.preview`); the
+sentence then speaks of "de datum die u hieronder afspreekt".
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from hub.messaging.clocks import CLOCKS_FOR, NewMessage, RunningClock, decide
+from hub.messaging.clocks import CLOCKS_FOR, RunningClock
 from hub.messaging.models import ClockKind, MessageKind, StopKind, ThreadKind
-from hub.terms import WerkdagCalendar, as_local_date, format_datum
+from hub.messaging.reply_choices import preview
+from hub.terms import WerkdagCalendar, format_datum
 
 # How long a new term is, in words (its due moment comes from the engine).
 TERM_LENGTH = {
@@ -36,8 +37,7 @@ def effects(
 ) -> tuple[str, ...]:  # fmt: skip
     """The sentences that say what a message of ``kind`` from ``me`` to ``other`` (named ``other_name``) would do
     to the thread's terms if it were sent at ``now``."""
-    agreed = as_local_date(now) if kind == MessageKind.PROCESAFSPRAAK else None
-    changes = decide(thread_kind, running, NewMessage(kind, me, other, now, agreed), calendar)
+    changes = preview(thread_kind, running, kind, me, other, now, calendar)
     several = len(CLOCKS_FOR[thread_kind]) > 1
 
     def until(moment: datetime, clock_kind: ClockKind) -> str:
