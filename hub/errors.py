@@ -12,11 +12,13 @@ class Forbidden(Exception):
 
 
 class ValidationError(ValueError):
-    """Bad input; `errors` maps a form field to a Dutch message. Nothing was changed."""
+    """Bad input; `errors` maps a form field to a Dutch message. Nothing was changed. `suggestions` maps a field to
+    a value the form shows instead of the one given, for the user to confirm (the error says so)."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], *, suggestions: dict[str, str] | None = None) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+        self.suggestions = suggestions or {}
 
 
 class OutcomeUnknown(Exception):

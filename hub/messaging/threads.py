@@ -8,7 +8,7 @@ The audit record of a post is written first, before the thread is locked (see :m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from crypto import encrypt_field
 from hub.accounts.authz import Action, require
@@ -20,6 +20,7 @@ from hub.errors import NotFound, ValidationError
 from hub.fields import MESSAGE_BODY, THREAD_SUBJECT
 from hub.messaging import clocks as rules
 from hub.messaging.access import OBJECT_MESSAGE, MessagingBase, set_waiting
+from hub.messaging.agreed_dates import agreed_date_problem
 from hub.messaging.assignees import side_assignees
 from hub.messaging.attachments import attachable
 from hub.messaging.form_tokens import form_token_digest, posted_with
@@ -35,12 +36,12 @@ from hub.messaging.models import (
     ThreadStatus,
 )
 from hub.messaging.reading import receipts_read, touch_read
+from hub.messaging.reply_choices import refusal, reply_choices
 from hub.notifications.interfaces import MailKind, NotificationEvent
 from hub.terms import as_local_date
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
-AGREED_DATE_HORIZON = timedelta(days=366)
 NO_UPLOAD_WITHOUT_CASE = (
     "Bij een algemene vraag kunt u geen bestand meesturen: een document hoort altijd bij een dossier. "
     "Stel uw vraag vanuit het dossier om een bestand mee te sturen."
@@ -218,17 +219,14 @@ class ThreadService(MessagingBase):
         now = self._now(now)
         found = await self.get_thread(user, thread, Action.POST_MESSAGE)
         errors: dict[str, str] = {}
+        if with_upload and found.case_id is None:
+            errors[FIELD_UPLOAD] = NO_UPLOAD_WITHOUT_CASE
         try:
             message_kind = MessageKind(kind)
         except ValueError:
-            errors["kind"] = "Kies het soort bericht."
-        else:
-            running = await self.running_clocks(found.id)
-            await self._validate(user, found, body, message_kind, agreed_date, attachment_ids, running, now, errors)
-        if with_upload and found.case_id is None:
-            errors[FIELD_UPLOAD] = NO_UPLOAD_WITHOUT_CASE
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError({**errors, "kind": "Kies het soort bericht."}) from None
+        running = await self.running_clocks(found.id)
+        await self._validate(user, found, body, message_kind, agreed_date, attachment_ids, running, now, errors)
 
     async def _validate(
         self,
@@ -242,25 +240,26 @@ class ThreadService(MessagingBase):
         now: datetime,
         errors: dict[str, str],
     ) -> list[Document]:
-        """Add the form's problems to ``errors``; return the documents to attach."""
+        """The documents to attach; raise the ValidationError of the form's problems (added to ``errors``)."""
+        suggested: dict[str, str] = {}  # values the form offers instead, for the user to confirm
         body_error = _body_error(body)
         if body_error:
             errors["body"] = body_error
+        # The kinds that make sense for the user's side (what the form offers): a crafted POST gets the same answer.
+        me, other = user.organisation_id, thread.other_party(user.organisation_id)
+        choices = reply_choices(ThreadKind(thread.kind), _running(running), me, other, now, self.calendars.base)
+        if (refused := refusal(kind, choices)) is not None:
+            errors["kind"] = refused
         if kind == MessageKind.PROCESAFSPRAAK:
-            if not rules.may_agree(_running(running), user.organisation_id):
-                errors["kind"] = (
-                    "Een procesafspraak kan alleen als uw organisatie een reactie verschuldigd is. "
-                    "Kies een ander soort bericht."
-                )
-            if agreed_date is None:
-                errors["agreed_date"] = "Vul de datum in waarop het antwoord uiterlijk komt."
-            else:
-                today = as_local_date(now)
-                if agreed_date < today:
-                    errors["agreed_date"] = "De afgesproken datum ligt in het verleden. Kies vandaag of later."
-                elif agreed_date > today + AGREED_DATE_HORIZON:
-                    errors["agreed_date"] = "Kies een datum binnen een jaar."
-        return await attachable(self.db, thread, attachment_ids, errors)
+            calendar = await self.calendars.for_gemeente(self.db, thread.gemeente_id)
+            if (problem := agreed_date_problem(agreed_date, now, calendar)) is not None:
+                errors["agreed_date"] = problem.message
+                if problem.instead is not None:
+                    suggested["agreed_date"] = problem.instead.isoformat()
+        documents = await attachable(self.db, thread, attachment_ids, errors)
+        if errors:
+            raise ValidationError(errors, suggestions=suggested)
+        return documents
 
     async def _post(
         self,
@@ -276,10 +275,7 @@ class ThreadService(MessagingBase):
     ) -> Message:
         me, other = user.organisation_id, thread.other_party(user.organisation_id)
         running = await self.running_clocks(thread.id)
-        errors: dict[str, str] = {}
-        documents = await self._validate(user, thread, body, kind, agreed_date, attachment_ids, running, now, errors)
-        if errors:
-            raise ValidationError(errors)
+        documents = await self._validate(user, thread, body, kind, agreed_date, attachment_ids, running, now, {})
         if kind != MessageKind.PROCESAFSPRAAK:
             agreed_date = None  # only a procesafspraak carries a date
 

@@ -144,7 +144,7 @@ async def test_a_reminder_from_the_asker_does_not_restart_the_clock(world: World
     await world.call("post_message", world.bewindvoerder, thread.id, "Nog even ter herinnering.", now=at(2026, 3, 4))
     await world.call(
         "post_message", world.bewindvoerder, thread.id, "En nog een aanvulling.",
-        kind=MessageKind.VRAAG_OM_INFORMATIE, now=at(2026, 3, 4, 12),
+        kind=MessageKind.GEEN_REACTIE_NODIG, now=at(2026, 3, 4, 12),
     )  # fmt: skip
     [clock] = await _clocks(world, thread)
     assert clock.started_at == at(2026, 3, 2)

@@ -13,6 +13,7 @@ from hub.calendars.services import calendar_source
 from hub.documents.models import DOCUMENT_TYPE_OPTIONS, FIELD_DATE, FIELD_TYPE
 from hub.messaging.access import MessagingBase
 from hub.messaging.models import MessageKind, ThreadKind, ThreadStatus
+from hub.messaging.reply_choices import Side
 from hub.messaging.threads import FIELD_UPLOAD
 from hub.web.forms import runtime
 
@@ -24,18 +25,30 @@ REFERENCE_MAX = 40  # the inbox's dossiernummer filter
 TAB_LABELS = {"te_beantwoorden": "Te beantwoorden", "wacht_op_ander": "Wacht op de ander", "alle": "Alle gesprekken"}
 KIND_OPTIONS = [("", "Alle soorten"), *((k.value, k.label) for k in ThreadKind)]
 STATUS_OPTIONS = [("", "Open en afgerond"), *((s.value, s.label) for s in ThreadStatus)]
-REPLY_KINDS = [
-    (MessageKind.BERICHT.value, "Gewone reactie", "Een vraag, aanvulling of herinnering. Loopt er geen "
-     "reactietermijn, dan start er een voor de andere partij. Bij een algemene vraag is dit ook de eerste reactie."),
-    (MessageKind.GEEN_REACTIE_NODIG.value, "Bericht zonder vraag (geen reactie nodig)", "Bijvoorbeeld een bedankje "
-     "of een bevestiging. Er start geen reactietermijn en een lopende termijn loopt gewoon door."),
-    (MessageKind.INHOUDELIJKE_REACTIE.value, "Inhoudelijke reactie", "Beantwoordt de vraag. Hiermee stopt de "
-     "reactietermijn van uw organisatie."),
-    (MessageKind.PROCESAFSPRAAK.value, "Procesafspraak", "U spreekt een datum af waarop het antwoord uiterlijk komt. "
-     "Die datum wordt de nieuwe termijn."),
-    (MessageKind.VRAAG_OM_INFORMATIE.value, "Vraag om informatie", "U heeft informatie van de andere partij nodig. "
-     "De termijn gaat over naar de andere partij."),
-]  # fmt: skip
+# The reply form's kinds: a label and what the kind is. What it does to the terms is not written here: each option
+# says it in the page from the rule engine (hub.messaging.reply_effects).
+REPLY_KINDS: dict[MessageKind, tuple[str, str]] = {
+    MessageKind.INHOUDELIJKE_REACTIE: ("Inhoudelijke reactie", "Het antwoord op de vraag."),
+    MessageKind.PROCESAFSPRAAK: (
+        "Procesafspraak",
+        "U kunt nog niet antwoorden en spreekt een datum af waarop het antwoord uiterlijk komt.",
+    ),
+    MessageKind.VRAAG_OM_INFORMATIE: (
+        "Vraag om informatie",
+        "U heeft eerst informatie van de andere partij nodig om te kunnen antwoorden.",
+    ),
+    MessageKind.GEEN_REACTIE_NODIG: (
+        "Bericht zonder vraag (geen reactie nodig)",
+        "Bijvoorbeeld een bedankje of een bevestiging.",
+    ),
+}
+# A plain bericht is named for what it is on the sender's side of the thread.
+REPLY_BERICHT: dict[Side, tuple[str, str]] = {
+    Side.OWING: ("Eerste reactie (ontvangstbevestiging)", "U laat weten dat de vraag is ontvangen en wanneer het "
+                 "antwoord komt."),
+    Side.ASKING: ("Aanvulling of herinnering", "U vult uw vraag aan of herinnert de andere partij eraan."),
+    Side.IDLE: ("Nieuwe vraag", "U stelt de andere partij een vraag."),
+}  # fmt: skip
 
 THREAD_NOTICES = {
     "verstuurd": "Uw bericht is verstuurd.",

@@ -51,7 +51,7 @@ def _reply_values(
     """The reply form's values as the page shows them again, the agreed date, and the problems found so far."""
     values: dict[str, Any] = {
         "body": form.get("body", ""),
-        "kind": form.get("kind", MessageKind.BERICHT.value),
+        "kind": form.get("kind", ""),  # none chosen: the service asks to choose (no kind is assumed)
         "agreed_date": form.get("agreed_date", ""),
         "attachments": attachment_ids[:MAX_ATTACHMENTS],
         "form_token": form.get("form_token", ""),
@@ -73,6 +73,7 @@ async def _post_reply(
     """Post a reply without a file (the form's problems so far in ``errors``)."""
     user = user_of(request).user
     thread_id = request.path_params["thread_id"]
+    suggested: dict[str, str] = {}
     try:
         async with transaction(runtime(request).sessions) as db:
             svc = service(request, db, ThreadService)
@@ -89,11 +90,19 @@ async def _post_reply(
                 )
             except ValidationError as exc:
                 errors = {**exc.errors, **errors}  # a date that could not be read says so, not "fill in a date"
+                suggested = exc.suggestions
             if errors:
-                raise ValidationError(errors)  # rolls back anything written
+                raise ValidationError(errors, suggestions=suggested)  # rolls back anything written
     except ValidationError as exc:
-        return await thread_response(request, errors=in_form_order(exc.errors, REPLY_FIELDS), values=values, status=400)
+        return await _form_again(request, exc, values)
     return redirect(thread_path(request, thread_id, "verstuurd", f"bericht-{message.id}"))
+
+
+async def _form_again(request: Request, exc: ValidationError, values: dict[str, Any]) -> Response:
+    """The thread page with the reply form again: the problems, what the user typed, and the values the service
+    offers instead (a procesafspraak's next werkdag), which the error asks the user to confirm by sending again."""
+    values = {**values, **exc.suggestions}
+    return await thread_response(request, errors=in_form_order(exc.errors, REPLY_FIELDS), values=values, status=400)
 
 
 @login_required(Action.POST_MESSAGE)
@@ -166,10 +175,9 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
         )
     except ValidationError as exc:
         await upload.drain()
-        errors = dict(exc.errors)
         if with_file:
-            errors.setdefault(FIELD_UPLOAD, FILE_NOT_KEPT)
-        return await thread_response(request, errors=in_form_order(errors, REPLY_FIELDS), values=values, status=400)
+            exc.errors.setdefault(FIELD_UPLOAD, FILE_NOT_KEPT)
+        return await _form_again(request, exc, values)
     except UploadIncomplete:
         log.info("reply to thread %s broken off by the client", thread_id)
         # Usually nobody is listening any more; a client whose body merely ended early reads why.
@@ -199,6 +207,7 @@ async def _reply_with_file(
     rt = runtime(request)
     thread_id = request.path_params["thread_id"]
     doc_type = document_date = None
+    suggested: dict[str, str] = {}
     try:
         doc_type = parse_doc_type(values[FIELD_TYPE])
     except UploadRefused as exc:
@@ -227,8 +236,9 @@ async def _reply_with_file(
             )
         except ValidationError as exc:
             errors = {**exc.errors, **errors}
+            suggested = exc.suggestions
         if errors:
-            raise ValidationError(errors)
+            raise ValidationError(errors, suggestions=suggested)
         assert thread.case_id is not None and doc_type is not None  # check_reply refuses a file without a case
         case = await documents.case_for_upload(user, thread.case_id)
         await db.commit()  # no connection is held while the file streams in

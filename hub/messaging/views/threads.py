@@ -9,17 +9,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.accounts.authz import Action, may
-from hub.db import transaction
+from hub.db import transaction, utcnow
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
 from hub.errors import NotFound, ValidationError
 from hub.messaging.form_tokens import new_form_token
 from hub.messaging.inbox import InboxService
-from hub.messaging.models import MESSAGE_KIND_LABELS, MessageKind, ThreadKind, ThreadStatus
+from hub.messaging.models import MESSAGE_KIND_LABELS, ThreadKind, ThreadStatus
 from hub.messaging.reading import ReadingService
 from hub.messaging.threads import BODY_MAX, SUBJECT_MAX, ThreadService
 from hub.messaging.views.common import (
     NEW_FIELDS,
-    REPLY_KINDS,
     THREAD_NOTICES,
     TYPE_OPTIONS,
     notice_of,
@@ -27,6 +26,7 @@ from hub.messaging.views.common import (
     service,
     thread_path,
 )
+from hub.messaging.views.reply_form import reply_form
 from hub.web.forms import form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
@@ -41,12 +41,16 @@ async def thread_response(
 ) -> Response:
     user = user_of(request).user
     thread_id = request.path_params["thread_id"]
+    now = utcnow()
     async with transaction(runtime(request).sessions) as db:
         svc = service(request, db, ReadingService)
         # Read (audited) and, on a plain visit, marked read; a page shown again with errors marks nothing.
-        view = await svc.thread_view(user, thread_id, mark_read=status == 200)
+        view = await svc.thread_view(user, thread_id, now, mark_read=status == 200)
         documents = await svc.attachable_documents(user, view.thread)
         colleagues = await svc.using(InboxService).colleagues(user)
+        # The kinds of reply for the user's side, each with what it would do to the terms now.
+        calendar = await svc.calendars.for_gemeente(db, view.thread.gemeente_id)
+        form = reply_form(view, user.organisation_id, now, calendar)
     may_post = may(user, Action.POST_MESSAGE)
     rt = runtime(request)
     return render(
@@ -59,11 +63,11 @@ async def thread_response(
             "colleagues": colleagues,
             "may_post": may_post,
             "may_close": may_post and view.status == ThreadStatus.OPEN and not any(c.running for c in view.clocks),
-            "reply_kinds": REPLY_KINDS,
+            "reply": form,
             "kind_labels": {k.value: v for k, v in MESSAGE_KIND_LABELS.items()},
             "body_max": BODY_MAX,
             "errors": errors or {},
-            "values": values or {"kind": MessageKind.BERICHT.value, "attachments": []},
+            "values": values or {"kind": form.default, "attachments": []},
             # A form shown again after an error keeps its token: nothing was posted with it yet.
             "form_token": (values or {}).get("form_token") or new_form_token(),
             "notice": "" if errors else notice_of(request, THREAD_NOTICES),
