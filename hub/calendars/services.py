@@ -6,7 +6,10 @@ day file) plus the gemeente's own closing days (:class:`GemeenteClosingDay`).
 
 A closing day moves the due moments of terms that are already running. Those terms belong to other parts (the
 reaction clocks of messaging), which this package does not import: whoever builds a :class:`ClosingDayService`
-passes an ``on_change(gemeente_id, day)`` callback that recomputes them, in the same transaction.
+passes an ``on_change(change)`` callback (a :class:`ClosingDayChange`) that recomputes them and tells whom it
+concerns, in the same transaction. Every change is audited (``calendar.closing_day_add`` / ``_remove``), and changes
+of one gemeente's calendar take turns (its organisation row is locked), so a request sent twice at once adds the
+day once and the second is refused as a duplicate.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.accounts.authz import Action, require
 from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind
+from hub.audit import services as audit
 from hub.calendars.models import GemeenteClosingDay
-from hub.db import utcnow
+from hub.db import is_id, new_id, utcnow
 from hub.errors import NotFound, ValidationError
 from hub.terms import WerkdagCalendar, as_local_date, default_calendar
 
@@ -33,8 +37,30 @@ CLOSING_DESCRIPTION_MAX = 200
 CalendarFor = Callable[[str], WerkdagCalendar]
 """Per organisation id: its werkdag calendar (the base calendar for an organisation without closing days)."""
 
-ClosingDayChanged = Callable[[str, date], Awaitable[None]]
-"""Called after a closing day of a gemeente (id) was added or removed, in the same transaction."""
+OBJECT_CLOSING_DAY = "gemeente_closing_day"  # the audit records' object type
+
+
+@dataclass(frozen=True)
+class ClosingDayChange:
+    """One change of a gemeente's calendar: a closing day added or removed, by whom, when.
+
+    ``change_id`` names this one change (the closing day's row id and which way), so that whatever follows from it
+    (the mails about moved terms) happens once per change."""
+
+    gemeente_id: str
+    day: date
+    added: bool
+    closing_day_id: str
+    user_id: str
+    at: datetime
+
+    @property
+    def change_id(self) -> str:
+        return f"{self.closing_day_id}:{'toegevoegd' if self.added else 'verwijderd'}"
+
+
+ClosingDayChanged = Callable[[ClosingDayChange], Awaitable[object]]
+"""Called after a closing day of a gemeente was added or removed, in the same transaction."""
 
 
 class CalendarSource:
@@ -139,6 +165,21 @@ class ClosingDayService:
         require(user, Action.MANAGE_CLOSING_DAYS, org)
         return org
 
+    async def _begin_change(self, user: User, action: str, closing_day_id: str) -> Organisation:
+        """The permission check, the audit record (first: it locks the chain head before anything else is locked),
+        then the gemeente's row locked, so that changes of its calendar take turns."""
+        org = await self.own_gemeente(user)
+        await audit.record(
+            self.db,
+            user_id=user.id,
+            organisation_id=org.id,
+            action=action,
+            object_type=OBJECT_CLOSING_DAY,
+            object_id=closing_day_id,
+        )
+        await self.db.execute(select(col(Organisation.id)).where(col(Organisation.id) == org.id).with_for_update())
+        return org
+
     async def days(self, user: User, now: datetime | None = None) -> list[ClosingDayView]:
         now = self._now(now)
         org = await self.own_gemeente(user)
@@ -155,7 +196,8 @@ class ClosingDayService:
     ) -> GemeenteClosingDay:
         """Add a closing day (today or later). Running terms that span it get their due moment again."""
         now = self._now(now)
-        org = await self.own_gemeente(user)
+        row_id = new_id()
+        org = await self._begin_change(user, "calendar.closing_day_add", row_id)
         errors: dict[str, str] = {}
         clean = " ".join(description.split())
         if day is None:
@@ -177,16 +219,27 @@ class ClosingDayService:
         if errors:
             raise ValidationError(errors)
         assert day is not None
-        row = GemeenteClosingDay(gemeente_id=org.id, day=day, description=clean, created_by=user.id, created_at=now)
+        row = GemeenteClosingDay(
+            id=row_id, gemeente_id=org.id, day=day, description=clean, created_by=user.id, created_at=now
+        )
         self.db.add(row)
         await self.db.flush()
-        await self.on_change(org.id, day)
+        await self.on_change(ClosingDayChange(org.id, day, True, row.id, user.id, now))
         return row
 
     async def remove(self, user: User, day_id: str, now: datetime | None = None) -> None:
         now = self._now(now)
-        org = await self.own_gemeente(user)
-        row = await self.db.get(GemeenteClosingDay, day_id)
+        if not is_id(day_id):
+            raise NotFound("GemeenteClosingDay")
+        org = await self._begin_change(user, "calendar.closing_day_remove", day_id)
+        # Read holding the lock: a second request to remove the same day finds it gone, and changes nothing.
+        row = (
+            await self.db.execute(
+                select(GemeenteClosingDay)
+                .where(col(GemeenteClosingDay.id) == day_id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
         if row is None or row.gemeente_id != org.id:
             raise NotFound("GemeenteClosingDay")
         if row.day < as_local_date(now):
@@ -196,4 +249,4 @@ class ClosingDayService:
         day = row.day
         await self.db.delete(row)
         await self.db.flush()
-        await self.on_change(org.id, day)
+        await self.on_change(ClosingDayChange(org.id, day, False, row.id, user.id, now))

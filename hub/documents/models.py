@@ -47,6 +47,10 @@ DOCUMENT_TYPE_LABELS: dict[DocumentType, str] = {
     DocumentType.OVERIG: "Overig",
 }
 
+# The types that are about bijzondere bijstand: their arrival reaches the gemeente's consulenten bijzondere bijstand
+# too (hub.notifications.outbox.TOPIC_ROLES), whoever handles the case.
+BIJZONDERE_BIJSTAND_TYPES: frozenset[DocumentType] = frozenset({DocumentType.AANVRAAG_BIJZONDERE_BIJSTAND})
+
 # (value, label) for a <select>, in the order above: every form renders the types from here.
 DOCUMENT_TYPE_OPTIONS: list[tuple[str, str]] = [(t.value, label) for t, label in DOCUMENT_TYPE_LABELS.items()]
 

@@ -39,12 +39,18 @@ from hub.cases.models import Case
 from hub.db import is_id, transaction, utcnow
 from hub.documents.blobstore import BlobStore, FilesystemBlobStore, InvalidBlobName
 from hub.documents.errors import BadDocumentDate
-from hub.documents.models import DOCUMENT_TYPE_LABELS, Document, DocumentType, parse_doc_type
+from hub.documents.models import (
+    BIJZONDERE_BIJSTAND_TYPES,
+    DOCUMENT_TYPE_LABELS,
+    Document,
+    DocumentType,
+    parse_doc_type,
+)
 from hub.documents.scanner import NoScanner, Scanner
 from hub.documents.upload import Vault, stream_into_vault
 from hub.errors import NotFound
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY
-from hub.notifications.interfaces import MailKind, NotificationEvent, Notifier
+from hub.notifications.interfaces import MailKind, NotificationEvent, Notifier, Topic
 from hub.notifications.outbox import OutboxNotifier
 
 log = logging.getLogger("hub.documents")
@@ -189,6 +195,10 @@ class DocumentService:
                         organisation_id=other,
                         case_id=case.id,
                         assigned_user_ids=(assignee,) if assignee else (),
+                        # An aanvraag bijzondere bijstand reaches the gemeente's consulenten too.
+                        topics=frozenset(
+                            {Topic.BIJZONDERE_BIJSTAND} if kind_of_document in BIJZONDERE_BIJSTAND_TYPES else ()
+                        ),
                     ),
                     now=utcnow(),
                 )

@@ -134,6 +134,7 @@ async def _in_time(
         subject="Stand van de aanvraag bijzondere bijstand",
         body="Goedemorgen,\n\nDe aanvraag voor de bewindskosten is vier weken geleden ingediend. Is er al een "
         "besluit?\n\nMet vriendelijke groet",
+        bijzondere_bijstand=True,  # its notices reach the consulenten bijzondere bijstand too
         now=_at(asked, 10),
     )
     answered = _werkdagen_before(calendar, today, 5)

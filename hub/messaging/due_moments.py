@@ -1,49 +1,78 @@
 """When a gemeente's calendar changes (a closing day added or removed), the running clocks of its threads get
-their rule-based due moments again; the Notifier drops reminders queued for a moment that moved."""
+their rule-based due moments again, in the same transaction; the Notifier drops reminders queued for a moment that
+moved, and both parties of each thread whose term moved are told how many terms moved and by how much (a count and
+werkdagen, never which thread).
+
+A due moment agreed in a procesafspraak stays as agreed: the parties set that date themselves. Each moved clock is
+audited (``clock.due_recomputed``, by the user who changed the calendar).
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlmodel import col
 
+from hub.audit import services as audit
+from hub.calendars.services import ClosingDayChange
 from hub.messaging import clocks as rules
 from hub.messaging.access import MessagingBase, set_waiting
+from hub.messaging.assignees import audience
 from hub.messaging.models import Clock, ClockKind, Thread
+from hub.notifications.interfaces import MovedTerm, TermsMoved
 from hub.terms import end_of_day
+
+OBJECT_CLOCK = "reaction_clock"  # the audit records' object type
 
 
 class DueMoments(MessagingBase):
-    async def recompute_due(self, gemeente_id: str, day: date) -> None:
+    async def recompute_due(self, change: ClosingDayChange) -> list[MovedTerm]:
         """A closing day of the gemeente was added or removed (the ``on_change`` of
-        :class:`hub.calendars.services.ClosingDayService`): running clocks of this gemeente whose term spans ``day``
-        get their rule-based due moment again. A due moment agreed in a procesafspraak stays as agreed."""
-        calendar = await self.calendars.for_gemeente(self.db, gemeente_id)
-        start_of_day = end_of_day(day) - timedelta(days=1)
+        :class:`hub.calendars.services.ClosingDayService`): running clocks of this gemeente whose term spans the
+        day get their rule-based due moment again. Returns the terms that moved (and told the Notifier of them)."""
+        calendar = await self.calendars.for_gemeente(self.db, change.gemeente_id)
+        start_of_day = end_of_day(change.day) - timedelta(days=1)
         rows = await self.db.execute(
-            select(Clock)
+            select(Clock, Thread)
             .join(Thread, col(Thread.id) == col(Clock.thread_id))
             .where(
-                col(Thread.gemeente_id) == gemeente_id,
+                col(Thread.gemeente_id) == change.gemeente_id,
                 col(Clock.stopped_at).is_(None),
                 col(Clock.rescheduled_at).is_(None),
-                col(Clock.started_at) <= end_of_day(day),
+                col(Clock.started_at) <= end_of_day(change.day),
                 col(Clock.due_at) >= start_of_day,
             )
+            .order_by(col(Clock.due_at), col(Clock.id))
         )
-        touched: set[str] = set()
-        for clock in rows.scalars():
+        touched: dict[str, Thread] = {}
+        moved: list[MovedTerm] = []
+        for clock, thread in rows.all():
             due = rules.due_for(ClockKind(clock.kind), clock.started_at, calendar)
-            if due != clock.due_at:
-                clock.due_at = due
-                self.db.add(clock)
-                touched.add(clock.thread_id)
-                await self.notifier.clock_changed(clock.id, due)
+            if due == clock.due_at:
+                continue
+            werkdagen = calendar.werkdagen_between(clock.due_at, due)
+            await audit.record(
+                self.db,
+                user_id=change.user_id,
+                organisation_id=change.gemeente_id,
+                action="clock.due_recomputed",
+                object_type=OBJECT_CLOCK,
+                object_id=clock.id,
+            )
+            clock.due_at = due
+            self.db.add(clock)
+            touched[thread.id] = thread
+            await self.notifier.clock_changed(clock.id, due)
+            if werkdagen:
+                parties = tuple([await audience(self.db, thread, org_id) for org_id in thread.party_ids()])
+                moved.append(MovedTerm(clock.id, werkdagen, parties))
         await self.db.flush()
-        for thread_id in touched:
-            thread = await self.db.get(Thread, thread_id)
-            assert thread is not None
-            set_waiting(thread, await self.running_clocks(thread_id))
+        for thread in touched.values():
+            set_waiting(thread, await self.running_clocks(thread.id))
             self.db.add(thread)
         await self.db.flush()
+        if moved and self.notifications:
+            notice = TermsMoved(change.gemeente_id, change.change_id, tuple(moved))
+            await self.notifier.terms_moved(notice, now=change.at)
+        return moved

@@ -48,6 +48,7 @@ class InboxRow:
     unread: bool
     waiting_on_us: bool
     waiting_on_partner: bool
+    bijzondere_bijstand: bool = False  # marked as about bijzondere bijstand: shown as a tag
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class InboxService(MessagingBase):
                 col(Thread.gemeente_id),
                 side,
                 col(ThreadRead.last_read_at),
+                col(Thread.bijzondere_bijstand),
             )
             .select_from(Thread)
             # Outer joins keep the thread table the driving one, so its index gives the order and the limit.
@@ -164,6 +166,7 @@ class InboxService(MessagingBase):
             gemeente_id,
             _side,
             last_read,
+            bijstand,
         ) in rows:
             page.append(
                 InboxRow(
@@ -182,6 +185,7 @@ class InboxService(MessagingBase):
                     unread=last_read is None or last_read < last_at,
                     waiting_on_us=waiting_on == me,
                     waiting_on_partner=waiting_on is not None and waiting_on != me,
+                    bijzondere_bijstand=bool(bijstand),
                 )
             )
         if page:

@@ -110,6 +110,8 @@ class Thread(SQLModel, table=True):
     gemeente_id: str = Field(foreign_key="organisation.id", max_length=32)
     kantoor_id: str = Field(foreign_key="organisation.id", max_length=32)
     subject: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # field-encrypted
+    # Marked by its starter as about bijzondere bijstand: its notices reach the gemeente's consulenten too.
+    bijzondere_bijstand: bool = False
     created_by: str = Field(foreign_key="user_account.id", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
     gemeente_assignee_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)

@@ -18,7 +18,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.calendars.services import CalendarFor, CalendarSource
-from hub.messaging.assignees import side_assignees
+from hub.messaging.assignees import side_assignees, thread_topics
 from hub.messaging.models import Clock, ClockNotice, Thread
 from hub.notifications.interfaces import ClockReminder, Notifier, ReminderStage
 from hub.notifications.outbox import OutboxNotifier
@@ -57,7 +57,9 @@ async def sweep_clocks(
 ) -> list[ClockReminder]:
     """Reminders for running reaction clocks, each at most once per clock and due moment; the reminders told.
 
-    - due later today: "termijn verloopt vandaag" to the owing side's assignee (or users of the recipient roles);
+    - due later today: "termijn verloopt vandaag" to the owing side's assignee (or users of the recipient roles),
+      and at an owing gemeente the roles of the thread's topics (the contractmanagers for a general question, the
+      consulenten for bijzondere bijstand), as for the thread's messages;
     - past its due moment: "termijn verlopen" to the same people;
     - still running ``escalate_after`` werkdagen after its due moment (the term of that many werkdagen that starts
       on the due day, on the calendar of the thread's gemeente): an escalation (the Notifier tells the owing
@@ -113,6 +115,7 @@ async def sweep_clocks(
                 assigned_user_ids=(
                     () if stage is ReminderStage.ESCALATIE else await side_assignees(db, thread, clock.owed_by_org_id)
                 ),
+                topics=thread_topics(thread),
             )
             await notifier.remind(reminder, now=now)
             told.append(reminder)

@@ -21,7 +21,7 @@ from hub.fields import MESSAGE_BODY, THREAD_SUBJECT
 from hub.messaging import clocks as rules
 from hub.messaging.access import OBJECT_MESSAGE, MessagingBase, set_waiting
 from hub.messaging.agreed_dates import agreed_date_problem
-from hub.messaging.assignees import side_assignees
+from hub.messaging.assignees import message_event
 from hub.messaging.attachments import attachable
 from hub.messaging.form_tokens import form_token_digest, posted_with
 from hub.messaging.models import (
@@ -37,7 +37,7 @@ from hub.messaging.models import (
 )
 from hub.messaging.reading import receipts_read, touch_read
 from hub.messaging.reply_choices import refusal, reply_choices
-from hub.notifications.interfaces import MailKind, NotificationEvent
+from hub.notifications.interfaces import MailKind
 from hub.terms import as_local_date
 
 SUBJECT_MAX = 200
@@ -84,12 +84,14 @@ class ThreadService(MessagingBase):
         convenant: Convenant | str | None = None,
         kind: ThreadKind | str | None = None,
         form_token: str | None = None,
+        bijzondere_bijstand: bool = False,
         now: datetime | None = None,
     ) -> Thread:
         """Open a thread on a case (casuïstiek) or a convenant (algemene vraag) with its first message.
 
         The parties are the case's or convenant's gemeente and kantoor; the user's organisation must be one of
         them (NotFound otherwise) and the role must allow posting. The starter is assigned on their side.
+        ``bijzondere_bijstand``: a case thread about bijzondere bijstand (its notices reach the consulenten too).
         """
         now = self._now(now)
         already = await self.posted_with(user, form_token)  # the same form sent again: its thread, not a new one
@@ -116,6 +118,8 @@ class ThreadService(MessagingBase):
             errors["soort"] = "Kies een dossier of, voor een algemene vraag, een convenant."
         if parties is not None and kind is not None and ThreadKind(kind) != parties[0]:
             errors["soort"] = "Een vraag over een dossier is casuïstiek; zonder dossier is het een algemene vraag."
+        if bijzondere_bijstand and parties is not None and parties[4] is None:
+            errors["bijzondere_bijstand"] = "Bijzondere bijstand gaat altijd over een dossier: kies een dossier."
         clean_subject = " ".join(subject.split())
         if not clean_subject:
             errors["subject"] = "Vul een onderwerp in."
@@ -140,6 +144,7 @@ class ThreadService(MessagingBase):
             created_at=now,
             last_message_at=now,
             subject=b"",
+            bijzondere_bijstand=bijzondere_bijstand,
         )
         thread.subject = encrypt_field(self.keyring, clean_subject, context=THREAD_SUBJECT.context(thread.id))
         if user.organisation_id == gemeente_id:
@@ -310,17 +315,10 @@ class ThreadService(MessagingBase):
         await self.db.flush()
         if self.notifications:
             # In this transaction: the message and its e-mail notice commit together. The notice carries ids only.
-            await self.notifier.notify(
-                NotificationEvent(
-                    kind=MailKind.PROCESAFSPRAAK if kind == MessageKind.PROCESAFSPRAAK else MailKind.NIEUW_BERICHT,
-                    organisation_id=other,
-                    thread_id=thread.id,
-                    case_id=thread.case_id,
-                    assigned_user_ids=await side_assignees(self.db, thread, other),
-                    due_at=thread.current_due_at if thread.waiting_on_org_id == other else None,
-                ),
-                now=now,
-            )
+            mail = MailKind.PROCESAFSPRAAK if kind == MessageKind.PROCESAFSPRAAK else MailKind.NIEUW_BERICHT
+            due = thread.current_due_at if thread.waiting_on_org_id == other else None
+            event = await message_event(self.db, thread, kind=mail, receiver=other, due_at=due, documents=documents)
+            await self.notifier.notify(event, now=now)
         return message
 
     async def _apply_clock_rules(

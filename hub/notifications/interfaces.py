@@ -1,9 +1,11 @@
 """What a producer (messaging, documents) tells notifications, and the one interface it calls: :class:`Notifier`.
 
 Events carry ids only: the receiving organisation, what the mail's link opens (a thread or a case), the receiving
-side's assignees (resolved by the producer, which knows its own threads and cases), and the due moment. The
+side's assignees (resolved by the producer, which knows its own threads and cases), what the event is about
+(:class:`Topic`: a general question under the convenant, bijzondere bijstand) and the due moment. The
 notifications package reads no producer's tables; an empty ``assigned_user_ids`` means "the receiving
-organisation's users of the recipient roles", which it looks up in the accounts tables.
+organisation's users of the recipient roles", which it looks up in the accounts tables, and each topic adds the
+users of its roles at a receiving gemeente (the rules are :mod:`hub.notifications.outbox`'s).
 
 The producer passes a Notifier to its service (the outbox one, :class:`hub.notifications.outbox.OutboxNotifier`, by
 default), so a test can pass a recording one.
@@ -11,6 +13,7 @@ default), so a test can pass a recording one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -23,12 +26,16 @@ from hub.notifications.models import EVENT_KINDS, MailKind
 from hub.terms import require_aware
 
 __all__ = [
+    "Audience",
     "ClockReminder",
     "ClockStates",
     "MailKind",
+    "MovedTerm",
     "NotificationEvent",
     "Notifier",
     "ReminderStage",
+    "TermsMoved",
+    "Topic",
     "case_path",
     "thread_path",
 ]
@@ -42,6 +49,17 @@ def _check_id(value: str | None, what: str) -> None:
 def _check_ids(values: tuple[str, ...], what: str) -> None:
     for value in values:
         _check_id(value, what)
+
+
+class Topic(StrEnum):
+    """What an event is about, when that brings in more people at a receiving gemeente than its case workers."""
+
+    ALGEMENE_VRAAG = "algemene_vraag"  # a general question under the convenant (§1a.1: the contractmanager)
+    BIJZONDERE_BIJSTAND = "bijzondere_bijstand"  # a bijstand application or a thread marked as about bijstand
+
+
+def _topics(values: Iterable[Topic | str]) -> frozenset[Topic]:
+    return frozenset(Topic(t) for t in values)
 
 
 def thread_path(thread_id: str) -> str:
@@ -63,7 +81,8 @@ class NotificationEvent:
     a party). ``thread_id`` / ``case_id``: what the link opens (the thread when given, else the case).
     ``assigned_user_ids``: the receiving side's assignees as the producer resolved them (the thread's assignee for
     that side, else the case's); empty, or none of them active at that organisation, means the organisation's users
-    of the recipient roles. ``due_at``: the due moment of the reaction now owed, if any.
+    of the recipient roles. ``topics``: what it is about (each adds its roles at a receiving gemeente).
+    ``due_at``: the due moment of the reaction now owed, if any.
     """
 
     kind: MailKind
@@ -72,6 +91,7 @@ class NotificationEvent:
     case_id: str | None = None
     assigned_user_ids: tuple[str, ...] = ()
     due_at: datetime | None = None
+    topics: frozenset[Topic] = frozenset()
 
     def __post_init__(self) -> None:
         kind = MailKind(self.kind)
@@ -85,6 +105,7 @@ class NotificationEvent:
             raise ValueError("a notification needs a thread_id or a case_id to link to")
         object.__setattr__(self, "assigned_user_ids", tuple(self.assigned_user_ids))
         _check_ids(self.assigned_user_ids, "assigned_user_ids")
+        object.__setattr__(self, "topics", _topics(self.topics))
         if self.due_at is not None:
             require_aware(self.due_at, "due_at")
 
@@ -112,8 +133,8 @@ class ClockReminder:
     """A reaction clock reached a reminder stage for its current due moment (decided by the clock's owner, once).
 
     ``owing_org_id``: the organisation that owes the reaction (the mail names it). ``gemeente_id``: the thread's
-    gemeente, whose contractmanagers receive every escalation. ``assigned_user_ids``: the owing side's assignees, as
-    for :class:`NotificationEvent`.
+    gemeente, whose contractmanagers receive every escalation. ``assigned_user_ids`` and ``topics``: the owing side's
+    assignees and what the thread is about, as for :class:`NotificationEvent`.
     """
 
     stage: ReminderStage
@@ -123,9 +144,11 @@ class ClockReminder:
     gemeente_id: str
     due_at: datetime
     assigned_user_ids: tuple[str, ...] = ()
+    topics: frozenset[Topic] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stage", ReminderStage(self.stage))
+        object.__setattr__(self, "topics", _topics(self.topics))
         for value, what in (
             (self.clock_id, "clock_id"),
             (self.thread_id, "thread_id"),
@@ -142,6 +165,57 @@ class ClockReminder:
         return thread_path(self.thread_id)
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who of one party hears about a thread: the party, its assignees on the thread (resolved by the producer, as for
+    :class:`NotificationEvent`) and what the thread is about."""
+
+    organisation_id: str
+    assigned_user_ids: tuple[str, ...] = ()
+    topics: frozenset[Topic] = frozenset()
+
+    def __post_init__(self) -> None:
+        _check_id(self.organisation_id, "organisation_id")
+        object.__setattr__(self, "assigned_user_ids", tuple(self.assigned_user_ids))
+        _check_ids(self.assigned_user_ids, "assigned_user_ids")
+        object.__setattr__(self, "topics", _topics(self.topics))
+
+
+@dataclass(frozen=True)
+class MovedTerm:
+    """One running term whose due moment a calendar change moved: by how many werkdagen (later positive, earlier
+    negative), and who of each party of its thread hears of it."""
+
+    clock_id: str
+    werkdagen: int
+    audiences: tuple[Audience, ...]
+
+    def __post_init__(self) -> None:
+        _check_id(self.clock_id, "clock_id")
+        if type(self.werkdagen) is not int or self.werkdagen == 0:
+            raise ValueError("a moved term moved by a non-zero whole number of werkdagen")
+        object.__setattr__(self, "audiences", tuple(self.audiences))
+
+
+@dataclass(frozen=True)
+class TermsMoved:
+    """A gemeente changed its calendar (a closing day added or removed) and running terms moved with it.
+
+    ``gemeente_id``: whose calendar it is (the mail names it). ``change_id``: that one change (the closing day's
+    id and whether it came or went): every recipient gets at most one mail per change. ``terms``: what moved.
+    """
+
+    gemeente_id: str
+    change_id: str
+    terms: tuple[MovedTerm, ...]
+
+    def __post_init__(self) -> None:
+        _check_id(self.gemeente_id, "gemeente_id")
+        if not self.change_id or len(self.change_id) > 80 or not self.change_id.replace(":", "").isalnum():
+            raise ValueError("change_id must be made of ids and words")
+        object.__setattr__(self, "terms", tuple(self.terms))
+
+
 class Notifier(Protocol):
     """Told by producers, inside the transaction of the event itself (event and notice commit together or not)."""
 
@@ -154,6 +228,9 @@ class Notifier(Protocol):
     async def clock_changed(self, clock_id: str, due_at: datetime | None) -> None:
         """A clock stopped (``due_at`` None) or its due moment moved: reminders not yet sent that are no longer
         true are dropped."""
+
+    async def terms_moved(self, notice: TermsMoved, *, now: datetime) -> None:
+        """A gemeente's calendar change moved running terms: tell both parties of each thread, once per recipient."""
 
 
 class ClockStates(Protocol):

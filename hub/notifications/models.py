@@ -27,6 +27,8 @@ class MailKind(StrEnum):
     TERMIJN_VERLOPEN = "termijn_verlopen"
     PROCESAFSPRAAK = "procesafspraak"
     ESCALATIE = "escalatie"
+    # A gemeente's closing days changed and running terms moved: how many, by how many werkdagen at most.
+    TERMIJNEN_VERSCHOVEN = "termijnen_verschoven"
     DIGEST = "digest"
     # About the recipient's own account (hub.accounts.enrolment): never held for a digest, never content.
     ACCOUNT_ACTIVEREN = "account_activeren"  # a new account: the enrolment link
@@ -50,6 +52,7 @@ MAIL_KIND_LABELS: dict[MailKind, str] = {
     MailKind.TERMIJN_VERLOPEN: "Termijn verlopen",
     MailKind.PROCESAFSPRAAK: "Procesafspraak",
     MailKind.ESCALATIE: "Escalatie",
+    MailKind.TERMIJNEN_VERSCHOVEN: "Termijnen verschoven",
     MailKind.DIGEST: "Dagelijks overzicht",
     MailKind.ACCOUNT_ACTIVEREN: "Account aangemaakt (activeringslink)",
     MailKind.ACCOUNT_HERSTELLEN: "Wachtwoord hersteld (activeringslink)",
@@ -135,5 +138,9 @@ class OutboxMail(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     sent_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     message_id: str | None = Field(default=None, max_length=200)
+    # termijnen_verschoven only: how many running terms the calendar change moved for this recipient, and the largest
+    # move in werkdagen (positive: later, negative: earlier). Counts, never which terms.
+    moved_terms: int | None = None
+    moved_werkdagen: int | None = None
     # At most one row per key, e.g. "clock:<id>:vandaag:<due epoch>:<user id>" or "digest:<user id>:<date>".
     dedupe_key: str | None = Field(default=None, unique=True, max_length=200)

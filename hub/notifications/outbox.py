@@ -8,6 +8,11 @@ address).
 - :func:`remind`: the rows of one reminder stage of a reaction clock, each at most once per clock, stage, due moment
   and recipient (``dedupe_key``); the clock's owner decides when a stage is reached, once.
 - :func:`withdraw_reminders`: reminder rows not sent yet whose clock stopped or moved are cancelled.
+- :func:`terms_moved`: a gemeente's calendar change moved running terms: one row per recipient of the threads'
+  parties, with how many terms moved and by how many werkdagen at most, at most once per change.
+
+Who is told (the README's table "event → who gets a mail" says the same): the receiving side's assignees, else its
+users of :data:`RECIPIENT_ROLES`; at a gemeente also the users of each topic's :data:`TOPIC_ROLES`.
 """
 
 from __future__ import annotations
@@ -24,7 +29,14 @@ from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.db import utcnow
 from hub.errors import NotFound
-from hub.notifications.interfaces import ClockReminder, ClockStates, NotificationEvent, ReminderStage
+from hub.notifications.interfaces import (
+    ClockReminder,
+    ClockStates,
+    NotificationEvent,
+    ReminderStage,
+    TermsMoved,
+    Topic,
+)
 from hub.notifications.models import CLOCK_KINDS, MailKind, MailStatus, OutboxMail
 from hub.terms import require_aware
 
@@ -39,6 +51,15 @@ RECIPIENT_ROLES: dict[OrgKind, frozenset[Role]] = {
 # Besides the owing organisation's fixed address, the users of these roles at the thread's gemeente receive every
 # escalation, whichever side is late: the contractmanager watches the terms and contacts the bewindvoerders.
 ESCALATION_ROLES: frozenset[Role] = frozenset({Role.CONTRACTMANAGER})
+# What an event is about brings in these roles of a receiving gemeente as well, whoever is assigned: the
+# contractmanager is the gemeente's contact for the convenant (§1a.1), so a general question reaches them; a
+# bijstand application or thread reaches the consulenten bijzondere bijstand, also when a klantmanager handles the case.
+TOPIC_ROLES: dict[Topic, frozenset[Role]] = {
+    Topic.ALGEMENE_VRAAG: frozenset({Role.CONTRACTMANAGER}),
+    Topic.BIJZONDERE_BIJSTAND: frozenset({Role.CONSULENT}),
+}
+# Where a "termijnen verschoven" mail's link goes: the inbox (it covers several threads).
+INBOX_PATH = "/berichten"
 
 
 # -- recipients ----------------------------------------------------------------------------------------------
@@ -55,14 +76,21 @@ async def users_with_roles(db: AsyncSession, org_id: str, roles: frozenset[Role]
     return [u for u in await _active_users(db, org_id) if u.role_set & roles]
 
 
-async def recipients(db: AsyncSession, org: Organisation, assigned_user_ids: Sequence[str] = ()) -> list[User]:
+async def recipients(
+    db: AsyncSession, org: Organisation, assigned_user_ids: Sequence[str] = (), topics: Iterable[Topic] = ()
+) -> list[User]:
     """The users told about something for ``org``: its active assignees among ``assigned_user_ids`` (users of
-    another organisation are ignored), or else its users of the recipient roles."""
+    another organisation are ignored), or else its users of the recipient roles; at a gemeente also its users of
+    the roles of each of ``topics``. Each user once, by e-mail address."""
     ids = [i for i in assigned_user_ids if i]
     users = await _active_users(db, org.id, ids) if ids else []
     if not users:
         users = await users_with_roles(db, org.id, RECIPIENT_ROLES[org.org_kind])
-    return users
+    extra = frozenset().union(*(TOPIC_ROLES[t] for t in topics)) if org.org_kind == OrgKind.GEMEENTE else frozenset()
+    if extra:
+        told = {u.id for u in users}
+        users += [u for u in await users_with_roles(db, org.id, extra) if u.id not in told]
+    return sorted(users, key=lambda u: u.email)
 
 
 def _status_for(user: User) -> MailStatus:
@@ -82,7 +110,7 @@ async def notify(db: AsyncSession, event: NotificationEvent, *, now: datetime | 
     org = await db.get(Organisation, event.organisation_id)
     if org is None:
         raise NotFound(event.organisation_id)
-    users = await recipients(db, org, event.assigned_user_ids)
+    users = await recipients(db, org, event.assigned_user_ids, event.topics)
     link = event.link_path
     rows: list[OutboxMail] = []
     # One query for every recipient's unsent row of this kind and link (an organisation may have many users).
@@ -177,7 +205,7 @@ async def remind(db: AsyncSession, reminder: ClockReminder, *, now: datetime) ->
                 targets.append((user, user.email))
         rows = [_reminder_row(reminder, user=u, address=a, org_id=org.id, now=now) for u, a in targets]
     else:
-        users = await recipients(db, org, reminder.assigned_user_ids)
+        users = await recipients(db, org, reminder.assigned_user_ids, reminder.topics)
         if not users:
             log.warning(
                 "reminder %s for clock %s: organisation %s has no recipient", reminder.stage, reminder.clock_id, org.id
@@ -244,6 +272,56 @@ async def cancel_stale_reminders(
     return len(stopped) + len(moved)
 
 
+# -- calendar changes ----------------------------------------------------------------------------------------------
+
+
+async def terms_moved(db: AsyncSession, notice: TermsMoved, *, now: datetime) -> list[OutboxMail]:
+    """One row per recipient of a calendar change that moved running terms: the people each party of each thread
+    would be told about that thread (:func:`recipients`), with how many of those terms moved and the largest move
+    in werkdagen. The row names the gemeente whose calendar changed and links to the inbox; its ``dedupe_key``
+    holds it to one per change and recipient (a change told twice writes nothing the second time)."""
+    moved: dict[str, set[str]] = {}  # user id -> the clocks that moved for them
+    largest: dict[str, int] = {}  # user id -> the largest move (signed)
+    users: dict[str, User] = {}
+    organisations: dict[str, Organisation | None] = {}
+    for term in notice.terms:
+        for audience in term.audiences:
+            org_id = audience.organisation_id
+            if org_id not in organisations:
+                organisations[org_id] = await db.get(Organisation, org_id)
+            org = organisations[org_id]
+            if org is None:
+                continue
+            for user in await recipients(db, org, audience.assigned_user_ids, audience.topics):
+                users[user.id] = user
+                moved.setdefault(user.id, set()).add(term.clock_id)
+                if abs(term.werkdagen) > abs(largest.get(user.id, 0)):
+                    largest[user.id] = term.werkdagen
+    keys = {user_id: f"termijnen:{notice.change_id}:{user_id}" for user_id in users}
+    already = select(col(OutboxMail.dedupe_key)).where(col(OutboxMail.dedupe_key).in_(list(keys.values())))
+    told = set((await db.execute(already)).scalars()) if keys else set()
+    rows = [
+        OutboxMail(
+            created_at=now,
+            kind=MailKind.TERMIJNEN_VERSCHOVEN.value,
+            recipient_user_id=user.id,
+            recipient_address=user.email,
+            organisation_id=notice.gemeente_id,
+            link_path=INBOX_PATH,
+            status=_status_for(user).value,
+            next_attempt_at=now,
+            moved_terms=len(moved[user.id]),
+            moved_werkdagen=largest[user.id],
+            dedupe_key=keys[user.id],
+        )
+        for user in sorted(users.values(), key=lambda u: u.email)
+        if keys[user.id] not in told
+    ]
+    db.add_all(rows)
+    await db.flush()
+    return rows
+
+
 class OutboxNotifier:
     """The :class:`~hub.notifications.interfaces.Notifier` that writes outbox rows in the caller's session."""
 
@@ -258,3 +336,6 @@ class OutboxNotifier:
 
     async def clock_changed(self, clock_id: str, due_at: datetime | None) -> None:
         await withdraw_reminders(self.db, clock_id, due_at)
+
+    async def terms_moved(self, notice: TermsMoved, *, now: datetime) -> None:
+        await terms_moved(self.db, notice, now=now)

@@ -1,7 +1,8 @@
 """Notification mails from templates: plain text with an HTML alternative, and never case content.
 
 The renderer's only input is a :class:`MailContent`: the kind of thing waiting, the receiving organisation's name,
-the due moment, a hub path made of ids, and for a digest the number of items per kind. It has no field that could
+the due moment, a hub path made of ids, for a digest the number of items per kind, and for moved terms how many
+moved and by how many werkdagen at most. It has no field that could
 hold a case, a person, a text or a file name, and it refuses values of any other type, so no caller can leak
 content through it by mistake. The templates live in ``templates/email/<kind>/{subject.txt,body.txt,body.html}``.
 """
@@ -25,8 +26,8 @@ from hub.terms import AMSTERDAM, format_datum, require_aware
 
 TEMPLATE_DIR = resource_dir("templates") / "email"
 
-# "/" or one or more "/<word>/<32 hex id>" pairs: a path that cannot carry a name or a reference.
-LINK_RE = re.compile(r"^(?:/|(?:/[a-z]+/[0-9a-f]{32})+)$")
+# "/", the inbox, or one or more "/<word>/<32 hex id>" pairs: a path that cannot carry a name or a reference.
+LINK_RE = re.compile(r"^(?:/|/berichten|(?:/[a-z]+/[0-9a-f]{32})+)$")
 # An enrolment token (hub.accounts.enrolment): URL-safe base64 of 32 random bytes.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 ENROLMENT_PATH = "/activeren/"
@@ -40,6 +41,10 @@ DIGEST_PHRASES: dict[MailKind, tuple[str, str]] = {
     MailKind.TERMIJN_VERLOPEN: ("verlopen termijn", "verlopen termijnen"),
     MailKind.PROCESAFSPRAAK: ("nieuwe procesafspraak", "nieuwe procesafspraken"),
     MailKind.ESCALATIE: ("escalatie", "escalaties"),
+    MailKind.TERMIJNEN_VERSCHOVEN: (
+        "melding van verschoven termijnen door sluitingsdagen",
+        "meldingen van verschoven termijnen door sluitingsdagen",
+    ),
 }
 
 
@@ -57,9 +62,18 @@ class MailContent:
     due_at: datetime | None = None
     counts: tuple[tuple[MailKind, int], ...] = ()  # digest only: how many items of each kind
     enrolment_token: str = ""  # enrolment mails only: the single-use token of the link (no content)
+    moved_terms: int = 0  # termijnen_verschoven only: how many running terms moved
+    moved_werkdagen: int = 0  # termijnen_verschoven only: the largest move (positive: later, negative: earlier)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", MailKind(self.kind))
+        if self.kind is MailKind.TERMIJNEN_VERSCHOVEN:
+            if type(self.moved_terms) is not int or self.moved_terms < 1:
+                raise ValueError("moved_terms must be a positive whole number")
+            if type(self.moved_werkdagen) is not int or self.moved_werkdagen == 0:
+                raise ValueError("moved_werkdagen must be a non-zero whole number")
+        elif self.moved_terms or self.moved_werkdagen:
+            raise ValueError("only a termijnen_verschoven mail says how many terms moved")
         if (self.kind in ENROLMENT_KINDS) != bool(self.enrolment_token):
             raise ValueError("an enrolment mail has a token; no other mail has")
         if self.enrolment_token and (
@@ -124,6 +138,9 @@ def _context(content: MailContent, base_url: str) -> dict[str, Any]:
         ),
         "items": items,
         "totaal": sum(n for _k, n in content.counts),
+        "aantal": content.moved_terms,
+        "werkdagen": abs(content.moved_werkdagen),
+        "richting": "later" if content.moved_werkdagen > 0 else "eerder",
     }
 
 

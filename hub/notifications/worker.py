@@ -224,6 +224,8 @@ class OutboxWorker:
                     due_at=row.due_at,
                     counts=tuple(counts.get(row.id, ())),
                     enrolment_token=token,
+                    moved_terms=row.moved_terms or 0,
+                    moved_werkdagen=row.moved_werkdagen or 0,
                 )
             except (TypeError, ValueError) as exc:
                 await self._finish(db, row.id, MailStatus.FAILED, now, f"Ongeldige meldingsgegevens: {exc}")

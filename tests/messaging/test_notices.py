@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hub.messaging.threads import ThreadService
-from hub.notifications.interfaces import ClockReminder, MailKind, NotificationEvent
+from hub.notifications.interfaces import ClockReminder, MailKind, NotificationEvent, TermsMoved
 from tests.messaging.world import World, at, end_of
 
 
@@ -16,6 +16,7 @@ class RecordingNotifier:
     events: list[NotificationEvent] = field(default_factory=list)
     reminders: list[ClockReminder] = field(default_factory=list)
     clock_changes: list[tuple[str, datetime | None]] = field(default_factory=list)
+    moved: list[TermsMoved] = field(default_factory=list)
 
     async def notify(self, event: NotificationEvent, *, now: datetime) -> None:
         self.events.append(event)
@@ -25,6 +26,9 @@ class RecordingNotifier:
 
     async def clock_changed(self, clock_id: str, due_at: datetime | None) -> None:
         self.clock_changes.append((clock_id, due_at))
+
+    async def terms_moved(self, notice: TermsMoved, *, now: datetime) -> None:
+        self.moved.append(notice)
 
 
 async def test_messaging_tells_its_notifier(world: World) -> None:

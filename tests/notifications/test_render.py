@@ -16,13 +16,17 @@ from hub.notifications.sender import eml_path, safe_reason
 
 ID = "0123456789abcdef0123456789abcdef"
 DUE = datetime(2026, 4, 29, 21, 59, 59, tzinfo=UTC)  # 23:59:59 in Amsterdam
-ALLOWED = {"organisatie", "termijn", "link", "items", "totaal"}
+ALLOWED = {"organisatie", "termijn", "link", "items", "totaal", "aantal", "werkdagen", "richting"}
+WITHOUT_DUE = (MailKind.DIGEST, MailKind.TERMIJNEN_VERSCHOVEN)  # mails about several things: no one due moment
 
 
 def content(kind: MailKind, **kw: object) -> MailContent:
     if kind is MailKind.DIGEST:
         kw.setdefault("counts", ((MailKind.NIEUW_BERICHT, 1), (MailKind.TERMIJN_VERLOPEN, 2)))
         kw.setdefault("link_path", "/")
+    if kind is MailKind.TERMIJNEN_VERSCHOVEN:
+        kw.setdefault("moved_terms", 3)
+        kw.setdefault("moved_werkdagen", 1)
     return MailContent(kind=kind, organisation="Gemeente Nijmegen", link_path=kw.pop("link_path", f"/berichten/{ID}"),
                        **kw)  # type: ignore[arg-type]  # fmt: skip
 
@@ -31,7 +35,7 @@ def content(kind: MailKind, **kw: object) -> MailContent:
 def test_every_kind_renders_in_dutch_with_the_link_and_due_day(kind: MailKind) -> None:
     for name in ("subject.txt", "body.txt", "body.html"):
         assert (TEMPLATE_DIR / kind.value / name).is_file()
-    due = None if kind is MailKind.DIGEST else DUE
+    due = None if kind in WITHOUT_DUE else DUE
     subject, text, html = render_parts(content(kind, due_at=due), "https://hub.example.nl")
     assert "Gemeente Nijmegen" in subject and "\n" not in subject
     link = "https://hub.example.nl/inloggen?volgende=" + ("/" if kind is MailKind.DIGEST else f"/berichten/{ID}")
@@ -39,6 +43,8 @@ def test_every_kind_renders_in_dutch_with_the_link_and_due_day(kind: MailKind) -
     assert '<html lang="nl">' in html
     if due is not None:
         assert "woensdag 29 april 2026" in text and "woensdag 29 april 2026" in html
+    elif kind is MailKind.TERMIJNEN_VERSCHOVEN:
+        assert "3\nlopende reactietermijnen" in text and "ten hoogste 1 werkdag later" in text
     else:
         assert "1 nieuw bericht" in text and "2 verlopen termijnen" in text and subject.endswith("3 meldingen")
 
@@ -90,7 +96,37 @@ def test_the_renderer_cannot_be_handed_content() -> None:
         "due_at",
         "counts",
         "enrolment_token",  # an enrolment mail's single-use token (test_account_mail.py)
+        "moved_terms",  # termijnen_verschoven: how many terms a calendar change moved (a count)
+        "moved_werkdagen",  # and by how many werkdagen at most (a whole number)
     }
+    with pytest.raises(ValueError, match="only a termijnen_verschoven"):
+        MailContent(MailKind.NIEUW_BERICHT, "Gemeente Nijmegen", f"/berichten/{ID}", moved_terms=2)
+    for terms, werkdagen in ((0, 1), (2, 0), ("2", 1)):
+        with pytest.raises(ValueError, match="whole number"):
+            MailContent(
+                MailKind.TERMIJNEN_VERSCHOVEN, "Gemeente Nijmegen", "/berichten", moved_terms=terms,  # type: ignore[arg-type]
+                moved_werkdagen=werkdagen,
+            )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("terms", "werkdagen", "phrase"),
+    [
+        (1, 1, "Daardoor is 1\nlopende reactietermijn in gesprekken waarover u berichten ontvangt\nverschoven: die "
+         "verloopt nu ten hoogste 1 werkdag later."),
+        (4, -2, "Daardoor zijn 4\nlopende reactietermijnen in gesprekken waarover u berichten ontvangt\nverschoven: ze "
+         "verlopen nu ten hoogste 2 werkdagen eerder."),
+    ],
+)  # fmt: skip
+def test_moved_terms_say_how_many_and_how_far_and_link_to_the_inbox(terms: int, werkdagen: int, phrase: str) -> None:
+    mail = MailContent(
+        MailKind.TERMIJNEN_VERSCHOVEN, "Gemeente Nijmegen", "/berichten", moved_terms=terms, moved_werkdagen=werkdagen
+    )
+    subject, text, html = render_parts(mail, "https://hub.example.nl")
+    assert subject == "Reactietermijnen verschoven door sluitingsdagen van Gemeente Nijmegen"
+    assert phrase in text
+    assert " ".join(phrase.split()) in " ".join(html.replace("<strong>", "").replace("</strong>", "").split())
+    assert "https://hub.example.nl/inloggen?volgende=/berichten" in text
 
 
 def test_headers() -> None:

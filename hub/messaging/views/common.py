@@ -59,7 +59,7 @@ THREAD_NOTICES = {
 REPLY_FIELDS = ("body", "kind", "agreed_date", "attachments", FIELD_TYPE, FIELD_DATE, FIELD_UPLOAD)
 # The document types a file sent with a reply can have (the vault's one list).
 TYPE_OPTIONS = DOCUMENT_TYPE_OPTIONS
-NEW_FIELDS = ("soort", "dossiernummer", "convenant_id", "subject", "body")
+NEW_FIELDS = ("soort", "dossiernummer", "convenant_id", "bijzondere_bijstand", "subject", "body")
 UNKNOWN_REFERENCE = "Uw organisatie heeft geen dossier met dit nummer."
 
 

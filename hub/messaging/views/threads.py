@@ -189,6 +189,7 @@ async def new_submit(request: Request) -> Response:
                     subject=values["subject"],
                     body=values["body"],
                     form_token=values["form_token"],
+                    bijzondere_bijstand=values["bijzondere_bijstand"] == "ja",
                 )
             except ValidationError as exc:
                 # The subject and body problems too; "kies een dossier" only when no field says it already.
