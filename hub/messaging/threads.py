@@ -8,7 +8,7 @@ The audit record of a post is written first, before the thread is locked (see :m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from crypto import encrypt_field
 from hub.accounts.authz import Action, require
@@ -20,8 +20,10 @@ from hub.errors import NotFound, ValidationError
 from hub.fields import MESSAGE_BODY, THREAD_SUBJECT
 from hub.messaging import clocks as rules
 from hub.messaging.access import OBJECT_MESSAGE, MessagingBase, set_waiting
+from hub.messaging.agreements import agreement_errors
 from hub.messaging.assignees import side_assignees
 from hub.messaging.attachments import attachable
+from hub.messaging.clock_rows import apply_changes
 from hub.messaging.form_tokens import form_token_digest, posted_with
 from hub.messaging.models import (
     Clock,
@@ -40,7 +42,6 @@ from hub.terms import as_local_date
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
-AGREED_DATE_HORIZON = timedelta(days=366)
 NO_UPLOAD_WITHOUT_CASE = (
     "Bij een algemene vraag kunt u geen bestand meesturen: een document hoort altijd bij een dossier. "
     "Stel uw vraag vanuit het dossier om een bestand mee te sturen."
@@ -57,14 +58,16 @@ def _body_error(body: str) -> str:
 
 
 def _running(clocks: Sequence[Clock]) -> list[rules.RunningClock]:
+    """The rule engine's view of clock rows (the reply form previews :func:`hub.messaging.clocks.decide` with it)."""
     return [
         rules.RunningClock(
             id=c.id,
             kind=ClockKind(c.kind),
             owed_by=c.owed_by_org_id,
             due_at=c.due_at,
-            handed_over=c.handed_over,
+            depth=c.depth,
             rescheduled_late=c.rescheduled_late,
+            rule_due_at=c.original_due_at,
         )
         for c in clocks
     ]
@@ -247,19 +250,7 @@ class ThreadService(MessagingBase):
         if body_error:
             errors["body"] = body_error
         if kind == MessageKind.PROCESAFSPRAAK:
-            if not rules.may_agree(_running(running), user.organisation_id):
-                errors["kind"] = (
-                    "Een procesafspraak kan alleen als uw organisatie een reactie verschuldigd is. "
-                    "Kies een ander soort bericht."
-                )
-            if agreed_date is None:
-                errors["agreed_date"] = "Vul de datum in waarop het antwoord uiterlijk komt."
-            else:
-                today = as_local_date(now)
-                if agreed_date < today:
-                    errors["agreed_date"] = "De afgesproken datum ligt in het verleden. Kies vandaag of later."
-                elif agreed_date > today + AGREED_DATE_HORIZON:
-                    errors["agreed_date"] = "Kies een datum binnen een jaar."
+            errors.update(agreement_errors(_running(running), user.organisation_id, agreed_date, now))
         return await attachable(self.db, thread, attachment_ids, errors)
 
     async def _post(
@@ -340,47 +331,11 @@ class ThreadService(MessagingBase):
             agreed_date=message.agreed_date,
         )
         before = _running(running)
-        kind = ThreadKind(thread.kind)
         # Due moments on the gemeente's calendar (its closing days included), loaded only when a new turn starts.
         turn = rules.settle(before, new_message).start_for is not None
         calendar = await self.calendars.for_gemeente(self.db, thread.gemeente_id) if turn else self.calendars.base
-        changes = rules.decide(kind, before, new_message, calendar)
-        by_id = {c.id: c for c in running}
-        for stop in changes.stops:
-            clock = by_id[stop.clock_id]
-            clock.stopped_at = now
-            clock.stopped_by = user.id
-            clock.stopped_by_message_id = message.id
-            clock.stop_kind = stop.how.value
-            clock.in_time = stop.in_time
-            self.db.add(clock)
-            await self.notifier.clock_changed(clock.id, None)
-        for move in changes.reschedules:
-            clock = by_id[move.clock_id]
-            if move.late:
-                clock.rescheduled_late = True
-            if clock.original_due_at is None:
-                clock.original_due_at = clock.due_at
-            clock.due_at = move.due_at
-            clock.rescheduled_at = now
-            clock.rescheduled_by_message_id = message.id
-            self.db.add(clock)
-            await self.notifier.clock_changed(clock.id, clock.due_at)
-        still = [by_id[c.id] for c in changes.running]
-        for start in changes.starts:
-            clock = Clock(
-                id=new_id(),
-                thread_id=thread.id,
-                kind=start.kind.value,
-                owed_by_org_id=start.owed_by,
-                started_at=now,
-                started_by_message_id=message.id,
-                due_at=start.due_at,
-                handed_over=start.handed_over,
-            )
-            self.db.add(clock)
-            still.append(clock)
-        return still
+        changes = rules.decide(ThreadKind(thread.kind), before, new_message, calendar)
+        return await apply_changes(self.db, self.notifier, changes, running, message, user.id, now)
 
     # -- assignment and status ---------------------------------------------------------------------------------
 
