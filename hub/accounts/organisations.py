@@ -22,7 +22,7 @@ from hub.accounts.roles import OrgKind
 from hub.audit import services as audit
 from hub.db import utcnow
 from hub.errors import NotFound, ValidationError
-from hub.terms import as_local_date, controle_contactgegevens_due
+from hub.terms import as_local_date, controle_contactgegevens_due, is_overdue
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[a-z]{2,}$", re.IGNORECASE)
 CONVENANT_STATUSES = ("concept", "actief", "beeindigd")
@@ -142,11 +142,14 @@ class OrganisationService:
         await self.db.flush()
 
     def contact_status(self, org: Organisation, now: datetime | None = None) -> PartnerContact:
+        """The yearly check (§1a.1) is due one year after the Amsterdam date of the last confirmation, by the terms
+        rule (:func:`hub.terms.controle_contactgegevens_due`: the same date a year on, 29 February to 28 February,
+        moved to a werkdag), and overdue only once that day is over."""
         now = now or utcnow()
         if org.contacts_confirmed_at is None:
             return PartnerContact(org, overdue=True, next_check=None)
         next_check = controle_contactgegevens_due(as_local_date(org.contacts_confirmed_at))
-        return PartnerContact(org, overdue=next_check < now, next_check=next_check)
+        return PartnerContact(org, overdue=is_overdue(next_check, now), next_check=next_check)
 
     async def routekaart(self, org: Organisation, now: datetime | None = None) -> list[PartnerContact]:
         """The partner directory a contractmanager keeps: the gemeente itself first, then every partner."""

@@ -3,26 +3,41 @@
 Input: the thread's kind, its running clocks (:class:`RunningClock`) and the new message (:class:`NewMessage`: its
 kind, the sending and the receiving party, the moment, an agreed date). Output: the clock changes
 (:class:`ClockChanges`: stop this clock, in time or late; move that one to a new due moment; start clocks of these
-kinds for that party, due then). :mod:`hub.messaging.threads` applies them to the rows.
+kinds for that party, due then, at that depth). :mod:`hub.messaging.threads` applies them to the rows.
 
-The rules (one party posts, the other owes a reaction):
+**The turn is a stack.** Depth 0 is the original question; the party that owes a reaction there is the bottom of the
+stack. A ``vraag_om_informatie`` from the owing party pushes: the other party now owes the information, at depth + 1.
+The substantive answer to it pops: the turn goes back to the party below, at depth - 1. The parties alternate, so the
+depth of the running clocks is the whole stack. The stack is empty when no clock runs.
 
-- A ``bericht`` or ``vraag_om_informatie`` from a party, when no clock runs in the thread, starts the other party's
-  clock(s): casuïstiek 2 werkdagen; a general question 2 werkdagen for a first reaction and 2 weken for the
-  substantive one. A further message from the asking side while a clock runs does not restart it.
-- The owing party stops its clocks with an ``inhoudelijke_reactie`` (all its running clocks in the thread). On a
-  general question any reply (also a plain ``bericht``) stops the first-reaction clock. A substantive reaction asks
-  for nothing, so no clock starts for the other party.
-- A ``procesafspraak`` carries an agreed date: the substantive clock's due moment becomes the end of that date and
-  the clock keeps running; whether the afspraak itself came after the due moment then in force is kept. On a general
-  question it also stops the first-reaction clock (stop kind ``procesafspraak``). Only a party that owes a
-  substantive reaction can make one (:func:`may_agree`).
-- A ``vraag_om_informatie`` from the owing party hands the clock over: its running clocks stop as ``overgedragen``
-  and the same kind of clock(s) start for the other party, marked ``handed_over``. When that party answers with an
-  ``inhoudelijke_reactie`` (the information), the turn goes back: fresh clocks start for the party that asked.
-- A ``geen_reactie_nodig`` message asks nothing and answers nothing: it starts no clock and stops none.
-- A clock is in time when it stopped no later than its due moment and no procesafspraak was made late.
-- At most one party owes a reaction in a thread at any moment (:func:`waiting_on`).
+The rules (one party posts; "the owing party" is the one whose clocks run):
+
+- **A question.** A ``bericht`` or ``vraag_om_informatie`` when no clock runs opens the stack: the receiver's clocks
+  start at depth 0: casuïstiek 2 werkdagen; a general question 2 werkdagen for a first reaction and 2 weken for the
+  substantive answer. Whatever the asking party sends while the other party owes (a reminder, a second question, a
+  thank-you) starts, stops and moves nothing.
+- **A first reaction is a first reaction.** On a general question every message of the owing party (``bericht``,
+  ``geen_reactie_nodig``, ``procesafspraak``, ``vraag_om_informatie``, ``inhoudelijke_reactie``) stops its
+  2-werkdagen first-reaction clock (stop kind ``procesafspraak`` for a procesafspraak, ``overgedragen`` for a vraag
+  om informatie, else ``reactie``). Only the 2-weken clock keeps running, unless the kind stops it too.
+- **The substantive answer.** An ``inhoudelijke_reactie`` of the owing party stops all its clocks (``reactie``). At
+  depth 0 the conversation's question is answered: nothing starts. At depth d > 0 it is the information asked for:
+  the turn goes back to the other party at depth d - 1, with the term the covenant gives from the answer's receipt.
+  On casuïstiek that is a fresh 2-werkdagen clock. On a general question only the 2-weken clock starts again: the
+  party below already gave its first reaction (its vraag om informatie was one), so it owes no second one.
+- **A counter-question.** A ``vraag_om_informatie`` of the owing party stops its clocks as ``overgedragen`` and starts
+  the other party's at depth + 1: every clock of the thread's kind, as for a new question (on a general question
+  also the first-reaction clock: the counter-question is a question to that party). Any depth.
+- **A procesafspraak** (only for a party that owes a substantive reaction, :func:`may_agree`) carries an agreed date:
+  the owing party's substantive clock is due at the end of that date and keeps running; whether the afspraak came
+  after the due moment then in force is kept. On casuïstiek the agreed date is the new due moment, without maximum.
+  On a general question the 2 weken are a maximum ("een reactietermijn van maximaal twee weken"): the date may not
+  lie after the clock's rule-based due moment (:func:`agreed_date_limit`). :func:`decide` does not check the date;
+  the service refuses a message that breaks it, before deciding anything.
+- **In time.** A clock that stops at a moment is in time when that moment's Amsterdam date is on or before its due
+  date (the whole last second counts, :mod:`hub.terms.passing`) and no procesafspraak was made late.
+- **One side owes.** At most one party owes a reaction in a thread at any moment, and exactly one while the stack is
+  not empty (:func:`waiting_on`).
 
 Due moments are counted on the calendar of the gemeente party, which the caller passes (:func:`due_for`).
 """
@@ -38,18 +53,23 @@ from hub.terms import (
     WerkdagCalendar,
     algemene_eerste_reactie_due,
     algemene_inhoudelijke_reactie_due,
+    as_local_date,
     end_of_day,
+    is_overdue,
     reactie_casuistiek_due,
+    within_term,
 )
 
 CLOCKS_FOR: dict[ThreadKind, tuple[ClockKind, ...]] = {
     ThreadKind.CASUISTIEK: (ClockKind.CASUISTIEK,),
     ThreadKind.ALGEMEEN: (ClockKind.ALGEMEEN_EERSTE, ClockKind.ALGEMEEN_INHOUDELIJK),
 }
-# The clocks a procesafspraak moves (the substantive ones); the first-reaction clock is stopped by it instead.
+# The clocks of the substantive answer: a procesafspraak moves them, a hand-back starts only them.
 SUBSTANTIVE_CLOCKS = frozenset({ClockKind.CASUISTIEK, ClockKind.ALGEMEEN_INHOUDELIJK})
 # The messages that ask the other party something: they start its clocks when none runs.
 ASKING = frozenset({MessageKind.BERICHT, MessageKind.VRAAG_OM_INFORMATIE})
+# On a general question: the substantive clock whose rule-based due moment is the latest a procesafspraak may agree.
+MAXIMUM_TERM = ClockKind.ALGEMEEN_INHOUDELIJK
 
 
 def due_for(kind: ClockKind, received: datetime, calendar: WerkdagCalendar) -> datetime:
@@ -66,14 +86,19 @@ def due_for(kind: ClockKind, received: datetime, calendar: WerkdagCalendar) -> d
 
 @dataclass(frozen=True)
 class RunningClock:
-    """A clock that runs in the thread: who owes the reaction, by when."""
+    """A clock that runs in the thread: who owes the reaction, by when, at which depth of the turn's stack."""
 
     id: str
     kind: ClockKind
     owed_by: str
     due_at: datetime
-    handed_over: bool = False  # started by the other party's vraag om informatie
+    depth: int = 0  # 0: the original question; d > 0: the answer to the d-th nested vraag om informatie
     rescheduled_late: bool = False  # a procesafspraak came after the due moment then in force
+    rule_due_at: datetime | None = None  # the rule-based due moment, before any procesafspraak (None: due_at)
+
+    @property
+    def rule_due(self) -> datetime:
+        return self.due_at if self.rule_due_at is None else self.rule_due_at
 
 
 @dataclass(frozen=True)
@@ -107,18 +132,19 @@ class Start:
     kind: ClockKind
     owed_by: str
     due_at: datetime
-    handed_over: bool
+    depth: int = 0
 
 
 @dataclass(frozen=True)
 class Settlement:
-    """What the message does to the running clocks; whether a new turn starts (for ``start_for``)."""
+    """What the message does to the running clocks; whether a new turn starts (for ``start_for``, at ``depth``)."""
 
     stops: tuple[Stop, ...]
     reschedules: tuple[Reschedule, ...]
     running: tuple[RunningClock, ...]  # still running afterwards, with their new due moments
     start_for: str | None  # the party whose clocks start now, if any
-    handed_over: bool  # the new clocks are a handed-over turn
+    depth: int = 0  # the depth of the new clocks
+    hand_back: bool = False  # the new turn is a hand-back after the information asked for: substantive clocks only
 
 
 @dataclass(frozen=True)
@@ -133,13 +159,21 @@ class ClockChanges:
 
 
 def in_time(clock: RunningClock, at: datetime) -> bool:
-    """A clock that stops at ``at`` is in time: no later than its due moment, and no procesafspraak made late."""
-    return at <= clock.due_at and not clock.rescheduled_late
+    """A clock that stops at ``at`` is in time: on or before its due date, and no procesafspraak made late."""
+    return within_term(at, clock.due_at) and not clock.rescheduled_late
 
 
 def may_agree(running: Sequence[RunningClock], org_id: str) -> bool:
     """A procesafspraak is for a party that owes a substantive reaction."""
     return any(c.owed_by == org_id and c.kind in SUBSTANTIVE_CLOCKS for c in running)
+
+
+def agreed_date_limit(running: Sequence[RunningClock], org_id: str) -> date | None:
+    """The latest date a procesafspraak of ``org_id`` may agree: on a general question the rule-based due date of its
+    2-weken clock ("maximaal twee weken", before any earlier procesafspraak moved it); None on casuïstiek, where the
+    agreed date is the new due moment without maximum."""
+    limits = [c.rule_due for c in running if c.owed_by == org_id and c.kind == MAXIMUM_TERM]
+    return as_local_date(min(limits)) if limits else None
 
 
 def _stop_kind(clock: RunningClock, message: NewMessage) -> StopKind | None:
@@ -148,52 +182,65 @@ def _stop_kind(clock: RunningClock, message: NewMessage) -> StopKind | None:
         return StopKind.REACTIE
     if message.kind == MessageKind.VRAAG_OM_INFORMATIE:
         return StopKind.OVERGEDRAGEN
-    if message.kind in (MessageKind.PROCESAFSPRAAK, MessageKind.BERICHT) and clock.kind == ClockKind.ALGEMEEN_EERSTE:
-        # A procesafspraak is the first reaction to a general question; so is any plain reply.
+    if clock.kind == ClockKind.ALGEMEEN_EERSTE:
+        # Whatever the owing party sends is its first reaction to a general question.
         return StopKind.PROCESAFSPRAAK if message.kind == MessageKind.PROCESAFSPRAAK else StopKind.REACTIE
     return None  # a plain message does not answer a substantive question; a procesafspraak moves it
 
 
+def _agree(clock: RunningClock, message: NewMessage) -> tuple[Reschedule, RunningClock]:
+    if message.agreed_date is None:
+        raise ValueError("a procesafspraak carries an agreed date")
+    late = is_overdue(clock.due_at, message.at)
+    due = end_of_day(message.agreed_date)
+    rule_due = clock.rule_due
+    moved = replace(clock, due_at=due, rescheduled_late=clock.rescheduled_late or late, rule_due_at=rule_due)
+    return Reschedule(clock.id, due, late), moved
+
+
 def settle(running: Sequence[RunningClock], message: NewMessage) -> Settlement:
     """Stop, move or keep each running clock for this message, and say whether a new turn starts."""
-    if message.kind == MessageKind.GEEN_REACTIE_NODIG:
-        return Settlement((), (), tuple(running), None, False)
+    own = [c for c in running if c.owed_by == message.sender]
+    if not own:
+        # The sender owes nothing: a question opens the stack when it is empty; otherwise nothing changes.
+        opens = not running and message.kind in ASKING
+        return Settlement((), (), tuple(running), message.receiver if opens else None)
     stops: list[Stop] = []
     reschedules: list[Reschedule] = []
-    still: list[RunningClock] = []
-    hands_back = False
-    for clock in running:
-        if clock.owed_by != message.sender:
-            still.append(clock)  # the other party's clock: a reminder from the asking side does not restart it
-            continue
+    still = [c for c in running if c.owed_by != message.sender]  # empty: one side owes at a time
+    for clock in own:
         how = _stop_kind(clock, message)
         if how is not None:
             stops.append(Stop(clock.id, how, in_time(clock, message.at)))
-            # Answering a counter question (the information asked for) hands the turn back to the other party.
-            hands_back = hands_back or (clock.handed_over and how == StopKind.REACTIE)
-            continue
-        if message.kind == MessageKind.PROCESAFSPRAAK:
-            if message.agreed_date is None:
-                raise ValueError("a procesafspraak carries an agreed date")
-            late = clock.rescheduled_late or message.at > clock.due_at
-            due = end_of_day(message.agreed_date)
-            reschedules.append(Reschedule(clock.id, due, message.at > clock.due_at))
-            clock = replace(clock, due_at=due, rescheduled_late=late)
-        still.append(clock)
+        elif message.kind == MessageKind.PROCESAFSPRAAK and clock.kind in SUBSTANTIVE_CLOCKS:
+            move, clock = _agree(clock, message)
+            reschedules.append(move)
+            still.append(clock)
+        else:
+            still.append(clock)
     if still:
-        return Settlement(tuple(stops), tuple(reschedules), tuple(still), None, False)
-    handed_over = message.kind == MessageKind.VRAAG_OM_INFORMATIE and bool(stops)
-    starts_turn = message.kind in ASKING or hands_back
-    return Settlement(
-        tuple(stops), tuple(reschedules), (), message.receiver if starts_turn else None, handed_over and starts_turn
-    )
+        return Settlement(tuple(stops), tuple(reschedules), tuple(still), None)
+    depth = max(c.depth for c in own)
+    if message.kind == MessageKind.VRAAG_OM_INFORMATIE:  # push: the other party owes the information
+        return Settlement(tuple(stops), tuple(reschedules), (), message.receiver, depth + 1)
+    if message.kind == MessageKind.INHOUDELIJKE_REACTIE and depth > 0:  # pop: back to the party below
+        return Settlement(tuple(stops), tuple(reschedules), (), message.receiver, depth - 1, hand_back=True)
+    return Settlement(tuple(stops), tuple(reschedules), (), None)
 
 
 def starts(
-    thread_kind: ThreadKind, owed_by: str, at: datetime, calendar: WerkdagCalendar, *, handed_over: bool = False
+    thread_kind: ThreadKind,
+    owed_by: str,
+    at: datetime,
+    calendar: WerkdagCalendar,
+    *,
+    depth: int = 0,
+    hand_back: bool = False,
 ) -> tuple[Start, ...]:
-    """The clocks of a new turn: every clock of the thread's kind for ``owed_by``, from receipt at ``at``."""
-    return tuple(Start(k, owed_by, due_for(k, at, calendar), handed_over) for k in CLOCKS_FOR[thread_kind])
+    """The clocks of a new turn for ``owed_by``, from receipt at ``at``: every clock of the thread's kind for a
+    question, only the substantive ones for a hand-back."""
+    kinds = [k for k in CLOCKS_FOR[thread_kind] if not hand_back or k in SUBSTANTIVE_CLOCKS]
+    return tuple(Start(k, owed_by, due_for(k, at, calendar), depth) for k in kinds)
 
 
 def decide(
@@ -203,7 +250,9 @@ def decide(
     settled = settle(running, message)
     new: tuple[Start, ...] = ()
     if settled.start_for is not None:
-        new = starts(thread_kind, settled.start_for, message.at, calendar, handed_over=settled.handed_over)
+        new = starts(
+            thread_kind, settled.start_for, message.at, calendar, depth=settled.depth, hand_back=settled.hand_back
+        )
     return ClockChanges(settled.stops, settled.reschedules, new, settled.running)
 
 

@@ -24,7 +24,7 @@ from hub.errors import NotFound
 from hub.fields import THREAD_SUBJECT
 from hub.messaging.access import OBJECT_THREAD, MessagingBase
 from hub.messaging.models import Thread, ThreadKind, ThreadRead, ThreadStatus
-from hub.terms import as_local_date, describe_due
+from hub.terms import as_local_date, describe_due, is_overdue, passed_before
 
 INBOX_TABS = ("te_beantwoorden", "wacht_op_ander", "alle")
 ASSIGNEE_MINE = "mij"
@@ -181,7 +181,7 @@ class InboxService(MessagingBase):
                     last_message_at=last_at,
                     due_at=due_at,
                     due_words=describe_due(due_at, now, calendars[gemeente_id]) if due_at is not None else "",
-                    overdue=due_at is not None and due_at < now,
+                    overdue=due_at is not None and is_overdue(due_at, now),
                     unread=last_read is None or last_read < last_at,
                     waiting_on_us=waiting_on == me,
                     waiting_on_partner=waiting_on is not None and waiting_on != me,
@@ -197,9 +197,10 @@ class InboxService(MessagingBase):
         """How many threads wait for the user's organisation (and how many of those are late), and for others."""
         now = self._now(now)
         me = user.organisation_id
+        late = col(Thread.current_due_at) < passed_before(now)  # is_overdue, as a query
         waiting = (
             await self.db.execute(
-                select(func.count(), func.count(col(Thread.current_due_at)).filter(col(Thread.current_due_at) < now))
+                select(func.count(), func.count(col(Thread.current_due_at)).filter(late))
                 .select_from(Thread)
                 .where(col(Thread.waiting_on_org_id) == me)
             )

@@ -200,9 +200,10 @@ class Clock(SQLModel, table=True):
     owed_by_org_id: str = Field(foreign_key="organisation.id", max_length=32)
     started_at: datetime = Field(sa_column=_moment())
     started_by_message_id: str = Field(foreign_key="message.id", max_length=32)
-    # Started because the other party handed its clock over with a vraag om informatie: answering it (an
-    # inhoudelijke reactie) hands the turn back, and the other party's clock starts again.
-    handed_over: bool = False
+    # The depth of the turn's stack (hub.messaging.clocks): 0 for the original question, d + 1 for the clocks a
+    # vraag om informatie of the party owing at depth d started. Answering at depth d > 0 (an inhoudelijke reactie)
+    # hands the turn back to the other party at depth d - 1.
+    depth: int = 0
     due_at: datetime = Field(sa_column=_moment())  # the due moment in force (moved by a procesafspraak)
     # A procesafspraak moves the due moment: the first rule-based due moment is kept, with the last change.
     original_due_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))

@@ -33,7 +33,7 @@ from hub.messaging.models import (
     ThreadRead,
     ThreadStatus,
 )
-from hub.terms import describe_due
+from hub.terms import describe_due, is_overdue
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,7 @@ class ReadingService(MessagingBase):
                     owed_by_us=clock.owed_by_org_id == me,
                     running=running,
                     due_words=describe_due(clock.due_at, now, calendar) if running else "",
-                    overdue=running and clock.due_at < now,
+                    overdue=running and is_overdue(clock.due_at, now),
                     stopped_by_name=stopped_by_name,
                     stop_kind=StopKind(clock.stop_kind) if clock.stop_kind else None,
                 )

@@ -22,7 +22,7 @@ from hub.messaging.assignees import side_assignees, thread_topics
 from hub.messaging.models import Clock, ClockNotice, Thread
 from hub.notifications.interfaces import ClockReminder, Notifier, ReminderStage
 from hub.notifications.outbox import OutboxNotifier
-from hub.terms import as_local_date, end_of_day, require_aware
+from hub.terms import as_local_date, end_of_day, is_overdue, require_aware
 
 log = logging.getLogger("hub.messaging")
 
@@ -42,12 +42,13 @@ async def _record_stage(db: AsyncSession, clock: Clock, stage: ReminderStage, no
 
 
 def stages_due(clock: Clock, now: datetime, escalate_at: datetime) -> list[ReminderStage]:
-    """The stages a running clock has reached at ``now`` (which of them were already handled is not asked here):
-    due later today "vandaag"; past its due moment "verlopen", and past ``escalate_at`` also "escalatie"."""
-    if clock.due_at >= now:
+    """The stages a running clock due today or earlier has reached at ``now`` (which of them were already handled is
+    not asked here): due today "vandaag"; its due day over "verlopen", and the day of ``escalate_at`` over also
+    "escalatie" (a term passes only when its day is over: :mod:`hub.terms.passing`)."""
+    if not is_overdue(clock.due_at, now):
         return [ReminderStage.VANDAAG]
     stages = [ReminderStage.VERLOPEN]
-    if now > escalate_at:
+    if is_overdue(escalate_at, now):
         stages.append(ReminderStage.ESCALATIE)
     return stages
 

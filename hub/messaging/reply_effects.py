@@ -50,7 +50,7 @@ def effects(
 
     by_id = {c.id: c for c in running}
     stopped = [s for s in changes.stops if s.how != StopKind.OVERGEDRAGEN]
-    handed_over = len(stopped) < len(changes.stops) or any(s.handed_over for s in changes.starts)
+    handed_over = len(stopped) < len(changes.stops) or any(s.depth > 0 for s in changes.starts)
     moved = [by_id[m.clock_id] for m in changes.reschedules]
     running_on = [c for c in changes.running if c.id not in {m.id for m in moved}]
     said: list[str] = []

@@ -23,6 +23,7 @@ from hub.messaging.access import OBJECT_MESSAGE, MessagingBase, set_waiting
 from hub.messaging.agreed_dates import agreed_date_problem
 from hub.messaging.assignees import message_event
 from hub.messaging.attachments import attachable
+from hub.messaging.clock_rows import apply_changes
 from hub.messaging.form_tokens import form_token_digest, posted_with
 from hub.messaging.models import (
     Clock,
@@ -58,14 +59,16 @@ def _body_error(body: str) -> str:
 
 
 def _running(clocks: Sequence[Clock]) -> list[rules.RunningClock]:
+    """The rule engine's view of clock rows (the reply form previews :func:`hub.messaging.clocks.decide` with it)."""
     return [
         rules.RunningClock(
             id=c.id,
             kind=ClockKind(c.kind),
             owed_by=c.owed_by_org_id,
             due_at=c.due_at,
-            handed_over=c.handed_over,
+            depth=c.depth,
             rescheduled_late=c.rescheduled_late,
+            rule_due_at=c.original_due_at,
         )
         for c in clocks
     ]
@@ -257,7 +260,8 @@ class ThreadService(MessagingBase):
             errors["kind"] = refused
         if kind == MessageKind.PROCESAFSPRAAK:
             calendar = await self.calendars.for_gemeente(self.db, thread.gemeente_id)
-            if (problem := agreed_date_problem(agreed_date, now, calendar)) is not None:
+            limit = rules.agreed_date_limit(_running(running), user.organisation_id)
+            if (problem := agreed_date_problem(agreed_date, now, calendar, limit)) is not None:
                 errors["agreed_date"] = problem.message
                 if problem.instead is not None:
                     suggested["agreed_date"] = problem.instead.isoformat()
@@ -334,47 +338,11 @@ class ThreadService(MessagingBase):
             agreed_date=message.agreed_date,
         )
         before = _running(running)
-        kind = ThreadKind(thread.kind)
         # Due moments on the gemeente's calendar (its closing days included), loaded only when a new turn starts.
         turn = rules.settle(before, new_message).start_for is not None
         calendar = await self.calendars.for_gemeente(self.db, thread.gemeente_id) if turn else self.calendars.base
-        changes = rules.decide(kind, before, new_message, calendar)
-        by_id = {c.id: c for c in running}
-        for stop in changes.stops:
-            clock = by_id[stop.clock_id]
-            clock.stopped_at = now
-            clock.stopped_by = user.id
-            clock.stopped_by_message_id = message.id
-            clock.stop_kind = stop.how.value
-            clock.in_time = stop.in_time
-            self.db.add(clock)
-            await self.notifier.clock_changed(clock.id, None)
-        for move in changes.reschedules:
-            clock = by_id[move.clock_id]
-            if move.late:
-                clock.rescheduled_late = True
-            if clock.original_due_at is None:
-                clock.original_due_at = clock.due_at
-            clock.due_at = move.due_at
-            clock.rescheduled_at = now
-            clock.rescheduled_by_message_id = message.id
-            self.db.add(clock)
-            await self.notifier.clock_changed(clock.id, clock.due_at)
-        still = [by_id[c.id] for c in changes.running]
-        for start in changes.starts:
-            clock = Clock(
-                id=new_id(),
-                thread_id=thread.id,
-                kind=start.kind.value,
-                owed_by_org_id=start.owed_by,
-                started_at=now,
-                started_by_message_id=message.id,
-                due_at=start.due_at,
-                handed_over=start.handed_over,
-            )
-            self.db.add(clock)
-            still.append(clock)
-        return still
+        changes = rules.decide(ThreadKind(thread.kind), before, new_message, calendar)
+        return await apply_changes(self.db, self.notifier, changes, running, message, user.id, now)
 
     # -- assignment and status ---------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Terms: the werkdagen calendar of the Algemene termijnenwet and every deadline rule of the convenant.
 
 This package imports nothing else of the project (only the standard library, zoneinfo, holidays/dateutil).
-All moments are Europe/Amsterdam; every term ends at 23:59:59 local time on its last day (timezone-aware).
+All moments are Europe/Amsterdam; every term ends at 23:59:59 local time on its last day (timezone-aware), and the
+whole last second counts: a term has passed only from the next day on (:mod:`hub.terms.passing`).
 """
 
 from hub.terms.deadlines import (
@@ -18,6 +19,7 @@ from hub.terms.deadlines import (
     uitstroomverslag_window,
 )
 from hub.terms.feestdagen import feestdagen
+from hub.terms.passing import is_overdue, passed_before, within_term
 from hub.terms.werkdagen import (
     AMSTERDAM,
     DECREE_DAY_NAME,
@@ -62,13 +64,16 @@ __all__ = [
     "end_of_day",
     "feestdagen",
     "format_datum",
+    "is_overdue",
     "is_werkdag",
     "load_decree_days",
     "melding_wijziging_due",
     "next_werkdag",
+    "passed_before",
     "reactie_casuistiek_due",
     "require_aware",
     "uitstroomverslag_window",
     "werkdag_on_or_after",
     "werkdagen_between",
+    "within_term",
 ]

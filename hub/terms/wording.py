@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from hub.terms.passing import is_overdue
 from hub.terms.werkdagen import AMSTERDAM, WerkdagCalendar, as_local_date, default_calendar, require_aware
 
 __all__ = ["DAGEN", "MAANDEN", "WERKDAGEN_HORIZON", "describe_due", "format_datum"]
@@ -28,10 +29,12 @@ MAANDEN = (
 WERKDAGEN_HORIZON = 5
 
 
-def format_datum(day: date) -> str:
-    """A Dutch date such as "woensdag 29 april 2026" (an aware datetime gives its day in Europe/Amsterdam)."""
+def format_datum(day: date, *, year: bool = True) -> str:
+    """A Dutch date such as "woensdag 29 april 2026", or "woensdag 29 april" without the year (an aware datetime
+    gives its day in Europe/Amsterdam)."""
     d = as_local_date(day)
-    return f"{DAGEN[d.weekday()]} {d.day} {MAANDEN[d.month - 1]} {d.year}"
+    text = f"{DAGEN[d.weekday()]} {d.day} {MAANDEN[d.month - 1]}"
+    return f"{text} {d.year}" if year else text
 
 
 def _werkdagen(n: int) -> str:
@@ -41,7 +44,7 @@ def _werkdagen(n: int) -> str:
 def describe_due(due: datetime, now: datetime, calendar: WerkdagCalendar | None = None) -> str:
     """How the inbox names a due moment, seen at ``now`` (both aware; compared as days in Europe/Amsterdam).
 
-    - due today: "vandaag" (or "vandaag verlopen" when a due moment earlier today has passed);
+    - due today: "vandaag" (a term passes only when its day is over: :mod:`hub.terms.passing`);
     - due on the next calendar day: "morgen";
     - due later, on a werkdag at most ``WERKDAGEN_HORIZON`` werkdagen ahead: "over N werkdagen" (or
       "over 1 werkdag");
@@ -53,9 +56,9 @@ def describe_due(due: datetime, now: datetime, calendar: WerkdagCalendar | None 
     due_local = require_aware(due, "due").astimezone(AMSTERDAM)
     now_local = require_aware(now, "now").astimezone(AMSTERDAM)
     due_day, today = due_local.date(), now_local.date()
-    if due_day == today:
-        return "vandaag verlopen" if due_local < now_local else "vandaag"
-    if due_day > today:
+    if not is_overdue(due, now):
+        if due_day == today:
+            return "vandaag"
         if due_day == today + timedelta(days=1):
             return "morgen"
         ahead = cal.werkdagen_between(today, due_day)

@@ -165,7 +165,7 @@ async def test_a_counter_question_hands_the_clock_over_and_the_answer_hands_it_b
     assert first.owed_by_org_id == world.gemeente.id
     assert first.stop_kind == StopKind.OVERGEDRAGEN and first.in_time is True
     assert first.stopped_by == world.klantmanager.id
-    assert second.owed_by_org_id == world.kantoor.id and second.handed_over is True
+    assert second.owed_by_org_id == world.kantoor.id and second.depth == 1
     assert second.started_at == at(2026, 3, 3) and second.due_at == end_of(2026, 3, 5)
     fresh = await _thread(world, thread)
     assert fresh.waiting_on_org_id == world.kantoor.id and fresh.awaited_by_org_id == world.gemeente.id
@@ -177,7 +177,7 @@ async def test_a_counter_question_hands_the_clock_over_and_the_answer_hands_it_b
     )  # fmt: skip
     first, second, third = await _clocks(world, thread)
     assert second.stop_kind == StopKind.REACTIE and second.in_time is False  # Friday 6 March: one day late
-    assert third.owed_by_org_id == world.gemeente.id and third.handed_over is False
+    assert third.owed_by_org_id == world.gemeente.id and third.depth == 0
     assert third.due_at == end_of(2026, 3, 10)
     fresh = await _thread(world, thread)
     assert fresh.waiting_on_org_id == world.gemeente.id
@@ -239,17 +239,17 @@ async def test_general_question_substantive_answer_stops_both_terms(world: World
 
 
 async def test_general_question_procesafspraak(world: World) -> None:
-    thread = await _ask(world, at(2026, 3, 2), case=False)
+    thread = await _ask(world, at(2026, 3, 2), case=False)  # the 2 weken end on Monday 16 March
     await world.call(
-        "post_message", world.klantmanager, thread.id, "Antwoord volgt uiterlijk 20 maart.",
-        kind=MessageKind.PROCESAFSPRAAK, agreed_date=date(2026, 3, 20), now=at(2026, 3, 3),
+        "post_message", world.klantmanager, thread.id, "Antwoord volgt uiterlijk 13 maart.",
+        kind=MessageKind.PROCESAFSPRAAK, agreed_date=date(2026, 3, 13), now=at(2026, 3, 3),
     )  # fmt: skip
     by_kind = {c.kind: c for c in await _clocks(world, thread)}
     assert by_kind[ClockKind.ALGEMEEN_EERSTE].stop_kind == StopKind.PROCESAFSPRAAK
     assert by_kind[ClockKind.ALGEMEEN_EERSTE].in_time is True
     inhoudelijk = by_kind[ClockKind.ALGEMEEN_INHOUDELIJK]
     assert inhoudelijk.stopped_at is None
-    assert inhoudelijk.due_at == end_of(2026, 3, 20) and inhoudelijk.original_due_at == end_of(2026, 3, 16)
+    assert inhoudelijk.due_at == end_of(2026, 3, 13) and inhoudelijk.original_due_at == end_of(2026, 3, 16)
 
 
 async def test_each_message_writes_a_notice_for_the_other_side_with_ids_only(world: World) -> None:
@@ -314,11 +314,17 @@ async def test_a_message_without_a_question_starts_and_stops_no_clock(world: Wor
     assert len(await _clocks(world, thread)) == 2
 
 
-async def test_a_message_without_a_question_is_no_first_reaction_to_a_general_question(world: World) -> None:
+async def test_an_acknowledgement_is_the_first_reaction_to_a_general_question(world: World) -> None:
+    """ "Ontvangen, we komen erop terug" from the owing side is the first reaction, whatever kind was picked; only the
+    2-weken term keeps running."""
     thread = await _ask(world, at(2026, 3, 2), case=False)
     await world.call(
-        "post_message", world.klantmanager, thread.id, "Ontvangen.",
+        "post_message", world.klantmanager, thread.id, "Ontvangen, we komen erop terug.",
         kind=MessageKind.GEEN_REACTIE_NODIG, now=at(2026, 3, 3),
     )  # fmt: skip
-    assert all(c.stopped_at is None for c in await _clocks(world, thread))
-    assert (await _thread(world, thread)).current_due_at == end_of(2026, 3, 4)
+    by_kind = {c.kind: c for c in await _clocks(world, thread)}
+    eerste = by_kind[ClockKind.ALGEMEEN_EERSTE]
+    assert eerste.stop_kind == StopKind.REACTIE and eerste.in_time is True and eerste.stopped_at == at(2026, 3, 3)
+    assert by_kind[ClockKind.ALGEMEEN_INHOUDELIJK].stopped_at is None
+    fresh = await _thread(world, thread)
+    assert fresh.current_due_at == end_of(2026, 3, 16) and fresh.waiting_on_org_id == world.gemeente.id

@@ -42,7 +42,7 @@ def asked(
     starts = decide(thread, [], NewMessage(BERICHT, by, other, when), CAL).starts
     rows = [
         Clock(id=f"clock-{i}", thread_id="t", kind=s.kind.value, owed_by_org_id=s.owed_by, started_at=when,
-              started_by_message_id="m", due_at=s.due_at, handed_over=s.handed_over)
+              started_by_message_id="m", due_at=s.due_at, depth=s.depth)
         for i, s in enumerate(starts)
         if only is None or s.kind == only
     ]  # fmt: skip

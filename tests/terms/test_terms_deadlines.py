@@ -150,7 +150,10 @@ def test_format_datum() -> None:
         (eod(2026, 4, 24), local(2026, 4, 30, 10), "3 werkdagen te laat"),
         (eod(2026, 4, 24), local(2026, 4, 25, 10), "verlopen op vrijdag 24 april 2026"),
         (eod(2026, 4, 24), local(2026, 4, 27, 10), "verlopen op vrijdag 24 april 2026"),
-        (local(2026, 4, 28, 10), local(2026, 4, 28, 12), "vandaag verlopen"),
+        # The whole due day counts: a term passes only when its day is over.
+        (local(2026, 4, 28, 10), local(2026, 4, 28, 12), "vandaag"),
+        (eod(2026, 4, 28), local(2026, 4, 28, 23).replace(minute=59, second=59, microsecond=999_999), "vandaag"),
+        (eod(2026, 4, 28), local(2026, 4, 29, 0), "1 werkdag te laat"),
     ],
 )
 def test_describe_due(due: datetime, now: datetime, expected: str) -> None:

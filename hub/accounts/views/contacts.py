@@ -5,7 +5,7 @@ are checked by OrganisationService."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,12 +16,13 @@ from hub.accounts.organisations import OrganisationService, PartnerContact
 from hub.accounts.views.admin_common import notice, redirect_to
 from hub.db import transaction, utcnow
 from hub.errors import ValidationError
+from hub.terms import add_months, as_local_date
 from hub.web.forms import form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
 
-# A partner whose yearly check falls due within this period is mentioned, not yet flagged.
-CHECK_SOON = timedelta(days=30)
+# A partner whose yearly check falls due within this many months is mentioned, not yet flagged.
+CHECK_SOON_MONTHS = 1
 CONTACT_NOTICES = {
     "bevestigd": "De contactgegevens zijn bevestigd.",
     "gewijzigd": "De contactgegevens zijn gewijzigd en bevestigd.",
@@ -48,7 +49,9 @@ def routekaart_row(entry: PartnerContact, now: datetime) -> RoutekaartRow:
         return RoutekaartRow(entry, "Nooit bevestigd", "late")
     if entry.overdue:
         return RoutekaartRow(entry, "Controle nodig: langer dan een jaar niet bevestigd", "late")
-    if entry.next_check is not None and entry.next_check - now < CHECK_SOON:
+    if entry.next_check is not None and as_local_date(entry.next_check) <= add_months(
+        as_local_date(now), CHECK_SOON_MONTHS
+    ):
         return RoutekaartRow(entry, "Controle binnenkort", "soon")
     return RoutekaartRow(entry, "Bevestigd", "ok")
 
