@@ -139,8 +139,12 @@ async def test_every_message_of_the_owing_side_is_the_first_reaction(
 
 async def test_the_asking_sides_messages_are_no_first_reaction(world: World) -> None:
     thread = await _ask(world, at(2026, 3, 2), case=False)
-    for kind in (MessageKind.BERICHT, MessageKind.GEEN_REACTIE_NODIG, VRAAG, REACTIE):
+    for kind in (MessageKind.BERICHT, MessageKind.GEEN_REACTIE_NODIG):
         await world.call("post_message", world.bewindvoerder, thread.id, "Nog iets.", kind=kind, now=at(2026, 3, 3))
+    # What only the owing side may send is refused to the asking side, and stops nothing either.
+    for kind in (VRAAG, REACTIE):
+        with pytest.raises(ValidationError):
+            await world.call("post_message", world.bewindvoerder, thread.id, "Nog iets.", kind=kind, now=at(2026, 3, 3))
     assert len(await _running(world, thread)) == 2
 
 
