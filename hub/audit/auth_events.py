@@ -6,6 +6,8 @@ without any user and without the address that was typed.
 
 Events (``action``): ``auth.login`` (second factor passed), ``auth.password_failed``, ``auth.mfa_failed``,
 ``auth.recovery_code_used``, ``auth.account_locked`` / ``auth.address_locked`` (a throttle lock set),
+``auth.locked_attempt`` (an attempt refused because the account or the address is locked: one record per attempt,
+as a failed attempt makes one; object ``account`` or ``address``),
 ``auth.reauth_failed`` (a wrong current password on the account page), ``auth.logout``, ``auth.session_expired``
 (a request found its session expired), ``auth.session_purged`` (the worker removed an expired session),
 ``auth.password_changed``, ``auth.recovery_codes_renewed``, ``auth.mfa_enrolled``; account changes made by an
@@ -31,6 +33,7 @@ MFA_FAILED = "auth.mfa_failed"
 RECOVERY_CODE_USED = "auth.recovery_code_used"
 ACCOUNT_LOCKED = "auth.account_locked"
 ADDRESS_LOCKED = "auth.address_locked"
+LOCKED_ATTEMPT = "auth.locked_attempt"
 REAUTH_FAILED = "auth.reauth_failed"
 LOGOUT = "auth.logout"
 SESSION_EXPIRED = "auth.session_expired"

@@ -222,7 +222,7 @@ async def mfa_verify(request: Request) -> Response:
         user = await db.get(User, active.user.id)
         assert user is not None
         live = ActiveSession(session=await db.merge(active.session), user=user)
-        if await auth.mfa_locked(user):
+        if await auth.mfa_locked(user, origin_of(request)):
             error = THROTTLED
         else:
             digits = code.replace(" ", "")
