@@ -10,6 +10,8 @@ demo.
   active one), and blocks or resets only accounts without a case role (Forbidden otherwise). The operator never sees
   a password: a new or reset account gets a single-use enrolment link at its own address (hub.accounts.enrolment).
 - Every change is mailed to the user (through the AccountMailer passed in) and audited, ids only.
+- What the form may say about an address already in use: hub.accounts.addresses (nothing about other
+  organisations' accounts).
 
 Hashing a password (argon2id, off the event loop) happens before the method's first database statement, so it never
 holds SQLite's write lock (every transaction there begins IMMEDIATE).
@@ -25,6 +27,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts import passwords
+from hub.accounts.addresses import AddressRefused, address_problem
 from hub.accounts.auth import AuthService, normalise_email
 from hub.accounts.authz import CASE_WORKERS, Action, may, require
 from hub.accounts.enrolment import (
@@ -35,7 +38,6 @@ from hub.accounts.enrolment import (
     withdraw_tokens,
 )
 from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User
-from hub.accounts.organisations import valid_email
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role, format_roles
 from hub.audit.auth_events import NO_ORIGIN, Origin
 from hub.db import utcnow
@@ -124,17 +126,21 @@ class UserService:
         password_hash: str,
         must_change_password: bool,
         check_policy: bool,
+        sees_all_users: bool = True,
     ) -> tuple[User, str]:
+        """``sees_all_users``: the caller may know every account of the hub (the operator, the command line), which
+        an organisation's administrator may not (hub.accounts.addresses)."""
         email = normalise_email(email)
         errors: dict[str, str] = {}
         if not name.strip():
             errors["name"] = "Vul de naam in."
         elif len(name.strip()) > 200:
             errors["name"] = "De naam is te lang: gebruik hoogstens 200 tekens."
-        if not valid_email(email):
-            errors["email"] = "Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl."
-        elif (await self.db.execute(select(col(User.id)).where(col(User.email) == email))).first() is not None:
-            errors["email"] = "Er bestaat al een gebruiker met dit e-mailadres."
+        problem, holder_elsewhere = await address_problem(
+            self.db, email, organisation.id, sees_all_users=sees_all_users
+        )
+        if problem:
+            errors["email"] = problem
         allowed = ROLES_FOR_KIND[organisation.org_kind]
         if not roles:
             errors["roles"] = "Kies ten minste één rol."
@@ -145,6 +151,8 @@ class UserService:
                 passwords.check_password_policy(password, email=email, name=name)
             except passwords.PasswordPolicyError as exc:
                 errors["password"] = str(exc)
+        if holder_elsewhere:
+            raise AddressRefused(errors, holder_elsewhere)
         if errors:
             raise ValidationError(errors)
         user = User(
@@ -278,6 +286,7 @@ class UserService:
             password_hash=password_hash,
             must_change_password=True,
             check_policy=False,
+            sees_all_users=operator,
         )
         now = utcnow()
         if operator:  # the password made above is never shown: it cannot log in

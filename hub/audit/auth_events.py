@@ -12,7 +12,8 @@ as a failed attempt makes one; object ``account`` or ``address``),
 (a request found its session expired), ``auth.session_purged`` (the worker removed an expired session),
 ``auth.password_changed``, ``auth.recovery_codes_renewed``, ``auth.mfa_enrolled``; account changes made by an
 administrator (created, blocked, MFA or password reset, roles changed) as ``user.<event>`` through
-:func:`hub.accounts.enrolment.record_event`, with the same origin;
+:func:`hub.accounts.enrolment.record_event`, with the same origin; ``user.address_refused`` (an administrator
+refused an address in use in another organisation: hub.accounts.addresses);
 ``keys.rotate`` / ``keys.rewrap`` / ``keys.remove`` (the command line, no request; the key id only).
 """
 

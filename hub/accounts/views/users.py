@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.accounts.addresses import AddressRefused, record_address_refused
 from hub.accounts.auth import AuthService
 from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation
@@ -115,6 +116,9 @@ async def users_add(request: Request) -> Response:
             if errors:  # nothing is kept: the transaction rolls back
                 raise ValidationError(errors)
     except ValidationError as exc:
+        if isinstance(exc, AddressRefused):  # audited apart: the form's own transaction was rolled back
+            async with transaction(runtime(request).sessions) as db:
+                await record_address_refused(db, actor, exc, origin_of(request))
         ordered = in_form_order({**exc.errors, **errors}, USER_FIELDS)
         return await _users_page(request, errors=ordered, values=values, status=400)
     except Forbidden:
