@@ -34,6 +34,7 @@ from hub.accounts.enrolment import (
     ONE_TIME_PASSWORD_VALID,
     AccountEvent,
     AccountMailer,
+    awaits_enrolment,
     record_event,
     withdraw_tokens,
 )
@@ -355,6 +356,25 @@ class UserService:
         target.password_expires_at = now + ONE_TIME_PASSWORD_VALID
         await self._tell(actor, target, AccountEvent.PASSWORD_RESET)
         return target, password
+
+    async def resend_enrolment(self, actor: User, user_id: str, auth: AuthService) -> User:
+        """The operator's rescue of an organisation whose administrator never enrolled: a new enrolment link to the
+        administrator's own address; earlier links, and any one-time password, stop working. Forbidden for anyone
+        but the operator, and for an account that is no organisation's administrator, is blocked or has enrolled
+        (chose a password or set up a second factor): that one is the organisation's own to manage."""
+        require(actor, Action.MANAGE_ALL_USERS)
+        target = await self.managed(actor, user_id)
+        if target.id == actor.id:
+            raise OwnAccount(user_id)
+        if not is_org_admin(target) or target.disabled or not awaits_enrolment(target):
+            raise Forbidden("a new enrolment link only for an administrator who never enrolled")
+        target.password_expires_at = utcnow()  # a one-time password, had there been one, no longer logs in
+        self.db.add(target)
+        await withdraw_tokens(self.db, target.id)
+        await auth.end_all_sessions(target.id)
+        await self.db.flush()
+        await self._tell(actor, target, AccountEvent.ENROLMENT_REISSUED)
+        return target
 
     async def change_roles(self, actor: User, user_id: str, roles: set[Role]) -> User:
         """Another user's roles, within their organisation's kind; the user is told and it is audited. The operator
