@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -290,19 +290,42 @@ class AuthService:
         return True
 
     async def use_recovery_code(self, user: User, code: str, now: datetime | None = None) -> bool:
-        digests = [totp.recovery_code_digest(self.keyring.index_key, user.id, code)]
+        """Spend one of the user's codes: a current one, or one of the old 50-bit kind before its cut-off."""
+        now = now or utcnow()
+        matches = col(RecoveryCode.code_hash) == totp.recovery_code_digest(self.keyring.index_key, user.id, code)
         if (legacy := totp.legacy_recovery_code_hash(code)) is not None:
-            digests.append(legacy)
+            matches = or_(matches, (col(RecoveryCode.code_hash) == legacy) & (col(RecoveryCode.legacy_until) > now))
         result = await self.db.execute(
             update(RecoveryCode)
-            .where(
-                col(RecoveryCode.user_id) == user.id,
-                col(RecoveryCode.code_hash).in_(digests),
-                col(RecoveryCode.used_at).is_(None),
-            )
-            .values(used_at=now or utcnow())
+            .where(col(RecoveryCode.user_id) == user.id, matches, col(RecoveryCode.used_at).is_(None))
+            .values(used_at=now)
         )
         return getattr(result, "rowcount", 0) == 1
+
+    async def is_expired_legacy_code(self, user: User, code: str, now: datetime | None = None) -> bool:
+        """Whether ``code`` is an unused code of the old kind past its cut-off (the user is told to make new ones)."""
+        legacy = totp.legacy_recovery_code_hash(code)
+        if legacy is None:
+            return False
+        found = await self.db.execute(
+            select(col(RecoveryCode.id)).where(
+                col(RecoveryCode.user_id) == user.id,
+                col(RecoveryCode.code_hash) == legacy,
+                col(RecoveryCode.used_at).is_(None),
+                col(RecoveryCode.legacy_until) <= (now or utcnow()),
+            )
+        )
+        return found.first() is not None
+
+    async def legacy_codes_until(self, user: User) -> datetime | None:
+        """When the user's unused codes that may be of the old kind stop working (None: the user has none)."""
+        until = await self.db.execute(
+            select(func.min(col(RecoveryCode.legacy_until))).where(
+                col(RecoveryCode.user_id) == user.id, col(RecoveryCode.used_at).is_(None)
+            )
+        )
+        found: datetime | None = until.scalar_one_or_none()
+        return found
 
     async def remaining_recovery_codes(self, user: User) -> int:
         rows = await self.db.execute(
