@@ -43,6 +43,14 @@ SETTINGS: tuple[Setting, ...] = (
         "clamd address (unix socket path or host:port); `off` runs without virus scanning. `hub serve` refuses to "
         "start while it is empty.",
     ),
+    Setting("HUB_CLAMD_CONNECT_TIMEOUT", "5", "Seconds to wait for clamd to accept a scan."),
+    Setting(
+        "HUB_CLAMD_TIMEOUT",
+        "10",
+        "Seconds clamd may take to read a piece of an upload, and to give its verdict on a small file (plus 0.5 s "
+        "per MiB).",
+    ),
+    Setting("HUB_CLAMD_TIMEOUT_MAX", "60", "Longest wait in seconds for clamd's verdict, however large the file."),
     Setting("HUB_DECREE_DAYS_FILE", "", "Extra file of days declared equal to feestdagen (one ISO date a line)."),
     Setting("HUB_SMTP_HOST", "", "SMTP server; empty writes mails as .eml files under <data dir>/mail."),
     Setting("HUB_SMTP_PORT", "587", "SMTP port."),
@@ -82,6 +90,9 @@ class Settings:
     max_upload_bytes: int = 100 * 1024 * 1024
     clamd: str = ""  # the clamd address; empty: no scanning (HUB_CLAMD=off, or not set at all)
     clamd_off: bool = False  # HUB_CLAMD=off: running without a scanner was chosen explicitly
+    clamd_connect_timeout: int = 5  # seconds (hub.documents.scanner.ScanTimeouts)
+    clamd_timeout: int = 10
+    clamd_timeout_max: int = 60
     decree_days_file: Path | None = None
     smtp_host: str = ""
     smtp_port: int = 587
@@ -227,6 +238,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     worker = _choice(env, "HUB_WORKER", "on", ("on", "off"))
     mail_from = env.get("HUB_MAIL_FROM", "hub@localhost").strip()
     clamd = _clamd(env)
+    clamd_timeout = _int(env, "HUB_CLAMD_TIMEOUT", "10", 1, 600)
+    clamd_timeout_max = _int(env, "HUB_CLAMD_TIMEOUT_MAX", "60", 1, 3600)
+    if clamd_timeout_max < clamd_timeout:
+        raise ConfigError(
+            f"HUB_CLAMD_TIMEOUT_MAX={clamd_timeout_max} is below HUB_CLAMD_TIMEOUT={clamd_timeout}: the longest wait "
+            "for a verdict cannot be shorter than the wait for a small file."
+        )
     if "@" not in mail_from or any(c in mail_from for c in "\r\n<>"):
         raise ConfigError(f"HUB_MAIL_FROM={mail_from!r} is not an e-mail address.")
     policy_url = env.get("HUB_SECURITY_POLICY_URL", "").strip()
@@ -243,6 +261,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=_int(env, "HUB_MAX_UPLOAD_MB", "100", 1, 10_240) * 1024 * 1024,
         clamd="" if clamd == CLAMD_OFF else clamd,
         clamd_off=clamd == CLAMD_OFF,
+        clamd_connect_timeout=_int(env, "HUB_CLAMD_CONNECT_TIMEOUT", "5", 1, 60),
+        clamd_timeout=clamd_timeout,
+        clamd_timeout_max=clamd_timeout_max,
         decree_days_file=decree_path,
         smtp_host=env.get("HUB_SMTP_HOST", "").strip(),
         smtp_port=_int(env, "HUB_SMTP_PORT", "587", 1, 65535),

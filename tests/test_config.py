@@ -19,6 +19,8 @@ def test_defaults(tmp_path: Path) -> None:
     assert s.database_url == f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
     assert (s.host, s.port, s.base_url, s.https) == ("127.0.0.1", 8000, "http://127.0.0.1:8000", False)
     assert s.max_upload_bytes == 100 * 1024 * 1024
+    # A stopped clamd holds an upload seconds, not clamd's own MaxScanTime of 120 s.
+    assert (s.clamd_connect_timeout, s.clamd_timeout, s.clamd_timeout_max) == (5, 10, 60)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,8 @@ def test_defaults(tmp_path: Path) -> None:
         ({"HUB_SMTP_TLS": "maybe"}, "must be one of"),
         ({"HUB_MAIL_FROM": "nobody"}, "not an e-mail address"),
         ({"HUB_DECREE_DAYS_FILE": "/does/not/exist"}, "does not exist"),
+        ({"HUB_CLAMD_TIMEOUT": "0"}, "out of range"),
+        ({"HUB_CLAMD_TIMEOUT": "30", "HUB_CLAMD_TIMEOUT_MAX": "20"}, "is below HUB_CLAMD_TIMEOUT=30"),
     ],
 )
 def test_invalid_values_stop_the_start(env: dict[str, str], message: str) -> None:

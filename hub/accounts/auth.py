@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,8 +77,12 @@ class Throttle:
         self.db = db
 
     async def locked(self, keys: list[str], now: datetime) -> bool:
+        return bool(await self.locked_keys(keys, now))
+
+    async def locked_keys(self, keys: list[str], now: datetime) -> list[str]:
+        """Those of ``keys`` that are locked now."""
         rows = (await self.db.execute(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys)))).scalars()
-        return any(r.locked_until is not None and r.locked_until > now for r in rows)
+        return [r.key for r in rows if r.locked_until is not None and r.locked_until > now]
 
     async def fail(self, key: str, limit: int, now: datetime) -> bool:
         """Count one failure; True when this one set the lock."""
@@ -118,9 +122,10 @@ class AuthService:
 
     # -- throttle (the password step itself is CredentialService.login) ---------------------------------------
 
-    async def mfa_locked(self, user: User, now: datetime | None = None) -> bool:
-        """Locked for the second factor: by its own failures, or the account locked by password failures."""
-        return await self.throttle.locked([mfa_key(user.email), account_key(user.email)], now or utcnow())
+    async def mfa_locked(self, user: User, origin: Origin = NO_ORIGIN, now: datetime | None = None) -> bool:
+        """Locked for the second factor: by its own failures, or the account locked by password failures. A
+        refused attempt is audited (:meth:`refuse_if_locked`)."""
+        return await self.refuse_if_locked(user, [mfa_key(user.email), account_key(user.email)], origin, now)
 
     async def record_failure(
         self, user: User | None, key: str, origin: Origin, action: str, now: datetime | None = None
@@ -139,6 +144,25 @@ class AuthService:
             )
         if await self.throttle.fail(address_key(origin.client_address), ADDRESS_MAX_FAILURES, now):
             await events.record_auth_event(self.db, events.ADDRESS_LOCKED, origin, object_type="address")
+
+    async def refuse_if_locked(
+        self, user: User | None, keys: list[str], origin: Origin, now: datetime | None = None
+    ) -> bool:
+        """True when one of ``keys`` is locked; the refused attempt is then audited (``auth.locked_attempt``, the
+        user when the account exists, object ``account`` or, when only the client address is locked, ``address``).
+        It counts on no key: one record per attempt, the same work for a known and an unknown address."""
+        locked = await self.throttle.locked_keys(keys, now or utcnow())
+        if not locked:
+            return False
+        await events.record_auth_event(
+            self.db,
+            events.LOCKED_ATTEMPT,
+            origin,
+            user_id=user.id if user is not None else None,
+            organisation_id=user.organisation_id if user is not None else None,
+            object_type="address" if all(k.startswith("addr:") for k in locked) else "account",
+        )
+        return True
 
     async def record_mfa_failure(self, user: User, origin: Origin, now: datetime | None = None) -> None:
         await self.record_failure(user, mfa_key(user.email), origin, events.MFA_FAILED, now)
@@ -266,19 +290,42 @@ class AuthService:
         return True
 
     async def use_recovery_code(self, user: User, code: str, now: datetime | None = None) -> bool:
-        digests = [totp.recovery_code_digest(self.keyring.index_key, user.id, code)]
+        """Spend one of the user's codes: a current one, or one of the old 50-bit kind before its cut-off."""
+        now = now or utcnow()
+        matches = col(RecoveryCode.code_hash) == totp.recovery_code_digest(self.keyring.index_key, user.id, code)
         if (legacy := totp.legacy_recovery_code_hash(code)) is not None:
-            digests.append(legacy)
+            matches = or_(matches, (col(RecoveryCode.code_hash) == legacy) & (col(RecoveryCode.legacy_until) > now))
         result = await self.db.execute(
             update(RecoveryCode)
-            .where(
-                col(RecoveryCode.user_id) == user.id,
-                col(RecoveryCode.code_hash).in_(digests),
-                col(RecoveryCode.used_at).is_(None),
-            )
-            .values(used_at=now or utcnow())
+            .where(col(RecoveryCode.user_id) == user.id, matches, col(RecoveryCode.used_at).is_(None))
+            .values(used_at=now)
         )
         return getattr(result, "rowcount", 0) == 1
+
+    async def is_expired_legacy_code(self, user: User, code: str, now: datetime | None = None) -> bool:
+        """Whether ``code`` is an unused code of the old kind past its cut-off (the user is told to make new ones)."""
+        legacy = totp.legacy_recovery_code_hash(code)
+        if legacy is None:
+            return False
+        found = await self.db.execute(
+            select(col(RecoveryCode.id)).where(
+                col(RecoveryCode.user_id) == user.id,
+                col(RecoveryCode.code_hash) == legacy,
+                col(RecoveryCode.used_at).is_(None),
+                col(RecoveryCode.legacy_until) <= (now or utcnow()),
+            )
+        )
+        return found.first() is not None
+
+    async def legacy_codes_until(self, user: User) -> datetime | None:
+        """When the user's unused codes that may be of the old kind stop working (None: the user has none)."""
+        until = await self.db.execute(
+            select(func.min(col(RecoveryCode.legacy_until))).where(
+                col(RecoveryCode.user_id) == user.id, col(RecoveryCode.used_at).is_(None)
+            )
+        )
+        found: datetime | None = until.scalar_one_or_none()
+        return found
 
     async def remaining_recovery_codes(self, user: User) -> int:
         rows = await self.db.execute(

@@ -4,8 +4,9 @@ Each runs the hash off the event loop (hub.accounts.passwords) and outside any d
 needed in one short transaction, hash or verify with no transaction open, then write the outcome in a second one.
 A slow hash therefore never holds a connection, a row or SQLite's write lock, and never stalls other requests.
 
-The throttle is consulted BEFORE any hash: a locked account or address is refused at the cost of two small reads,
-the same whether the password is right or wrong and whether the address exists. A wrong current password on the
+The throttle is consulted BEFORE any hash: a locked account or address is refused at the cost of two small reads
+and one audit record (``auth.locked_attempt``), the same whether the password is right or wrong and whether the
+address exists. A wrong current password on the
 account page counts on the account's password key like a failed login; at the limit the user's sessions end.
 """
 
@@ -71,14 +72,14 @@ class CredentialService:
         keys = [account_key(email), address_key(origin.client_address), mfa_key(email)]
         async with transaction(self.sessions) as db:
             row = (await db.execute(select(User).where(col(User.email) == email))).scalar_one_or_none()
-            locked = await AuthService(db, self.keyring).throttle.locked(keys, now)
+            locked = await AuthService(db, self.keyring).refuse_if_locked(row, keys, origin, now)
         if locked:
             return LoginResult(user=None, throttled=True)
         stored = row.password_hash if row is not None else None
         password_ok = await passwords.verify_password(stored, password)
         async with transaction(self.sessions) as db:
             auth = AuthService(db, self.keyring)
-            if await auth.throttle.locked(keys, now):  # locked by another attempt while we verified
+            if await auth.refuse_if_locked(row, keys, origin, now):  # locked by another attempt while we verified
                 return LoginResult(user=None, throttled=True)
             user = await db.get(User, row.id) if row is not None else None
             # A password changed while we verified: the verified one is no longer the account's.
@@ -121,7 +122,7 @@ class CredentialService:
         now = utcnow()
         key = account_key(actor.email)
         async with transaction(self.sessions) as db:
-            locked = await AuthService(db, self.keyring).throttle.locked([key], now)
+            locked = await AuthService(db, self.keyring).refuse_if_locked(actor, [key], origin, now)
         if not locked and await passwords.verify_password(actor.password_hash, password):
             return
         async with transaction(self.sessions) as db:

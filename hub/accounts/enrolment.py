@@ -52,10 +52,19 @@ class AccountEvent(StrEnum):
     MFA_RESET = "mfa_reset"
     ROLES_CHANGED = "roles_changed"
     ENROLLED = "enrolment_link_used"  # the user set their password through an enrolment link
+    ENROLMENT_REISSUED = "enrolment_link_reissued"  # by the operator: a new link for one who never enrolled
 
 
 # The events whose mail carries an enrolment link.
-ENROLMENT_EVENTS = frozenset({AccountEvent.CREATED_ENROL, AccountEvent.PASSWORD_RESET_ENROL})
+ENROLMENT_EVENTS = frozenset(
+    {AccountEvent.CREATED_ENROL, AccountEvent.PASSWORD_RESET_ENROL, AccountEvent.ENROLMENT_REISSUED}
+)
+
+
+def awaits_enrolment(user: User) -> bool:
+    """Never enrolled: no password of the user's own choosing yet (the enrolment link unused, or a one-time password
+    never replaced) and no second factor. Such a user never logged in, and has seen nothing."""
+    return user.must_change_password and user.totp_secret is None and user.mfa_enrolled_at is None
 
 
 class AccountMailer(Protocol):

@@ -108,6 +108,9 @@ class RecoveryCode(SQLModel, table=True):
     user_id: str = Field(foreign_key="user_account.id", index=True, max_length=32)
     code_hash: str = Field(max_length=64)  # HMAC of an 80-bit random code (hub.accounts.totp.recovery_code_digest)
     used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    # Set on the rows that existed at revision 0011, which may be 50-bit codes stored as an unkeyed SHA-256: such a
+    # code is accepted until this moment only. NULL for every code made since (80 bits, HMAC).
+    legacy_until: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
 
 
 class EnrolmentToken(SQLModel, table=True):

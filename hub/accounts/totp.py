@@ -97,8 +97,9 @@ def recovery_code_digest(index_key: bytes, user_id: str, code: str) -> str:
 
 
 def legacy_recovery_code_hash(code: str) -> str | None:
-    """The unkeyed SHA-256 under which 50-bit codes of 10 characters were stored before December 2026; they stay
-    usable until the user makes new codes. None for a code of any other length."""
+    """The unkeyed SHA-256 under which 50-bit codes of 10 characters were stored before December 2026; they are
+    accepted until their row's ``legacy_until`` (90 days after revision 0011), or until the user makes new codes.
+    None for a code of any other length."""
     normalised = _normalised(code)
     if len(normalised) != 10:
         return None

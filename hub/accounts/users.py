@@ -10,6 +10,8 @@ demo.
   active one), and blocks or resets only accounts without a case role (Forbidden otherwise). The operator never sees
   a password: a new or reset account gets a single-use enrolment link at its own address (hub.accounts.enrolment).
 - Every change is mailed to the user (through the AccountMailer passed in) and audited, ids only.
+- What the form may say about an address already in use: hub.accounts.addresses (nothing about other
+  organisations' accounts).
 
 Hashing a password (argon2id, off the event loop) happens before the method's first database statement, so it never
 holds SQLite's write lock (every transaction there begins IMMEDIATE).
@@ -25,17 +27,18 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts import passwords
+from hub.accounts.addresses import AddressRefused, address_problem
 from hub.accounts.auth import AuthService, normalise_email
 from hub.accounts.authz import CASE_WORKERS, Action, may, require
 from hub.accounts.enrolment import (
     ONE_TIME_PASSWORD_VALID,
     AccountEvent,
     AccountMailer,
+    awaits_enrolment,
     record_event,
     withdraw_tokens,
 )
 from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User
-from hub.accounts.organisations import valid_email
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role, format_roles
 from hub.audit.auth_events import NO_ORIGIN, Origin
 from hub.db import utcnow
@@ -124,17 +127,21 @@ class UserService:
         password_hash: str,
         must_change_password: bool,
         check_policy: bool,
+        sees_all_users: bool = True,
     ) -> tuple[User, str]:
+        """``sees_all_users``: the caller may know every account of the hub (the operator, the command line), which
+        an organisation's administrator may not (hub.accounts.addresses)."""
         email = normalise_email(email)
         errors: dict[str, str] = {}
         if not name.strip():
             errors["name"] = "Vul de naam in."
         elif len(name.strip()) > 200:
             errors["name"] = "De naam is te lang: gebruik hoogstens 200 tekens."
-        if not valid_email(email):
-            errors["email"] = "Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl."
-        elif (await self.db.execute(select(col(User.id)).where(col(User.email) == email))).first() is not None:
-            errors["email"] = "Er bestaat al een gebruiker met dit e-mailadres."
+        problem, holder_elsewhere = await address_problem(
+            self.db, email, organisation.id, sees_all_users=sees_all_users
+        )
+        if problem:
+            errors["email"] = problem
         allowed = ROLES_FOR_KIND[organisation.org_kind]
         if not roles:
             errors["roles"] = "Kies ten minste één rol."
@@ -145,6 +152,8 @@ class UserService:
                 passwords.check_password_policy(password, email=email, name=name)
             except passwords.PasswordPolicyError as exc:
                 errors["password"] = str(exc)
+        if holder_elsewhere:
+            raise AddressRefused(errors, holder_elsewhere)
         if errors:
             raise ValidationError(errors)
         user = User(
@@ -278,6 +287,7 @@ class UserService:
             password_hash=password_hash,
             must_change_password=True,
             check_policy=False,
+            sees_all_users=operator,
         )
         now = utcnow()
         if operator:  # the password made above is never shown: it cannot log in
@@ -346,6 +356,25 @@ class UserService:
         target.password_expires_at = now + ONE_TIME_PASSWORD_VALID
         await self._tell(actor, target, AccountEvent.PASSWORD_RESET)
         return target, password
+
+    async def resend_enrolment(self, actor: User, user_id: str, auth: AuthService) -> User:
+        """The operator's rescue of an organisation whose administrator never enrolled: a new enrolment link to the
+        administrator's own address; earlier links, and any one-time password, stop working. Forbidden for anyone
+        but the operator, and for an account that is no organisation's administrator, is blocked or has enrolled
+        (chose a password or set up a second factor): that one is the organisation's own to manage."""
+        require(actor, Action.MANAGE_ALL_USERS)
+        target = await self.managed(actor, user_id)
+        if target.id == actor.id:
+            raise OwnAccount(user_id)
+        if not is_org_admin(target) or target.disabled or not awaits_enrolment(target):
+            raise Forbidden("a new enrolment link only for an administrator who never enrolled")
+        target.password_expires_at = utcnow()  # a one-time password, had there been one, no longer logs in
+        self.db.add(target)
+        await withdraw_tokens(self.db, target.id)
+        await auth.end_all_sessions(target.id)
+        await self.db.flush()
+        await self._tell(actor, target, AccountEvent.ENROLMENT_REISSUED)
+        return target
 
     async def change_roles(self, actor: User, user_id: str, roles: set[Role]) -> User:
         """Another user's roles, within their organisation's kind; the user is told and it is audited. The operator

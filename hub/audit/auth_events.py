@@ -6,11 +6,14 @@ without any user and without the address that was typed.
 
 Events (``action``): ``auth.login`` (second factor passed), ``auth.password_failed``, ``auth.mfa_failed``,
 ``auth.recovery_code_used``, ``auth.account_locked`` / ``auth.address_locked`` (a throttle lock set),
+``auth.locked_attempt`` (an attempt refused because the account or the address is locked: one record per attempt,
+as a failed attempt makes one; object ``account`` or ``address``),
 ``auth.reauth_failed`` (a wrong current password on the account page), ``auth.logout``, ``auth.session_expired``
 (a request found its session expired), ``auth.session_purged`` (the worker removed an expired session),
 ``auth.password_changed``, ``auth.recovery_codes_renewed``, ``auth.mfa_enrolled``; account changes made by an
 administrator (created, blocked, MFA or password reset, roles changed) as ``user.<event>`` through
-:func:`hub.accounts.enrolment.record_event`, with the same origin;
+:func:`hub.accounts.enrolment.record_event`, with the same origin; ``user.address_refused`` (an administrator
+refused an address in use in another organisation: hub.accounts.addresses);
 ``keys.rotate`` / ``keys.rewrap`` / ``keys.remove`` (the command line, no request; the key id only).
 """
 
@@ -31,6 +34,7 @@ MFA_FAILED = "auth.mfa_failed"
 RECOVERY_CODE_USED = "auth.recovery_code_used"
 ACCOUNT_LOCKED = "auth.account_locked"
 ADDRESS_LOCKED = "auth.address_locked"
+LOCKED_ATTEMPT = "auth.locked_attempt"
 REAUTH_FAILED = "auth.reauth_failed"
 LOGOUT = "auth.logout"
 SESSION_EXPIRED = "auth.session_expired"

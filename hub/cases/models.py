@@ -45,7 +45,8 @@ class Case(SQLModel, table=True):
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    # A reference that is not the BSN, e.g. 2026-000123; unique across the hub.
+    # A reference that is not the BSN: the year and a random number, e.g. 2026-483917 (hub.cases.opening); unique
+    # across the hub. Older ones were numbered in sequence (2026-000123).
     reference: str = Field(max_length=20, unique=True)
     convenant_id: str = Field(foreign_key="convenant.id", index=True, max_length=32)
     # The two parties, copied from the convenant so that every scoped query is one indexed comparison.

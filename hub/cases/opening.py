@@ -1,13 +1,22 @@
 """Opening a case: the kantoor's active convenants, its bewindvoerders, the checks on every field, and a unique
-reference per year."""
+reference.
+
+A reference is the year and a random six-digit number (2026-483917), not a sequence: a sequence would tell every
+party how many cases the whole hub opened this year, and in which order. The number is drawn from 100000-999999, so
+no reference reads like a small count; the unique constraint on ``case.reference`` decides, and a number already
+taken (by an earlier case, or a concurrent opening that committed first) is drawn again. References made before
+(2026-000123, numbered in sequence) keep their form and stay valid: the rule for a typed dossiernummer is the same.
+Room: 900 000 numbers a year; at 90 000 cases in a year one draw in ten is taken, and ten draws all taken is a
+chance of 10^-10."""
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -39,8 +48,9 @@ RECHTBANKEN: tuple[str, ...] = (
     "Rechtbank Zeeland-West-Brabant",
 )
 NAME_MAX = 200
-REFERENCE_ATTEMPTS = 5
-REFERENCE_LENGTH = len("2026-000123")
+REFERENCE_ATTEMPTS = 10
+REFERENCE_LOWEST = 100_000  # six digits, never a leading zero
+REFERENCE_SPAN = 900_000
 OLDEST_AGE_YEARS = 120
 # Beschermingsbewind (titel 1.19 BW) exists since 1 januari 1982.
 EARLIEST_BEWIND = date(1982, 1, 1)
@@ -56,6 +66,11 @@ NEW_CASE_FIELDS = (
     "rechtbank",
     "bewindvoerder_id",
 )
+
+
+def draw_reference(year: int) -> str:
+    """A new case reference: the year and a random six-digit number, e.g. 2026-483917."""
+    return f"{year}-{REFERENCE_LOWEST + secrets.randbelow(REFERENCE_SPAN)}"
 
 
 def _years_before(day: date, years: int) -> date:
@@ -221,26 +236,16 @@ class CaseOpening(CaseReading):
             "created_by": user.id,
         }
         # The audit record comes first: it locks the chain head (PostgreSQL) and opens SQLite's write transaction,
-        # so the savepoints below nest inside one transaction and reference numbers are handed out one at a time.
+        # so the savepoints below nest inside one transaction, and a concurrent opening has committed (or not) before
+        # this one draws its reference.
         await self._audit(user, "case.open", case_id)
         return await self._insert_with_reference(case_id, values, today.year)
 
-    async def _next_reference(self, year: int) -> str:
-        prefix = f"{year}-"
-        top = (
-            await self.db.execute(
-                select(func.max(col(Case.reference))).where(
-                    col(Case.reference).startswith(prefix), func.length(col(Case.reference)) == REFERENCE_LENGTH
-                )
-            )
-        ).scalar_one_or_none()
-        number = int(top[len(prefix) :]) + 1 if top and top[len(prefix) :].isdigit() else 1
-        return f"{prefix}{number:06d}"
-
     async def _insert_with_reference(self, case_id: str, values: dict[str, Any], year: int) -> Case:
-        """Insert under the next free reference; a concurrent insert taking the same one makes us try the next."""
+        """Insert under a newly drawn reference; one that is taken already (the unique constraint says so, in a
+        savepoint) is drawn again."""
         for _ in range(REFERENCE_ATTEMPTS):
-            reference = await self._next_reference(year)
+            reference = draw_reference(year)
             case = Case(id=case_id, reference=reference, **values)
             try:
                 async with self.db.begin_nested():
@@ -252,4 +257,4 @@ class CaseOpening(CaseReading):
                     raise  # not the reference: a real constraint violation
                 continue
             return case
-        raise RuntimeError("no free case reference after several attempts")
+        raise RuntimeError("no free case reference after ten draws")

@@ -9,6 +9,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import blind_index, normalise_bsn
 from crypto import is_valid_bsn as elfproef_ok
@@ -16,8 +17,8 @@ from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
 from hub.cases.models import Case
 from hub.cases.reading import CaseReading
-from hub.cases.records import CaseRow, name_sort_key
-from hub.errors import Forbidden, ValidationError
+from hub.cases.records import CaseRow, name_sort_key, reference_matches
+from hub.errors import Forbidden, NotFound, ValidationError
 
 log = logging.getLogger("hub.cases")
 
@@ -26,6 +27,30 @@ PAGE_MAX = 200
 # Names are ciphertext, so sorting by name happens in memory after decryption, on at most this many of the
 # filtered cases (the newest). Organisations with more cases narrow the list with a filter first.
 NAME_SORT_LIMIT = 2000
+
+
+class AmbiguousReference(Exception):
+    """A typed dossiernummer (its last digits, say) fits more than one case of the caller's organisation."""
+
+
+async def case_by_typed_reference(db: AsyncSession, user: User, typed: str) -> Case:
+    """The one case of the user's organisation that a typed dossiernummer finds (the case list's rule): NotFound
+    when none does (another organisation's case is never looked at), AmbiguousReference when several do."""
+    org = user.organisation_id
+    found = list(
+        (
+            await db.execute(
+                select(Case)
+                .where(reference_matches(typed), or_(col(Case.gemeente_id) == org, col(Case.kantoor_id) == org))
+                .limit(2)
+            )
+        ).scalars()
+    )
+    if not found:
+        raise NotFound("Case")
+    if len(found) > 1:
+        raise AmbiguousReference(typed)
+    return found[0]
 
 
 class CaseQueries(CaseReading):
@@ -54,7 +79,7 @@ class CaseQueries(CaseReading):
             # The own organisation is one party, so the partner is the other one.
             query = query.where(or_(col(Case.gemeente_id) == partner_id, col(Case.kantoor_id) == partner_id))
         if reference:
-            query = query.where(col(Case.reference).contains(reference.strip(), autoescape=True))
+            query = query.where(reference_matches(reference))
         return query
 
     async def list_cases(

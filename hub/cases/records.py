@@ -7,18 +7,27 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
 from hub.accounts.models import Convenant, Organisation, User
 from hub.cases.models import BewindKind, Case, CaseStatus
 from hub.terms import AMSTERDAM
 
-# The one rule for a typed dossiernummer (the case list's search, the inbox's filter): a whole number such as
-# 2026-000123, its year and first digits, or its last digits. Digits and one hyphen only: no name or BSN fits.
+# The one rule for a typed dossiernummer (the case list's search, the inbox's filter, a new question's case): a
+# whole number such as 2026-483917, its year and first digits, or its last digits. Digits and one hyphen only: no
+# name or BSN fits. It finds the references that contain it (:func:`reference_matches`).
 REFERENCE_PATTERN = r"\d{4}-\d{0,6}|\d{1,6}"
 REFERENCE_QUERY = re.compile(rf"^({REFERENCE_PATTERN})$")
 
 
 def is_reference_query(text: str) -> bool:
     return REFERENCE_QUERY.match(text) is not None
+
+
+def reference_matches(typed: str) -> ColumnElement[bool]:
+    """The cases a typed dossiernummer finds: those whose reference contains it."""
+    return col(Case.reference).contains(typed.strip(), autoescape=True)
 
 
 def kind_label(value: str) -> str:

@@ -101,7 +101,7 @@ async def list_page(request: Request) -> Response:
             reference = raw_reference
         else:
             errors["referentie"] = (
-                "Vul een dossiernummer in, bijvoorbeeld 2026-000123, of de laatste cijfers ervan. Zoekt u op BSN? "
+                "Vul een dossiernummer in, bijvoorbeeld 2026-483917, of de laatste cijfers ervan. Zoekt u op BSN? "
                 "Gebruik dan het formulier Zoeken op BSN."
             )
     try:

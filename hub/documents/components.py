@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.documents.blobstore import FilesystemBlobStore
-from hub.documents.scanner import Scanner, scanner_for
+from hub.documents.scanner import Scanner, ScanTimeouts, scanner_for
 from hub.runtime import Runtime
 
 
@@ -13,5 +13,11 @@ def blobs_of(runtime: Runtime) -> FilesystemBlobStore:
 
 
 def scanner_of(runtime: Runtime) -> Scanner:
-    """clamd when HUB_CLAMD is set, else no scanning."""
-    return runtime.component("documents.scanner", lambda rt: scanner_for(rt.settings.clamd))
+    """clamd when HUB_CLAMD is set (waiting as long as HUB_CLAMD_*TIMEOUT* say), else no scanning."""
+
+    def make(rt: Runtime) -> Scanner:
+        settings = rt.settings
+        timeouts = ScanTimeouts(settings.clamd_connect_timeout, settings.clamd_timeout, settings.clamd_timeout_max)
+        return scanner_for(settings.clamd, timeouts)
+
+    return runtime.component("documents.scanner", make)

@@ -106,7 +106,7 @@ def _samples(case: Case, index: int) -> list[tuple[DocumentType, date, str, byte
 async def seed_documents(db: AsyncSession, keyring: Keyring, blobs: BlobStore) -> int:
     """Upload the sample documents on every demo case as its bewindvoerder; returns how many were stored."""
     service = DocumentService(db, keyring, blobs)
-    cases = list((await db.execute(select(Case).order_by(col(Case.reference)))).scalars())
+    cases = list((await db.execute(select(Case).order_by(col(Case.created_at), col(Case.reference)))).scalars())
     stored = 0
     for index, case in enumerate(cases):
         uploader = await db.get(User, case.bewindvoerder_id) if case.bewindvoerder_id else None

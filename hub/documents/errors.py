@@ -44,6 +44,12 @@ class ScannerUnavailable(UploadRefused):
     reason = "scanner unavailable"
 
 
+class ScannerTimedOut(ScannerUnavailable):
+    """The virus scanner did not answer in time (HUB_CLAMD_TIMEOUT): try again later."""
+
+    reason = "scanner timed out"
+
+
 class ScannerLimitExceeded(UploadRefused):
     """The virus scanner's own size limit is lower than the file: it cannot vouch for it."""
 

@@ -21,6 +21,7 @@ from hub.documents.errors import (
     FileTypeRefused,
     NoFile,
     ScannerLimitExceeded,
+    ScannerTimedOut,
     ScannerUnavailable,
     UploadBrokenOff,
     UploadRefused,
@@ -30,6 +31,7 @@ from hub.documents.sniff import ACCEPT_ATTRIBUTE
 from hub.web.forms import BadDate, parse_date
 
 SCANNER_DOWN = "De virusscanner is niet bereikbaar; probeer het later opnieuw."
+SCANNER_SILENT = "De virusscanner antwoordt niet; probeer het later opnieuw."
 SCANNER_TOO_LARGE = (
     "De virusscanner kan een bestand van deze grootte niet controleren, dus het is geweigerd. "
     "Neem contact op met de beheerder van de beveiligde omgeving."
@@ -63,6 +65,8 @@ def refusal_of(exc: UploadRefused) -> Refusal:
             return Refusal(413, FIELD_FILE, too_large_message(exc.max_bytes))
         case FileInfected():
             return Refusal(400, FIELD_FILE, infected_message(exc.signature))
+        case ScannerTimedOut():
+            return Refusal(503, FIELD_FILE, SCANNER_SILENT)
         case ScannerUnavailable():
             return Refusal(503, FIELD_FILE, SCANNER_DOWN)
         case ScannerLimitExceeded():

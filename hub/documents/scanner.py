@@ -8,8 +8,15 @@ full.
 
 ``HUB_CLAMD`` names clamd: a unix socket path (``/run/clamav/clamd.ctl``, or ``unix:/path``) or ``host:port``
 (``127.0.0.1:3310``, ``[::1]:3310``). Empty means no scanning (:class:`NoScanner`). When it is set, a scanner that
-cannot be reached, times out or answers with an error raises :class:`ScanUnavailable`, and the upload is refused:
-never waved through.
+cannot be reached or answers with an error raises :class:`ScanUnavailable`, one that does not answer in time
+:class:`ScanTimedOut`, and the upload is refused: never waved through.
+
+How long the hub waits (:class:`ScanTimeouts`, from ``HUB_CLAMD_CONNECT_TIMEOUT``, ``HUB_CLAMD_TIMEOUT`` and
+``HUB_CLAMD_TIMEOUT_MAX``): the connection and the command get the connect timeout; clamd must take each piece of the
+stream within the base timeout (a stopped or hung clamd stops reading, and the upload must not hang with it); the
+verdict after the last byte gets the base timeout plus :data:`VERDICT_SECONDS_PER_MIB` per MiB streamed, capped at
+the maximum. A paused clamd therefore holds a small upload for about the base timeout, never for clamd's own
+``MaxScanTime``.
 
 Protocol (clamd(8)): ``zINSTREAM\\0``, then chunks each prefixed by their length as 4 bytes big-endian, then four
 zero bytes; the answer, ended by a NUL byte, is ``stream: OK``, ``stream: <signature> FOUND`` or ``... ERROR``
@@ -30,6 +37,8 @@ __all__ = [
     "ClamdScanner",
     "NoScanner",
     "ScanSession",
+    "ScanTimedOut",
+    "ScanTimeouts",
     "ScanTooLarge",
     "ScanUnavailable",
     "ScanVerdict",
@@ -40,7 +49,12 @@ __all__ = [
 log = logging.getLogger("hub.documents.scanner")
 
 CONNECT_TIMEOUT = 5.0
-VERDICT_TIMEOUT = 120.0  # clamd's own default MaxScanTime is 120 s
+SCAN_TIMEOUT = 10.0
+SCAN_TIMEOUT_MAX = 60.0
+# The verdict's wait grows with the stream: clamd scans a plain file at tens of MiB/s, archives and PDFs with many
+# objects more slowly. Half a second per MiB (2 MiB/s) on top of the base covers a slow machine; the cap bounds it.
+VERDICT_SECONDS_PER_MIB = 0.5
+MIB = 1024 * 1024
 MAX_CHUNK = 1024 * 1024  # clamd reads chunks of any size up to StreamMaxLength; keep each one modest
 _LENGTH = struct.Struct(">I")
 _REPLY_LIMIT = 4096
@@ -50,8 +64,25 @@ class ScanUnavailable(Exception):
     """The configured scanner could not give a verdict. The upload is refused."""
 
 
+class ScanTimedOut(ScanUnavailable):
+    """The configured scanner did not answer in time (stopped, hung or overloaded). The upload is refused."""
+
+
 class ScanTooLarge(ScanUnavailable):
     """clamd refused the stream as larger than its StreamMaxLength. The upload is refused."""
+
+
+@dataclass(frozen=True)
+class ScanTimeouts:
+    """How long to wait for clamd, in seconds (see the module text)."""
+
+    connect: float = CONNECT_TIMEOUT
+    base: float = SCAN_TIMEOUT
+    maximum: float = SCAN_TIMEOUT_MAX
+
+    def verdict(self, streamed: int) -> float:
+        """The wait for the verdict on a stream of ``streamed`` bytes."""
+        return min(self.maximum, self.base + VERDICT_SECONDS_PER_MIB * streamed / MIB)
 
 
 @dataclass(frozen=True)
@@ -119,13 +150,11 @@ def parse_address(address: str) -> tuple[str, int] | str:
 class ClamdScanner:
     enabled = True
 
-    def __init__(
-        self, address: str, *, connect_timeout: float = CONNECT_TIMEOUT, verdict_timeout: float = VERDICT_TIMEOUT
-    ) -> None:
+    def __init__(self, address: str, timeouts: ScanTimeouts | None = None) -> None:
         self.address = address
         self.target = parse_address(address)
-        self.connect_timeout = connect_timeout
-        self.verdict_timeout = verdict_timeout
+        self.timeouts = timeouts or ScanTimeouts()
+        self.connect_timeout = self.timeouts.connect
 
     async def session(self) -> ClamdSession:
         try:
@@ -136,10 +165,13 @@ class ClamdScanner:
                     reader, writer = await asyncio.open_connection(*self.target)
                 writer.write(b"zINSTREAM\0")
                 await writer.drain()
-        except (OSError, TimeoutError) as exc:
+        except TimeoutError:
+            log.warning("clamd at %s did not accept a scan within %s s", self.address, self.connect_timeout)
+            raise ScanTimedOut("clamd did not answer") from None
+        except OSError as exc:
             log.warning("clamd at %s is unreachable: %s", self.address, type(exc).__name__)
             raise ScanUnavailable("clamd unreachable") from None
-        return ClamdSession(reader, writer, self.verdict_timeout, self.address, self.ping)
+        return ClamdSession(reader, writer, self.timeouts, self.address, self.ping)
 
     async def ping(self) -> bool:
         """True when clamd answers PING (for health checks)."""
@@ -168,15 +200,16 @@ class ClamdSession:
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        verdict_timeout: float,
+        timeouts: ScanTimeouts,
         address: str,
         ping: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._ping = ping
         self._writer = writer
-        self._timeout = verdict_timeout
+        self._timeouts = timeouts
         self._address = address
         self._closed = False
+        self._streamed = 0
         self._reply: asyncio.Future[bytes] = asyncio.ensure_future(reader.readuntil(b"\0"))
 
     async def feed(self, data: bytes) -> None:
@@ -189,9 +222,18 @@ class ClamdSession:
             for start in range(0, len(view), MAX_CHUNK):
                 piece = view[start : start + MAX_CHUNK]
                 self._writer.writelines((_LENGTH.pack(len(piece)), piece))
-            await self._writer.drain()
+            self._streamed += len(view)
+            async with asyncio.timeout(self._timeouts.base):  # a stopped clamd reads nothing: do not wait forever
+                await self._writer.drain()
+        except TimeoutError:
+            await self._timed_out("took no data")
         except (OSError, RuntimeError):
             await self._fail_with_reply()
+
+    async def _timed_out(self, what: str) -> NoReturn:
+        await self.abort()
+        log.warning("clamd at %s %s in time (%d bytes streamed)", self._address, what, self._streamed)
+        raise ScanTimedOut(what)
 
     async def _fail_with_reply(self) -> NoReturn:
         reply = ""
@@ -223,9 +265,11 @@ class ClamdSession:
         except (OSError, RuntimeError):
             await self._fail_with_reply()
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self._timeouts.verdict(self._streamed)):
                 raw = await asyncio.shield(self._reply)
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        except TimeoutError:
+            await self._timed_out("gave no verdict")
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             await self.abort()
             log.warning("clamd at %s gave no verdict: %s", self._address, type(exc).__name__)
             raise ScanUnavailable("no verdict") from None
@@ -241,7 +285,10 @@ class ClamdSession:
         else:
             with contextlib.suppress(BaseException):
                 self._reply.exception()  # retrieved: a reset after the answer is not worth a log line
-        self._writer.close()
+        if self._writer.transport.get_write_buffer_size():
+            self._writer.transport.abort()  # a clamd that reads nothing would hold a graceful close forever
+        else:
+            self._writer.close()
         with contextlib.suppress(Exception):
             await self._writer.wait_closed()
 
@@ -263,6 +310,6 @@ def parse_reply(reply: str) -> ScanVerdict:
     raise ScanUnavailable(f"unexpected clamd reply {text[:80]!r}")
 
 
-def scanner_for(address: str) -> Scanner:
+def scanner_for(address: str, timeouts: ScanTimeouts | None = None) -> Scanner:
     """The scanner for a HUB_CLAMD value: NoScanner when empty."""
-    return ClamdScanner(address) if address.strip() else NoScanner()
+    return ClamdScanner(address, timeouts) if address.strip() else NoScanner()

@@ -35,10 +35,11 @@ from hub.documents.errors import (
     FileTypeRefused,
     NoFile,
     ScannerLimitExceeded,
+    ScannerTimedOut,
     ScannerUnavailable,
 )
 from hub.documents.models import Document, DocumentType
-from hub.documents.scanner import Scanner, ScanSession, ScanTooLarge, ScanUnavailable
+from hub.documents.scanner import Scanner, ScanSession, ScanTimedOut, ScanTooLarge, ScanUnavailable
 from hub.documents.sniff import ContentSniffer, SniffError, clean_filename, extension_of, kind_for_filename
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_SHA256
 
@@ -84,6 +85,8 @@ async def stream_into_vault(
     blobs = vault.blobs
     try:
         scan: ScanSession = await vault.scanner.session()
+    except ScanTimedOut:
+        raise ScannerTimedOut() from None
     except ScanUnavailable:
         raise ScannerUnavailable("scanner unreachable") from None
 
@@ -156,6 +159,8 @@ async def stream_into_vault(
             raise FileTypeRefused(exc.reason, exc.message) from None
         if isinstance(exc, ScanTooLarge):
             raise ScannerLimitExceeded() from None
+        if isinstance(exc, ScanTimedOut):
+            raise ScannerTimedOut() from None
         if isinstance(exc, ScanUnavailable):
             raise ScannerUnavailable("scanner failed") from None
         raise

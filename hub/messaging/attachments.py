@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from crypto import DecryptionError, Keyring, decrypt_text
 from hub.documents.models import Document, DocumentType
 from hub.fields import DOCUMENT_FILENAME
-from hub.messaging.models import Thread
+from hub.messaging.models import MessageAttachment, Thread
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,16 @@ async def attachable(db: AsyncSession, thread: Thread, ids: Sequence[str], error
         errors["attachments"] = "Kies alleen documenten uit het dossier van dit gesprek."
         return []
     return found
+
+
+async def is_attached(db: AsyncSession, message_id: str, document_id: str) -> bool:
+    """Whether the document is attached to the message."""
+    found = await db.execute(
+        select(col(MessageAttachment.message_id)).where(
+            col(MessageAttachment.message_id) == message_id, col(MessageAttachment.document_id) == document_id
+        )
+    )
+    return found.first() is not None
 
 
 async def case_documents(db: AsyncSession, keyring: Keyring, thread: Thread) -> list[AttachmentView]:

@@ -69,7 +69,8 @@ async def seed_threads(db: AsyncSession, keyring: Keyring, now: datetime) -> lis
     calendars = CalendarSource()
     svc = ThreadService(db, keyring, calendars=calendars)
     threads: list[Thread] = []
-    cases = list((await db.execute(select(Case).order_by(col(Case.reference)).limit(6))).scalars())
+    first_opened = select(Case).order_by(col(Case.created_at), col(Case.reference)).limit(6)
+    cases = list((await db.execute(first_opened)).scalars())
     today = now.astimezone(AMSTERDAM).date()
 
     async def people(gemeente_id: str, kantoor_id: str) -> tuple[User, User] | None:

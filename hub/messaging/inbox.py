@@ -20,6 +20,7 @@ from hub.accounts.authz import Action, require
 from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
 from hub.cases.models import Case
+from hub.cases.queries import case_by_typed_reference
 from hub.errors import NotFound
 from hub.fields import THREAD_SUBJECT
 from hub.messaging.access import OBJECT_THREAD, MessagingBase
@@ -220,11 +221,9 @@ class InboxService(MessagingBase):
         return case
 
     async def case_by_reference(self, user: User, reference: str) -> Case:
-        case = (
-            await self.db.execute(select(Case).where(col(Case.reference) == reference.strip()))
-        ).scalar_one_or_none()
-        if case is None:
-            raise NotFound("Case")
+        """The case a typed dossiernummer finds, by the case list's rule (hub.cases.queries): NotFound, or
+        AmbiguousReference when it fits several of the organisation's cases."""
+        case = await case_by_typed_reference(self.db, user, reference)
         require(user, Action.VIEW_CASES, case)
         return case
 

@@ -22,6 +22,7 @@ MAIL_FOR_EVENT: dict[AccountEvent, MailKind] = {
     AccountEvent.UNBLOCKED: MailKind.ACCOUNT_GEDEBLOKKEERD,
     AccountEvent.PASSWORD_RESET: MailKind.ACCOUNT_WACHTWOORD,
     AccountEvent.PASSWORD_RESET_ENROL: MailKind.ACCOUNT_HERSTELLEN,
+    AccountEvent.ENROLMENT_REISSUED: MailKind.ACCOUNT_NIEUWE_LINK,
     AccountEvent.MFA_RESET: MailKind.ACCOUNT_MFA,
     AccountEvent.ROLES_CHANGED: MailKind.ACCOUNT_ROLLEN,
 }

@@ -33,6 +33,7 @@ class MailKind(StrEnum):
     # About the recipient's own account (hub.accounts.enrolment): never held for a digest, never content.
     ACCOUNT_ACTIVEREN = "account_activeren"  # a new account: the enrolment link
     ACCOUNT_HERSTELLEN = "account_herstellen"  # a password reset by the operator: the enrolment link
+    ACCOUNT_NIEUWE_LINK = "account_nieuwe_link"  # the operator's new link for an administrator who never enrolled
     ACCOUNT_AANGEMAAKT = "account_aangemaakt"
     ACCOUNT_GEBLOKKEERD = "account_geblokkeerd"
     ACCOUNT_GEDEBLOKKEERD = "account_gedeblokkeerd"
@@ -56,6 +57,7 @@ MAIL_KIND_LABELS: dict[MailKind, str] = {
     MailKind.DIGEST: "Dagelijks overzicht",
     MailKind.ACCOUNT_ACTIVEREN: "Account aangemaakt (activeringslink)",
     MailKind.ACCOUNT_HERSTELLEN: "Wachtwoord hersteld (activeringslink)",
+    MailKind.ACCOUNT_NIEUWE_LINK: "Nieuwe activeringslink",
     MailKind.ACCOUNT_AANGEMAAKT: "Account aangemaakt",
     MailKind.ACCOUNT_GEBLOKKEERD: "Account geblokkeerd",
     MailKind.ACCOUNT_GEDEBLOKKEERD: "Account gedeblokkeerd",
@@ -64,7 +66,7 @@ MAIL_KIND_LABELS: dict[MailKind, str] = {
     MailKind.ACCOUNT_ROLLEN: "Rollen gewijzigd",
 }
 # The mails that carry a single-use enrolment link, made by the worker as it sends (never stored in a row).
-ENROLMENT_KINDS = frozenset({MailKind.ACCOUNT_ACTIVEREN, MailKind.ACCOUNT_HERSTELLEN})
+ENROLMENT_KINDS = frozenset({MailKind.ACCOUNT_ACTIVEREN, MailKind.ACCOUNT_HERSTELLEN, MailKind.ACCOUNT_NIEUWE_LINK})
 # Every mail about the recipient's own account. Also sent to a blocked account (it is told it was blocked).
 ACCOUNT_KINDS = ENROLMENT_KINDS | frozenset(
     {

@@ -139,7 +139,7 @@ async def test_authentication_events_are_audited_and_logged_without_secrets(
         if r.action != events.SESSION_PURGED:  # the worker has no request
             assert (r.client_address, r.user_agent) == (ADDRESS, AGENT), r.action
     failed = [r for r in records if r.action == events.PASSWORD_FAILED]
-    # the ghost: one failure above, four here, the fifth attempt refused unhashed and unrecorded
+    # the ghost: one failure above, four here, the fifth attempt refused unhashed (as auth.locked_attempt)
     assert [r.user_id for r in failed] == [user.id, None] + [None] * (ACCOUNT_MAX_FAILURES - 1)  # unknown: no one
     assert all(r.object_id in ("", user.id) for r in failed)
     logins = [r for r in records if r.action == events.LOGIN]
@@ -178,3 +178,52 @@ async def test_an_mfa_reset_records_who_reset_whose_mfa(hub: HubUnderTest) -> No
     (record,) = [r for r in await _records(hub) if r.action == "user.mfa_reset"]
     assert (record.user_id, record.object_type, record.object_id) == (admin.id, "user", user.id)
     assert (record.client_address, record.user_agent) == (ADDRESS, AGENT)
+
+
+async def test_attempts_against_a_locked_account_are_audited_one_record_each(
+    hub: HubUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The password step, the second factor and the account page's current password, each refused by a lock: one
+    auth.locked_attempt record per attempt, with the origin, the user when the account exists, and no secret."""
+    caplog.set_level(logging.INFO)
+    org = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    user = await hub.user(org, Role.BEWINDVOERDER, email="bart@a.example.nl", name=NAME)
+    in_second_step = _client(hub)
+    assert (await _password_step(in_second_step, "bart@a.example.nl")).status_code == 303
+    signed_in = await hub.client_for(user)
+    for email in ("bart@a.example.nl", "ghost@a.example.nl"):
+        for _ in range(ACCOUNT_MAX_FAILURES):
+            await _password_step(_client(hub), email, "wrong wrong wrong")
+    before = len(await _records(hub))
+
+    for email, password in (("bart@a.example.nl", PASSWORD), ("bart@a.example.nl", "x"), ("ghost@a.example.nl", "x")):
+        response = await _password_step(_client(hub), email, password)
+        assert response.status_code == 401 and "Te veel mislukte pogingen" in response.text
+    fresh = await hub.reload(user)
+    code = hub.next_code(fresh, fresh.totp_last_step)
+    assert (await _code(in_second_step, code)).status_code == 401  # the account's lock holds the second factor too
+    response = await signed_in.post_form("/account/herstelcodes", {"codes_password": PASSWORD})
+    assert response.status_code == 303  # locked: the sessions end, as at the limit
+
+    new = (await _records(hub))[before:]
+    assert [r.action for r in new] == [events.LOCKED_ATTEMPT] * 5
+    assert [r.user_id for r in new] == [user.id, user.id, None, user.id, user.id]
+    assert {(r.object_type, r.client_address, r.user_agent) for r in new[:4]} == {("account", ADDRESS, AGENT)}
+    assert new[0].organisation_id == org.id and new[2].organisation_id is None
+    everything = "\n".join(r.getMessage() for r in caplog.records) + " ".join(
+        f"{r.object_id} {r.client_address} {r.user_agent}" for r in new
+    )
+    for secret_text in (PASSWORD, "bart@a.example.nl", "ghost@a.example.nl", code, NAME):
+        assert secret_text not in everything, secret_text
+    assert sum(events.LOCKED_ATTEMPT in r.getMessage() for r in caplog.records if r.name == "hub.auth") >= 5
+    async with hub.db() as db:
+        assert (await verify(db)).ok
+
+
+async def test_an_attempt_from_a_locked_address_is_audited_as_the_address(hub: HubUnderTest) -> None:
+    client = _client(hub)
+    for i in range(ADDRESS_MAX_FAILURES):
+        await _password_step(client, f"probe{i}@a.example.nl", "wrong wrong wrong")
+    assert (await _password_step(client, "someone@a.example.nl", "x")).status_code == 401
+    last = (await _records(hub))[-1]
+    assert (last.action, last.user_id, last.object_type) == (events.LOCKED_ATTEMPT, None, "address")

@@ -231,12 +231,19 @@ async def test_recovery_codes_have_80_bits_and_are_stored_keyed_and_bound_to_the
 
 
 async def test_a_recovery_code_made_before_december_2026_still_works_once(hub: HubUnderTest) -> None:
-    """Codes of 10 characters were stored as an unkeyed SHA-256; they stay usable until the user makes new ones."""
+    """Codes of 10 characters were stored as an unkeyed SHA-256; they stay usable until their cut-off (revision 0011
+    gives every row that existed then 90 days: tests/accounts/test_legacy_recovery_codes.py)."""
     org = await hub.org(OrgKind.KANTOOR, "Kantoor A")
     user = await hub.user(org, Role.BEWINDVOERDER, email="b@a.example.nl")
     old_code = "abcde-fghij"
     async with hub.db() as db:
-        db.add(RecoveryCode(user_id=user.id, code_hash=hashlib.sha256(b"abcdefghij").hexdigest()))
+        db.add(
+            RecoveryCode(
+                user_id=user.id,
+                code_hash=hashlib.sha256(b"abcdefghij").hexdigest(),
+                legacy_until=utcnow() + timedelta(days=90),
+            )
+        )
     async with hub.db() as db:
         fresh = await db.get(User, user.id)
         assert fresh is not None

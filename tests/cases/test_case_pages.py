@@ -71,7 +71,11 @@ async def test_open_a_case_through_the_form(world: World) -> None:
 
     shown = await client.get(location)
     assert shown.status_code == 200
-    reference = f"{local_today().year}-000001"
+    async with world.hub.db() as db:
+        stored = await db.get(Case, case_id)
+        assert stored is not None
+    reference = stored.reference
+    assert re.fullmatch(rf"{local_today().year}-[1-9]\d{{5}}", reference)
     assert title_of(shown.text).startswith(f"Dossier {reference}")
     assert "Mulder" not in title_of(shown.text)
     assert "Hendrika Mulder-Smit" in shown.text

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from crypto import DecryptionError, blind_index
 from hub.audit.models import AuditEvent
 from hub.audit.services import verify
+from hub.cases import opening
 from hub.cases.models import Case
 from hub.cases.services import CaseService, local_today
 from hub.errors import Forbidden, NotFound, ValidationError
@@ -36,12 +37,12 @@ async def audit_actions(world: World) -> list[tuple[str, str, str | None]]:
         return [(a, o, u) for a, o, u in rows.all()]
 
 
-async def test_open_case_encrypts_identity_and_numbers_references(world: World) -> None:
+async def test_open_case_encrypts_identity_and_gives_references(world: World) -> None:
     first = await world.open_case()
     second = await world.open_case(client_name="Pieter  Bakker ", bsn="1112.22 333", bewind_kind="beide")
     year = local_today().year
-    assert first.reference == f"{year}-000001"
-    assert second.reference == f"{year}-000002"
+    assert re.fullmatch(rf"{year}-[1-9]\d{{5}}", first.reference)  # the year and six random digits
+    assert re.fullmatch(rf"{year}-[1-9]\d{{5}}", second.reference) and second.reference != first.reference
     assert (first.gemeente_id, first.kantoor_id) == (world.arnhem.id, world.xander.id)
     assert first.status == "actief" and first.created_by == world.bv_x.id
     keyring = world.hub.runtime.keyring
@@ -204,7 +205,8 @@ async def test_list_scope_filters_and_sorts(world: World) -> None:
         assert set(await ids(world.km_arnhem)) == {zeger.id, oscar.id, other.id}
         assert set(await ids(world.km_berkel)) == {ank.id}
         assert await ids(sort="naam") == [ank.id, oscar.id, zeger.id]  # Ö sorts with O
-        assert await ids(sort="referentie") == [zeger.id, ank.id, oscar.id]
+        by_reference = sorted([zeger, ank, oscar], key=lambda c: c.reference)
+        assert await ids(sort="referentie") == [c.id for c in by_reference]
         assert await ids(sort="oudste") == [zeger.id, ank.id, oscar.id]
         assert await ids(sort="nieuwste") == [oscar.id, ank.id, zeger.id]
         assert await ids(sort="naam", limit=1, offset=1) == [oscar.id]
@@ -213,7 +215,7 @@ async def test_list_scope_filters_and_sorts(world: World) -> None:
         assert set(await ids(partner_id=world.arnhem.id)) == {zeger.id, oscar.id}
         assert await ids(partner_id=world.berkel.id) == [ank.id]
         assert await ids(reference=ank.reference) == [ank.id]
-        assert await ids(reference=ank.reference[-3:]) == [ank.id]
+        assert await ids(reference=ank.reference[-6:]) == [ank.id]  # its last digits
         assert await ids(world.km_arnhem, partner_id=world.ypsilon.id) == [other.id]
         assert await svc.count_cases(world.km_arnhem) == 3
         rows = await svc.list_cases(world.km_arnhem, sort="naam")
@@ -240,21 +242,13 @@ async def test_update_assignment_on_the_own_side_only(world: World) -> None:
             await svc.update_assignment(world.bv_y, fresh, person_id=world.bv_y.id)
 
 
-async def test_a_taken_reference_is_skipped_in_a_savepoint(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_taken_reference_is_drawn_again_in_a_savepoint(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     first = await world.open_case()
-    calls: list[int] = []
-    original = CaseService._next_reference
-
-    async def stale_first(self: CaseService, year: int) -> str:
-        calls.append(year)
-        if len(calls) == 1:
-            return first.reference  # what a concurrent writer had just taken
-        return await original(self, year)
-
-    monkeypatch.setattr(CaseService, "_next_reference", stale_first)
+    year = local_today().year
+    draws = iter([first.reference, f"{year}-500000"])  # the first draw is taken already
+    monkeypatch.setattr(opening, "draw_reference", lambda y: next(draws))
     second = await world.open_case(bsn=BSN_2)
-    assert len(calls) == 2
-    assert re.fullmatch(r"\d{4}-000002", second.reference)
+    assert second.reference == f"{year}-500000"
     # The transaction survived the failed attempt: both the case and its audit record are there.
     assert await count_cases(world) == 2
     assert [a for a, _, _ in await audit_actions(world)].count("case.open") == 2
@@ -266,7 +260,32 @@ async def test_concurrent_opens_get_distinct_references_and_one_chain(world: Wor
     cases = await asyncio.gather(*(world.open_case(client_name=f"Cliënt {i}") for i in range(6)))
     references = sorted(c.reference for c in cases)
     year = local_today().year
-    assert references == [f"{year}-{n:06d}" for n in range(1, 7)]
+    assert len(set(references)) == 6 and all(re.fullmatch(rf"{year}-[1-9]\d{{5}}", r) for r in references)
+    # Not a sequence: the numbers say nothing about how many cases the hub holds, nor in which order they came.
+    numbers = sorted(int(r[5:]) for r in references)
+    assert numbers != list(range(numbers[0], numbers[0] + 6)) and numbers[0] >= 100_000
     async with world.hub.db() as db:
         result = await verify(db)
     assert result.ok and result.count == 6
+
+
+async def test_concurrent_opens_that_draw_the_same_reference_both_succeed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four openings at once, each drawing the same number first: one keeps it, the others draw again (the unique
+    constraint decides, under concurrent transactions on PostgreSQL and SQLite alike)."""
+    year = local_today().year
+    drawn: list[str] = []
+
+    def same_first(y: int) -> str:
+        drawn.append(f"{y}-{123456 if len(drawn) < 4 else 200000 + len(drawn)}")
+        return drawn[-1]
+
+    monkeypatch.setattr(opening, "draw_reference", same_first)
+    cases = await asyncio.gather(*(world.open_case(client_name=f"Cliënt {i}") for i in range(4)))
+    references = {c.reference for c in cases}
+    assert len(references) == 4 and f"{year}-123456" in references
+    assert drawn[:4] == [f"{year}-123456"] * 4 and len(drawn) == 7  # three drew again, once each
+    assert await count_cases(world) == 4
+    async with world.hub.db() as db:
+        assert (await verify(db)).ok

@@ -16,6 +16,7 @@ KINDS = [
     (errors.FileTooLarge(5 * 1024 * 1024), 413, FIELD_FILE, "Het bestand is groter dan 5 MB."),
     (errors.FileInfected("Eicar-Test-Signature"), 400, FIELD_FILE, "het bevat een virus (Eicar-Test-Signature)"),
     (errors.ScannerUnavailable(), 503, FIELD_FILE, "De virusscanner is niet bereikbaar"),
+    (errors.ScannerTimedOut(), 503, FIELD_FILE, "De virusscanner antwoordt niet; probeer het later opnieuw."),
     (errors.ScannerLimitExceeded(), 413, FIELD_FILE, "De virusscanner kan een bestand van deze grootte niet"),
     (errors.FileTypeRefused("type", "Alleen PDF is toegestaan."), 400, FIELD_FILE, "Alleen PDF is toegestaan."),
     (errors.NoFile(), 400, FIELD_FILE, "Kies een bestand om te uploaden."),

@@ -10,6 +10,8 @@ import pytest
 from hub.documents.scanner import (
     ClamdScanner,
     NoScanner,
+    ScanTimedOut,
+    ScanTimeouts,
     ScanTooLarge,
     ScanUnavailable,
     ScanVerdict,
@@ -47,7 +49,7 @@ async def test_stream_size_limit_is_an_error_not_a_pass(clamd: Clamd) -> None:
 
 
 async def test_unreachable_scanner() -> None:
-    scanner = ClamdScanner(f"127.0.0.1:{free_port()}", connect_timeout=2)
+    scanner = ClamdScanner(f"127.0.0.1:{free_port()}", ScanTimeouts(connect=2))
     with pytest.raises(ScanUnavailable):
         await scanner.session()
     assert not await scanner.ping()
@@ -79,8 +81,8 @@ async def test_scanner_that_never_answers() -> None:
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        with pytest.raises(ScanUnavailable):
-            await scan(ClamdScanner(f"127.0.0.1:{port}", verdict_timeout=0.3), b"abc")
+        with pytest.raises(ScanTimedOut):  # a kind of ScanUnavailable: refused, with its own message
+            await scan(ClamdScanner(f"127.0.0.1:{port}", ScanTimeouts(base=0.3, maximum=0.3)), b"abc")
     finally:
         server.close()
 

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.documents.models import Document
+from hub.documents.services import DocumentService
 from hub.messaging.form_tokens import new_form_token
-from hub.messaging.models import Message, Thread
+from hub.messaging.models import Message, MessageAttachment, Thread
 from hub.messaging.threads import ThreadService
 from tests.messaging.test_reply_upload import minimal_pdf, post_reply, reply_fields
 from tests.messaging.world import World, build_world
@@ -56,6 +57,54 @@ async def test_the_same_form_with_a_file_posts_one_reply_and_stores_one_document
     assert again.headers["location"] == first.headers["location"]
     assert await count(world, Message, Message.thread_id == thread.id) == 2
     assert await count(world, Document) == 1
+    assert len([p for p in world.hub.settings.blob_dir.rglob("*") if p.is_file()]) == 1
+
+
+async def _documents_without_a_message(world: World) -> int:
+    """Documents of the world's case that no message carries: a reply's file left behind."""
+    referenced = select(MessageAttachment.document_id)
+    return await count(world, Document, Document.id.not_in(referenced))  # type: ignore[attr-defined]
+
+
+async def test_the_same_form_with_a_file_sent_twice_at_once_keeps_one_document(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A double click on a reply with a file: both requests pass the check for an earlier message before either
+    posts, both stream the file into the vault. One message is posted; the other upload's document, its row and its
+    blob are not kept, and both answers show the one message."""
+    thread: Thread = await world.call("start_thread", world.bewindvoerder, subject="Vraag", body="?", case=world.case)
+    karim = await world.hub.client_for(world.klantmanager)
+    both_checked = asyncio.Barrier(2)
+    store = DocumentService.store
+
+    async def store_once_both_are_checked(self: DocumentService, *args: Any, **kwargs: Any) -> Any:
+        await both_checked.wait()  # each request has found no earlier message and committed its check
+        return await store(self, *args, **kwargs)
+
+    monkeypatch.setattr(DocumentService, "store", store_once_both_are_checked)
+    fields = reply_fields(karim, "Zie het besluit.", form_token=new_form_token())
+    first, second = await asyncio.gather(
+        post_reply(karim, thread.id, fields, ("besluit.pdf", minimal_pdf())),
+        post_reply(karim, thread.id, fields, ("besluit.pdf", minimal_pdf())),
+    )
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert await count(world, Message, Message.thread_id == thread.id) == 2  # the question and one reply
+    assert await count(world, Document) == 1
+    assert await _documents_without_a_message(world) == 0
+    assert len([p for p in world.hub.settings.blob_dir.rglob("*") if p.is_file()]) == 1
+
+
+async def test_a_replayed_form_with_a_file_leaves_no_document_behind(world: World) -> None:
+    """The same form sent again after the first was stored: the replay stores nothing (no row, no blob)."""
+    thread: Thread = await world.call("start_thread", world.bewindvoerder, subject="Vraag", body="?", case=world.case)
+    karim = await world.hub.client_for(world.klantmanager)
+    fields = reply_fields(karim, "Zie het besluit.", form_token=new_form_token())
+    for _ in range(3):
+        response = await post_reply(karim, thread.id, fields, ("besluit.pdf", minimal_pdf()))
+        assert response.status_code == 303
+    assert await count(world, Document) == 1
+    assert await _documents_without_a_message(world) == 0
     assert len([p for p in world.hub.settings.blob_dir.rglob("*") if p.is_file()]) == 1
 
 

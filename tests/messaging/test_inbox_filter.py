@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from hub.messaging.views.common import AMBIGUOUS_REFERENCE, UNKNOWN_REFERENCE
 from hub.messaging.views.inbox import NOT_A_REFERENCE
 from tests.messaging.world import World, insert_case
 
@@ -47,3 +48,36 @@ async def test_a_dossiernummer_still_filters(world_sqlite: World) -> None:
     page = await karim.get("/berichten?tab=alle&dossiernummer=2026-999999")
     assert "Uw organisatie heeft geen dossier met dit nummer." in page.text
     assert 'value="2026-999999"' in page.text
+
+
+async def test_the_last_digits_of_a_dossiernummer_filter_as_on_the_case_list(world: World) -> None:
+    """The inbox takes what the case list takes (one rule, hub.cases.records): a whole number, or its last digits.
+    Digits that fit several of the organisation's cases ask for the whole number; another organisation's cases are
+    never counted, so the answer says nothing about them."""
+    world_case = await insert_case(world.hub, world.convenant, world.bewindvoerder, "2026-615803")
+    twin = await insert_case(world.hub, world.convenant, world.bewindvoerder, "2025-113803")
+    elsewhere = await insert_case(world.hub, world.other_convenant, world.outsider, "2026-771234")
+    await world.call("start_thread", world.bewindvoerder, case=world_case, subject="Over het eerste", body="V")
+    await world.call("start_thread", world.bewindvoerder, case=twin, subject="Over het tweede", body="V")
+    karim = await world.hub.client_for(world.klantmanager)
+
+    page = await karim.get("/berichten?tab=alle&dossiernummer=615803")
+    assert NOT_A_REFERENCE not in page.text and UNKNOWN_REFERENCE not in page.text
+    assert "Over het eerste" in page.text and "Over het tweede" not in page.text
+    assert f"dossier={world_case.id}" in page.text  # the tab links carry the resolved case, not the digits
+    cases = await karim.get("/dossiers?referentie=615803")  # the case list finds the same case
+    assert "2026-615803" in cases.text and "2025-113803" not in cases.text
+
+    page = await karim.get("/berichten?tab=alle&dossiernummer=803")  # fits both of this gemeente's cases
+    assert AMBIGUOUS_REFERENCE in page.text
+    assert "Over het eerste" not in page.text and "Over het tweede" not in page.text
+    page = await karim.get("/berichten?tab=alle&dossiernummer=1234")  # only another gemeente's case fits
+    assert UNKNOWN_REFERENCE in page.text and elsewhere.reference not in page.text
+
+    # A new question about a case named by its last digits.
+    bea = await world.hub.client_for(world.bewindvoerder)
+    form = {"soort": "casuistiek", "dossiernummer": "615803", "subject": "Stukken", "body": "Vraag"}
+    response = await bea.post_form("/berichten/nieuw", form)
+    assert response.status_code == 303
+    response = await bea.post_form("/berichten/nieuw", {**form, "dossiernummer": "803"})
+    assert response.status_code == 400 and AMBIGUOUS_REFERENCE in response.text

@@ -123,6 +123,106 @@ async def test_the_operator_adds_a_first_administrator_who_enrols_through_a_mail
     assert (await hub.reload(kb)).id == kb.id
 
 
+async def test_the_operator_sends_a_new_link_to_a_first_administrator_who_never_enrolled(
+    mail_hub: HubUnderTest, smtp: SmtpServer
+) -> None:
+    """A kantoor whose first administrator never used the link is not stuck: the operator sends a new link to the
+    administrator's own address (the old one stops working; the operator sees no password), which is audited. Once
+    the administrator has enrolled, the operator can do this no more: the account is the kantoor's own."""
+    hub = mail_hub
+    beheer = await hub.org(OrgKind.BEHEER, "Beheer")
+    kantoor = await hub.org(OrgKind.KANTOOR, "Bewind & Zo")
+    operator = await hub.user(beheer, Role.FUNCTIONEEL_BEHEERDER)
+    fb = await hub.client_for(operator)
+    form = {"organisation_id": kantoor.id, "name": "Karin", "email": "kb@zo.example.nl", "roles": ["kantoorbeheerder"]}
+    assert (await fb.post_form("/gebruikers", form)).status_code == 200
+    await _drain(hub)
+    first = LINK.search(smtp.messages[0].decoded_text())
+    assert first
+    async with hub.db() as db:
+        kb = (await db.execute(select(User).where(User.email == "kb@zo.example.nl"))).scalar_one()  # type: ignore[arg-type]
+    resend = f"/gebruikers/{kb.id}/activeringslink"
+    page = await fb.get("/gebruikers")
+    assert f'action="{resend}"' in page.text and "Nog niet geactiveerd" in page.text
+
+    response = await fb.post_form(resend)
+    assert response.status_code == 303 and response.headers["location"] == "/gebruikers?gelukt=activeringslink"
+    page = await fb.get(response.headers["location"])
+    assert "Er is een nieuwe activeringslink gemaild" in page.text
+    assert not ONE_TIME_PASSWORD.search(page.text)
+    await _drain(hub)
+    assert [(m.rcpt_tos, m.message["Subject"]) for m in smtp.messages[1:]] == [
+        (["kb@zo.example.nl"], "Nieuwe link voor uw account in de beveiligde omgeving")
+    ]
+    text = smtp.messages[1].decoded_text()
+    second = LINK.search(text)
+    assert second and second.group(1) != first.group(1) and "Eerdere links werken niet meer" in text
+    newcomer = hub.client()
+    assert (await newcomer.get(f"/activeren/{first.group(1)}")).status_code == 404  # the old link is void
+    page = await newcomer.get(f"/activeren/{second.group(1)}")
+    assert page.status_code == 200
+    response = await newcomer.post(
+        f"/activeren/{second.group(1)}",
+        data={"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
+    assert response.status_code == 303
+    assert await _actions(hub, kb.id) == [
+        "user.created_enrolment_link",
+        "user.enrolment_link_reissued",
+        "user.enrolment_link_used",
+    ]
+    async with hub.db() as db:
+        reissued = (
+            await db.execute(select(AuditEvent).where(AuditEvent.action == "user.enrolment_link_reissued"))  # type: ignore[arg-type]
+        ).scalar_one()
+    assert (reissued.user_id, reissued.object_id) == (operator.id, kb.id)
+
+    # Enrolled (a password of their own): the account is the kantoor's now, the operator sends no link.
+    assert (await fb.post_form(resend)).status_code == 403
+    assert f'action="{resend}"' not in (await fb.get("/gebruikers")).text
+    assert len(smtp.messages) == 2
+
+
+async def test_a_new_link_only_for_an_administrator_who_never_enrolled_and_only_by_the_operator(
+    mail_hub: HubUnderTest,
+) -> None:
+    hub = mail_hub
+    beheer = await hub.org(OrgKind.BEHEER, "Beheer")
+    kantoor = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    fb = await hub.client_for(await hub.user(beheer, Role.FUNCTIONEEL_BEHEERDER))
+    admin = await hub.user(kantoor, Role.KANTOORBEHEERDER)
+    colleague = await hub.client_for(await hub.user(kantoor, Role.KANTOORBEHEERDER))
+    added = await colleague.post_form(
+        "/gebruikers", {"name": "Nieuw", "email": "nieuw@a.example.nl", "roles": ["bewindvoerder"]}
+    )
+    assert added.status_code == 200
+    async with hub.db() as db:
+        newcomer = (await db.execute(select(User).where(User.email == "nieuw@a.example.nl"))).scalar_one()  # type: ignore[arg-type]
+    # A bewindvoerder who never logged in is the kantoor's to help; an enrolled administrator too.
+    for target in (newcomer, admin):
+        assert (await fb.post_form(f"/gebruikers/{target.id}/activeringslink")).status_code == 403
+    # Only the operator has the route: a kantoorbeheerder resets a colleague's password instead.
+    assert (await colleague.post_form(f"/gebruikers/{newcomer.id}/activeringslink")).status_code == 403
+    async with hub.db() as db:
+        mails = list((await db.execute(select(OutboxMail.kind))).scalars())  # type: ignore[call-overload]
+    assert MailKind.ACCOUNT_NIEUWE_LINK.value not in mails
+
+
+async def test_a_new_link_sent_before_the_first_went_out_replaces_it(mail_hub: HubUnderTest, smtp: SmtpServer) -> None:
+    """The first mail never left (the mail server was down, say): only the new link goes out, one mail."""
+    hub = mail_hub
+    beheer = await hub.org(OrgKind.BEHEER, "Beheer")
+    gemeente = await hub.org(OrgKind.GEMEENTE, "Gemeente G")
+    fb = await hub.client_for(await hub.user(beheer, Role.FUNCTIONEEL_BEHEERDER))
+    form = {"organisation_id": gemeente.id, "name": "Gea", "email": "gb@g.example.nl", "roles": ["gemeentebeheerder"]}
+    assert (await fb.post_form("/gebruikers", form)).status_code == 200
+    async with hub.db() as db:
+        gb = (await db.execute(select(User).where(User.email == "gb@g.example.nl"))).scalar_one()  # type: ignore[arg-type]
+    assert (await fb.post_form(f"/gebruikers/{gb.id}/activeringslink")).status_code == 303
+    await _drain(hub)
+    assert [m.message["Subject"] for m in smtp.messages] == ["Nieuwe link voor uw account in de beveiligde omgeving"]
+
+
 async def test_an_expired_link_does_not_work(mail_hub: HubUnderTest, smtp: SmtpServer) -> None:
     hub = mail_hub
     beheer = await hub.org(OrgKind.BEHEER, "Beheer")
@@ -268,7 +368,7 @@ def test_account_mails_render_in_dutch_and_only_enrolment_mails_carry_a_token() 
     for kind in MailKind:
         if not kind.value.startswith("account_"):
             continue
-        enrol = kind in (MailKind.ACCOUNT_ACTIVEREN, MailKind.ACCOUNT_HERSTELLEN)
+        enrol = kind in (MailKind.ACCOUNT_ACTIVEREN, MailKind.ACCOUNT_HERSTELLEN, MailKind.ACCOUNT_NIEUWE_LINK)
         content = MailContent(kind, "Gemeente Nijmegen", "/", enrolment_token=token if enrol else "")
         subject, text, html = render_parts(content, "https://hub.example.nl")
         assert subject and "Was u dit niet" in text and "Gemeente Nijmegen" in text and '<html lang="nl">' in html

@@ -110,7 +110,9 @@ async def test_functioneel_beheerder_adds_organisations_convenant_and_user(hub: 
     row = _row(listing.text, "nieuw@bewindenzo.example.nl")
     assert "Bewindvoerder, Kantoorbeheerder" in row
     assert "niet ingesteld" in row and "Actief" in row
-    assert "Beheerd door de eigen organisatie" in row  # no block/reset buttons for the operator
+    # No block/reset buttons for the operator: while the administrator has not enrolled, only a new link.
+    assert "Nieuwe activeringslink sturen" in row and "/activeringslink" in row
+    assert "blokkeren" not in row and "wachtwoord-herstellen" not in row and "mfa-herstellen" not in row
 
     async with hub.db() as db:
         created = (await db.execute(select(User).where(User.email == "nieuw@bewindenzo.example.nl"))).scalar_one()

@@ -19,7 +19,7 @@ from hub.accounts.models import NOTIFY_MODES, Organisation, User
 from hub.accounts.services import UserService
 from hub.audit import auth_events as events
 from hub.audit.auth_events import Origin
-from hub.db import transaction
+from hub.db import transaction, utcnow
 from hub.errors import ValidationError
 from hub.web.forms import client_address, form_values, runtime
 from hub.web.guards import current, login_required, safe_next, user_of
@@ -32,6 +32,11 @@ EXPIRED = (
     "Uw tijdelijke wachtwoord is verlopen. Vraag de beheerder van uw organisatie om een nieuw tijdelijk wachtwoord."
 )
 CODE_FAILED = "Deze code is niet juist of is al gebruikt. Wacht op een nieuwe code en probeer het opnieuw."
+LEGACY_CODE_EXPIRED = (
+    "Deze herstelcode is van het oude soort (10 tekens) en werkt niet meer. Log in met de code uit uw app en maak "
+    "daarna op Mijn account nieuwe herstelcodes aan. Hebt u de app niet meer? Vraag dan de beheerder van uw "
+    "organisatie om uw tweestapsverificatie te herstellen."
+)
 
 
 def _next(request: Request, values: dict[str, str] | None = None) -> str:
@@ -222,7 +227,7 @@ async def mfa_verify(request: Request) -> Response:
         user = await db.get(User, active.user.id)
         assert user is not None
         live = ActiveSession(session=await db.merge(active.session), user=user)
-        if await auth.mfa_locked(user):
+        if await auth.mfa_locked(user, origin_of(request)):
             error = THROTTLED
         else:
             digits = code.replace(" ", "")
@@ -237,7 +242,8 @@ async def mfa_verify(request: Request) -> Response:
                 token = await auth.promote_session(live, origin_of(request))
             else:
                 await auth.record_mfa_failure(user, origin_of(request))
-                error = CODE_FAILED
+                expired = not by_totp and await auth.is_expired_legacy_code(user, code)
+                error = LEGACY_CODE_EXPIRED if expired else CODE_FAILED
     if error:
         return render(
             request, "accounts/mfa_verify.html", {"volgende": target, "errors": {"code": error}}, status_code=401
@@ -278,7 +284,9 @@ async def _account(
     rt = runtime(request)
     async with transaction(rt.sessions) as db:
         org = await db.get(Organisation, active.user.organisation_id)
-        remaining = await AuthService(db, rt.keyring).remaining_recovery_codes(active.user)
+        auth = AuthService(db, rt.keyring)
+        remaining = await auth.remaining_recovery_codes(active.user)
+        legacy_until = await auth.legacy_codes_until(active.user)
         sessions = await own_sessions(db, active.user, active.session.id)
     return render(
         request,
@@ -286,6 +294,8 @@ async def _account(
         {
             "organisation": org,
             "remaining_codes": remaining,
+            "legacy_codes_until": legacy_until,
+            "legacy_codes_expired": legacy_until is not None and legacy_until <= utcnow(),
             "own_sessions": sessions,
             "errors": errors or {},
             "notice": notice,

@@ -19,7 +19,9 @@ from hub.web.site import cookies_of
 from hub.web.templating import render
 
 LINK_INVALID = (
-    "Deze link werkt niet (meer): hij is al gebruikt of verlopen. Vraag de beheerder van uw organisatie om een nieuwe."
+    "Deze link werkt niet (meer): hij is al gebruikt of verlopen. Vraag de beheerder van uw organisatie om een nieuwe. "
+    "Bent u zelf de eerste beheerder van uw organisatie? Vraag het dan de functioneel beheerder van de beveiligde "
+    "omgeving."
 )
 
 

@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.accounts.addresses import AddressRefused, record_address_refused
 from hub.accounts.auth import AuthService
 from hub.accounts.authz import Action, may
+from hub.accounts.enrolment import awaits_enrolment
 from hub.accounts.models import Organisation
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role
 from hub.accounts.users import OwnAccount, UserService, has_case_role, is_org_admin
@@ -31,6 +33,8 @@ USER_NOTICES = {
     "rollen-gewijzigd": "De rollen zijn gewijzigd. De gebruiker krijgt daarover een e-mail.",
     "mfa-hersteld": "De tweestapsverificatie is hersteld. De gebruiker is uitgelogd en stelt bij de volgende "
     "keer inloggen opnieuw tweestapsverificatie in.",
+    "activeringslink": "Er is een nieuwe activeringslink gemaild naar het e-mailadres van de gebruiker. Eerdere "
+    "links werken niet meer.",
 }
 USER_FIELDS = ("organisation_id", "name", "email", "roles")
 OPERATOR_REFUSED = (
@@ -77,6 +81,7 @@ async def _users_page(
             "action_error": action_error,
             "has_case_role": has_case_role,
             "is_org_admin": is_org_admin,
+            "awaits_enrolment": awaits_enrolment,
         },
         status_code=status,
     )
@@ -115,6 +120,9 @@ async def users_add(request: Request) -> Response:
             if errors:  # nothing is kept: the transaction rolls back
                 raise ValidationError(errors)
     except ValidationError as exc:
+        if isinstance(exc, AddressRefused):  # audited apart: the form's own transaction was rolled back
+            async with transaction(runtime(request).sessions) as db:
+                await record_address_refused(db, actor, exc, origin_of(request))
         ordered = in_form_order({**exc.errors, **errors}, USER_FIELDS)
         return await _users_page(request, errors=ordered, values=values, status=400)
     except Forbidden:
@@ -143,6 +151,8 @@ async def _user_action(request: Request, action: str) -> Response:
                 target = await users.unblock(actor, user_id, auth)
             elif action == "mfa-hersteld":
                 target = await users.reset_mfa_for(actor, user_id, auth)
+            elif action == "activeringslink":
+                target = await users.resend_enrolment(actor, user_id, auth)
             else:
                 target, password = await users.reset_password_for(actor, user_id, auth)
             organisation = await db.get(Organisation, target.organisation_id)
@@ -202,6 +212,11 @@ async def user_reset_password(request: Request) -> Response:
     return await _user_action(request, "wachtwoord-hersteld")
 
 
+@login_required(Action.MANAGE_ALL_USERS)
+async def user_resend_enrolment(request: Request) -> Response:
+    return await _user_action(request, "activeringslink")
+
+
 routes = [
     Route("/gebruikers", users_page, methods=["GET"], name="admin.users"),
     Route("/gebruikers", users_add, methods=["POST"], name="admin.users_add"),
@@ -209,6 +224,12 @@ routes = [
     Route("/gebruikers/{user_id}/blokkeren", user_block, methods=["POST"], name="admin.user_block"),
     Route("/gebruikers/{user_id}/deblokkeren", user_unblock, methods=["POST"], name="admin.user_unblock"),
     Route("/gebruikers/{user_id}/mfa-herstellen", user_reset_mfa, methods=["POST"], name="admin.user_reset_mfa"),
+    Route(
+        "/gebruikers/{user_id}/activeringslink",
+        user_resend_enrolment,
+        methods=["POST"],
+        name="admin.user_resend_enrolment",
+    ),
     Route(
         "/gebruikers/{user_id}/wachtwoord-herstellen",
         user_reset_password,

@@ -61,6 +61,10 @@ REPLY_FIELDS = ("body", "kind", "agreed_date", "attachments", FIELD_TYPE, FIELD_
 TYPE_OPTIONS = DOCUMENT_TYPE_OPTIONS
 NEW_FIELDS = ("soort", "dossiernummer", "convenant_id", "bijzondere_bijstand", "subject", "body")
 UNKNOWN_REFERENCE = "Uw organisatie heeft geen dossier met dit nummer."
+AMBIGUOUS_REFERENCE = (
+    "Meer dan één dossier van uw organisatie past bij dit nummer. Vul het hele dossiernummer in, bijvoorbeeld "
+    "2026-483917."
+)
 
 
 def service(request: Request, db: AsyncSession, kind: type[S]) -> S:

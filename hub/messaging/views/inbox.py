@@ -8,12 +8,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.accounts.authz import Action, may
+from hub.cases.queries import AmbiguousReference
 from hub.cases.records import is_reference_query
 from hub.db import transaction
 from hub.errors import NotFound
 from hub.messaging.inbox import ASSIGNEE_MINE, ASSIGNEE_NOBODY, INBOX_TABS, InboxPage, InboxService
 from hub.messaging.models import ThreadKind, ThreadStatus
 from hub.messaging.views.common import (
+    AMBIGUOUS_REFERENCE,
     KIND_OPTIONS,
     PAGE_SIZE,
     REFERENCE_MAX,
@@ -29,7 +31,7 @@ from hub.web.templating import render
 
 # A typed text that is no dossiernummer (by the case list's one rule) is not shown again, neither in the box nor in
 # the tab and page links: a BSN or a name typed here by mistake goes no further than this request.
-NOT_A_REFERENCE = "Vul een dossiernummer in, bijvoorbeeld 2026-000123."
+NOT_A_REFERENCE = "Vul een dossiernummer in, bijvoorbeeld 2026-483917, of de laatste cijfers ervan."
 
 
 def _query(inbox: str, params: dict[str, str], **changes: str) -> str:
@@ -65,6 +67,8 @@ async def inbox_page(request: Request) -> Response:
                 case = await svc.case_by_reference(user, reference)
             except NotFound:
                 filter_errors["filter-dossiernummer"] = UNKNOWN_REFERENCE
+            except AmbiguousReference:
+                filter_errors["filter-dossiernummer"] = AMBIGUOUS_REFERENCE
         elif dossier and not filter_errors:
             case = await svc.case_for(user, dossier)  # an id from a link: another organisation's case is a 404
         colleagues = await svc.colleagues(user)

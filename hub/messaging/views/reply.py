@@ -25,6 +25,7 @@ from hub.documents.forms import INCOMPLETE, parse_document_date, refusal_of, too
 from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
 from hub.documents.services import DocumentService
 from hub.errors import ValidationError
+from hub.messaging.attachments import is_attached
 from hub.messaging.models import MessageKind
 from hub.messaging.threads import BODY_MAX, FIELD_UPLOAD, ThreadService
 from hub.messaging.views.common import REPLY_FIELDS, redirect, service, thread_path
@@ -263,10 +264,19 @@ async def _reply_with_file(
                 attachment_ids=[*values["attachments"], document.id],
                 form_token=values["form_token"],
             )
+            # The same form sent twice at once: both passed the check above, and the other one's message was
+            # posted first (post_message found it under the thread's lock and returned it). This upload is a copy
+            # of the file already on that message: it is not kept.
+            message_id = message.id
+            replayed = not await is_attached(db, message_id, document.id)
         except BaseException:
             await db.rollback()
             await documents.forget_blob(document)  # not committed: neither message nor document nor blob is kept
             raise
+        if replayed:
+            await db.rollback()
+            await documents.forget_blob(document)
+            return redirect(thread_path(request, thread_id, "verstuurd", f"bericht-{message_id}"))
         # A failed commit may have taken effect (its answer lost): the blob stays, the orphan sweep decides.
         await commit_or_unknown(db, "bericht")
-    return redirect(thread_path(request, thread_id, "verstuurd", f"bericht-{message.id}"))
+    return redirect(thread_path(request, thread_id, "verstuurd", f"bericht-{message_id}"))

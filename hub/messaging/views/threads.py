@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.accounts.authz import Action, may
+from hub.cases.queries import AmbiguousReference
 from hub.db import transaction, utcnow
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
 from hub.errors import NotFound, ValidationError
@@ -18,9 +19,11 @@ from hub.messaging.models import MESSAGE_KIND_LABELS, ThreadKind, ThreadStatus
 from hub.messaging.reading import ReadingService
 from hub.messaging.threads import BODY_MAX, SUBJECT_MAX, ThreadService
 from hub.messaging.views.common import (
+    AMBIGUOUS_REFERENCE,
     NEW_FIELDS,
     THREAD_NOTICES,
     TYPE_OPTIONS,
+    UNKNOWN_REFERENCE,
     notice_of,
     redirect,
     service,
@@ -169,11 +172,13 @@ async def new_submit(request: Request) -> Response:
                     elif values["dossiernummer"]:
                         case = await svc.case_by_reference(user, values["dossiernummer"])
                     else:
-                        errors["dossiernummer"] = "Vul het dossiernummer in, bijvoorbeeld 2026-000123."
+                        errors["dossiernummer"] = "Vul het dossiernummer in, bijvoorbeeld 2026-483917."
                 except NotFound:
                     if case_id:
                         raise
-                    errors["dossiernummer"] = "Uw organisatie heeft geen dossier met dit nummer."
+                    errors["dossiernummer"] = UNKNOWN_REFERENCE
+                except AmbiguousReference:
+                    errors["dossiernummer"] = AMBIGUOUS_REFERENCE
             elif values["soort"] == ThreadKind.ALGEMEEN.value:
                 mine = {c.id: c for c, _ in await svc.convenants_for(user)}
                 convenant = mine.get(values["convenant_id"])
