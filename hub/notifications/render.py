@@ -40,6 +40,12 @@ DIGEST_PHRASES: dict[MailKind, tuple[str, str]] = {
     MailKind.TERMIJN_VERLOPEN: ("verlopen termijn", "verlopen termijnen"),
     MailKind.PROCESAFSPRAAK: ("nieuwe procesafspraak", "nieuwe procesafspraken"),
     MailKind.ESCALATIE: ("escalatie", "escalaties"),
+    MailKind.DOSSIERTERMIJN_NADERT: ("termijn in een dossier die nadert", "termijnen in dossiers die naderen"),
+    MailKind.DOSSIERTERMIJN_VANDAAG: (
+        "termijn in een dossier die vandaag verloopt",
+        "termijnen in dossiers die vandaag verlopen",
+    ),
+    MailKind.DOSSIERTERMIJN_VERLOPEN: ("verlopen termijn in een dossier", "verlopen termijnen in dossiers"),
 }
 
 
