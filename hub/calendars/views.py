@@ -1,10 +1,13 @@
 """The closing-days page of a gemeente (its contractmanager keeps them).
 
-A closing day moves the running reaction clocks of the gemeente's threads: the page wires messaging's recompute
-into the service as its ``on_change`` (the calendars package itself imports no messaging).
+A closing day moves the running reaction clocks of the gemeente's threads and the terms of its cases' paths: the page
+wires messaging's recompute and the cases' re-computation into the service as its ``on_change`` (the calendars
+package itself imports neither).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
@@ -13,6 +16,7 @@ from starlette.routing import Route
 
 from hub.accounts.authz import Action
 from hub.calendars.services import CalendarSource, ClosingDayService, calendar_source
+from hub.cases.case_terms import closing_day_changed
 from hub.db import transaction
 from hub.errors import ValidationError
 from hub.messaging.due_moments import DueMoments
@@ -32,7 +36,12 @@ def calendars_of(request: Request) -> CalendarSource:
 def closing_days(request: Request, db: AsyncSession) -> ClosingDayService:
     """The service, with the running clocks of messaging recomputed when a closing day comes or goes."""
     clocks = DueMoments(db, runtime(request).keyring, calendars=calendars_of(request))
-    return ClosingDayService(db, on_change=clocks.recompute_due)
+
+    async def on_change(gemeente_id: str, day: date) -> None:
+        await clocks.recompute_due(gemeente_id, day)
+        await closing_day_changed(db, gemeente_id, day)
+
+    return ClosingDayService(db, on_change=on_change)
 
 
 def _redirect(request: Request, notice: str) -> RedirectResponse:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +25,7 @@ from hub.cases.milestones import K, MilestoneKind, Side
 from hub.cases.models import Case, CaseMilestone, CaseTerm, CaseTermNotice
 from hub.cases.timeline import Step, timeline
 from hub.notifications.interfaces import TermNotifier, TermStage
-from hub.terms import WerkdagCalendar, add_months, as_local_date
+from hub.terms import AMSTERDAM, WerkdagCalendar, add_months, as_local_date
 
 DEFAULT_WARN_MONTHS: tuple[int, ...] = (2, 1)
 LATE_MAIL_DAYS = 14
@@ -146,3 +146,20 @@ async def refresh_terms(
     db.add(case)
     await db.flush()
     return steps
+
+
+async def closing_day_changed(db: AsyncSession, gemeente_id: str, day: date) -> int:
+    """A closing day of the gemeente came or went: the cases with a term running to that day or later are marked
+    stale, and the term sweep computes them again on the gemeente's new calendar (the case page always computes
+    afresh). Returns how many cases were marked."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=AMSTERDAM)
+    affected = select(col(CaseTerm.case_id)).where(
+        col(CaseTerm.gemeente_id) == gemeente_id, col(CaseTerm.due_at) >= start
+    )
+    result = await db.execute(
+        update(Case)
+        .where(col(Case.id).in_(affected.scalar_subquery()))
+        .values(terms_stale=True)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -124,7 +124,7 @@ class MilestoneService(CaseReading):
         """A new record of the same kind in place of a milestone in force (the old one stays in the history)."""
         case, rows, target = await self._target(user, case_id, milestone_id)
         kind = MilestoneKind(target.kind)
-        got = latest(effective(r for r in rows if r.id != target.id))
+        got = latest([m for m in effective(rows) if m.id != target.id])  # as if the target were not there
         return await self._write(user, case, rows, kind, data, got, supersedes=target, now=now)
 
     async def withdraw(
@@ -133,19 +133,18 @@ class MilestoneService(CaseReading):
         """A record saying a milestone in force did not happen (refused while a later step builds on it)."""
         case, rows, target = await self._target(user, case_id, milestone_id)
         kind = MilestoneKind(target.kind)
-        got = latest(effective(rows))
-        remaining = latest(effective(r for r in rows if r.id != target.id))
-        if kind not in remaining:  # nothing else of the kind stays in force
-            waiting = dependants(kind, got)
-            if waiting:
-                raise ValidationError(
-                    {"kind": f"Trek eerst {waiting[0].label.lower()} in: die stap bouwt hierop voort."}
-                )
         row = CaseMilestone(
             id=new_id(), case_id=case.id, kind=kind.value, milestone_date=target.milestone_date,
             recorded_by=user.id, recorded_by_org_id=user.organisation_id, recorded_at=now or utcnow(),
             supersedes_id=target.id, void=True,
         )  # fmt: skip
+        remaining = latest(effective([*rows, row]))
+        if kind not in remaining:  # nothing else of the kind stays in force
+            waiting = dependants(kind, remaining)
+            if waiting:
+                raise ValidationError(
+                    {"kind": f"Trek eerst {waiting[0].label.lower()} in: die stap bouwt hierop voort."}
+                )
         return await self._commit(user, case, rows, row, "milestone.withdraw", now)
 
     # -- the steps in between -----------------------------------------------------------------------------------
