@@ -150,8 +150,10 @@ async def path_view(
         )  # fmt: skip
         if failed is not None and failed.prefix == prefix:
             made.values, made.errors, made.open = failed.values, failed.errors, True
+            shown.append(made)
         return made
 
+    shown: list[MilestoneForm] = []  # the form that came back, once it is on the page again
     views: list[StepView] = []
     for step in steps:
         view = StepView(step, _step_text(step, now, calendar))
@@ -176,7 +178,11 @@ async def path_view(
         for r in reversed(rows)
         if r.kind in {k.value for k in MilestoneKind}
     ]
-    errors = {f"{failed.prefix}{k}": v for k, v in failed.errors.items()} if failed is not None else {}
+    errors: dict[str, str] = {}
+    if failed is not None and shown:
+        errors = {f"{failed.prefix}{k}": v for k, v in failed.errors.items()}
+    elif failed is not None:  # its form is gone meanwhile (the step was recorded by a colleague): say why
+        errors = {"verloop": next(iter(failed.errors.values()), "De stap kan niet worden vastgelegd.")}
     return PathView(views, forms, history, errors)
 
 

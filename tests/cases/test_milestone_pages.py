@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hub.cases.milestones import K
 from hub.cases.records import local_today
 from tests.cases.path import Path, build_path
 from tests.cases.world import World
@@ -65,6 +66,10 @@ async def test_refusals_come_back_in_dutch_and_write_nothing(world: World) -> No
     elsewhere = await other.post_form(url, {"kind": "aanmelding_verzonden", "milestone_date": "01-02-2025"})
     assert elsewhere.status_code == 404
     assert await path.rows(case) == []
+    # A step recorded meanwhile by a colleague: its form is gone, the reason is shown at the section.
+    await path.record(world.bv_x2, case, K.AANMELDING_VERZONDEN, local_today())
+    twice = await kantoor.post_form(url, {"kind": "aanmelding_verzonden", "milestone_date": "01-02-2025"})
+    assert twice.status_code == 400 and 'href="#verloop"' in twice.text and "al vastgelegd" in twice.text
 
 
 async def test_correct_and_withdraw_through_the_page(world: World) -> None:
