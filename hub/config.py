@@ -63,6 +63,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUB_DIGEST_HOUR", "8", "Hour (0-23, Dutch time) on werkdagen at which daily digest mails go out."),
     Setting("HUB_ESCALATE_AFTER_WERKDAGEN", "1", "Werkdagen a term may be overdue before the fixed address is told."),
     Setting(
+        "HUB_SCHULDHULP_WARN_MONTHS",
+        "2,1",
+        "Months before the 12-month aanmelding schuldhulpverlening term (§2.3) at which its warnings go out "
+        "(comma-separated, each 1-11; empty: no warnings).",
+    ),
+    Setting(
         "HUB_SECURITY_CONTACT",
         "",
         "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "
@@ -104,6 +110,7 @@ class Settings:
     run_worker: bool = True
     digest_hour: int = 8
     escalate_after_werkdagen: int = 1
+    schuldhulp_warn_months: tuple[int, ...] = (2, 1)  # warnings ahead of the 12-month term of §2.3, in months
     # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
     security_contacts: tuple[str, ...] = ()
     security_policy_url: str = ""  # empty: the hub's own disclosure page
@@ -146,6 +153,19 @@ def _int(env: Mapping[str, str], name: str, default: str, lo: int, hi: int) -> i
     if not lo <= value <= hi:
         raise ConfigError(f"{name}={value} is out of range ({lo}..{hi}).")
     return value
+
+
+def _months(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of whole months 1-11, largest first, each once; empty gives none."""
+    raw = env.get(name, default).strip()
+    found: set[int] = set()
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 11:
+            raise ConfigError(f"{name}={raw!r} must list whole months from 1 to 11, such as 2,1.")
+        found.add(int(part))
+    return tuple(sorted(found, reverse=True))
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -275,6 +295,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         run_worker=worker == "on",
         digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
         escalate_after_werkdagen=_int(env, "HUB_ESCALATE_AFTER_WERKDAGEN", "1", 1, 20),
+        schuldhulp_warn_months=_months(env, "HUB_SCHULDHULP_WARN_MONTHS", "2,1"),
         security_contacts=_security_contacts(env, base_url),
         security_policy_url=policy_url,
     )

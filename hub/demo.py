@@ -19,11 +19,15 @@ from hub.accounts.auth import AuthService
 from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
-from hub.cases.models import BewindKind, CaseStatus
+from hub.calendars.services import CalendarSource
+from hub.cases.demo import demo_paths, record_demo_path
+from hub.cases.milestone_service import MilestoneService
+from hub.cases.models import BewindKind
 from hub.cases.services import CaseService, local_today
 from hub.db import utcnow
 from hub.documents.components import blobs_of
 from hub.documents.demo import seed_documents
+from hub.documents.evidence import case_document_type
 from hub.messaging.demo import seed_threads
 from hub.runtime import Runtime
 
@@ -41,25 +45,22 @@ CLIENT_NAMES = (
 
 @dataclass(frozen=True)
 class DemoCase:
-    """A sample case, its dates counted back from the day the demo is made, so the terms show every state."""
+    """A sample client; where the case stands on its path comes from hub.cases.demo (every stage in turn)."""
 
     kind: BewindKind
-    beschikking_days_ago: int  # the 3-month bijzondere-bijstand term starts here (§2.2)
-    start_days_ago: int  # the 12-month schuldhulp term starts here (§2.3)
     birth_date: date
-    status: CaseStatus = CaseStatus.ACTIEF
     assign_gemeente_contact: bool = False
 
 
 DEMO_CASES = (
-    DemoCase(BewindKind.SCHULDENBEWIND, 75, 75, date(1979, 3, 14)),  # bijstand term ends in about two weeks
-    DemoCase(BewindKind.BEIDE, 150, 150, date(1961, 11, 2), assign_gemeente_contact=True),  # bijstand term past
-    DemoCase(BewindKind.SCHULDENBEWIND, 345, 340, date(1990, 6, 21)),  # schuldhulp term ends within a month
-    DemoCase(BewindKind.TOESTANDENBEWIND, 30, 30, date(1948, 1, 9)),  # both terms still far
-    DemoCase(BewindKind.SCHULDENBEWIND, 430, 425, date(1985, 9, 30), assign_gemeente_contact=True),  # 12 months past
-    DemoCase(BewindKind.BEIDE, 200, 360, date(1972, 4, 17)),  # a later beschikking (another bewindvoerder took over)
-    DemoCase(BewindKind.SCHULDENBEWIND, 900, 900, date(1995, 12, 5), status=CaseStatus.BEEINDIGD),
-)  # fmt: skip
+    DemoCase(BewindKind.SCHULDENBEWIND, date(1979, 3, 14)),
+    DemoCase(BewindKind.BEIDE, date(1961, 11, 2), assign_gemeente_contact=True),
+    DemoCase(BewindKind.SCHULDENBEWIND, date(1990, 6, 21)),
+    DemoCase(BewindKind.TOESTANDENBEWIND, date(1948, 1, 9)),
+    DemoCase(BewindKind.SCHULDENBEWIND, date(1985, 9, 30), assign_gemeente_contact=True),
+    DemoCase(BewindKind.BEIDE, date(1972, 4, 17)),
+    DemoCase(BewindKind.SCHULDENBEWIND, date(1995, 12, 5)),
+)
 
 
 @dataclass(frozen=True)
@@ -86,35 +87,40 @@ def valid_bsns(start: int, count: int) -> list[str]:
 async def seed_cases(
     db: AsyncSession,
     keyring: Keyring,
-    convenants: list[tuple[Convenant, User, User]],
+    convenants: list[tuple[Convenant, User, list[User]]],
     today: date | None = None,
 ) -> int:
-    """Open 2 or 3 sample cases under every (convenant, bewindvoerder, klantmanager); returns how many."""
+    """Open 2 or 3 sample cases under every (convenant, bewindvoerder, the gemeente's case workers), each at another
+    stage of its path (hub.cases.demo), the milestones recorded by whoever's step it is; returns how many."""
     today = today or local_today()
     cases = CaseService(db, keyring)
+    calendars = CalendarSource()
+    milestones = MilestoneService(db, keyring, evidence=case_document_type, calendars=calendars)
+    paths = demo_paths(today, calendars.base)
     bsns = valid_bsns(111222333, 3 * len(convenants))
     opened = 0
-    for index, (convenant, bewindvoerder, klantmanager) in enumerate(convenants):
+    for index, (convenant, bewindvoerder, gemeente_people) in enumerate(convenants):
         for n in range(3 if index % 2 == 0 else 2):
             spec = DEMO_CASES[(index * 3 + n) % len(DEMO_CASES)]
+            path = paths[opened % len(paths)]
             case = await cases.open_case(
                 bewindvoerder,
                 convenant_id=convenant.id,
                 client_name=CLIENT_NAMES[opened % len(CLIENT_NAMES)],
                 bsn=bsns[opened],
                 birth_date=spec.birth_date,
-                bewind_kind=spec.kind.value,
-                beschikking_date=today - timedelta(days=spec.beschikking_days_ago),
-                bewind_start_date=today - timedelta(days=spec.start_days_ago),
+                bewind_kind=(
+                    BewindKind.BEIDE if path.needs_schulden and spec.kind is BewindKind.TOESTANDENBEWIND else spec.kind
+                ).value,
+                beschikking_date=path.beschikking,
+                bewind_start_date=path.beschikking,
                 rechtbank="Rechtbank Gelderland",
                 bewindvoerder_id=bewindvoerder.id,
                 today=today,
             )
             if spec.assign_gemeente_contact:
-                await cases.update_assignment(klantmanager, case, person_id=klantmanager.id)
-            if spec.status != CaseStatus.ACTIEF:
-                case.status = spec.status.value
-                db.add(case)
+                await cases.update_assignment(gemeente_people[0], case, person_id=gemeente_people[0].id)
+            await record_demo_path(milestones, case, path, [bewindvoerder, *gemeente_people])
             opened += 1
     await db.flush()
     return opened
@@ -155,7 +161,7 @@ async def seed(runtime: Runtime) -> list[DemoAccount]:
         )
         await person(BEHEER, beheer, "Femke Beheer", Role.FUNCTIONEEL_BEHEERDER)
         gemeenten = []
-        klantmanagers: dict[str, User] = {}
+        case_workers: dict[str, list[User]] = {}
         for i, name in enumerate(GEMEENTEN):
             gem = await orgs.create(
                 OrgKind.GEMEENTE,
@@ -166,13 +172,13 @@ async def seed(runtime: Runtime) -> list[DemoAccount]:
             # One gemeente confirmed its contacts recently, the other long ago: the routekaart flags it.
             gem.contacts_confirmed_at = now - timedelta(days=30 if i == 0 else 400)
             gemeenten.append(gem)
-            klantmanagers[gem.id] = await person(
-                name, gem, f"Karim Klantmanager ({name.split()[-1]})", Role.KLANTMANAGER
-            )
-            await person(name, gem, f"Cor Consulent ({name.split()[-1]})", Role.CONSULENT)
+            case_workers[gem.id] = [
+                await person(name, gem, f"Karim Klantmanager ({name.split()[-1]})", Role.KLANTMANAGER),
+                await person(name, gem, f"Cor Consulent ({name.split()[-1]})", Role.CONSULENT),
+            ]
             await person(name, gem, f"Carla Contractmanager ({name.split()[-1]})", Role.CONTRACTMANAGER)
             await person(name, gem, f"Gerrit Gemeentebeheerder ({name.split()[-1]})", Role.GEMEENTEBEHEERDER)
-        with_cases: list[tuple[Convenant, User, User]] = []
+        with_cases: list[tuple[Convenant, User, list[User]]] = []
         for j, name in enumerate(KANTOREN):
             kantoor = await orgs.create(
                 OrgKind.KANTOOR,
@@ -187,7 +193,7 @@ async def seed(runtime: Runtime) -> list[DemoAccount]:
             for k, gem in enumerate(gemeenten):
                 if k == 0 or j < 2:
                     conv = await ConvenantService(db).create(gem.id, kantoor.id, date(2024, 1, 1) + timedelta(days=k))
-                    with_cases.append((conv, bewindvoerder, klantmanagers[gem.id]))
+                    with_cases.append((conv, bewindvoerder, case_workers[gem.id]))
         await seed_cases(db, keyring, with_cases)
     # Documents and conversations on the cases, as their people would have made them.
     async with runtime.transaction() as db:

@@ -41,6 +41,7 @@ SESSION_PENDING_TOTP_SECRET = EncryptedField("user_session", "pending_totp_secre
 CASE_CLIENT_NAME = EncryptedField("dossier", "client_name")
 CASE_BSN = EncryptedField("dossier", "bsn")
 CASE_BIRTH_DATE = EncryptedField("dossier", "birth_date")
+CASE_MILESTONE_NOTE = EncryptedField("case_milestone", "note")  # a reason or description: may be personal
 DOCUMENT_FILENAME = EncryptedField("document", "filename")
 DOCUMENT_SHA256 = EncryptedField("document", "sha256")
 THREAD_SUBJECT = EncryptedField("message_thread", "subject")
@@ -54,6 +55,7 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     CASE_CLIENT_NAME,
     CASE_BSN,
     CASE_BIRTH_DATE,
+    CASE_MILESTONE_NOTE,
     DOCUMENT_FILENAME,
     DOCUMENT_SHA256,
     THREAD_SUBJECT,

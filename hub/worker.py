@@ -2,6 +2,7 @@
 every part, wired here so that notifications imports none of them.
 
 - the reminder sweep over the reaction clocks (:mod:`hub.messaging.reminders`);
+- the sweep over the terms of the cases' paths (:mod:`hub.cases.term_sweep`);
 - the purge of expired login sessions and of login-throttle rows that no longer count
   (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``);
 - hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`).
@@ -18,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.auth import AuthService
 from hub.calendars.services import calendar_source
+from hub.cases.term_sweep import term_sweep
 from hub.documents.components import blobs_of
 from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging.reminders import clock_states, reminder_sweep
@@ -55,6 +57,7 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
 
     return [
         reminder_sweep(calendar_source(settings.decree_days_file), escalate_after=settings.escalate_after_werkdagen),
+        term_sweep(calendar_source(settings.decree_days_file), warn_months=settings.schuldhulp_warn_months),
         expired_sessions,
         expired_throttles,
         orphan_blobs,

@@ -30,15 +30,38 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _sqlite_pragma(connection: Connection, statement: str) -> None:
+    """A pragma on the driver's connection, outside SQLAlchemy's transaction handling (which would begin one)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite changes a column by rebuilding its table (batch mode); with foreign keys enforced, dropping a table
+        # that others reference fails. SQLite's own procedure: keys off before the transaction (the pragma does
+        # nothing inside one), and every key checked before the commit.
+        _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration leaves foreign keys broken: {broken[:5]}")
+    finally:
+        if sqlite:
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
 
 
 async def run_migrations_online() -> None:

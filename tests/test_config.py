@@ -179,3 +179,15 @@ def test_a_security_contact_must_be_a_mailto_or_https_uri(value: str) -> None:
 def test_a_security_policy_must_be_an_https_url(value: str) -> None:
     with pytest.raises(ConfigError, match=re.escape("must be an https:// URL")):
         load_settings({"HUB_SECURITY_POLICY_URL": value})
+
+
+@pytest.mark.parametrize(("value", "months"), [("", ()), ("2,1", (2, 1)), ("1, 3,3", (3, 1)), ("11", (11,))])
+def test_schuldhulp_warnings_are_whole_months_largest_first(value: str, months: tuple[int, ...]) -> None:
+    assert load_settings({"HUB_SCHULDHULP_WARN_MONTHS": value}).schuldhulp_warn_months == months
+    assert load_settings({}).schuldhulp_warn_months == (2, 1)
+
+
+@pytest.mark.parametrize("value", ["0", "12", "2;1", "twee", "-1"])
+def test_schuldhulp_warnings_outside_the_year_stop_the_start(value: str) -> None:
+    with pytest.raises(ConfigError, match="HUB_SCHULDHULP_WARN_MONTHS"):
+        load_settings({"HUB_SCHULDHULP_WARN_MONTHS": value})

@@ -1,7 +1,8 @@
 """The closing-days page of a gemeente (its contractmanager keeps them).
 
-A closing day moves the running reaction clocks of the gemeente's threads: the page wires messaging's recompute
-into the service as its ``on_change`` (the calendars package itself imports no messaging).
+A closing day moves the running reaction clocks of the gemeente's threads and the terms of its cases' paths: the page
+wires messaging's recompute and the cases' re-computation into the service as its ``on_change`` (the calendars
+package itself imports neither).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hub.accounts.authz import Action
-from hub.calendars.services import CalendarSource, ClosingDayService, calendar_source
+from hub.calendars.services import CalendarSource, ClosingDayChange, ClosingDayService, calendar_source
+from hub.cases.case_terms import closing_day_changed
 from hub.db import transaction
 from hub.errors import ValidationError
 from hub.messaging.due_moments import DueMoments
@@ -32,7 +34,12 @@ def calendars_of(request: Request) -> CalendarSource:
 def closing_days(request: Request, db: AsyncSession) -> ClosingDayService:
     """The service, with the running clocks of messaging recomputed when a closing day comes or goes."""
     clocks = DueMoments(db, runtime(request).keyring, calendars=calendars_of(request))
-    return ClosingDayService(db, on_change=clocks.recompute_due)
+
+    async def on_change(change: ClosingDayChange) -> None:
+        await clocks.recompute_due(change)
+        await closing_day_changed(db, change.gemeente_id, change.day)
+
+    return ClosingDayService(db, on_change=on_change)
 
 
 def _redirect(request: Request, notice: str) -> RedirectResponse:

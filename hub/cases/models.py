@@ -26,13 +26,24 @@ class BewindKind(StrEnum):
 
 
 class CaseStatus(StrEnum):
-    AANGEMELD = "aangemeld"
-    ACTIEF = "actief"
-    BEEINDIGD = "beeindigd"
+    """Where a case stands on the covenant's path. Set by its milestones (hub.cases.milestones.status_for), never
+    typed in; stored on the case for the lists."""
+
+    AANGEMELD = "aangemeld"  # opened before the court decided (adviesrecht, §2.1): no beschikking yet
+    ACTIEF = "actief"  # the beschikking is recorded: the bewind runs
+    IN_SCHULDREGELING = "in_schuldregeling"  # a schuldregeling (minnelijk or Wsnp) started (§2.3)
+    UITSTROOM = "uitstroom"  # the uitstroomverslag says the client leaves bewind (§2.5)
+    BEEINDIGD = "beeindigd"  # einde bewind recorded: read-only but for nazorg
 
     @property
     def label(self) -> str:
-        return {"aangemeld": "Aangemeld", "actief": "Actief", "beeindigd": "Beëindigd"}[self.value]
+        return {
+            "aangemeld": "Aangemeld",
+            "actief": "Actief",
+            "in_schuldregeling": "In schuldregeling",
+            "uitstroom": "Uitstroom",
+            "beeindigd": "Beëindigd",
+        }[self.value]
 
 
 class Case(SQLModel, table=True):
@@ -57,11 +68,17 @@ class Case(SQLModel, table=True):
     bsn_index: str = Field(max_length=64, index=True)
     birth_date: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     bewind_kind: str = Field(max_length=20)
-    beschikking_date: date  # date of the benoemingsbeschikking; the 3-month bijstand clock starts here (§2.2)
-    bewind_start_date: date  # start of the bewind; the 12-month schuldhulp clock starts here (§2.3)
+    # Both None until the beschikking is recorded (a case opened before the court decided, §2.1); kept in step with
+    # the effective "beschikking ontvangen" milestone.
+    beschikking_date: date | None = None  # date of the benoemingsbeschikking; the 3-month bijstand term (§2.2)
+    bewind_start_date: date | None = None  # start of the bewind; the 12-month schuldhulp term starts here (§2.3)
     rechtbank: str = Field(max_length=100)
     status: str = Field(default=CaseStatus.ACTIEF.value, max_length=20)
-    schuldregeling_start_date: date | None = None  # the uitstroomverslag is due in the first quarter of year 3
+    # The effective "start schuldregeling" milestone's date: the uitstroomverslag is due in the first quarter of year 3.
+    schuldregeling_start_date: date | None = None
+    # The running terms (case_term) must be computed again: set by a migration or a closing day of the gemeente, and
+    # cleared by whoever recomputes them (the term sweep, or recording a milestone).
+    terms_stale: bool = Field(default=False)
     bewindvoerder_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
     gemeente_contact_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
     created_by: str = Field(foreign_key="user_account.id", max_length=32)
@@ -70,3 +87,68 @@ class Case(SQLModel, table=True):
 
     def party_ids(self) -> tuple[str, str]:
         return (self.gemeente_id, self.kantoor_id)
+
+
+class CaseMilestone(SQLModel, table=True):
+    """One fact on the case's path (hub.cases.milestones names the kinds and what their details mean).
+
+    Append-only: a mistake is corrected by a new row that ``supersedes`` the old one (with ``void`` when the fact did
+    not happen at all); the old row stays, so the history shows who said what, when. The effective milestones are
+    those no later row supersedes.
+    """
+
+    __tablename__ = "case_milestone"
+    __table_args__ = (
+        Index("ix_case_milestone_case_kind", "case_id", "kind"),
+        # Monitoring (issue 13) counts milestones of a kind per year.
+        Index("ix_case_milestone_kind_date", "kind", "milestone_date"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="dossier.id", max_length=32)
+    kind: str = Field(max_length=40)  # MilestoneKind
+    milestone_date: date  # the day it happened
+    recorded_by: str = Field(foreign_key="user_account.id", max_length=32)
+    recorded_by_org_id: str = Field(foreign_key="organisation.id", max_length=32)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    evidence_document_id: str | None = Field(default=None, foreign_key="document.id", max_length=32)
+    # The kind's structured details: a fixed choice (advies, besluit, soort schuldregeling, reden einde, ...) and a
+    # second date (sent to the rechtbank, the agreed new date, the day of the change, the start of the bewind).
+    outcome: str | None = Field(default=None, max_length=40)
+    detail_date: date | None = None
+    note: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # field-encrypted text
+    supersedes_id: str | None = Field(default=None, foreign_key="case_milestone.id", unique=True, max_length=32)
+    void: bool = False  # this row withdraws the one it supersedes
+
+
+class CaseTerm(SQLModel, table=True):
+    """A running deadline of a case's path (derived from its milestones, like a reaction clock from its messages):
+    who owes the step and by when. Recomputed whenever the case's milestones change; what the term sweep and the
+    work lists read."""
+
+    __tablename__ = "case_term"
+    __table_args__ = (
+        Index("ix_case_term_next_stage", "next_stage_on"),
+        Index("ix_case_term_owed_due", "owed_by_org_id", "due_at"),
+    )
+
+    case_id: str = Field(foreign_key="dossier.id", primary_key=True, max_length=32)
+    step: str = Field(primary_key=True, max_length=40)  # StepKind
+    owed_by_org_id: str = Field(foreign_key="organisation.id", max_length=32)
+    gemeente_id: str = Field(foreign_key="organisation.id", max_length=32)
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The first day on which a reminder stage not yet handled begins (a warning, the due day, the day after);
+    # None once "verlopen" was handled. The sweep selects on it.
+    next_stage_on: date | None = None
+
+
+class CaseTermNotice(SQLModel, table=True):
+    """That a reminder stage of a case term was handled for one due moment: at most once, whoever received it."""
+
+    __tablename__ = "case_term_notice"
+
+    case_id: str = Field(primary_key=True, max_length=32)
+    step: str = Field(primary_key=True, max_length=40)
+    stage: str = Field(primary_key=True, max_length=20)
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -25,7 +25,8 @@ from crypto import is_valid_bsn as elfproef_ok
 from hub.accounts.authz import Action, may, require
 from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import Role
-from hub.cases.models import BewindKind, Case, CaseStatus
+from hub.cases.milestones import MilestoneKind
+from hub.cases.models import BewindKind, Case, CaseMilestone, CaseStatus
 from hub.cases.reading import CaseReading
 from hub.cases.records import local_today
 from hub.db import new_id
@@ -178,14 +179,22 @@ class CaseOpening(CaseReading):
                 "De geboortedatum ligt na de datum van de benoemingsbeschikking. Controleer beide datums."
             )
 
+        # Both dates empty: the court has not decided yet (adviesrecht, §2.1); the case is aangemeld and gets its
+        # beschikking later, as a milestone. One without the other is a mistake.
+        court_pending = beschikking_date is None and bewind_start_date is None
         for field, value, missing, future in (
-            ("beschikking_date", beschikking_date, "Vul de datum van de benoemingsbeschikking in.",
+            ("beschikking_date", beschikking_date,
+             "Vul ook de datum van de benoemingsbeschikking in, of laat beide datums leeg als de rechtbank nog niet "
+             "heeft beslist.",
              "De datum van de benoemingsbeschikking kan niet in de toekomst liggen."),
-            ("bewind_start_date", bewind_start_date, "Vul de ingangsdatum van het bewind in.",
+            ("bewind_start_date", bewind_start_date,
+             "Vul ook de ingangsdatum van het bewind in, of laat beide datums leeg als de rechtbank nog niet heeft "
+             "beslist.",
              "De ingangsdatum van het bewind kan niet in de toekomst liggen."),
         ):  # fmt: skip
             if value is None:
-                errors[field] = missing
+                if not court_pending:
+                    errors[field] = missing
             elif value > today:
                 errors[field] = future
             elif value < EARLIEST_BEWIND:
@@ -212,7 +221,6 @@ class CaseOpening(CaseReading):
         if errors:
             raise ValidationError({k: errors[k] for k in NEW_CASE_FIELDS if k in errors})
         assert convenant is not None and birth_date is not None  # for the type checker
-        assert beschikking_date is not None and bewind_start_date is not None
 
         case_id = new_id()
 
@@ -231,15 +239,31 @@ class CaseOpening(CaseReading):
             "beschikking_date": beschikking_date,
             "bewind_start_date": bewind_start_date,
             "rechtbank": rechtbank,
-            "status": CaseStatus.ACTIEF.value,
+            "status": (CaseStatus.AANGEMELD if court_pending else CaseStatus.ACTIEF).value,
             "bewindvoerder_id": bewindvoerder_id or None,
             "created_by": user.id,
+            "terms_stale": not court_pending,  # the term sweep computes the running terms
         }
         # The audit record comes first: it locks the chain head (PostgreSQL) and opens SQLite's write transaction,
         # so the savepoints below nest inside one transaction, and a concurrent opening has committed (or not) before
         # this one draws its reference.
         await self._audit(user, "case.open", case_id)
-        return await self._insert_with_reference(case_id, values, today.year)
+        case = await self._insert_with_reference(case_id, values, today.year)
+        if beschikking_date is not None:
+            # The beschikking known at opening is the case's first milestone: the status and the terms follow from
+            # milestones alone (hub.cases.milestones).
+            self.db.add(
+                CaseMilestone(
+                    case_id=case.id,
+                    kind=MilestoneKind.BESCHIKKING.value,
+                    milestone_date=beschikking_date,
+                    detail_date=bewind_start_date,
+                    recorded_by=user.id,
+                    recorded_by_org_id=user.organisation_id,
+                )
+            )
+            await self.db.flush()
+        return case
 
     async def _insert_with_reference(self, case_id: str, values: dict[str, Any], year: int) -> Case:
         """Insert under a newly drawn reference; one that is taken already (the unique constraint says so, in a

@@ -81,8 +81,8 @@ class CaseRow:
     partner_name: str
     bewind_kind: str
     status: str
-    beschikking_date: date
-    bewind_start_date: date
+    beschikking_date: date | None  # None while the case waits for the court (status aangemeld)
+    bewind_start_date: date | None
     created_at: datetime
 
     @property

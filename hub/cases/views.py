@@ -19,6 +19,7 @@ from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import OrganisationService
+from hub.cases.milestone_views import MilestoneForm, failed_form, milestone_service, path_view, read_milestone_form
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.records import REFERENCE_PATTERN, is_reference_query
 from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
@@ -46,6 +47,8 @@ KIND_OPTIONS = [("", "Alle soorten"), *((k.value, k.label) for k in BewindKind)]
 CASE_NOTICES = {
     "geopend": "Het dossier is aangemaakt. De gemeente ziet het nu ook.",
     "toegewezen": "De toewijzing is opgeslagen.",
+    "stap": "De stap is vastgelegd in het verloop van het dossier.",
+    "ingetrokken": "De vastlegging is ingetrokken. Zij blijft zichtbaar in de geschiedenis.",
 }
 DATE_FIELDS = {
     "birth_date": "Vul de geboortedatum van de cliënt in.",
@@ -264,7 +267,13 @@ async def new_submit(request: Request) -> Response:
 # -- the case page ----------------------------------------------------------------------------------------------
 
 
-async def _case_page(request: Request, *, errors: dict[str, str] | None = None, status: int = 200) -> Response:
+async def _case_page(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    failed: MilestoneForm | None = None,
+    status: int = 200,
+) -> Response:
     user = user_of(request).user
     rt = runtime(request)
     async with transaction(rt.sessions) as db:
@@ -274,8 +283,10 @@ async def _case_page(request: Request, *, errors: dict[str, str] | None = None, 
         details = await svc.details(case)
         assignable = await svc.assignable(user, case)
         documents = await DocumentService(db, rt.keyring).list_for_case(user, case)
+        path = await path_view(request, milestone_service(request, db), user, case, documents, failed=failed)
     own_side_is_kantoor = user.organisation_id == case.kantoor_id
     assigned_id = case.bewindvoerder_id if own_side_is_kantoor else case.gemeente_contact_id
+    errors = {**(errors or {}), **path.errors}
     notice = "" if errors else CASE_NOTICES.get(request.query_params.get("gelukt", ""), "")
     return render(
         request,
@@ -290,8 +301,9 @@ async def _case_page(request: Request, *, errors: dict[str, str] | None = None, 
             "assign_label": "Bewindvoerder wijzigen" if own_side_is_kantoor else "Contactpersoon gemeente wijzigen",
             "assign_options": [("", "Niemand"), *((u.id, u.name) for u in assignable)],
             "assigned_id": assigned_id or "",
-            "errors": errors or {},
+            "errors": errors,
             "notice": notice,
+            "verloop": path,
         },
         status_code=status,
     )
@@ -317,6 +329,43 @@ async def case_assign(request: Request) -> Response:
     return _redirect(case_url(request, case_id) + "?gelukt=toegewezen")
 
 
+@login_required(Action.VIEW_CASES)
+async def milestone_submit(request: Request) -> Response:
+    """Record a step of the case's path, or (with ``supersedes``) correct one; errors come back on the case page."""
+    user = user_of(request).user
+    case_id = request.path_params["case_id"]
+    values, data, errors = await read_milestone_form(request)
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            svc = milestone_service(request, db)
+            if values["supersedes"]:
+                await svc.correct(user, case_id, values["supersedes"], data)
+            else:
+                await svc.record(user, case_id, data)
+            if errors:  # cannot happen (an unreadable date is None, which the service refuses); never keep it
+                raise ValidationError(errors)
+    except ValidationError as exc:
+        merged = {**exc.errors, **errors}  # "not a valid date" says more than "fill in the date"
+        failed = failed_form(values, merged)
+        if failed is None:
+            return await _case_page(request, errors={"verloop": "Kies een stap uit het verloop."}, status=400)
+        return await _case_page(request, failed=failed, status=400)
+    return _redirect(case_url(request, case_id) + "?gelukt=stap#verloop")
+
+
+@login_required(Action.VIEW_CASES)
+async def milestone_withdraw(request: Request) -> Response:
+    """Withdraw a recorded step (it stays in the history); refused while a later step builds on it."""
+    user = user_of(request).user
+    case_id = request.path_params["case_id"]
+    try:
+        async with transaction(runtime(request).sessions) as db:
+            await milestone_service(request, db).withdraw(user, case_id, request.path_params["milestone_id"])
+    except ValidationError as exc:
+        return await _case_page(request, errors={"verloop": next(iter(exc.errors.values()))}, status=400)
+    return _redirect(case_url(request, case_id) + "?gelukt=ingetrokken#verloop")
+
+
 routes = [
     Route("/dossiers", list_page, methods=["GET"], name="cases.list"),
     Route("/dossiers/zoeken", bsn_search, methods=["POST"], name="cases.search"),
@@ -324,4 +373,11 @@ routes = [
     Route("/dossiers/nieuw", new_submit, methods=["POST"], name="cases.create"),
     Route("/dossiers/{case_id}", case_page, methods=["GET"], name="cases.detail"),
     Route("/dossiers/{case_id}/toewijzen", case_assign, methods=["POST"], name="cases.assign"),
+    Route("/dossiers/{case_id}/verloop", milestone_submit, methods=["POST"], name="cases.milestone"),
+    Route(
+        "/dossiers/{case_id}/verloop/{milestone_id}/intrekken",
+        milestone_withdraw,
+        methods=["POST"],
+        name="cases.milestone_withdraw",
+    ),
 ]

@@ -1,4 +1,5 @@
-"""The start page: a greeting and a card for each thing this user's roles let them do."""
+"""The start page: a greeting, what waits for the user (case workers), and a card for each thing this user's roles
+let them do."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from starlette.routing import Route
 
 from hub.accounts.authz import Action, may
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
+from hub.calendars.services import calendar_source
+from hub.dashboard.worklist import work_for
 from hub.db import transaction, utcnow
 from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of
@@ -37,6 +40,9 @@ async def start_page(request: Request) -> Response:
             context["routekaart"] = {"total": len(entries), "overdue": sum(1 for e in entries if e.overdue)}
         if may(user, Action.CONFIRM_OWN_CONTACTS):
             context["own_contacts"] = (await orgs.own_contacts(user, now)).status
+        if may(user, Action.VIEW_CASES):
+            calendars = calendar_source(runtime(request).settings.decree_days_file)
+            context["work"] = await work_for(db, user, calendars, now)
     context["organisation"] = organisation
     context["roles"] = sorted(user.role_set)
     return render(request, "dashboard/start.html", context)

@@ -78,9 +78,19 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 
 
 def _samples(case: Case, index: int) -> list[tuple[DocumentType, date, str, bytes]]:
-    """What a bewindvoerder typically sends on a case: the beschikking always, kosten and a CAK-nota on some."""
+    """What a bewindvoerder typically sends on a case: the beschikking always, kosten and a CAK-nota on some; before the
+    court decided (a case still aangemeld), the verzoekschrift sent to the gemeente for its advice (§2.1)."""
     label = DOCUMENT_TYPE_LABELS[DocumentType.BENOEMINGSBESCHIKKING]
     fictional = "Voorbeelddocument van de demo - fictieve gegevens"
+    if case.beschikking_date is None or case.bewind_start_date is None:
+        return [
+            (
+                DocumentType.OVERIG,
+                case.created_at.date(),
+                f"verzoekschrift-{case.reference}.pdf",
+                demo_pdf("Verzoekschrift onderbewindstelling", [fictional, f"Dossier {case.reference}"]),
+            )
+        ]
     samples = [
         (
             DocumentType.BENOEMINGSBESCHIKKING,

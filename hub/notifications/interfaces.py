@@ -13,6 +13,7 @@ default), so a test can pass a recording one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.accounts.roles import Role
 from hub.db import is_id
 from hub.notifications.models import EVENT_KINDS, MailKind
 from hub.terms import require_aware
@@ -34,6 +36,10 @@ __all__ = [
     "NotificationEvent",
     "Notifier",
     "ReminderStage",
+    "TermAudience",
+    "TermNotifier",
+    "TermReminder",
+    "TermStage",
     "TermsMoved",
     "Topic",
     "case_path",
@@ -231,6 +237,81 @@ class Notifier(Protocol):
 
     async def terms_moved(self, notice: TermsMoved, *, now: datetime) -> None:
         """A gemeente's calendar change moved running terms: tell both parties of each thread, once per recipient."""
+
+
+class TermStage(StrEnum):
+    NADERT = "nadert"  # a warning ahead of the due day
+    VANDAAG = "vandaag"  # due today
+    VERLOPEN = "verlopen"  # past its due moment
+
+    @property
+    def mail_kind(self) -> MailKind:
+        return {
+            TermStage.NADERT: MailKind.DOSSIERTERMIJN_NADERT,
+            TermStage.VANDAAG: MailKind.DOSSIERTERMIJN_VANDAAG,
+            TermStage.VERLOPEN: MailKind.DOSSIERTERMIJN_VERLOPEN,
+        }[self]
+
+
+_WORD = re.compile(r"^[a-z0-9_-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class TermAudience:
+    """Who at one organisation hears of a case term: its active assignees among ``assigned_user_ids``; when none,
+    its users of ``roles`` (or, without roles, of the organisation's recipient roles)."""
+
+    organisation_id: str
+    assigned_user_ids: tuple[str, ...] = ()
+    roles: frozenset[Role] = frozenset()
+
+    def __post_init__(self) -> None:
+        _check_id(self.organisation_id, "organisation_id")
+        object.__setattr__(self, "assigned_user_ids", tuple(i for i in self.assigned_user_ids if i))
+        _check_ids(self.assigned_user_ids, "assigned_user_ids")
+        object.__setattr__(self, "roles", frozenset(Role(r) for r in self.roles))
+
+
+@dataclass(frozen=True)
+class TermReminder:
+    """A term of a case's path reached a reminder stage for its current due moment (decided by the cases package,
+    once). ``step`` and ``mark`` (the stage instance, e.g. ``nadert-2`` for two months ahead) are plain words used
+    only to keep each mail once; the mail names neither. ``audiences``: the owing side first, then whoever else is
+    told (the contractmanager of the schuldhulp term, BSHV of a missing uitstroomverslag). Every mail is about the
+    owing organisation and links to the case."""
+
+    stage: TermStage
+    mark: str
+    case_id: str
+    step: str
+    owing_org_id: str
+    due_at: datetime
+    audiences: tuple[TermAudience, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stage", TermStage(self.stage))
+        for value, what in ((self.mark, "mark"), (self.step, "step")):
+            if not _WORD.match(value):
+                raise ValueError(f"{what} must be a plain word")
+        _check_id(self.case_id, "case_id")
+        _check_id(self.owing_org_id, "owing_org_id")
+        require_aware(self.due_at, "due_at")
+        object.__setattr__(self, "audiences", tuple(self.audiences))
+
+    @property
+    def link_path(self) -> str:
+        return case_path(self.case_id)
+
+
+class TermNotifier(Protocol):
+    """Told by the cases package, inside the transaction that decided (notice and rows commit together or not)."""
+
+    async def remind_term(self, reminder: TermReminder, *, now: datetime) -> None:
+        """A case term reached a reminder stage: tell its audiences."""
+
+    async def term_changed(self, case_id: str, step: str, due_at: datetime | None) -> None:
+        """A case term ended (``due_at`` None: the step was done, or is no longer owed) or its due moment moved:
+        reminders not yet sent that are no longer true are dropped."""
 
 
 class ClockStates(Protocol):

@@ -29,6 +29,10 @@ class MailKind(StrEnum):
     ESCALATIE = "escalatie"
     # A gemeente's closing days changed and running terms moved: how many, by how many werkdagen at most.
     TERMIJNEN_VERSCHOVEN = "termijnen_verschoven"
+    # A term of a case's path (hub.cases.term_sweep): a warning ahead, due today, passed.
+    DOSSIERTERMIJN_NADERT = "dossiertermijn_nadert"
+    DOSSIERTERMIJN_VANDAAG = "dossiertermijn_vandaag"
+    DOSSIERTERMIJN_VERLOPEN = "dossiertermijn_verlopen"
     DIGEST = "digest"
     # About the recipient's own account (hub.accounts.enrolment): never held for a digest, never content.
     ACCOUNT_ACTIVEREN = "account_activeren"  # a new account: the enrolment link
@@ -54,6 +58,9 @@ MAIL_KIND_LABELS: dict[MailKind, str] = {
     MailKind.PROCESAFSPRAAK: "Procesafspraak",
     MailKind.ESCALATIE: "Escalatie",
     MailKind.TERMIJNEN_VERSCHOVEN: "Termijnen verschoven",
+    MailKind.DOSSIERTERMIJN_NADERT: "Termijn in dossier nadert",
+    MailKind.DOSSIERTERMIJN_VANDAAG: "Termijn in dossier verloopt vandaag",
+    MailKind.DOSSIERTERMIJN_VERLOPEN: "Termijn in dossier verlopen",
     MailKind.DIGEST: "Dagelijks overzicht",
     MailKind.ACCOUNT_ACTIVEREN: "Account aangemaakt (activeringslink)",
     MailKind.ACCOUNT_HERSTELLEN: "Wachtwoord hersteld (activeringslink)",
@@ -83,6 +90,10 @@ ACCOUNT_KINDS = ENROLMENT_KINDS | frozenset(
 EVENT_KINDS = frozenset({MailKind.NIEUW_BERICHT, MailKind.NIEUW_DOCUMENT, MailKind.PROCESAFSPRAAK})
 # The kinds tied to a reaction clock: not sent once the clock has stopped.
 CLOCK_KINDS = frozenset({MailKind.TERMIJN_VERLOOPT_VANDAAG, MailKind.TERMIJN_VERLOPEN, MailKind.ESCALATIE})
+# The kinds tied to a term of a case's path: not sent once the step is done or its due moment moved.
+CASE_TERM_KINDS = frozenset(
+    {MailKind.DOSSIERTERMIJN_NADERT, MailKind.DOSSIERTERMIJN_VANDAAG, MailKind.DOSSIERTERMIJN_VERLOPEN}
+)
 
 
 class MailStatus(StrEnum):

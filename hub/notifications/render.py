@@ -45,6 +45,12 @@ DIGEST_PHRASES: dict[MailKind, tuple[str, str]] = {
         "melding van verschoven termijnen door sluitingsdagen",
         "meldingen van verschoven termijnen door sluitingsdagen",
     ),
+    MailKind.DOSSIERTERMIJN_NADERT: ("termijn in een dossier die nadert", "termijnen in dossiers die naderen"),
+    MailKind.DOSSIERTERMIJN_VANDAAG: (
+        "termijn in een dossier die vandaag verloopt",
+        "termijnen in dossiers die vandaag verlopen",
+    ),
+    MailKind.DOSSIERTERMIJN_VERLOPEN: ("verlopen termijn in een dossier", "verlopen termijnen in dossiers"),
 }
 
 

@@ -1,0 +1,19 @@
+"""The documents' answer to :class:`hub.cases.milestones.EvidenceLookup`: the type of one of the case's own documents,
+so that a milestone can name its evidence without the cases package reading the vault's tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.documents.models import Document
+
+
+async def case_document_type(db: AsyncSession, case_id: str, document_id: str) -> str | None:
+    """The document type of ``document_id`` when it belongs to ``case_id``; None otherwise (another case's document
+    is as unknown as a made-up id)."""
+    row = await db.execute(
+        select(col(Document.doc_type)).where(col(Document.id) == document_id, col(Document.case_id) == case_id)
+    )
+    return row.scalar_one_or_none()
