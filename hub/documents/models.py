@@ -79,6 +79,11 @@ class Document(SQLModel, table=True):
     # The per-document data key, wrapped by the keyring's primary KEK with the document id bound.
     wrapped_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     blob_name: str = Field(max_length=80, unique=True)  # generated; never derived from user input
+    # Withdrawn by its uploader's organisation (hub.documents.withdrawal): listed, no longer downloadable or
+    # attachable, the blob kept for the retention step that deletes it.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    withdrawn_by: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
+    withdrawal_reason: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
     def party_ids(self) -> tuple[str, str]:
         return (self.gemeente_id, self.kantoor_id)
