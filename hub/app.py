@@ -22,6 +22,7 @@ from hub.dashboard import views as dashboard_views
 from hub.db import transaction
 from hub.disclosure import views as disclosure_views
 from hub.documents import views as document_views
+from hub.documents import withdrawal_views as document_withdrawal_views
 from hub.documents.components import blobs_of
 from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging import views as messaging_views
@@ -50,6 +51,7 @@ def routes() -> list[BaseRoute]:
         *dashboard_views.routes,
         *case_views.routes,
         *document_views.routes,
+        *document_withdrawal_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
         *calendar_views.routes,

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, new_id, utcnow
-from hub.documents.errors import BadDocumentType
+from hub.documents.errors import BadDocumentDate, BadDocumentType, FutureDocumentDate
 
 # The upload form's fields (the document upload and the messaging reply with a file use the same names).
 FIELD_FILE = "document_file"
@@ -57,6 +57,16 @@ def parse_doc_type(raw: str) -> DocumentType:
         return DocumentType(raw.strip())
     except ValueError:
         raise BadDocumentType() from None
+
+
+def check_document_date(day: date | None, today: date) -> date:
+    """The one rule for a document's date (the upload form, the reply with a file and the service all use it):
+    given, and not after ``today`` (the Dutch calendar date). BadDocumentDate or FutureDocumentDate otherwise."""
+    if day is None:
+        raise BadDocumentDate()
+    if day > today:
+        raise FutureDocumentDate()
+    return day
 
 
 class Document(SQLModel, table=True):
