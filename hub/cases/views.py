@@ -19,6 +19,8 @@ from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import OrganisationService
+from hub.cases.corrections import correctable_fields
+from hub.cases.duplicates import CONFIRM_FIELD, DuplicateCase
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.records import REFERENCE_PATTERN, is_reference_query
 from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
@@ -46,6 +48,7 @@ KIND_OPTIONS = [("", "Alle soorten"), *((k.value, k.label) for k in BewindKind)]
 CASE_NOTICES = {
     "geopend": "Het dossier is aangemaakt. De gemeente ziet het nu ook.",
     "toegewezen": "De toewijzing is opgeslagen.",
+    "gecorrigeerd": "De correctie is opgeslagen. Hieronder staat wat er is gewijzigd.",
 }
 DATE_FIELDS = {
     "birth_date": "Vul de geboortedatum van de cliënt in.",
@@ -82,7 +85,7 @@ async def _partners(db: AsyncSession, user: User) -> tuple[Organisation, list[Or
     return own, await orgs.partners_of(own)
 
 
-def _partner_label(own: Organisation) -> str:
+def partner_label(own: Organisation) -> str:
     return "Bewindvoerderskantoor" if own.org_kind == OrgKind.GEMEENTE else "Gemeente"
 
 
@@ -134,7 +137,7 @@ async def list_page(request: Request) -> Response:
             "rows": rows,
             "total": total,
             "own": own,
-            "partner_label": _partner_label(own),
+            "partner_label": partner_label(own),
             "filters": params,
             "errors": errors,
             "raw_reference": reference,  # what was refused is not shown again (it may be a BSN typed by mistake)
@@ -171,14 +174,14 @@ async def bsn_search(request: Request) -> Response:
             return render(
                 request,
                 "cases/search.html",
-                {"errors": exc.errors, "values": {"bsn": raw}, "rows": None, "partner_label": _partner_label(own)},
+                {"errors": exc.errors, "values": {"bsn": raw}, "rows": None, "partner_label": partner_label(own)},
                 status_code=400,
             )
         rows = await svc.case_rows(user, cases)
     return render(
         request,
         "cases/search.html",
-        {"rows": rows, "partner_label": _partner_label(own), "searched": True},
+        {"rows": rows, "partner_label": partner_label(own), "searched": True},
     )
 
 
@@ -190,6 +193,7 @@ async def _new_page(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    duplicate: DuplicateCase | None = None,
     status: int = 200,
 ) -> Response:
     user = user_of(request).user
@@ -216,6 +220,7 @@ async def _new_page(
             "bewindvoerder_options": [(u.id, u.name) for u in bewindvoerders],
             "kind_options": [(k.value, k.label) for k in BewindKind],
             "rechtbank_options": [(r, r) for r in RECHTBANKEN],
+            "duplicate": duplicate,
         },
         status_code=status,
     )
@@ -250,6 +255,7 @@ async def new_submit(request: Request) -> Response:
                 bewind_start_date=days["bewind_start_date"],
                 rechtbank=values["rechtbank"],
                 bewindvoerder_id=values["bewindvoerder_id"] or None,
+                confirm_duplicate=values[CONFIRM_FIELD] == "ja",
             )
             if errors:  # cannot happen (an unreadable date is None, which the service refuses); never keep it
                 raise ValidationError(errors)
@@ -257,7 +263,8 @@ async def new_submit(request: Request) -> Response:
         merged = {**exc.errors, **errors}  # "not a valid date" says more than "fill in the date"
         ordered = {k: merged[k] for k in NEW_CASE_FIELDS if k in merged}
         ordered.update({k: v for k, v in merged.items() if k not in ordered})
-        return await _new_page(request, values=values, errors=ordered, status=400)
+        duplicate = exc if isinstance(exc, DuplicateCase) else None
+        return await _new_page(request, values=values, errors=ordered, duplicate=duplicate, status=400)
     return _redirect(case_url(request, case.id) + "?gelukt=geopend")
 
 
@@ -274,6 +281,7 @@ async def _case_page(request: Request, *, errors: dict[str, str] | None = None, 
         details = await svc.details(case)
         assignable = await svc.assignable(user, case)
         documents = await DocumentService(db, rt.keyring).list_for_case(user, case)
+        corrections = await svc.history(user, case)
     own_side_is_kantoor = user.organisation_id == case.kantoor_id
     assigned_id = case.bewindvoerder_id if own_side_is_kantoor else case.gemeente_contact_id
     notice = "" if errors else CASE_NOTICES.get(request.query_params.get("gelukt", ""), "")
@@ -292,6 +300,8 @@ async def _case_page(request: Request, *, errors: dict[str, str] | None = None, 
             "assigned_id": assigned_id or "",
             "errors": errors or {},
             "notice": notice,
+            "corrections": corrections,
+            "may_correct": bool(correctable_fields(user, case)),
         },
         status_code=status,
     )
