@@ -16,6 +16,7 @@ never holds a plaintext name or trigram; the same trigram under two convenants g
 from __future__ import annotations
 
 import logging
+import re
 
 from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -35,11 +36,12 @@ TOKEN_LENGTH = 32  # hex characters of the HMAC kept: 128 bits
 MIN_QUERY = 3  # a trigram index finds nothing shorter
 MAX_QUERY_TRIGRAMS = 12  # a longer text is matched on this many trigrams spread over it, then checked in full
 BACKFILL_BATCH = 500
+NOT_LETTERS = re.compile(r"[\W_]+")
 
 
 def normalise_name(text: str) -> str:
-    """Folded (case, accents), every character that is not a letter or digit a space, spaces collapsed."""
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in fold(text)).split())
+    """Folded (case, accents), every run of characters that are not letters or digits one space, trimmed."""
+    return NOT_LETTERS.sub(" ", fold(text)).strip()
 
 
 def name_trigrams(name: str) -> set[str]:

@@ -65,23 +65,24 @@ class CaseNameSearch(CaseQueries):
             .having(func.count() == len(trigrams))
             .subquery()
         )
-        found = list(
-            (
-                await self.db.execute(
-                    select(Case)
-                    .join(holding_all, holding_all.c.case_id == col(Case.id))
-                    .where(self._scoped(user))
-                    .order_by(col(Case.created_at).desc(), col(Case.id))
-                    .limit(CANDIDATES + 1)
-                )
-            ).scalars()
-        )
-        more = len(found) > CANDIDATES
-        matches: list[tuple[str, Case]] = []
-        for case in found[:CANDIDATES]:
-            name = self.client_name(case)
+        # Only the id and the name of the candidates: the rows are loaded for the matches that are shown.
+        candidates = (
+            await self.db.execute(
+                select(col(Case.id), col(Case.client_name))
+                .join(holding_all, holding_all.c.case_id == col(Case.id))
+                .where(self._scoped(user))
+                .order_by(col(Case.created_at).desc(), col(Case.id))
+                .limit(CANDIDATES + 1)
+            )
+        ).all()
+        more = len(candidates) > CANDIDATES
+        matches: list[tuple[str, str]] = []
+        for case_id, sealed in candidates[:CANDIDATES]:
+            name = self.name_of(case_id, sealed)
             if name is not None and wanted in normalise_name(name):
-                matches.append((name, case))
-        matches.sort(key=lambda m: (name_sort_key(m[0]), m[1].reference))
+                matches.append((name, case_id))
+        matches.sort(key=lambda m: (name_sort_key(m[0]), m[1]))
         more = more or len(matches) > SHOWN
-        return NameSearchResult(await self.case_rows(user, [c for _, c in matches[:SHOWN]]), more)
+        shown = [case_id for _, case_id in matches[:SHOWN]]
+        cases = {c.id: c for c in (await self.db.execute(select(Case).where(col(Case.id).in_(shown)))).scalars()}
+        return NameSearchResult(await self.case_rows(user, [cases[i] for i in shown if i in cases]), more)
