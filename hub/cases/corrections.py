@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from crypto import DecryptionError, blind_index, decrypt_text, encrypt_field
@@ -211,22 +212,27 @@ class CaseCorrections(CaseReading):
             raise refusal({k: errors[k] for k in order if k in errors}, duplicate)
 
         now = utcnow()
-        written = []
-        for field in allowed:  # in the form's order
-            if field not in new:
-                continue
-            value = new[field]
-            written.append(
-                await self.record_correction(
-                    user, case, field, _stored(field, current[field]), _stored(field, value), text, now
-                )
-            )
-            self._apply(case, field, value)
-        if bsn_index:
-            case.bsn_index = bsn_index
-        case.updated_at = now
-        self.db.add(case)
-        await self.db.flush()  # the unique index refuses a BSN of a running case that raced past the check
+        written: list[CaseCorrection] = []
+        where = {"convenant_id": case.convenant_id, "gemeente_id": case.gemeente_id, "exclude_case_id": case.id}
+        try:
+            # In a savepoint: a BSN that another case on the convenant took since our check leaves nothing behind.
+            async with self.db.begin_nested():
+                for field in allowed:  # in the form's order
+                    if field in new:
+                        old_text, new_text = _stored(field, current[field]), _stored(field, new[field])
+                        written.append(await self.record_correction(user, case, field, old_text, new_text, text, now))
+                        self._apply(case, field, new[field])
+                if bsn_index:
+                    case.bsn_index = bsn_index
+                case.updated_at = now
+                self.db.add(case)
+                await self.db.flush()
+        except IntegrityError:
+            # (The savepoint's rollback expired ``case``: its keys were kept in ``where``.)
+            raced = await find_duplicate(self.db, user, bsn_index=bsn_index, confirmed=True, **where)
+            if raced is None:
+                raise
+            raise refusal({"bsn": raced.message}, raced) from None
         if "client_name" in new:
             await index_case_name(self.db, self.keyring, case, str(new["client_name"]))
         for correction in written:

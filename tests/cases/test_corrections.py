@@ -267,3 +267,30 @@ async def test_the_page_shows_problems_and_keeps_what_was_typed(world: World) ->
     assert response.status_code == 400 and "U heeft niets gewijzigd" in response.text
     assert 'href="#correctie"' in response.text and 'id="correctie"' in response.text
     assert await corrections_of(world, case) == []
+
+
+async def test_a_bsn_correction_that_raced_past_the_check_is_refused_by_the_index(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if another case with that BSN was committed between the check and the update: the unique index refuses
+    the correction, the user is told about the other case, and nothing of the correction is kept."""
+    case = await world.open_case()
+    other = await world.open_case(client_name="Pieter Bakker", bsn=BSN_2)
+    from hub.cases import duplicates
+
+    original = duplicates.find_duplicate
+    calls: list[bool] = []
+
+    async def blind_first(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["confirmed"])
+        return None if len(calls) == 1 else await original(*args, **kwargs)
+
+    monkeypatch.setattr("hub.cases.corrections.find_duplicate", blind_first)
+    with pytest.raises(DuplicateCase) as caught:
+        await correct(world, world.bv_x, case, {"bsn": BSN_2, "client_name": "Johanna Bakker"})
+    assert caught.value.existing_id == other.id and len(calls) == 2
+    assert await corrections_of(world, case) == []
+    async with world.hub.db() as db:
+        fresh = await db.get(Case, case.id)
+        assert fresh is not None and fresh.bsn_index == blind_index(world.hub.runtime.keyring.index_key, BSN_1)
+        assert service(world, db).identity(fresh).name == "Johanna de Vries"
