@@ -30,13 +30,17 @@ NOT_ENDED = sa.text("status <> 'beeindigd'")
 
 
 def _refuse_existing_duplicates() -> None:
-    rows = op.get_bind().execute(
-        sa.text(
-            "SELECT a.reference, b.reference FROM dossier a JOIN dossier b ON a.convenant_id = b.convenant_id "
-            "AND a.bsn_index = b.bsn_index AND a.id < b.id "
-            "WHERE a.status <> 'beeindigd' AND b.status <> 'beeindigd' ORDER BY a.reference, b.reference"
+    rows = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT a.reference, b.reference FROM dossier a JOIN dossier b ON a.convenant_id = b.convenant_id "
+                "AND a.bsn_index = b.bsn_index AND a.id < b.id "
+                "WHERE a.status <> 'beeindigd' AND b.status <> 'beeindigd' ORDER BY a.reference, b.reference"
+            )
         )
-    ).all()
+        .all()
+    )
     if rows:
         pairs = ", ".join(f"{a} en {b}" for a, b in rows)
         raise RuntimeError(
