@@ -16,12 +16,16 @@ from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
 from hub.audit.auth_events import Origin
 from hub.calendars import views as calendar_views
+from hub.cases import correction_views as case_correction_views
+from hub.cases import search_views as case_search_views
 from hub.cases import views as case_views
+from hub.cases.name_index import index_missing_names
 from hub.config import Settings
 from hub.dashboard import views as dashboard_views
 from hub.db import transaction
 from hub.disclosure import views as disclosure_views
 from hub.documents import views as document_views
+from hub.documents import withdrawal_views as document_withdrawal_views
 from hub.documents.components import blobs_of
 from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging import views as messaging_views
@@ -49,7 +53,10 @@ def routes() -> list[BaseRoute]:
         *account_views.routes,
         *dashboard_views.routes,
         *case_views.routes,
+        *case_correction_views.routes,
+        *case_search_views.routes,
         *document_views.routes,
+        *document_withdrawal_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
         *calendar_views.routes,
@@ -67,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
             runtime.keyring  # noqa: B018 -- load it now: a missing or unreadable keyring stops the start
             app.state.hub = runtime
             await cleanup_orphan_blobs(runtime.sessions, blobs_of(runtime))  # left by a crash
+            await index_missing_names(runtime.sessions, runtime.keyring)  # cases opened before the name index
             worker = start_worker(runtime) if settings.run_worker else None
             try:
                 yield

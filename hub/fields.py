@@ -42,8 +42,12 @@ CASE_CLIENT_NAME = EncryptedField("dossier", "client_name")
 CASE_BSN = EncryptedField("dossier", "bsn")
 CASE_BIRTH_DATE = EncryptedField("dossier", "birth_date")
 CASE_MILESTONE_NOTE = EncryptedField("case_milestone", "note")  # a reason or description: may be personal
+CASE_CORRECTION_OLD = EncryptedField("case_correction", "old_value")
+CASE_CORRECTION_NEW = EncryptedField("case_correction", "new_value")
+CASE_CORRECTION_REASON = EncryptedField("case_correction", "reason")
 DOCUMENT_FILENAME = EncryptedField("document", "filename")
 DOCUMENT_SHA256 = EncryptedField("document", "sha256")
+DOCUMENT_WITHDRAWAL_REASON = EncryptedField("document", "withdrawal_reason")
 THREAD_SUBJECT = EncryptedField("message_thread", "subject")
 MESSAGE_BODY = EncryptedField("message", "body")
 
@@ -56,8 +60,12 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     CASE_BSN,
     CASE_BIRTH_DATE,
     CASE_MILESTONE_NOTE,
+    CASE_CORRECTION_OLD,
+    CASE_CORRECTION_NEW,
+    CASE_CORRECTION_REASON,
     DOCUMENT_FILENAME,
     DOCUMENT_SHA256,
+    DOCUMENT_WITHDRAWAL_REASON,
     THREAD_SUBJECT,
     MESSAGE_BODY,
 )

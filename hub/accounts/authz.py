@@ -28,6 +28,7 @@ class Action(StrEnum):
     CONFIRM_OWN_CONTACTS = "confirm_own_contacts"
     VIEW_CASES = "view_cases"
     OPEN_CASE = "open_case"
+    CORRECT_CASE = "correct_case"  # which fields each side may correct: hub.cases.corrections
     UPLOAD_DOCUMENT = "upload_document"
     POST_MESSAGE = "post_message"
     VIEW_OPERATIONS = "view_operations"  # outbox, failed mails: no case content
@@ -46,6 +47,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CONFIRM_OWN_CONTACTS: frozenset({Role.KANTOORBEHEERDER, Role.CONTRACTMANAGER}),
     Action.VIEW_CASES: CASE_WORKERS,
     Action.OPEN_CASE: frozenset({Role.BEWINDVOERDER, Role.KANTOORBEHEERDER}),
+    Action.CORRECT_CASE: CASE_WORKERS,
     Action.UPLOAD_DOCUMENT: CASE_WORKERS,
     Action.POST_MESSAGE: CASE_WORKERS,
     Action.VIEW_OPERATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary
+from sqlalchemy import Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, new_id, utcnow
@@ -46,6 +46,11 @@ class CaseStatus(StrEnum):
         }[self.value]
 
 
+# A case that has not ended blocks a second case for the same BSN on its convenant (hub.cases.duplicates); the
+# partial unique index below holds the same rule in the database, so two simultaneous openings cannot both succeed.
+NOT_ENDED = text("status <> 'beeindigd'")
+
+
 class Case(SQLModel, table=True):
     """A dossier. The client's identity is field-encrypted; the BSN is findable only through a keyed blind index."""
 
@@ -53,6 +58,14 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_dossier_gemeente_status", "gemeente_id", "status"),
         Index("ix_dossier_kantoor_status", "kantoor_id", "status"),
+        Index(
+            "uq_dossier_convenant_bsn_open",
+            "convenant_id",
+            "bsn_index",
+            unique=True,
+            sqlite_where=NOT_ENDED,
+            postgresql_where=NOT_ENDED,
+        ),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -152,3 +165,30 @@ class CaseTermNotice(SQLModel, table=True):
     stage: str = Field(primary_key=True, max_length=20)
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CaseCorrection(SQLModel, table=True):
+    """One corrected field of a case: who, when, and the old and new values, field-encrypted (hub.fields)."""
+
+    __tablename__ = "case_correction"
+    __table_args__ = (Index("ix_case_correction_case_at", "case_id", "corrected_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="dossier.id", max_length=32)
+    field_name: str = Field(max_length=40)  # a name of hub.cases.corrections.FIELD_LABELS, never a value
+    old_value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    new_value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    reason: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    corrected_by: str = Field(foreign_key="user_account.id", max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=32)
+    corrected_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CaseNameToken(SQLModel, table=True):
+    """The encrypted token index of client names (hub.cases.name_index): a keyed HMAC of each trigram of the
+    normalised name, per convenant. Never a plaintext column."""
+
+    __tablename__ = "case_name_token"
+
+    token: str = Field(primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="dossier.id", primary_key=True, max_length=32, index=True)

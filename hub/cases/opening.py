@@ -12,7 +12,6 @@ chance of 10^-10."""
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -20,46 +19,41 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from crypto import blind_index, encrypt_field, normalise_bsn
-from crypto import is_valid_bsn as elfproef_ok
+from crypto import blind_index, encrypt_field
 from hub.accounts.authz import Action, may, require
 from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import Role
+from hub.cases.checks import (
+    PENDING_DATE_MESSAGES,
+    RECHTBANKEN,
+    check_bewind_date,
+    check_bewind_kind,
+    check_birth_date,
+    check_bsn,
+    check_client_name,
+    check_rechtbank,
+)
+from hub.cases.duplicates import CONFIRM_FIELD, REFUSED, Duplicate, DuplicateCase, find_duplicate, refusal
 from hub.cases.milestones import MilestoneKind
-from hub.cases.models import BewindKind, Case, CaseMilestone, CaseStatus
+from hub.cases.models import Case, CaseMilestone, CaseStatus
+from hub.cases.name_index import index_case_name
 from hub.cases.reading import CaseReading
 from hub.cases.records import local_today
 from hub.db import new_id
-from hub.errors import Forbidden, NotFound, ValidationError
+from hub.errors import Forbidden, NotFound
 from hub.fields import CASE_BIRTH_DATE, CASE_BSN, CASE_CLIENT_NAME, EncryptedField
 
-# The eleven rechtbanken (Wet herziening gerechtelijke kaart, since 2013); the kantonrechter of one of them
-# appoints and supervises the bewindvoerder.
-RECHTBANKEN: tuple[str, ...] = (
-    "Rechtbank Amsterdam",
-    "Rechtbank Den Haag",
-    "Rechtbank Gelderland",
-    "Rechtbank Limburg",
-    "Rechtbank Midden-Nederland",
-    "Rechtbank Noord-Holland",
-    "Rechtbank Noord-Nederland",
-    "Rechtbank Oost-Brabant",
-    "Rechtbank Overijssel",
-    "Rechtbank Rotterdam",
-    "Rechtbank Zeeland-West-Brabant",
-)
-NAME_MAX = 200
+__all__ = ["NEW_CASE_FIELDS", "RECHTBANKEN", "CaseOpening"]
+
 REFERENCE_ATTEMPTS = 10
 REFERENCE_LOWEST = 100_000  # six digits, never a leading zero
 REFERENCE_SPAN = 900_000
-OLDEST_AGE_YEARS = 120
-# Beschermingsbewind (titel 1.19 BW) exists since 1 januari 1982.
-EARLIEST_BEWIND = date(1982, 1, 1)
 
 NEW_CASE_FIELDS = (
     "convenant_id",
     "client_name",
     "bsn",
+    CONFIRM_FIELD,
     "birth_date",
     "beschikking_date",
     "bewind_start_date",
@@ -72,13 +66,6 @@ NEW_CASE_FIELDS = (
 def draw_reference(year: int) -> str:
     """A new case reference: the year and a random six-digit number, e.g. 2026-483917."""
     return f"{year}-{REFERENCE_LOWEST + secrets.randbelow(REFERENCE_SPAN)}"
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 class CaseOpening(CaseReading):
@@ -117,13 +104,16 @@ class CaseOpening(CaseReading):
         bewind_start_date: date | None,
         rechtbank: str,
         bewindvoerder_id: str | None = None,
+        confirm_duplicate: bool = False,
         today: date | None = None,
     ) -> Case:
         """A bewindvoerder (or kantoorbeheerder) opens a case under an active convenant of their kantoor.
 
         Raises NotFound for a convenant the user's kantoor is not party to, Forbidden without the role, and
         ValidationError (Dutch messages per form field) for bad input; nothing is written then. A date that is
-        None counts as not filled in (the web layer passes None for a date it could not read).
+        None counts as not filled in (the web layer passes None for a date it could not read). Another running case
+        for the BSN (hub.cases.duplicates) raises DuplicateCase: on the same convenant always, on another convenant
+        of the same gemeente and the same kantoor unless ``confirm_duplicate``.
         """
         today = today or local_today()
         if not may(user, Action.OPEN_CASE):
@@ -146,67 +136,28 @@ class CaseOpening(CaseReading):
                     "convenant."
                 )
 
-        name = " ".join(client_name.split())
-        if not name:
-            errors["client_name"] = "Vul de naam van de cliënt in."
-        elif len(name) > NAME_MAX:
-            errors["client_name"] = f"De naam is te lang: gebruik hoogstens {NAME_MAX} tekens."
-        elif any(unicodedata.category(ch) == "Cc" for ch in name):
-            errors["client_name"] = "De naam bevat een teken dat niet in een naam hoort."
-
-        bsn_digits = ""
-        if not bsn.strip():
-            errors["bsn"] = "Vul het burgerservicenummer (BSN) van de cliënt in."
-        else:
-            try:
-                bsn_digits = normalise_bsn(bsn.strip())
-            except (TypeError, ValueError):
-                errors["bsn"] = "Een BSN bestaat uit 9 cijfers. Controleer het nummer."
-            else:
-                if not elfproef_ok(bsn_digits):
-                    errors["bsn"] = (
-                        "Dit is geen geldig BSN: het nummer voldoet niet aan de elfproef. Controleer het nummer."
-                    )
-
-        if birth_date is None:
-            errors["birth_date"] = "Vul de geboortedatum van de cliënt in."
-        elif birth_date >= today:
-            errors["birth_date"] = "De geboortedatum moet in het verleden liggen."
-        elif birth_date < _years_before(today, OLDEST_AGE_YEARS):
-            errors["birth_date"] = f"Controleer de geboortedatum: de cliënt zou ouder zijn dan {OLDEST_AGE_YEARS} jaar."
-        elif beschikking_date is not None and birth_date >= beschikking_date:
-            errors["birth_date"] = (
-                "De geboortedatum ligt na de datum van de benoemingsbeschikking. Controleer beide datums."
-            )
-
+        name, problem = check_client_name(client_name)
+        if problem:
+            errors["client_name"] = problem
+        bsn_digits, problem = check_bsn(bsn)
+        if problem:
+            errors["bsn"] = problem
+        if problem := check_birth_date(birth_date, today, beschikking_date):
+            errors["birth_date"] = problem
         # Both dates empty: the court has not decided yet (adviesrecht, §2.1); the case is aangemeld and gets its
         # beschikking later, as a milestone. One without the other is a mistake.
         court_pending = beschikking_date is None and bewind_start_date is None
-        for field, value, missing, future in (
-            ("beschikking_date", beschikking_date,
-             "Vul ook de datum van de benoemingsbeschikking in, of laat beide datums leeg als de rechtbank nog niet "
-             "heeft beslist.",
-             "De datum van de benoemingsbeschikking kan niet in de toekomst liggen."),
-            ("bewind_start_date", bewind_start_date,
-             "Vul ook de ingangsdatum van het bewind in, of laat beide datums leeg als de rechtbank nog niet heeft "
-             "beslist.",
-             "De ingangsdatum van het bewind kan niet in de toekomst liggen."),
-        ):  # fmt: skip
-            if value is None:
+        for field, day in (("beschikking_date", beschikking_date), ("bewind_start_date", bewind_start_date)):
+            if day is None:
                 if not court_pending:
-                    errors[field] = missing
-            elif value > today:
-                errors[field] = future
-            elif value < EARLIEST_BEWIND:
-                errors[field] = "Controleer de datum: beschermingsbewind bestaat sinds 1 januari 1982."
-
-        try:
-            kind = BewindKind(bewind_kind)
-        except ValueError:
-            errors["bewind_kind"] = "Kies de soort bewind."
-
-        if rechtbank not in RECHTBANKEN:
-            errors["rechtbank"] = "Kies de rechtbank die de benoemingsbeschikking heeft gegeven."
+                    errors[field] = PENDING_DATE_MESSAGES[field]
+            elif problem := check_bewind_date(field, day, today):
+                errors[field] = problem
+        kind, problem = check_bewind_kind(bewind_kind)
+        if problem:
+            errors["bewind_kind"] = problem
+        if problem := check_rechtbank(rechtbank):
+            errors["rechtbank"] = problem
 
         if bewindvoerder_id:
             person = await self.db.get(User, bewindvoerder_id)
@@ -218,9 +169,18 @@ class CaseOpening(CaseReading):
             ):
                 errors["bewindvoerder_id"] = "Kies een bewindvoerder van uw kantoor."
 
+        duplicate: Duplicate | None = None
+        bsn_index = blind_index(self.keyring.index_key, bsn_digits) if "bsn" not in errors else ""
+        if convenant is not None and bsn_index and "convenant_id" not in errors:
+            duplicate = await find_duplicate(
+                self.db, user, convenant_id=convenant.id, gemeente_id=convenant.gemeente_id, bsn_index=bsn_index,
+                confirmed=confirm_duplicate,
+            )  # fmt: skip
+            if duplicate is not None:
+                errors[duplicate.field] = duplicate.message
         if errors:
-            raise ValidationError({k: errors[k] for k in NEW_CASE_FIELDS if k in errors})
-        assert convenant is not None and birth_date is not None  # for the type checker
+            raise refusal({k: errors[k] for k in NEW_CASE_FIELDS if k in errors}, duplicate)
+        assert convenant is not None and birth_date is not None and kind is not None  # for the type checker
 
         case_id = new_id()
 
@@ -233,7 +193,7 @@ class CaseOpening(CaseReading):
             "kantoor_id": convenant.kantoor_id,
             "client_name": seal(CASE_CLIENT_NAME, name),
             "bsn": seal(CASE_BSN, bsn_digits),
-            "bsn_index": blind_index(self.keyring.index_key, bsn_digits),
+            "bsn_index": bsn_index,
             "birth_date": seal(CASE_BIRTH_DATE, birth_date.isoformat()),
             "bewind_kind": kind.value,
             "beschikking_date": beschikking_date,
@@ -248,7 +208,18 @@ class CaseOpening(CaseReading):
         # so the savepoints below nest inside one transaction, and a concurrent opening has committed (or not) before
         # this one draws its reference.
         await self._audit(user, "case.open", case_id)
-        case = await self._insert_with_reference(case_id, values, today.year)
+        try:
+            case = await self._insert_with_reference(case_id, values, today.year)
+        except IntegrityError:
+            # Another opening for this BSN on this convenant was committed after our check: the unique index says so.
+            raced = await find_duplicate(
+                self.db, user, convenant_id=convenant.id, gemeente_id=convenant.gemeente_id, bsn_index=bsn_index,
+                confirmed=True,
+            )  # fmt: skip
+            if raced is None:
+                raise
+            raise DuplicateCase({"bsn": REFUSED.format(reference=raced.case.reference)}, existing=raced.case,
+                                confirmable=False) from None  # fmt: skip
         if beschikking_date is not None:
             # The beschikking known at opening is the case's first milestone: the status and the terms follow from
             # milestones alone (hub.cases.milestones).
@@ -263,6 +234,7 @@ class CaseOpening(CaseReading):
                 )
             )
             await self.db.flush()
+        await index_case_name(self.db, self.keyring, case, name)
         return case
 
     async def _insert_with_reference(self, case_id: str, values: dict[str, Any], year: int) -> Case:

@@ -68,10 +68,14 @@ class CaseReading:
 
     def client_name(self, case: Case) -> str | None:
         """The decrypted name, or None (logged, without content) when it does not decrypt."""
+        return self.name_of(case.id, case.client_name)
+
+    def name_of(self, case_id: str, sealed: bytes) -> str | None:
+        """:meth:`client_name` from the case's id and its stored name alone."""
         try:
-            return decrypt_text(self.keyring, case.client_name, context=CASE_CLIENT_NAME.context(case.id))
+            return decrypt_text(self.keyring, sealed, context=CASE_CLIENT_NAME.context(case_id))
         except DecryptionError:
-            log.warning("client name of case %s does not decrypt", case.id)
+            log.warning("client name of case %s does not decrypt", case_id)
             return None
 
     async def details(self, case: Case) -> CaseDetails:

@@ -49,10 +49,15 @@ def mask_bsn(bsn: str) -> str:
     return "•" * (len(bsn) - 3) + bsn[-3:] if len(bsn) > 3 else "•" * len(bsn)
 
 
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: Jänsen -> jansen, Öscar -> oscar."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 def name_sort_key(name: str | None) -> str:
     """Case- and accent-insensitive (Ö sorts with O)."""
-    decomposed = unicodedata.normalize("NFKD", name or "\uffff")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return fold(name or "\uffff")
 
 
 def local_today() -> date:

@@ -25,9 +25,11 @@ from sqlmodel import col
 from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.accounts.roles import Role
+from hub.cases.corrections import CaseCorrections
 from hub.cases.models import Case
+from hub.cases.name_search import CaseNameSearch
 from hub.cases.opening import NEW_CASE_FIELDS, RECHTBANKEN, CaseOpening
-from hub.cases.queries import NAME_SORT_LIMIT, SORTS, CaseQueries
+from hub.cases.queries import NAME_SORT_LIMIT, SORTS
 from hub.cases.records import CaseDetails, CaseRow, ClientIdentity, local_today
 from hub.db import utcnow
 from hub.errors import ValidationError
@@ -48,7 +50,7 @@ __all__ = [
 GEMEENTE_CASE_ROLES = (Role.KLANTMANAGER, Role.CONSULENT, Role.CONTRACTMANAGER)
 
 
-class CaseService(CaseOpening, CaseQueries):
+class CaseService(CaseOpening, CaseCorrections, CaseNameSearch):
     """Everything a caller does with cases; each method checks the caller's rights itself."""
 
     # -- assignment ----------------------------------------------------------------------------------------------
@@ -70,12 +72,20 @@ class CaseService(CaseOpening, CaseQueries):
         require(user, Action.VIEW_CASES, case)
         if person_id and person_id not in {u.id for u in await self.assignable(user, case)}:
             raise ValidationError({"person_id": "Kies een collega van uw eigen organisatie."})
+        now = utcnow()
         if user.organisation_id == case.kantoor_id:
+            if (person_id or None) != case.bewindvoerder_id:  # the bewindvoerder is bewind data: kept in the history
+                old, new = await self._name_of(case.bewindvoerder_id), await self._name_of(person_id)
+                await self.record_correction(user, case, "bewindvoerder_id", old, new, "", now)
             case.bewindvoerder_id = person_id or None
         else:
             case.gemeente_contact_id = person_id or None
-        case.updated_at = utcnow()
+        case.updated_at = now
         self.db.add(case)
         await self._audit(user, "case.assign", case.id)
         await self.db.flush()
         return case
+
+    async def _name_of(self, user_id: str | None) -> str:
+        person = await self.db.get(User, user_id) if user_id else None
+        return person.name if person is not None else ""

@@ -19,6 +19,8 @@ from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import OrganisationService
+from hub.cases.corrections import correctable_fields
+from hub.cases.duplicates import CONFIRM_FIELD, DuplicateCase
 from hub.cases.milestone_views import MilestoneForm, failed_form, milestone_service, path_view, read_milestone_form
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.records import REFERENCE_PATTERN, is_reference_query
@@ -49,6 +51,7 @@ CASE_NOTICES = {
     "toegewezen": "De toewijzing is opgeslagen.",
     "stap": "De stap is vastgelegd in het verloop van het dossier.",
     "ingetrokken": "De vastlegging is ingetrokken. Zij blijft zichtbaar in de geschiedenis.",
+    "gecorrigeerd": "De correctie is opgeslagen. Hieronder staat wat er is gewijzigd.",
 }
 DATE_FIELDS = {
     "birth_date": "Vul de geboortedatum van de cliënt in.",
@@ -85,7 +88,7 @@ async def _partners(db: AsyncSession, user: User) -> tuple[Organisation, list[Or
     return own, await orgs.partners_of(own)
 
 
-def _partner_label(own: Organisation) -> str:
+def partner_label(own: Organisation) -> str:
     return "Bewindvoerderskantoor" if own.org_kind == OrgKind.GEMEENTE else "Gemeente"
 
 
@@ -137,7 +140,7 @@ async def list_page(request: Request) -> Response:
             "rows": rows,
             "total": total,
             "own": own,
-            "partner_label": _partner_label(own),
+            "partner_label": partner_label(own),
             "filters": params,
             "errors": errors,
             "raw_reference": reference,  # what was refused is not shown again (it may be a BSN typed by mistake)
@@ -174,14 +177,14 @@ async def bsn_search(request: Request) -> Response:
             return render(
                 request,
                 "cases/search.html",
-                {"errors": exc.errors, "values": {"bsn": raw}, "rows": None, "partner_label": _partner_label(own)},
+                {"errors": exc.errors, "values": {"bsn": raw}, "rows": None, "partner_label": partner_label(own)},
                 status_code=400,
             )
         rows = await svc.case_rows(user, cases)
     return render(
         request,
         "cases/search.html",
-        {"rows": rows, "partner_label": _partner_label(own), "searched": True},
+        {"rows": rows, "partner_label": partner_label(own), "searched": True},
     )
 
 
@@ -193,6 +196,7 @@ async def _new_page(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    duplicate: DuplicateCase | None = None,
     status: int = 200,
 ) -> Response:
     user = user_of(request).user
@@ -219,6 +223,7 @@ async def _new_page(
             "bewindvoerder_options": [(u.id, u.name) for u in bewindvoerders],
             "kind_options": [(k.value, k.label) for k in BewindKind],
             "rechtbank_options": [(r, r) for r in RECHTBANKEN],
+            "duplicate": duplicate,
         },
         status_code=status,
     )
@@ -253,6 +258,7 @@ async def new_submit(request: Request) -> Response:
                 bewind_start_date=days["bewind_start_date"],
                 rechtbank=values["rechtbank"],
                 bewindvoerder_id=values["bewindvoerder_id"] or None,
+                confirm_duplicate=values[CONFIRM_FIELD] == "ja",
             )
             if errors:  # cannot happen (an unreadable date is None, which the service refuses); never keep it
                 raise ValidationError(errors)
@@ -260,7 +266,8 @@ async def new_submit(request: Request) -> Response:
         merged = {**exc.errors, **errors}  # "not a valid date" says more than "fill in the date"
         ordered = {k: merged[k] for k in NEW_CASE_FIELDS if k in merged}
         ordered.update({k: v for k, v in merged.items() if k not in ordered})
-        return await _new_page(request, values=values, errors=ordered, status=400)
+        duplicate = exc if isinstance(exc, DuplicateCase) else None
+        return await _new_page(request, values=values, errors=ordered, duplicate=duplicate, status=400)
     return _redirect(case_url(request, case.id) + "?gelukt=geopend")
 
 
@@ -284,6 +291,7 @@ async def _case_page(
         assignable = await svc.assignable(user, case)
         documents = await DocumentService(db, rt.keyring).list_for_case(user, case)
         path = await path_view(request, milestone_service(request, db), user, case, documents, failed=failed)
+        corrections = await svc.history(user, case)
     own_side_is_kantoor = user.organisation_id == case.kantoor_id
     assigned_id = case.bewindvoerder_id if own_side_is_kantoor else case.gemeente_contact_id
     errors = {**(errors or {}), **path.errors}
@@ -304,6 +312,8 @@ async def _case_page(
             "errors": errors,
             "notice": notice,
             "verloop": path,
+            "corrections": corrections,
+            "may_correct": bool(correctable_fields(user, case)),
         },
         status_code=status,
     )

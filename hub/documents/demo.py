@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from crypto import Keyring
 from hub.accounts.models import User
 from hub.cases.models import Case
+from hub.cases.records import local_today
 from hub.documents.blobstore import BlobStore
 from hub.documents.models import DOCUMENT_TYPE_LABELS, DocumentType
 from hub.documents.services import DocumentService
@@ -79,7 +80,9 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 
 def _samples(case: Case, index: int) -> list[tuple[DocumentType, date, str, bytes]]:
     """What a bewindvoerder typically sends on a case: the beschikking always, kosten and a CAK-nota on some; before the
-    court decided (a case still aangemeld), the verzoekschrift sent to the gemeente for its advice (§2.1)."""
+    court decided (a case still aangemeld), the verzoekschrift sent to the gemeente for its advice (§2.1). A document
+    is never dated after today (a case whose bewind started last week has this week's nota)."""
+    today = local_today()
     label = DOCUMENT_TYPE_LABELS[DocumentType.BENOEMINGSBESCHIKKING]
     fictional = "Voorbeelddocument van de demo - fictieve gegevens"
     if case.beschikking_date is None or case.bewind_start_date is None:
@@ -103,13 +106,14 @@ def _samples(case: Case, index: int) -> list[tuple[DocumentType, date, str, byte
         samples.append(
             (
                 DocumentType.NOTA_PERIODIEKE_KOSTEN,
-                case.bewind_start_date + timedelta(days=30),
+                min(case.bewind_start_date + timedelta(days=30), today),
                 "nota-periodieke-kosten.pdf",
                 demo_pdf("Nota periodieke kosten", [fictional, "Beloning bewindvoerder volgens het Besluit"]),
             )
         )
     if index % 3 == 0:
-        samples.append((DocumentType.CAK_NOTA, case.bewind_start_date + timedelta(days=45), "cak-nota.png", demo_png()))
+        cak_date = min(case.bewind_start_date + timedelta(days=45), today)
+        samples.append((DocumentType.CAK_NOTA, cak_date, "cak-nota.png", demo_png()))
     return samples
 
 

@@ -78,6 +78,12 @@ class BadDocumentDate(UploadRefused):
     reason = "date"
 
 
+class FutureDocumentDate(UploadRefused):
+    """The document's date lies after today: a document cannot be dated in the future."""
+
+    reason = "future date"
+
+
 class BadDocumentType(UploadRefused):
     """The kind of document is missing or not one of DOCUMENT_TYPE_LABELS."""
 
@@ -88,3 +94,11 @@ class UploadBrokenOff(UploadRefused):
     """The body ended (or the client went away) before the file was complete."""
 
     reason = "incomplete"
+
+
+class DocumentWithdrawn(Exception):
+    """A download of a document its uploader's organisation withdrew (hub.documents.withdrawal). Nothing was sent."""
+
+    def __init__(self, document_id: str) -> None:
+        super().__init__(document_id)
+        self.document_id = document_id

@@ -2,7 +2,7 @@
 
 - :func:`refusal_of`: for each kind of refusal (:mod:`hub.documents.errors`, raised by the service, which knows
   nothing of this) the HTTP status, the form field it concerns and the Dutch message;
-- :func:`parse_document_date`: the document's date by the one date rule of :mod:`hub.web.forms`;
+- :func:`parse_document_date`: the document's date by the one date rule of :mod:`hub.web.forms`, not in the future;
 - :func:`upload_context`: what templates/documents/_case_documents.html needs (the type options come from
   ``DOCUMENT_TYPE_LABELS``).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from hub.cases.records import local_today
 from hub.config import Settings
 from hub.documents.errors import (
     BadDocumentDate,
@@ -19,6 +20,7 @@ from hub.documents.errors import (
     FileInfected,
     FileTooLarge,
     FileTypeRefused,
+    FutureDocumentDate,
     NoFile,
     ScannerLimitExceeded,
     ScannerTimedOut,
@@ -26,7 +28,7 @@ from hub.documents.errors import (
     UploadBrokenOff,
     UploadRefused,
 )
-from hub.documents.models import DOCUMENT_TYPE_OPTIONS, FIELD_DATE, FIELD_FILE, FIELD_TYPE
+from hub.documents.models import DOCUMENT_TYPE_OPTIONS, FIELD_DATE, FIELD_FILE, FIELD_TYPE, check_document_date
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
 from hub.web.forms import BadDate, parse_date
 
@@ -40,6 +42,7 @@ NO_FILE = "Kies een bestand om te uploaden."
 INCOMPLETE = "Het uploaden is afgebroken voordat het bestand compleet was; er is niets opgeslagen. Probeer het opnieuw."
 BAD_TYPE = "Kies het soort document."
 BAD_DATE = "Vul de datum van het document in, bijvoorbeeld 13-03-2026 (dag-maand-jaar)."
+FUTURE_DATE = "De datum van het document kan niet in de toekomst liggen. Vul de datum in die op het document staat."
 REFUSED = "Dit bestand is geweigerd. Er is niets opgeslagen."
 
 
@@ -77,6 +80,8 @@ def refusal_of(exc: UploadRefused) -> Refusal:
             return Refusal(400, FIELD_FILE, NO_FILE)
         case BadDocumentDate():
             return Refusal(400, FIELD_DATE, BAD_DATE)
+        case FutureDocumentDate():
+            return Refusal(400, FIELD_DATE, FUTURE_DATE)
         case BadDocumentType():
             return Refusal(400, FIELD_TYPE, BAD_TYPE)
         case UploadBrokenOff():
@@ -85,11 +90,13 @@ def refusal_of(exc: UploadRefused) -> Refusal:
 
 
 def parse_document_date(raw: str) -> date:
-    """The document's date from the form (the one date rule of hub.web.forms); BadDocumentDate otherwise."""
+    """The document's date from the form (the one date rule of hub.web.forms), checked by the document date rule
+    (hub.documents.models.check_document_date) before a byte of the file is read; an UploadRefused otherwise."""
     try:
-        return parse_date(raw)
+        day = parse_date(raw)
     except BadDate:
         raise BadDocumentDate() from None
+    return check_document_date(day, local_today())
 
 
 def upload_context(settings: Settings, *, may_upload: bool) -> dict[str, object]:

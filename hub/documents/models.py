@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, new_id, utcnow
-from hub.documents.errors import BadDocumentType
+from hub.documents.errors import BadDocumentDate, BadDocumentType, FutureDocumentDate
 
 # The upload form's fields (the document upload and the messaging reply with a file use the same names).
 FIELD_FILE = "document_file"
@@ -63,6 +63,16 @@ def parse_doc_type(raw: str) -> DocumentType:
         raise BadDocumentType() from None
 
 
+def check_document_date(day: date | None, today: date) -> date:
+    """The one rule for a document's date (the upload form, the reply with a file and the service all use it):
+    given, and not after ``today`` (the Dutch calendar date). BadDocumentDate or FutureDocumentDate otherwise."""
+    if day is None:
+        raise BadDocumentDate()
+    if day > today:
+        raise FutureDocumentDate()
+    return day
+
+
 class Document(SQLModel, table=True):
     __tablename__ = "document"
     __table_args__ = (Index("ix_document_case_uploaded", "case_id", "uploaded_at"),)
@@ -83,6 +93,11 @@ class Document(SQLModel, table=True):
     # The per-document data key, wrapped by the keyring's primary KEK with the document id bound.
     wrapped_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     blob_name: str = Field(max_length=80, unique=True)  # generated; never derived from user input
+    # Withdrawn by its uploader's organisation (hub.documents.withdrawal): listed, no longer downloadable or
+    # attachable, the blob kept for the retention step that deletes it.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    withdrawn_by: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
+    withdrawal_reason: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
     def party_ids(self) -> tuple[str, str]:
         return (self.gemeente_id, self.kantoor_id)

@@ -36,20 +36,22 @@ from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.audit import services as audit
 from hub.cases.models import Case
+from hub.cases.records import local_today
 from hub.db import is_id, transaction, utcnow
 from hub.documents.blobstore import BlobStore, FilesystemBlobStore, InvalidBlobName
-from hub.documents.errors import BadDocumentDate
+from hub.documents.errors import DocumentWithdrawn
 from hub.documents.models import (
     BIJZONDERE_BIJSTAND_TYPES,
     DOCUMENT_TYPE_LABELS,
     Document,
     DocumentType,
+    check_document_date,
     parse_doc_type,
 )
 from hub.documents.scanner import NoScanner, Scanner
 from hub.documents.upload import Vault, stream_into_vault
 from hub.errors import NotFound
-from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY
+from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_WITHDRAWAL_REASON
 from hub.notifications.interfaces import MailKind, NotificationEvent, Notifier, Topic
 from hub.notifications.outbox import OutboxNotifier
 
@@ -92,6 +94,9 @@ class DocumentRow:
     content_type: str
     uploaded_by: str
     uploaded_at: datetime
+    may_withdraw: bool = False  # the viewer's organisation uploaded it and it is not withdrawn
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str = ""
 
     @property
     def size_label(self) -> str:
@@ -169,8 +174,7 @@ class DocumentService:
         """
         require(user, Action.UPLOAD_DOCUMENT, case)
         kind_of_document = doc_type if isinstance(doc_type, DocumentType) else parse_doc_type(doc_type)
-        if document_date is None:
-            raise BadDocumentDate()
+        document_date = check_document_date(document_date, local_today())
         vault = Vault(self.db, self.keyring, self.blobs, self.scanner)
         document = await stream_into_vault(
             vault,
@@ -228,7 +232,7 @@ class DocumentService:
         """The case's documents, newest first, for a user of one of its parties (NotFound otherwise)."""
         require(user, Action.VIEW_CASES, case)
         rows = await self.db.execute(
-            select(Document, col(User.name))
+            select(Document, col(User.name), col(User.organisation_id))
             .join(User, col(User.id) == col(Document.uploaded_by), isouter=True)
             .where(
                 col(Document.case_id) == case.id,
@@ -237,16 +241,19 @@ class DocumentService:
             )
             .order_by(col(Document.uploaded_at).desc(), col(Document.id))
         )
-        return [self._row(document, uploader or "—") for document, uploader in rows.all()]
+        return [
+            self.row(document, uploader or "—", own=uploader_org == user.organisation_id)
+            for document, uploader, uploader_org in rows.all()
+        ]
 
-    def _row(self, document: Document, uploader: str) -> DocumentRow:
+    def row(self, document: Document, uploader: str, *, own: bool = False) -> DocumentRow:
         try:
             label = DOCUMENT_TYPE_LABELS[DocumentType(document.doc_type)]
         except ValueError:
             label = document.doc_type
         return DocumentRow(
             id=document.id,
-            filename=self._filename(document),
+            filename=self.filename(document),
             doc_type=document.doc_type,
             type_label=label,
             document_date=document.document_date,
@@ -254,9 +261,23 @@ class DocumentService:
             content_type=document.content_type,
             uploaded_by=uploader,
             uploaded_at=document.uploaded_at,
+            may_withdraw=own and document.withdrawn_at is None,
+            withdrawn_at=document.withdrawn_at,
+            withdrawal_reason=self._reason(document),
         )
 
-    def _filename(self, document: Document) -> str:
+    def _reason(self, document: Document) -> str:
+        if document.withdrawal_reason is None:
+            return ""
+        try:
+            return decrypt_text(
+                self.keyring, document.withdrawal_reason, context=DOCUMENT_WITHDRAWAL_REASON.context(document.id)
+            )
+        except DecryptionError:
+            log.warning("withdrawal reason of document %s does not decrypt", document.id)
+            return "(reden onleesbaar)"
+
+    def filename(self, document: Document) -> str:
         try:
             return decrypt_text(self.keyring, document.filename, context=DOCUMENT_FILENAME.context(document.id))
         except DecryptionError:
@@ -274,8 +295,11 @@ class DocumentService:
         return document
 
     async def prepare_download(self, user: User, document_id: str) -> Download:
-        """Authorise and unwrap the data key (database work only). DocumentUnavailable if the key does not unwrap."""
+        """Authorise and unwrap the data key (database work only). DocumentWithdrawn for a withdrawn document,
+        DocumentUnavailable if the key does not unwrap."""
         document = await self.get_document(user, document_id)
+        if document.withdrawn_at is not None:
+            raise DocumentWithdrawn(document.id)
         try:
             data_key = self.keyring.unwrap(
                 document.wrapped_key, associated_data=DOCUMENT_KEY.associated_data(document.id)
@@ -283,7 +307,7 @@ class DocumentService:
         except DecryptionError:
             log.error("data key of document %s does not unwrap", document.id)
             raise DocumentUnavailable(document.id) from None
-        return Download(document=document, filename=self._filename(document), data_key=data_key)
+        return Download(document=document, filename=self.filename(document), data_key=data_key)
 
     async def verify(self, download: Download) -> None:
         """Decrypt the whole blob, discarding the plaintext; DocumentUnavailable unless it is complete and intact.

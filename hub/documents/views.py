@@ -25,7 +25,7 @@ from starlette.routing import Route
 from hub.accounts.authz import Action
 from hub.db import commit_or_unknown
 from hub.documents.components import blobs_of, scanner_of
-from hub.documents.errors import FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
+from hub.documents.errors import DocumentWithdrawn, FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
 from hub.documents.forms import parse_document_date, refusal_of, upload_context
 from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
 from hub.documents.services import DocumentService, DocumentUnavailable
@@ -45,6 +45,10 @@ UPLOAD_ROUTE = "documents.upload"
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_FIELDS = 8
 
+WITHDRAWN = (
+    "Dit document is ingetrokken door de organisatie die het heeft toegevoegd en kan niet meer worden gedownload. "
+    "Op de dossierpagina staat wanneer en waarom."
+)
 SUCCESS_KEY = "document"  # stored, not scanned (HUB_CLAMD=off): the notice claims no scan
 SCANNED_KEY = "document-gescand"  # stored after the virus scanner checked it
 
@@ -189,6 +193,8 @@ async def download(request: Request) -> Response:
             await db.commit()
     except DocumentUnavailable:
         return render_error(request.scope, 500, "Document niet beschikbaar", DocumentUnavailable.message)
+    except DocumentWithdrawn:
+        return render_error(request.scope, 410, "Document ingetrokken", WITHDRAWN)
     document = prepared.document
     kind = kind_for_content_type(document.content_type)
     headers = {

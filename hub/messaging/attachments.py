@@ -25,6 +25,7 @@ class AttachmentView:
     case_id: str
     filename: str
     type_label: str
+    withdrawn: bool = False  # withdrawn by its uploader since: named, not linked
 
 
 def attachment_view(keyring: Keyring, document: Document) -> AttachmentView:
@@ -36,7 +37,13 @@ def attachment_view(keyring: Keyring, document: Document) -> AttachmentView:
         label = DocumentType(document.doc_type).label
     except ValueError:
         label = document.doc_type
-    return AttachmentView(document_id=document.id, case_id=document.case_id, filename=name, type_label=label)
+    return AttachmentView(
+        document_id=document.id,
+        case_id=document.case_id,
+        filename=name,
+        type_label=label,
+        withdrawn=document.withdrawn_at is not None,
+    )
 
 
 def _of_thread(thread: Thread) -> tuple[ColumnElement[bool], ...]:
@@ -61,6 +68,9 @@ async def attachable(db: AsyncSession, thread: Thread, ids: Sequence[str], error
     if len(found) != len(wanted):
         errors["attachments"] = "Kies alleen documenten uit het dossier van dit gesprek."
         return []
+    if any(d.withdrawn_at is not None for d in found):
+        errors["attachments"] = "Een ingetrokken document kunt u niet meer bijvoegen."
+        return []
     return found
 
 
@@ -75,8 +85,12 @@ async def is_attached(db: AsyncSession, message_id: str, document_id: str) -> bo
 
 
 async def case_documents(db: AsyncSession, keyring: Keyring, thread: Thread) -> list[AttachmentView]:
-    """The documents of the thread's case that can be attached to a message (newest first)."""
+    """The documents of the thread's case that can be attached to a message (newest first; not withdrawn ones)."""
     if thread.case_id is None:
         return []
-    rows = await db.execute(select(Document).where(*_of_thread(thread)).order_by(col(Document.uploaded_at).desc()))
+    rows = await db.execute(
+        select(Document)
+        .where(*_of_thread(thread), col(Document.withdrawn_at).is_(None))
+        .order_by(col(Document.uploaded_at).desc())
+    )
     return [attachment_view(keyring, d) for d in rows.scalars()]

@@ -16,6 +16,7 @@ from hub.audit.services import verify
 from hub.cases import opening
 from hub.cases.models import Case
 from hub.cases.services import CaseService, local_today
+from hub.demo import valid_bsns
 from hub.errors import Forbidden, NotFound, ValidationError
 from tests.cases.world import BSN_1, BSN_2, BSN_3, World
 
@@ -258,7 +259,8 @@ async def test_a_taken_reference_is_drawn_again_in_a_savepoint(world: World, mon
 
 
 async def test_concurrent_opens_get_distinct_references_and_one_chain(world: World) -> None:
-    cases = await asyncio.gather(*(world.open_case(client_name=f"Cliënt {i}") for i in range(6)))
+    bsns = valid_bsns(111222333, 6)  # one running case per BSN and convenant
+    cases = await asyncio.gather(*(world.open_case(client_name=f"Cliënt {i}", bsn=bsns[i]) for i in range(6)))
     references = sorted(c.reference for c in cases)
     year = local_today().year
     assert len(set(references)) == 6 and all(re.fullmatch(rf"{year}-[1-9]\d{{5}}", r) for r in references)

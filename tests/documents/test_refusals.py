@@ -21,6 +21,7 @@ KINDS = [
     (errors.FileTypeRefused("type", "Alleen PDF is toegestaan."), 400, FIELD_FILE, "Alleen PDF is toegestaan."),
     (errors.NoFile(), 400, FIELD_FILE, "Kies een bestand om te uploaden."),
     (errors.BadDocumentDate(), 400, FIELD_DATE, "Vul de datum van het document in"),
+    (errors.FutureDocumentDate(), 400, FIELD_DATE, "kan niet in de toekomst liggen"),
     (errors.BadDocumentType(), 400, FIELD_TYPE, "Kies het soort document."),
     (errors.UploadBrokenOff(), 400, FIELD_FILE, "Het uploaden is afgebroken"),
 ]
