@@ -285,7 +285,8 @@ async def test_concurrent_opens_that_draw_the_same_reference_both_succeed(
         return drawn[-1]
 
     monkeypatch.setattr(opening, "draw_reference", same_first)
-    cases = await asyncio.gather(*(world.open_case(client_name=f"Cliënt {i}") for i in range(4)))
+    bsns = valid_bsns(111222333, 4)  # one running case per BSN and convenant
+    cases = await asyncio.gather(*(world.open_case(client_name=f"Cliënt {i}", bsn=bsns[i]) for i in range(4)))
     references = {c.reference for c in cases}
     assert len(references) == 4 and f"{year}-123456" in references
     assert drawn[:4] == [f"{year}-123456"] * 4 and len(drawn) == 7  # three drew again, once each

@@ -1,4 +1,4 @@
-"""Revision 0011 adds the unique index of one running case per BSN and convenant: on a database whose cases
+"""The case-corrections revision adds the unique index of one running case per BSN and convenant: on a database whose cases
 break that rule the upgrade stops, naming the references (never a BSN), and changes nothing; SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -28,8 +28,20 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return cluster.create_database(f"m11_{abs(hash(str(tmp_path))) % 10**8}")
 
 
+PARENTS = (
+    "INSERT INTO organisation (id, kind, name, contact_person, contact_email, contact_phone, created_at) VALUES "
+    "('g1', 'gemeente', 'G', '', '', '', :now), ('k1', 'bewindvoerderskantoor', 'K', '', '', '', :now)",
+    "INSERT INTO convenant (id, gemeente_id, kantoor_id, start_date, status, created_at) "
+    "VALUES ('c1', 'g1', 'k1', :d, 'actief', :now)",
+    "INSERT INTO user_account (id, organisation_id, name, email, roles, password_hash, must_change_password, "
+    "disabled, notify_mode, created_at) VALUES ('u1', 'k1', 'B', 'b@k.nl', 'bewindvoerder', 'x', false, false, "
+    "'direct', :now)",
+)
+
+
 def insert_cases(url: str, cases: list[tuple[str, str, str, str]]) -> None:
-    """(id, reference, bsn_index, status) rows on one convenant, without the rows their foreign keys name."""
+    """(id, reference, bsn_index, status) rows on one convenant (its organisations, convenant and user first, so that
+    the foreign keys hold: the SQLite migrations check them before they commit)."""
 
     async def run() -> None:
         engine = create_engine(url)
@@ -43,6 +55,9 @@ def insert_cases(url: str, cases: list[tuple[str, str, str, str]]) -> None:
                     await conn.execute(text("SET session_replication_role = replica"))
                 now = datetime(2026, 12, 1, tzinfo=UTC)
                 moment = now.replace(tzinfo=None) if url.startswith("sqlite") else now
+                if not (await conn.execute(text("SELECT id FROM organisation WHERE id = 'g1'"))).first():
+                    for statement in PARENTS:
+                        await conn.execute(text(statement), {"now": moment, "d": date(2025, 1, 1)})
                 for case_id, reference, index, status in cases:
                     await conn.execute(
                         text(f"INSERT INTO dossier ({COLUMNS}) VALUES (:id, :ref, 'c1', 'g1', 'k1', :x, :x, :idx, :x, "
