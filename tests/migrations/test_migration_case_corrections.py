@@ -1,5 +1,6 @@
-"""The case-corrections revision adds the unique index of one running case per BSN and convenant: on a database whose cases
-break that rule the upgrade stops, naming the references (never a BSN), and changes nothing; SQLite and PostgreSQL."""
+"""The case-corrections revision adds the unique index of one running case per BSN and convenant: on a database
+whose cases break that rule the upgrade stops, naming the references (never a BSN), and changes nothing; SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
