@@ -48,6 +48,10 @@ def effects(
         """ "uiterlijk vrijdag 4 december 2026", with " (eerste reactie)" where the thread has more than one."""
         return f"uiterlijk {format_datum(moment)}{f' ({TERM_NAME[clock_kind]})' if several else ''}"
 
+    def late_sentence(clock: RunningClock, *, agreed: bool = False) -> str:
+        counts = "ook met deze procesafspraak telt de reactie als te laat" if agreed else "dit telt als te laat"
+        return f"De termijn van {term_of(clock.due_at, clock.kind)} is al verstreken: {counts}."
+
     by_id = {c.id: c for c in running}
     stopped = [s for s in changes.stops if s.how != StopKind.OVERGEDRAGEN]
     handed_over = len(stopped) < len(changes.stops) or any(s.depth > 0 for s in changes.starts)
@@ -59,14 +63,17 @@ def effects(
         dues = _join([term_of(c.due_at, c.kind) for c in clocks])
         said.append(f"Hiermee {_n(clocks, 'stopt de termijn', 'stoppen de termijnen')} van {dues}.")
         late = [c for s, c in zip(stopped, clocks, strict=True) if not s.in_time]
-        for clock in late:
-            said.append(f"De termijn van {term_of(clock.due_at, clock.kind)} is al verstreken: dit telt als te laat.")
+        said.extend(late_sentence(clock) for clock in late)
     if moved:
         dues = _join([term_of(c.due_at, c.kind) for c in moved])
         said.append(
             f"{_n(moved, 'De termijn', 'De termijnen')} van {dues} {_n(moved, 'schuift', 'schuiven')} op naar de "
             f"datum die u hieronder afspreekt en {_n(moved, 'loopt', 'lopen')} door tot het antwoord er is."
         )
+        # A procesafspraak after the due day does not make the term in time: the answer will count as late.
+        for move, clock in zip(changes.reschedules, moved, strict=True):
+            if move.late:
+                said.append(late_sentence(clock, agreed=True))
     if running_on:
         dues = "; ".join(until(c.due_at, c.kind) for c in running_on)
         said.append(f"{_n(running_on, 'De termijn', 'De termijnen')} ({dues}) {_n(running_on, 'loopt', 'lopen')} door.")
