@@ -496,6 +496,9 @@ async def test_a_procesafspraak_on_a_day_that_is_not_a_werkdag(world: World) -> 
     assert clock.due_at == end_of_day(date(2027, 5, 10)) and clock.stopped_at is None
 
 
+MAXIMUM = "Een procesafspraak op een algemene vraag kan niet later zijn dan de maximale reactietermijn van twee weken"
+
+
 async def test_the_two_weeks_maximum_of_a_general_question(world: World) -> None:
     """Asked Thursday 3 December 2026: the last day is Thursday 17 December; a day later is refused with the reason.
     After a hand-back the maximum is two weeks from the information's arrival. After the maximum, the form no longer
@@ -504,10 +507,7 @@ async def test_the_two_weeks_maximum_of_a_general_question(world: World) -> None
     assert algemene_inhoudelijke_reactie_due(t0) == end_of_day(date(2026, 12, 17))
     thread = await ask(world, ALG, t0)
     refused = await _refused_date(world, thread, date(2026, 12, 18), t1)
-    assert refused.errors == {
-        "agreed_date": "Een procesafspraak op een algemene vraag kan niet later zijn dan de maximale reactietermijn van "
-        "twee weken: uiterlijk donderdag 17 december."
-    }
+    assert refused.errors == {"agreed_date": f"{MAXIMUM}: uiterlijk donderdag 17 december."}
     await post(world, world.klantmanager, thread, PROCES, t1, date(2026, 12, 17))
     # A second afspraak keeps the same maximum (the rule-based due moment, not the agreed one).
     await _refused_date(world, thread, date(2026, 12, 18), at(2026, 12, 7, 10))
@@ -533,6 +533,5 @@ async def test_the_two_weeks_maximum_of_a_general_question(world: World) -> None
     over = await ask(world, ALG, t0)
     refused = await _refused_date(world, over, date(2026, 12, 21), at(2026, 12, 18, 10))
     assert refused.errors == {
-        "agreed_date": "Een procesafspraak op een algemene vraag kan niet later zijn dan de maximale reactietermijn van "
-        "twee weken, en die is op donderdag 17 december verstreken. Geef een inhoudelijke reactie."
+        "agreed_date": f"{MAXIMUM}, en die is op donderdag 17 december verstreken. Geef een inhoudelijke reactie."
     }
