@@ -22,8 +22,15 @@ from sqlmodel import col
 
 import hub.db
 from hub.accounts.models import User
+from hub.accounts.roles import Role
+from hub.calendars.models import GemeenteClosingDay
+from hub.calendars.services import CalendarSource
+from hub.cases.models import Case
 from hub.errors import ValidationError
-from hub.messaging.models import Clock, ClockKind, Message, MessageKind, StopKind, Thread
+from hub.messaging.models import Clock, ClockKind, ClockNotice, Message, MessageKind, StopKind, Thread
+from hub.messaging.reminders import sweep_clocks
+from hub.notifications.models import MailKind, OutboxMail
+from hub.notifications.outbox import OutboxNotifier
 from hub.terms import (
     AMSTERDAM,
     algemene_eerste_reactie_due,
@@ -34,6 +41,7 @@ from hub.terms import (
     reactie_casuistiek_due,
 )
 from tests.messaging.test_reply_form_pages import reply_options
+from tests.messaging.test_reply_upload import minimal_pdf, post_reply, reply_fields
 from tests.messaging.world import World, at
 from tests.support.hubclient import HubClient
 
@@ -535,3 +543,242 @@ async def test_the_two_weeks_maximum_of_a_general_question(world: World) -> None
     assert refused.errors == {
         "agreed_date": f"{MAXIMUM}, en die is op donderdag 17 december verstreken. Geef een inhoudelijke reactie."
     }
+
+
+# -- the whole last second ------------------------------------------------------------------------------------------
+
+# (asked, due day): winter; summer; the weekend summer time starts (29 March 2026); the weekend it ends (25 October).
+LAST_SECOND_WEEKS = [
+    (at(2026, 12, 3, 16), date(2026, 12, 7)),
+    (at(2026, 7, 2, 16), date(2026, 7, 6)),
+    (at(2026, 3, 26, 16), date(2026, 3, 30)),
+    (at(2026, 10, 22, 16), date(2026, 10, 26)),
+]
+
+
+@pytest.mark.parametrize("asked, due_day", LAST_SECOND_WEEKS, ids=["winter", "zomer", "zomertijd-in", "wintertijd-in"])
+async def test_the_last_second_of_the_due_day_in_winter_and_summer_time(
+    world: World, clock: Frozen, asked: datetime, due_day: date
+) -> None:
+    """A case question of Thursday 16:00 is due Monday 23:59:59: an answer at 23:59:59.999 is in time, one at
+    00:00:00 on Tuesday is late. The inbox, the thread page and the reminder sweep say the same at those moments."""
+    assert reactie_casuistiek_due(asked) == end_of_day(due_day)
+    last = ms(end_of_day(due_day))
+    next_day = datetime(due_day.year, due_day.month, due_day.day, tzinfo=AMSTERDAM) + timedelta(days=1)
+    assert next_day.astimezone(AMSTERDAM).hour == 0 and next_day - last == timedelta(milliseconds=1)
+    in_time, late, open_ = [await ask(world, CASE, asked) for _ in range(3)]
+    # The inbox and the thread page, through the services and through the pages, at both moments.
+    for now, overdue, words in ((last, False, "vandaag"), (next_day, True, "1 werkdag te laat")):
+        async with world.service() as svc:
+            page = await svc.inbox(world.klantmanager, tab="te_beantwoorden", now=now)
+            assert {r.due_words for r in page.rows} == {words} and {r.overdue for r in page.rows} == {overdue}
+            assert page.counts["te_laat"] == (3 if overdue else 0)
+            view = await svc.thread_view(world.klantmanager, open_.id, now)
+            assert [c.overdue for c in view.clocks] == [overdue]
+        clock.set(now)
+        karim = await world.hub.client_for(world.klantmanager)
+        inbox = (await karim.get("/berichten")).text
+        assert inbox.count(f'<span class="due-words">{words}</span>') == 3
+        assert ("Termijn verstreken" in inbox) is overdue
+        thread_page = (await karim.get(f"/berichten/{open_.id}")).text
+        assert f'<span class="due-words">{words}</span>' in thread_page
+        assert ("Termijn verstreken" in thread_page) is overdue
+        # The reminder sweep: "verloopt vandaag" in the last second, "verlopen" only the next day.
+        async with world.hub.db() as db:
+            await sweep_clocks(db, now, await CalendarSource().calendar_for(db), OutboxNotifier(db))
+        async with world.hub.db() as db:
+            stages = {n.stage for n in (await db.execute(select(ClockNotice))).scalars()}
+        assert stages == ({"vandaag", "verlopen"} if overdue else {"vandaag"})
+    await post(world, world.klantmanager, in_time, ANTWOORD, last)
+    await post(world, world.klantmanager, late, ANTWOORD, next_day)
+    [stopped_in_time] = await all_clocks(world, in_time)
+    [stopped_late] = await all_clocks(world, late)
+    assert stopped_in_time.in_time is True and stopped_in_time.stopped_at == last
+    assert stopped_late.in_time is False
+    clock.set(next_day)
+    karim = await world.hub.client_for(world.klantmanager)
+    assert '<span class="tag ok">Binnen termijn</span>' in (await karim.get(f"/berichten/{in_time.id}")).text
+    assert '<span class="tag late">Buiten termijn</span>' in (await karim.get(f"/berichten/{late.id}")).text
+
+
+async def test_the_last_second_of_a_general_question_and_of_a_procesafspraak(world: World) -> None:
+    """The first reaction in the last millisecond of its day is in time; a procesafspraak then is not late, and the
+    agreed day's last millisecond is in time for the answer."""
+    asked = at(2026, 12, 24, 10)  # Christmas Eve: the first reaction is due Tuesday 29 December (Kerst, weekend)
+    assert algemene_eerste_reactie_due(asked) == end_of_day(date(2026, 12, 29))
+    thread = await ask(world, ALG, asked)
+    await post(world, world.klantmanager, thread, PROCES, ms(end_of_day(date(2026, 12, 29))), date(2027, 1, 4))
+    clocks = {ClockKind(c.kind): c for c in await all_clocks(world, thread)}
+    assert clocks[EERSTE].in_time is True and clocks[EERSTE].stop_kind == StopKind.PROCESAFSPRAAK.value
+    assert clocks[INHOUD].rescheduled_late is False and clocks[INHOUD].due_at == end_of_day(date(2027, 1, 4))
+    await post(world, world.klantmanager, thread, ANTWOORD, ms(end_of_day(date(2027, 1, 4))))
+    clocks = {ClockKind(c.kind): c for c in await all_clocks(world, thread)}
+    assert clocks[INHOUD].in_time is True
+
+
+# -- who is told ------------------------------------------------------------------------------------------------------
+
+
+async def _told(world: World, since: set[str], thread: Thread | None = None) -> list[tuple[str, str]]:
+    """(kind, address) of the outbox rows written since ``since`` (row ids), about ``thread`` if given."""
+    async with world.hub.db() as db:
+        rows = (await db.execute(select(OutboxMail))).scalars().all()
+    link = f"/berichten/{thread.id}" if thread else None
+    return sorted((r.kind, r.recipient_address) for r in rows if r.id not in since and link in (None, r.link_path))
+
+
+async def _row_ids(world: World) -> set[str]:
+    async with world.hub.db() as db:
+        return set((await db.execute(select(col(OutboxMail.id)))).scalars())
+
+
+KARIM, CAS, CARLA, COR, BEA = (
+    "karim@nijmegen.example.nl", "cas@nijmegen.example.nl", "carla@nijmegen.example.nl", "cor@nijmegen.example.nl",
+    "bea@brug.example.nl",
+)  # fmt: skip
+NIEUW, AFSPRAAK = MailKind.NIEUW_BERICHT.value, MailKind.PROCESAFSPRAAK.value
+
+
+async def test_who_is_told_of_general_questions_bijstand_and_procesafspraken(world: World) -> None:
+    consulent = await world.hub.user(world.gemeente, Role.CONSULENT, name="Cor Consulent", email=COR)
+    async with world.hub.db() as db:
+        case = await db.get(Case, world.case.id)
+        assert case is not None
+        case.gemeente_contact_id = world.klantmanager.id  # a klantmanager is the case's contact
+        case.bewindvoerder_id = world.bewindvoerder.id
+        db.add(case)
+
+    # A general question from the kantoor: the gemeente's case workers and its contractmanager (§1a.1).
+    seen = await _row_ids(world)
+    general = await ask(world, ALG, T0)
+    assert await _told(world, seen) == sorted([(NIEUW, CAS), (NIEUW, CARLA), (NIEUW, COR), (NIEUW, KARIM)])
+    # The gemeente asks back: the kantoor's starter hears, no contractmanager; the kantoor agrees a date at depth 1
+    # and the gemeente hears of that procesafspraak, its contractmanager too.
+    seen = await _row_ids(world)
+    await post(world, world.klantmanager, general, VOI, FRI)
+    assert await _told(world, seen) == [(NIEUW, BEA)]
+    seen = await _row_ids(world)
+    await post(world, world.bewindvoerder, general, PROCES, MON, date(2026, 12, 11))
+    # (Nobody took the thread on at the gemeente: its case workers, and the contractmanager.)
+    assert await _told(world, seen) == sorted([(AFSPRAAK, CAS), (AFSPRAAK, CARLA), (AFSPRAAK, COR), (AFSPRAAK, KARIM)])
+
+    # A case question about bijzondere bijstand: the case's klantmanager and the consulenten, not the other
+    # klantmanager nor the contractmanager; the gemeente's procesafspraak tells the kantoor only.
+    seen = await _row_ids(world)
+    bijstand = await ask(world, CASE, T0, bijzondere_bijstand=True)
+    assert await _told(world, seen) == [(NIEUW, COR), (NIEUW, KARIM)]
+    seen = await _row_ids(world)
+    await post(world, world.klantmanager, bijstand, PROCES, FRI, date(2026, 12, 11))
+    assert await _told(world, seen) == [(AFSPRAAK, BEA)]
+    # The term's reminders on its agreed day reach the consulenten too.
+    seen = await _row_ids(world)
+    async with world.hub.db() as db:
+        await sweep_clocks(db, at(2026, 12, 11, 7), await CalendarSource().calendar_for(db), OutboxNotifier(db))
+    assert await _told(world, seen, bijstand) == [
+        ("termijn_verloopt_vandaag", COR),
+        ("termijn_verloopt_vandaag", KARIM),
+    ]
+
+    # An aanvraag bijzondere bijstand sent with a reply on an ordinary case thread, through the page.
+    plain = await ask(world, CASE, T0)
+    bea = await world.hub.client_for(world.bewindvoerder)
+    seen = await _row_ids(world)
+    fields = reply_fields(bea, "De aanvraag.", doc_type="aanvraag_bijzondere_bijstand", document_date="2026-12-01")
+    response = await post_reply(bea, plain.id, fields, ("aanvraag.pdf", minimal_pdf()))
+    assert response.status_code == 303, response.text
+    # The consulent now too; karim's unsent notice of the question covers the reply (one mail per thread).
+    assert await _told(world, seen) == [(NIEUW, COR)]
+    assert await _told(world, set(), plain) == [(NIEUW, COR), (NIEUW, KARIM)]
+    del consulent
+
+
+# -- closing days that move running terms --------------------------------------------------------------------------
+
+MOVED = MailKind.TERMIJNEN_VERSCHOVEN.value
+
+
+async def _moved_rows(world: World) -> list[tuple[str, int | None, int | None, str]]:
+    async with world.hub.db() as db:
+        rows = (await db.execute(select(OutboxMail).where(col(OutboxMail.kind) == MOVED))).scalars().all()
+    return sorted((r.recipient_address, r.moved_terms, r.moved_werkdagen, r.link_path) for r in rows)
+
+
+async def test_a_closing_day_added_on_the_page_moves_running_terms_and_tells_both_sides_once(
+    world: World, clock: Frozen
+) -> None:
+    """Friday 4 December 2026: a case question and a general question of Thursday are due Monday 7 December (the
+    general question's 2 weken Thursday 17 December), a third thread has a procesafspraak for Friday 11 December.
+    The contractmanager closes Monday 7 December: the two 2-werkdagen terms move to Tuesday, the rest stays. Closing
+    Thursday 17 December moves the 2-weken term, and with it the maximum of a procesafspraak."""
+    case_q, general, agreed = await ask(world, CASE, T0), await ask(world, ALG, T0), await ask(world, CASE, T0)
+    await post(world, world.klantmanager, agreed, PROCES, at(2026, 12, 3, 17), date(2026, 12, 11))
+    async with world.hub.db() as db:
+        await db.execute(OutboxMail.__table__.delete())  # type: ignore[attr-defined]  # the questions' notices
+
+    clock.set(at(2026, 12, 4, 10))
+    carla = await world.hub.client_for(world.contractmanager)
+    form = {"day": "2026-12-07", "description": "Personeelsdag"}
+    response = await carla.post_form("/instellingen/sluitingsdagen", form)
+    assert response.status_code == 303
+    g, k = world.gemeente.id, world.kantoor.id
+    tuesday = at(2026, 12, 8, 23, 59).replace(second=59)
+    assert await running(world, case_q) == {Running(CASUS, g, tuesday, 0)}
+    assert await running(world, general) == {
+        Running(EERSTE, g, tuesday, 0),
+        Running(INHOUD, g, end_of_day(date(2026, 12, 17)), 0),
+    }
+    assert await running(world, agreed) == {Running(CASUS, g, end_of_day(date(2026, 12, 11)), 0)}
+    await assert_one_side_owes(world, case_q)
+    # Both sides, one mail per person for this change: the kantoor's starter, the gemeente's case workers and (the
+    # general question) its contractmanager. No content: a count, werkdagen, a link to the inbox.
+    expected = [(BEA, 2, 1, "/berichten"), (CAS, 2, 1, "/berichten"), (CARLA, 1, 1, "/berichten"),
+                (KARIM, 2, 1, "/berichten")]  # fmt: skip
+    assert await _moved_rows(world) == sorted(expected)
+
+    # The same request again (a retry after a lost answer): refused, nothing moves, nobody is told again.
+    response = await carla.post_form("/instellingen/sluitingsdagen", form)
+    assert response.status_code == 400 and "Deze dag staat al in de lijst." in response.text
+    assert await _moved_rows(world) == sorted(expected)
+    assert await running(world, case_q) == {Running(CASUS, g, tuesday, 0)}
+
+    # Thursday 17 December closed too: the general question's 2 weken end Friday 18 December, and a procesafspraak
+    # may now agree that day.
+    response = await carla.post_form("/instellingen/sluitingsdagen", {"day": "2026-12-17", "description": ""})
+    assert response.status_code == 303
+    assert Running(INHOUD, g, end_of_day(date(2026, 12, 18)), 0) in await running(world, general)
+    await post(world, world.klantmanager, general, PROCES, at(2026, 12, 4, 11), date(2026, 12, 18))
+
+    # Removing 7 December through the page, twice: the terms come back once, everyone told once more.
+    async with world.hub.db() as db:
+        day_id = (
+            await db.execute(select(col(GemeenteClosingDay.id)).where(col(GemeenteClosingDay.day) == date(2026, 12, 7)))
+        ).scalar_one()
+    assert (
+        f"/instellingen/sluitingsdagen/{day_id}/verwijderen" in (await carla.get("/instellingen/sluitingsdagen")).text
+    )
+    response = await carla.post_form(f"/instellingen/sluitingsdagen/{day_id}/verwijderen")
+    assert response.status_code == 303
+    assert await running(world, case_q) == {Running(CASUS, g, reactie_casuistiek_due(T0), 0)}
+    again = await carla.post_form(f"/instellingen/sluitingsdagen/{day_id}/verwijderen")
+    assert again.status_code == 404
+    earlier = [r for r in await _moved_rows(world) if r[2] is not None and r[2] < 0]
+    assert {r[0] for r in earlier} == {BEA, CAS, KARIM}  # the general question's terms were agreed or stopped
+    assert len(earlier) == 3
+    del k
+
+
+async def test_a_closing_day_on_the_maximum_after_a_procesafspraak_moves_the_maximum(world: World) -> None:
+    """The general question of Thursday 3 December has a procesafspraak for Monday 14 December; then the gemeente
+    closes Thursday 17 December, the last day of the 2 weken. The agreed date stays, but the maximum is the rule's
+    due moment on the gemeente's calendar: Friday 18 December, which a new afspraak may agree (else the form would
+    offer the next werkdag after the closed 17th and then refuse it as beyond the maximum)."""
+    thread = await ask(world, ALG, T0)
+    await post(world, world.klantmanager, thread, PROCES, FRI, date(2026, 12, 14))
+    await world.closing_days("add", world.contractmanager, date(2026, 12, 17), "", now=at(2026, 12, 4, 12))
+    [inhoud] = [c for c in await all_clocks(world, thread) if c.kind == INHOUD.value]
+    assert inhoud.due_at == end_of_day(date(2026, 12, 14))  # as agreed
+    assert inhoud.original_due_at == end_of_day(date(2026, 12, 18))  # the maximum, on the gemeente's calendar
+    refused = await _refused_date(world, thread, date(2026, 12, 17), MON)
+    assert refused.suggestions == {"agreed_date": "2026-12-18"}
+    await post(world, world.klantmanager, thread, PROCES, MON, date(2026, 12, 18))
+    await _refused_date(world, thread, date(2026, 12, 21), TUE)
