@@ -26,6 +26,7 @@ from hub.accounts.roles import Role
 from hub.calendars.models import GemeenteClosingDay
 from hub.calendars.services import CalendarSource
 from hub.cases.models import Case
+from hub.documents.models import Document
 from hub.errors import ValidationError
 from hub.messaging.models import Clock, ClockKind, ClockNotice, Message, MessageKind, StopKind, Thread
 from hub.messaging.reminders import sweep_clocks
@@ -35,11 +36,13 @@ from hub.terms import (
     AMSTERDAM,
     algemene_eerste_reactie_due,
     algemene_inhoudelijke_reactie_due,
+    controle_contactgegevens_due,
     default_calendar,
     end_of_day,
     format_datum,
     reactie_casuistiek_due,
 )
+from hub.web.templating import datum
 from tests.messaging.test_reply_form_pages import reply_options
 from tests.messaging.test_reply_upload import minimal_pdf, post_reply, reply_fields
 from tests.messaging.world import World, at
@@ -782,3 +785,190 @@ async def test_a_closing_day_on_the_maximum_after_a_procesafspraak_moves_the_max
     assert refused.suggestions == {"agreed_date": "2026-12-18"}
     await post(world, world.klantmanager, thread, PROCES, MON, date(2026, 12, 18))
     await _refused_date(world, thread, date(2026, 12, 21), TUE)
+
+
+# -- every POST of a side that owes nothing ------------------------------------------------------------------------
+
+CRAFTED = ("geen_reactie_nodig", "inhoudelijke_reactie", "procesafspraak", "vraag_om_informatie", "", "onzin",
+           "INHOUDELIJKE_REACTIE", "bericht")  # fmt: skip
+HARMLESS = ("bericht", "geen_reactie_nodig")
+
+
+def _clock_state(clocks: list[Clock]) -> list[tuple[str, str, datetime, datetime | None, int]]:
+    return sorted((c.id, c.owed_by_org_id, c.due_at, c.stopped_at, c.depth) for c in clocks)
+
+
+@pytest.mark.parametrize("where", [CASE, ALG])
+async def test_every_post_of_a_side_that_owes_nothing_is_refused_or_harmless(
+    world: World, clock: Frozen, where: str
+) -> None:
+    """The asking side (at depth 0, and the gemeente at depth 1 after its counter-question) and either side when
+    nothing runs: every kind, crafted, also with a date and a file. A plain bericht or a bericht zonder vraag is
+    stored and changes no clock (no restart, no move), except that a bericht when nothing runs is a new question;
+    anything else is refused with the reason, nothing stored."""
+    asking = await ask(world, where, T0)
+    deeper = await ask(world, where, T0)
+    await post(world, world.klantmanager, deeper, VOI, FRI)
+    idle = await ask(world, where, T0)
+    await post(world, world.klantmanager, idle, ANTWOORD, FRI)
+    cases = [(asking, world.bewindvoerder), (deeper, world.klantmanager), (idle, world.bewindvoerder),
+             (idle, world.klantmanager)]  # fmt: skip
+    for thread, user in cases:
+        client, page = await page_at(world, clock, user, thread, MON)
+        assert tuple(reply_options(page)) == HARMLESS and 'id="agreed_date"' not in page
+        for kind in CRAFTED:
+            before_clocks = _clock_state(await all_clocks(world, thread))
+            before_messages = len(await world.call("messages", user, thread.id))
+            form = {"body": f"Gemaakt: {kind}", "kind": kind, "agreed_date": "2026-12-09"}
+            response = await client.post_form(f"/berichten/{thread.id}/reageren", form)
+            messages = len(await world.call("messages", user, thread.id))
+            if kind == "bericht" and thread is idle:  # a new question: the other side's term starts
+                after = await all_clocks(world, thread)
+                assert {c.owed_by_org_id for c in after if c.stopped_at is None} == {
+                    thread.other_party(user.organisation_id)
+                }
+                assert response.status_code == 303 and messages == before_messages + 1
+                await post(world, world.klantmanager if user is world.bewindvoerder else world.bewindvoerder, idle,
+                           ANTWOORD, MON)  # fmt: skip
+                continue
+            assert _clock_state(await all_clocks(world, thread)) == before_clocks, kind
+            if kind in HARMLESS:
+                assert response.status_code == 303 and messages == before_messages + 1, kind
+            else:
+                assert response.status_code == 400 and messages == before_messages, kind
+                reason = "Kies het soort bericht." if kind not in CRAFTED[1:4] else "kan alleen als uw organisatie"
+                assert reason in response.text, kind
+        # The multipart form with a file and a kind the side may not send: refused before the file is stored.
+        if thread.case_id is not None:
+            fields = reply_fields(client, "Met bijlage.", kind="inhoudelijke_reactie")
+            response = await post_reply(client, thread.id, fields, ("stuk.pdf", minimal_pdf()))
+            assert response.status_code == 400 and "kan alleen als uw organisatie" in response.text
+            async with world.hub.db() as db:
+                assert (await db.execute(select(Document))).first() is None
+
+
+# -- another organisation, and CSRF ------------------------------------------------------------------------------
+
+
+async def test_another_organisations_user_gets_404_and_every_post_needs_its_csrf_token(world: World) -> None:
+    """The thread page with its reply form, every reply kind (URL-encoded and multipart), assigning, closing, a new
+    question about bijzondere bijstand on the case, and a closing day: 404 for a user of another organisation (a
+    kantoor and a gemeente), 403 without the CSRF token; nothing stored either way."""
+    general = await ask(world, ALG, T0)
+    case_thread = await ask(world, CASE, T0)
+    day = await world.closing_days("add", world.contractmanager, date(2027, 2, 1), "Studiedag")
+    other_cm = await world.hub.user(world.other_gemeente, Role.CONTRACTMANAGER, email="cm@wijchen.example.nl")
+    state_before = [_clock_state(await all_clocks(world, t)) for t in (general, case_thread)]
+
+    async def messages() -> int:
+        async with world.hub.db() as db:
+            return len((await db.execute(select(Message))).all())
+
+    count = await messages()
+    for outsider in (world.outsider, world.outsider_gemeente, other_cm):
+        client = await world.hub.client_for(outsider)
+        for thread in (general, case_thread):
+            assert (await client.get(f"/berichten/{thread.id}")).status_code == 404
+            for kind in (
+                "bericht",
+                "inhoudelijke_reactie",
+                "procesafspraak",
+                "vraag_om_informatie",
+                "geen_reactie_nodig",
+            ):
+                form = {"body": "Niet van mij.", "kind": kind, "agreed_date": "2026-12-09"}
+                response = await client.post_form(f"/berichten/{thread.id}/reageren", form)
+                assert response.status_code in (403, 404), (outsider.email, kind)  # 403: a role that may not post
+                assert response.status_code == 404 or outsider is other_cm
+            response = await post_reply(client, thread.id, reply_fields(client, "X", kind="bericht"), None)
+            assert response.status_code in (403, 404)
+            for action in ("toewijzen", "afronden"):
+                assert (await client.post_form(f"/berichten/{thread.id}/{action}", {})).status_code in (403, 404)
+        response = await client.post_form(
+            "/berichten/nieuw",
+            {"case_id": world.case.id, "soort": "casuistiek", "bijzondere_bijstand": "ja", "subject": "S", "body": "B"},
+        )
+        assert response.status_code in (403, 404)
+        assert (await client.get(f"/berichten/nieuw?dossier={world.case.id}")).status_code in (403, 404)
+        response = await client.post_form(f"/instellingen/sluitingsdagen/{day.id}/verwijderen")
+        assert response.status_code in (403, 404)
+    # The other gemeente's contractmanager keeps closing days, but not this gemeente's: its day does not exist there.
+    other = await world.hub.client_for(other_cm)
+    assert (await other.post_form(f"/instellingen/sluitingsdagen/{day.id}/verwijderen")).status_code == 404
+    # The outsiders that may post get 404 on every thread POST (not a 403 that would confirm the thread exists).
+    for outsider in (world.outsider, world.outsider_gemeente):
+        client = await world.hub.client_for(outsider)
+        for path in ("reageren", "toewijzen", "afronden"):
+            response = await client.post_form(f"/berichten/{case_thread.id}/{path}", {"body": "x", "kind": "bericht"})
+            assert response.status_code == 404, (outsider.email, path)
+
+    # Without the CSRF token, from the parties themselves: refused, nothing changes.
+    karim, bea, carla = [
+        await world.hub.client_for(u) for u in (world.klantmanager, world.bewindvoerder, world.contractmanager)
+    ]
+    for client, thread in ((karim, case_thread), (bea, case_thread), (karim, general)):
+        for kind in ("bericht", "inhoudelijke_reactie", "procesafspraak", "vraag_om_informatie", "geen_reactie_nodig"):
+            form = {"body": "Zonder token.", "kind": kind, "agreed_date": "2026-12-09"}
+            response = await client.post_form(f"/berichten/{thread.id}/reageren", form, csrf=False)
+            assert response.status_code == 403, kind
+            forged = await client.post_form(f"/berichten/{thread.id}/reageren", {**form, "csrf_token": "x" * 43})
+            assert forged.status_code == 403, kind
+        fields = [f for f in reply_fields(client, "Zonder token.", kind="inhoudelijke_reactie") if f[0] != "csrf_token"]
+        assert (await post_reply(client, thread.id, fields, ("stuk.pdf", minimal_pdf()))).status_code == 403
+        for action in ("toewijzen", "afronden"):
+            assert (await client.post_form(f"/berichten/{thread.id}/{action}", {}, csrf=False)).status_code == 403
+    new_question = {"case_id": world.case.id, "soort": "casuistiek", "bijzondere_bijstand": "ja", "subject": "S",
+                    "body": "B"}  # fmt: skip
+    assert (await bea.post_form("/berichten/nieuw", new_question, csrf=False)).status_code == 403
+    form = {"day": "2027-02-02", "description": ""}
+    assert (await carla.post_form("/instellingen/sluitingsdagen", form, csrf=False)).status_code == 403
+    assert (await carla.post_form(f"/instellingen/sluitingsdagen/{day.id}/verwijderen", csrf=False)).status_code == 403
+
+    assert await messages() == count
+    assert [_clock_state(await all_clocks(world, t)) for t in (general, case_thread)] == state_before
+    async with world.hub.db() as db:
+        assert [d.day for d in (await db.execute(select(GemeenteClosingDay))).scalars()] == [date(2027, 2, 1)]
+        assert (await db.execute(select(Document))).first() is None
+
+
+# -- the yearly contact check ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "due_day"),
+    [
+        (at(2024, 2, 29, 10), date(2025, 2, 28)),  # 29 February + 1 jaar: 28 February 2025 (a Friday)
+        (at(2024, 12, 31, 10), date(2025, 12, 31)),  # a Wednesday
+        # 00:15 on 1 January 2026 is 31 December in UTC; a year on is Nieuwjaarsdag 2027 (a Friday): Monday 4 January.
+        (at(2026, 1, 1, 0, 15), date(2027, 1, 4)),
+        (at(2025, 2, 28, 10), date(2026, 3, 2)),  # 28 February 2026 is a Saturday
+    ],
+    ids=["29-februari", "31-december", "31-december-middernacht", "zaterdag"],
+)
+async def test_the_yearly_contact_check_through_the_pages(
+    world: World, clock: Frozen, confirmed: datetime, due_day: date
+) -> None:
+    """The kantoorbeheerder confirms the contact details on the page at ``confirmed``; the check is due one year on by
+    the terms rule (not 365 days), and the routekaart flags it only when that day is over."""
+    assert controle_contactgegevens_due(_local(confirmed)) == end_of_day(due_day)
+    beheerder = await world.hub.user(world.kantoor, Role.KANTOORBEHEERDER, email="beheer@brug.example.nl")
+    clock.set(confirmed)
+    client = await world.hub.client_for(beheerder)
+    form = {"contact_person": "Bea Bewind", "contact_email": "vast@brug.example.nl", "contact_phone": ""}
+    response = await client.post_form("/organisatie/contactgegevens", form)
+    assert response.status_code == 303, response.text
+    page = (await client.get("/organisatie/contactgegevens")).text
+    shown = f"uiterlijk {datum(end_of_day(due_day))}"  # "uiterlijk 28 februari 2025 23:59"
+    assert shown in page
+
+    last = ms(end_of_day(due_day))
+    for moment, flagged in ((last, False), (last + timedelta(milliseconds=1), True)):
+        clock.set(moment)
+        carla = await world.hub.client_for(world.contractmanager)
+        page = (await carla.get("/routekaart")).text
+        row = page[page.index("<td>Bewindvoering De Brug") :]
+        row = row[: row.index("</tr>")]
+        if flagged:
+            assert "Controle nodig: langer dan een jaar niet bevestigd" in row
+        else:
+            assert "Controle binnenkort" in row and shown in row
