@@ -349,9 +349,17 @@ def check_said(
                 [clock] = [c for c in was_running.values() if ClockKind(c.kind) == kind and _local(c.due_at) == due]
                 assert now_by_id[clock.id].stopped_at is None and now_by_id[clock.id].due_at == clock.due_at, sentence
                 accounted.add(clock.id)
-        elif sentence.startswith(("De termijn gaat naar", "De termijnen gaan naar", "Hiermee start een termijn")):
+        elif sentence.startswith(("De termijn gaat ", "De termijnen gaan ", "Hiermee start een termijn")):
             assert other_name in sentence
             expected_new += [(kind, other_id, due) for kind, due in dues]
+            new_depths = {c.depth for c in after if c.id not in known}
+            old_depths = {c.depth for c in was_running.values()} or {-1}
+            if " terug naar " in sentence:  # the information asked for: one level down
+                assert new_depths == {min(old_depths) - 1}, sentence
+            elif " naar " in sentence:  # a vraag om informatie: one level up
+                assert new_depths == {max(old_depths) + 1}, sentence
+            else:  # a new question: the stack was empty
+                assert was_running == {} and new_depths == {0}, sentence
             if "gaat naar" in sentence or "gaan naar" in sentence:
                 for clock in was_running.values():  # handed over: what is not said otherwise
                     if clock.id not in accounted and now_by_id[clock.id].stop_kind == StopKind.OVERGEDRAGEN.value:
@@ -360,9 +368,8 @@ def check_said(
             pass
         else:
             raise AssertionError(f"unexpected sentence: {sentence!r}")
-    for key, clock in stopped.items():
-        if clock.stop_kind != StopKind.OVERGEDRAGEN.value:
-            assert clock.in_time is (key not in late_said), (said, key)
+    for key, clock in stopped.items():  # a late stop is said, a handed-over one too
+        assert clock.in_time is (key not in late_said), (said, key)
     assert sorted(expected_new) == new, (said, new)
     assert set(was_running) == accounted, (said, [was_running[i] for i in set(was_running) - accounted])
     del sender
@@ -403,6 +410,17 @@ SITUATIONS = [
     Situation("general, first reaction late", ALG, (), "km", TUE, OWING_FIRST),
     Situation("general, after the first reaction", ALG, (("km", BERICHT, FRI, None),), "km", MON, OWING_CASE),
     Situation("general, kantoor owes information", ALG, (("km", VOI, FRI, None),), "bv", MON, OWING_FIRST),
+    Situation(
+        "general, gemeente owes at depth 2",
+        ALG,
+        (("km", VOI, FRI, None), ("bv", VOI, MON, None)),
+        "km",
+        TUE,
+        OWING_FIRST,
+    ),
+    Situation(
+        "case, gemeente owes at depth 2", CASE, (("km", VOI, FRI, None), ("bv", VOI, MON, None)), "km", TUE, OWING_CASE
+    ),
     Situation(
         "general, back with the gemeente",
         ALG,
