@@ -871,6 +871,12 @@ async def test_every_post_of_a_side_that_owes_nothing_is_refused_or_harmless(
                 assert response.status_code == 400 and messages == before_messages, kind
                 reason = "Kies het soort bericht." if kind not in CRAFTED[1:4] else "kan alleen als uw organisatie"
                 assert reason in response.text, kind
+        # A crafted procesafspraak on a Saturday: the kind is refused, and only the kind (the page has no date field
+        # for this side, so an error there could not be shown or corrected).
+        form = {"body": "Gemaakt.", "kind": "procesafspraak", "agreed_date": "2026-12-12"}
+        response = await client.post_form(f"/berichten/{thread.id}/reageren", form)
+        assert response.status_code == 400 and "geen werkdag" not in response.text
+        assert 'href="#agreed_date"' not in response.text
         # The multipart form with a file and a kind the side may not send: refused before the file is stored.
         if thread.case_id is not None:
             fields = reply_fields(client, "Met bijlage.", kind="inhoudelijke_reactie")
