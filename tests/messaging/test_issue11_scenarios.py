@@ -1012,3 +1012,22 @@ async def _contact_check(world: World, clock: Frozen, beheerder: User, confirmed
             assert "Controle nodig: langer dan een jaar niet bevestigd" in row
         else:
             assert "Controle binnenkort" in row and shown in row
+
+
+async def test_the_date_field_says_the_maximum_before_sending(world: World, clock: Frozen) -> None:
+    """On a general question the date field of a procesafspraak names the latest date (and holds it as its max):
+    two weeks from the question, or after a hand-back two weeks from the information's arrival. A case has none."""
+    general = await ask(world, ALG, T0)
+    handed = await ask(world, ALG, T0)
+    await post(world, world.klantmanager, handed, VOI, FRI)
+    await post(world, world.bewindvoerder, handed, ANTWOORD, MON)
+    case_thread = await ask(world, CASE, T0)
+    for thread, latest in ((general, date(2026, 12, 17)), (handed, date(2026, 12, 21)), (case_thread, None)):
+        _client, page = await page_at(world, clock, world.klantmanager, thread, TUE)
+        field = page[page.index('<label for="agreed_date">') :]
+        field = field[: field.index("</div>")]
+        if latest is None:
+            assert "maximale reactietermijn" not in field and "max=" not in field
+        else:
+            assert f"Uiterlijk {format_datum(latest)}: de maximale reactietermijn van twee weken." in field
+            assert f'max="{latest.isoformat()}"' in field
