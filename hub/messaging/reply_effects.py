@@ -80,7 +80,7 @@ def effects(
                 said.append(late_sentence(clock, agreed=True))
     if running_on:
         dues = "; ".join(until(c.due_at, c.kind) for c in running_on)
-        said.append(f"{_n(running_on, 'De termijn', 'De termijnen')} ({dues}) {_n(running_on, 'loopt', 'lopen')} door.")
+        said.append(f"{_n(running_on, 'De termijn loopt', 'De termijnen lopen')} door ({dues}).")
     if changes.starts and (handed_over or handed_back):
         dues = "; ".join(until(s.due_at, s.kind) for s in changes.starts)
         goes = _n(changes.starts, "De termijn gaat", "De termijnen gaan") + (" terug" if handed_back else "")

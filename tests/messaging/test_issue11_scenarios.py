@@ -343,7 +343,7 @@ def check_said(
                 if moved.rescheduled_late and not clock.rescheduled_late:
                     assert (kind, due) in late_said or "te laat" in said, f"a late procesafspraak not said: {said}"
                 accounted.add(clock.id)
-        elif sentence.endswith(("loopt door.", "lopen door.")):
+        elif sentence.startswith(("De termijn loopt door (", "De termijnen lopen door (")):
             for kind, due in dues:
                 [clock] = [c for c in was_running.values() if ClockKind(c.kind) == kind and _local(c.due_at) == due]
                 assert now_by_id[clock.id].stopped_at is None and now_by_id[clock.id].due_at == clock.due_at, sentence
@@ -473,6 +473,11 @@ async def _try_every_offered_kind(world: World, clock: Frozen, situation: Situat
         options = reply_options(page)
         assert tuple(options) == situation.offered, situation.name
         assert [v for v, o in options.items() if o.checked] == [situation.offered[0]], situation.name  # the default
+        if situation.name == "case, gemeente owes":  # the issue's own words
+            assert options["inhoudelijke_reactie"].effect.startswith(
+                "Hiermee stopt de termijn van uiterlijk maandag 7 dec"
+            )
+            assert options["geen_reactie_nodig"].effect.startswith("De termijn loopt door")
         before = await all_clocks(world, thread)
         agreed = _agreed_for(situation.where, [c for c in before if c.stopped_at is None], situation.moment) if (
             kind == "procesafspraak") else None  # fmt: skip
