@@ -3,15 +3,17 @@ their rule-based due moments again, in the same transaction; the Notifier drops 
 moved, and both parties of each thread whose term moved are told how many terms moved and by how much (a count and
 werkdagen, never which thread).
 
-A due moment agreed in a procesafspraak stays as agreed: the parties set that date themselves. Each moved clock is
-audited (``clock.due_recomputed``, by the user who changed the calendar).
+A due moment agreed in a procesafspraak stays as agreed: the parties set that date themselves. The rule-based due
+moment kept beside it (``original_due_at``: on a general question the 2-weken maximum of a next procesafspraak) does
+follow the calendar, so that the maximum is always a werkdag a new afspraak can agree; nobody is told of that, since
+no running term moved. Each changed clock is audited (``clock.due_recomputed``, by the user who changed the calendar).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from hub.audit import services as audit
@@ -39,9 +41,8 @@ class DueMoments(MessagingBase):
             .where(
                 col(Thread.gemeente_id) == change.gemeente_id,
                 col(Clock.stopped_at).is_(None),
-                col(Clock.rescheduled_at).is_(None),
                 col(Clock.started_at) <= end_of_day(change.day),
-                col(Clock.due_at) >= start_of_day,
+                func.coalesce(col(Clock.original_due_at), col(Clock.due_at)) >= start_of_day,
             )
             .order_by(col(Clock.due_at), col(Clock.id))
         )
@@ -49,9 +50,9 @@ class DueMoments(MessagingBase):
         moved: list[MovedTerm] = []
         for clock, thread in rows.all():
             due = rules.due_for(ClockKind(clock.kind), clock.started_at, calendar)
-            if due == clock.due_at:
+            agreed = clock.rescheduled_at is not None  # a procesafspraak set due_at: only the rule's moment moves
+            if due == (clock.original_due_at if agreed else clock.due_at):
                 continue
-            werkdagen = calendar.werkdagen_between(clock.due_at, due)
             await audit.record(
                 self.db,
                 user_id=change.user_id,
@@ -60,6 +61,11 @@ class DueMoments(MessagingBase):
                 object_type=OBJECT_CLOCK,
                 object_id=clock.id,
             )
+            if agreed:
+                clock.original_due_at = due
+                self.db.add(clock)
+                continue
+            werkdagen = calendar.werkdagen_between(clock.due_at, due)
             clock.due_at = due
             self.db.add(clock)
             touched[thread.id] = thread

@@ -2,8 +2,10 @@
 (:func:`hub.messaging.clocks.decide` for that message at this moment) put into Dutch sentences. No rule is repeated
 here: when the engine changes, the sentences follow.
 
-A procesafspraak is previewed with today as its agreed date (:func:`hub.messaging.reply_choices.preview`); the
-sentence then speaks of "de datum die u hieronder afspreekt".
+A vraag om informatie says the term goes to the other side ("De termijn gaat naar …"); the information asked for,
+that it goes back ("De termijn gaat terug naar …"); a new question, that a term starts. A procesafspraak is previewed
+with today as its agreed date (:func:`hub.messaging.reply_choices.preview`); the sentence then speaks of "de datum
+die u hieronder afspreekt".
 """
 
 from __future__ import annotations
@@ -48,9 +50,15 @@ def effects(
         """ "uiterlijk vrijdag 4 december 2026", with " (eerste reactie)" where the thread has more than one."""
         return f"uiterlijk {format_datum(moment)}{f' ({TERM_NAME[clock_kind]})' if several else ''}"
 
+    def late_sentence(clock: RunningClock, *, agreed: bool = False) -> str:
+        counts = "ook met deze procesafspraak telt de reactie als te laat" if agreed else "dit telt als te laat"
+        return f"De termijn van {term_of(clock.due_at, clock.kind)} is al verstreken: {counts}."
+
     by_id = {c.id: c for c in running}
     stopped = [s for s in changes.stops if s.how != StopKind.OVERGEDRAGEN]
-    handed_over = len(stopped) < len(changes.stops) or any(s.depth > 0 for s in changes.starts)
+    handed_over = len(stopped) < len(changes.stops)  # a vraag om informatie: the turn goes to the other side
+    # The information asked for: the turn goes back to the side below (the new clocks are one level down).
+    handed_back = bool(changes.starts) and any(changes.starts[0].depth < by_id[s.clock_id].depth for s in stopped)
     moved = [by_id[m.clock_id] for m in changes.reschedules]
     running_on = [c for c in changes.running if c.id not in {m.id for m in moved}]
     said: list[str] = []
@@ -58,21 +66,25 @@ def effects(
         clocks = [by_id[s.clock_id] for s in stopped]
         dues = _join([term_of(c.due_at, c.kind) for c in clocks])
         said.append(f"Hiermee {_n(clocks, 'stopt de termijn', 'stoppen de termijnen')} van {dues}.")
-        late = [c for s, c in zip(stopped, clocks, strict=True) if not s.in_time]
-        for clock in late:
-            said.append(f"De termijn van {term_of(clock.due_at, clock.kind)} is al verstreken: dit telt als te laat.")
+    # Every clock that stops after its due day counts as late: answered, or handed over by a vraag om informatie.
+    said.extend(late_sentence(by_id[s.clock_id]) for s in changes.stops if not s.in_time)
     if moved:
         dues = _join([term_of(c.due_at, c.kind) for c in moved])
         said.append(
             f"{_n(moved, 'De termijn', 'De termijnen')} van {dues} {_n(moved, 'schuift', 'schuiven')} op naar de "
             f"datum die u hieronder afspreekt en {_n(moved, 'loopt', 'lopen')} door tot het antwoord er is."
         )
+        # A procesafspraak after the due day does not make the term in time: the answer will count as late.
+        for move, clock in zip(changes.reschedules, moved, strict=True):
+            if move.late:
+                said.append(late_sentence(clock, agreed=True))
     if running_on:
         dues = "; ".join(until(c.due_at, c.kind) for c in running_on)
-        said.append(f"{_n(running_on, 'De termijn', 'De termijnen')} ({dues}) {_n(running_on, 'loopt', 'lopen')} door.")
-    if changes.starts and handed_over:
+        said.append(f"{_n(running_on, 'De termijn loopt', 'De termijnen lopen')} door ({dues}).")
+    if changes.starts and (handed_over or handed_back):
         dues = "; ".join(until(s.due_at, s.kind) for s in changes.starts)
-        said.append(f"{_n(changes.starts, 'De termijn gaat', 'De termijnen gaan')} naar {other_name} ({dues}).")
+        goes = _n(changes.starts, "De termijn gaat", "De termijnen gaan") + (" terug" if handed_back else "")
+        said.append(f"{goes} naar {other_name} ({dues}).")
     elif changes.starts:
         terms = [
             f"van {TERM_LENGTH[s.kind]}{f' voor {other_name}' if i == 0 else ''} ({until(s.due_at, s.kind)})"

@@ -258,7 +258,7 @@ class ThreadService(MessagingBase):
         choices = reply_choices(ThreadKind(thread.kind), _running(running), me, other, now, self.calendars.base)
         if (refused := refusal(kind, choices)) is not None:
             errors["kind"] = refused
-        if kind == MessageKind.PROCESAFSPRAAK:
+        if kind == MessageKind.PROCESAFSPRAAK and "kind" not in errors:  # a refused kind: its date is beside the point
             calendar = await self.calendars.for_gemeente(self.db, thread.gemeente_id)
             limit = rules.agreed_date_limit(_running(running), user.organisation_id)
             if (problem := agreed_date_problem(agreed_date, now, calendar, limit)) is not None:

@@ -71,7 +71,7 @@ def test_the_reply_form_defaults_and_explains_before_sending(tmp_path: Path) -> 
         expect(bea.get_by_label("Procesafspraak")).to_have_count(0)
         expect(bea.get_by_label("Inhoudelijke reactie")).to_have_count(0)
         expect(bea.get_by_label("Aanvulling of herinnering")).to_have_accessible_description(
-            re.compile(f"De termijn \\(uiterlijk {due}\\) loopt door\\.")
+            re.compile(f"De termijn loopt door \\(uiterlijk {due}\\)\\.")
         )
         assert_accessible(bea)
 
@@ -85,7 +85,7 @@ def test_the_reply_form_defaults_and_explains_before_sending(tmp_path: Path) -> 
         expect(karim.locator("#kind-inhoudelijke_reactie-effect")).to_be_visible()
         expect(answer).to_have_accessible_description(re.compile(re.escape(explanation)))
         expect(karim.get_by_label("Bericht zonder vraag (geen reactie nodig)")).to_have_accessible_description(
-            re.compile(re.escape(f"De termijn (uiterlijk {due}) loopt door."))
+            re.compile(re.escape(f"De termijn loopt door (uiterlijk {due})."))
         )
         assert_accessible(karim)
         karim.get_by_label("Uw bericht").fill("Goedemiddag,\n\nDe aanvraag is toegekend.")

@@ -114,7 +114,7 @@ def test_a_plain_bericht_is_accepted_from_the_owing_side_though_not_offered() ->
 def test_the_effects_on_a_case_question_owed_by_my_side() -> None:
     running = asked(CASE)
     assert say(CASE, running, REACTIE) == "Hiermee stopt de termijn van uiterlijk woensdag 4 maart 2026."
-    assert say(CASE, running, GEEN) == "De termijn (uiterlijk woensdag 4 maart 2026) loopt door."
+    assert say(CASE, running, GEEN) == "De termijn loopt door (uiterlijk woensdag 4 maart 2026)."
     assert say(CASE, running, AFSPRAAK) == (
         "De termijn van uiterlijk woensdag 4 maart 2026 schuift op naar de datum die u hieronder afspreekt en loopt "
         "door tot het antwoord er is."
@@ -134,7 +134,7 @@ def test_the_effects_on_a_general_question_owed_by_my_side() -> None:
     running = asked(GENERAL)
     assert say(GENERAL, running, BERICHT) == (
         "Hiermee stopt de termijn van uiterlijk woensdag 4 maart 2026 (eerste reactie). "
-        "De termijn (uiterlijk maandag 16 maart 2026, inhoudelijke reactie) loopt door."
+        "De termijn loopt door (uiterlijk maandag 16 maart 2026, inhoudelijke reactie)."
     )
     assert say(GENERAL, running, REACTIE) == (
         "Hiermee stoppen de termijnen van uiterlijk woensdag 4 maart 2026 (eerste reactie) en uiterlijk maandag "
@@ -143,7 +143,7 @@ def test_the_effects_on_a_general_question_owed_by_my_side() -> None:
 
 
 def test_the_effects_for_the_asking_side_and_when_nothing_runs() -> None:
-    assert say(CASE, asked(CASE), BERICHT, me=K) == "De termijn (uiterlijk woensdag 4 maart 2026) loopt door."
+    assert say(CASE, asked(CASE), BERICHT, me=K) == "De termijn loopt door (uiterlijk woensdag 4 maart 2026)."
     assert say(CASE, [], BERICHT) == (
         "Hiermee start een termijn van 2 werkdagen voor De Ander (uiterlijk donderdag 5 maart 2026)."
     )

@@ -64,7 +64,7 @@ async def test_my_side_owes_a_case_answer(world: World) -> None:
     assert list(options) == ["inhoudelijke_reactie", "procesafspraak", "vraag_om_informatie", "geen_reactie_nodig"]
     assert [v for v, o in options.items() if o.checked] == ["inhoudelijke_reactie"]
     assert options["inhoudelijke_reactie"].effect == f"Hiermee stopt de termijn van uiterlijk {due}."
-    assert options["geen_reactie_nodig"].effect == f"De termijn (uiterlijk {due}) loopt door."
+    assert options["geen_reactie_nodig"].effect == f"De termijn loopt door (uiterlijk {due})."
     assert options["procesafspraak"].effect.startswith(f"De termijn van uiterlijk {due} schuift op")
     assert options["vraag_om_informatie"].effect.startswith("De termijn gaat naar Bewindvoering De Brug (uiterlijk ")
     assert 'id="agreed_date"' in page
@@ -92,7 +92,7 @@ async def test_my_side_owes_a_general_question_with_the_first_reaction_due(world
     assert options["bericht"].checked and options["bericht"].label == "Eerste reactie (ontvangstbevestiging)"
     assert options["bericht"].effect == (
         f"Hiermee stopt de termijn van uiterlijk {first} (eerste reactie). "
-        f"De termijn (uiterlijk {answer}, inhoudelijke reactie) loopt door."
+        f"De termijn loopt door (uiterlijk {answer}, inhoudelijke reactie)."
     )
     assert options["inhoudelijke_reactie"].effect == (
         f"Hiermee stoppen de termijnen van uiterlijk {first} (eerste reactie) en uiterlijk {answer} "
@@ -118,7 +118,7 @@ async def test_the_other_side_owes(world: World) -> None:
     options = reply_options(page)
     assert list(options) == ["bericht", "geen_reactie_nodig"]  # no procesafspraak, no inhoudelijke reactie
     assert options["bericht"].checked and options["bericht"].label == "Aanvulling of herinnering"
-    assert options["bericht"].effect == f"De termijn (uiterlijk {due}) loopt door."
+    assert options["bericht"].effect == f"De termijn loopt door (uiterlijk {due})."
     assert 'id="agreed_date"' not in page
     assert "Gemeente Nijmegen is aan zet." in page
 

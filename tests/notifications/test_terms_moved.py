@@ -116,8 +116,11 @@ async def test_a_closing_day_moves_running_terms_and_tells_both_parties_once(wor
         audited = (await db.execute(select(AuditEvent.action, AuditEvent.object_id, AuditEvent.user_id))).all()
     two_werkdagen = [c for t in (case_q, general) for c in await clock_rows(world, t)]
     moved_clocks = {c.id for c in two_werkdagen if c.kind != ClockKind.ALGEMEEN_INHOUDELIJK.value}
+    # The procesafspraak's clock keeps its agreed date; its rule-based due moment (kept beside it) moved.
+    [agreed_clock] = await clock_rows(world, agreed)
+    assert agreed_clock.original_due_at == end_of(2026, 6, 11)
     assert ("calendar.closing_day_add", row.id, world.contractmanager.id) in audited
-    assert {o for a, o, _ in audited if a == "clock.due_recomputed"} == moved_clocks
+    assert {o for a, o, _ in audited if a == "clock.due_recomputed"} == moved_clocks | {agreed_clock.id}
 
     await world.worker().drain(at(2026, 6, 8, 12, 1))
     assert sorted(m.rcpt_tos[0] for m in smtp.messages) == [BV1, CBB, CM, KM]

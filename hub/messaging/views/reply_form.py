@@ -5,15 +5,16 @@ Server-rendered: the text is in the page, tied to its radio button, before anyth
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from hub.messaging.clocks import agreed_date_limit
 from hub.messaging.models import MessageKind, ThreadKind
 from hub.messaging.reading import ThreadView
 from hub.messaging.reply_choices import ReplyChoices, Side, reply_choices
 from hub.messaging.reply_effects import effects
 from hub.messaging.threads import _running
 from hub.messaging.views.common import REPLY_BERICHT, REPLY_KINDS
-from hub.terms import WerkdagCalendar
+from hub.terms import WerkdagCalendar, format_datum
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,22 @@ class ReplyOption:
     effect: str  # what it does to the terms if sent now
 
 
+DATE_HINT = "Alleen bij een procesafspraak: de werkdag waarop het antwoord uiterlijk komt."
+
+
 @dataclass(frozen=True)
 class ReplyForm:
     side: Side
     options: list[ReplyOption]
     default: str
+    agree_until: date | None = None  # a general question's 2-weken maximum for the date of a procesafspraak
+
+    @property
+    def date_hint(self) -> str:
+        """The date field's hint: what it is for and, on a general question, the latest date it may hold."""
+        if self.agree_until is None:
+            return DATE_HINT
+        return f"{DATE_HINT} Uiterlijk {format_datum(self.agree_until)}: de maximale reactietermijn van twee weken."
 
     @property
     def may_agree(self) -> bool:
@@ -47,4 +59,4 @@ def reply_form(view: ThreadView, me: str, now: datetime, calendar: WerkdagCalend
         label, hint = REPLY_BERICHT[choices.side] if message_kind == MessageKind.BERICHT else REPLY_KINDS[message_kind]
         said = effects(kind, running, message_kind, me, other, view.partner_name, now, calendar)
         options.append(ReplyOption(message_kind.value, label, hint, " ".join(said)))
-    return ReplyForm(choices.side, options, choices.default.value)
+    return ReplyForm(choices.side, options, choices.default.value, agreed_date_limit(running, me))
