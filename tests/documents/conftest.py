@@ -4,6 +4,7 @@ that a test client cannot make (a body cut off half-way, a 64 MiB body generated
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import secrets
@@ -232,6 +233,12 @@ class Vault:
 
     async def assert_nothing_kept(self) -> None:
         assert await self.documents() == []
+        # An aborted write whose last batch is still in a worker thread removes its .part file when that batch is done
+        # (never under the thread): allow it that moment, no more.
+        for _ in range(40):
+            if not self.files_in_store():
+                break
+            await asyncio.sleep(0.05)
         assert self.files_in_store() == []
         assert not any(a.startswith("document.upload") for a, _ in await self.audit_actions())
 
