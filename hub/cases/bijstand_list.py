@@ -56,61 +56,62 @@ class Applications:
 async def applications_for(db: AsyncSession, user: User, calendars: CalendarSource) -> Applications:
     require(user, Action.VIEW_BIJSTAND_APPLICATIONS)
     kantoor = aliased(Organisation)
+    linked = (
+        select(col(CaseMilestoneEvidence.milestone_id), func.count().label("n"))
+        .group_by(col(CaseMilestoneEvidence.milestone_id))
+        .subquery()
+    )
     rows = (
         await db.execute(
-            select(CaseMilestone, Case, col(kantoor.name))
+            select(
+                col(CaseMilestone.kind),
+                col(CaseMilestone.milestone_date),
+                col(CaseMilestone.outcome),
+                col(CaseMilestone.beschermd_wonen),
+                col(Case.id),
+                col(Case.reference),
+                col(Case.beschikking_date),
+                col(kantoor.name),
+                linked.c.n,
+            )
             .join(Case, col(Case.id) == col(CaseMilestone.case_id))
             .join(kantoor, col(kantoor.id) == col(Case.kantoor_id))
+            .outerjoin(linked, linked.c.milestone_id == col(CaseMilestone.id))
             .where(
                 col(Case.gemeente_id) == user.organisation_id,
-                col(CaseMilestone.kind).in_(
-                    [K.AANVRAAG_BIJSTAND.value, K.BESLUIT_BIJSTAND.value, K.EINDE_BIJSTAND.value]
-                ),
+                col(CaseMilestone.kind).in_(KINDS),
                 col(CaseMilestone.void).is_(False),
                 in_force(),
             )
         )
     ).all()
-    aanvragen: dict[str, tuple[CaseMilestone, Case, str]] = {}
-    later: dict[tuple[str, str], CaseMilestone] = {}
-    for milestone, case, kantoor_name in rows:
-        if milestone.kind == K.AANVRAAG_BIJSTAND.value:
-            aanvragen[case.id] = (milestone, case, kantoor_name)
-        else:
-            later[(case.id, milestone.kind)] = milestone
-    linked = await _linked_counts(db, [m.id for m, _, _ in aanvragen.values()])
+    later: dict[tuple[str, str], tuple[date, str | None]] = {
+        (case_id, kind): (day, outcome)
+        for kind, day, outcome, _, case_id, *_ in rows
+        if kind != K.AANVRAAG_BIJSTAND.value
+    }
     calendar = await calendars.for_gemeente(db, user.organisation_id)
+    dues: dict[date, datetime] = {}  # many cases share a beschikking day
     found: list[Application] = []
-    for milestone, case, kantoor_name in aanvragen.values():
-        due = (
-            aanvraag_bijzondere_bijstand_due(case.beschikking_date, calendar=calendar)
-            if case.beschikking_date
-            else None
-        )
-        besluit = later.get((case.id, K.BESLUIT_BIJSTAND.value))
-        einde = later.get((case.id, K.EINDE_BIJSTAND.value))
-        count = linked.get(milestone.id, 0)
+    for kind, day, _, beschermd_wonen, case_id, reference, beschikking, kantoor_name, count in rows:
+        if kind != K.AANVRAAG_BIJSTAND.value:
+            continue
+        due = None
+        if beschikking is not None:
+            due = dues.get(beschikking) or dues.setdefault(
+                beschikking, aanvraag_bijzondere_bijstand_due(beschikking, calendar=calendar)
+            )
+        besluit = later.get((case_id, K.BESLUIT_BIJSTAND.value))
+        einde = later.get((case_id, K.EINDE_BIJSTAND.value))
         found.append(
             Application(
-                case.id, case.reference, kantoor_name, milestone.milestone_date, due,
-                None if due is None else milestone.milestone_date <= as_local_date(due), count,
-                count >= len(required_items(milestone.beschermd_wonen)),
-                decision=(besluit.outcome or "") if besluit else "",
-                decided_on=besluit.milestone_date if besluit else None,
-                stopped_on=einde.milestone_date if einde else None,
+                case_id, reference, kantoor_name, day, due, None if due is None else day <= as_local_date(due),
+                count or 0, (count or 0) >= len(required_items(beschermd_wonen)),
+                decision=(besluit[1] or "") if besluit else "",
+                decided_on=besluit[0] if besluit else None,
+                stopped_on=einde[0] if einde else None,
             )
         )  # fmt: skip
     new = sorted((a for a in found if not a.decision), key=lambda a: (a.submitted_on, a.reference))
     decided = sorted((a for a in found if a.decision), key=lambda a: (a.decided_on, a.reference), reverse=True)
     return Applications(new, decided[:DECIDED_SHOWN], len(decided) > DECIDED_SHOWN)
-
-
-async def _linked_counts(db: AsyncSession, milestone_ids: list[str]) -> dict[str, int]:
-    if not milestone_ids:
-        return {}
-    rows = await db.execute(
-        select(col(CaseMilestoneEvidence.milestone_id), func.count())
-        .where(col(CaseMilestoneEvidence.milestone_id).in_(milestone_ids))
-        .group_by(col(CaseMilestoneEvidence.milestone_id))
-    )
-    return {milestone_id: count for milestone_id, count in rows.all()}
