@@ -19,6 +19,7 @@ from hub.calendars import views as calendar_views
 from hub.cases import correction_views as case_correction_views
 from hub.cases import search_views as case_search_views
 from hub.cases import views as case_views
+from hub.cases import worklist_views as case_worklist_views
 from hub.cases.name_index import index_missing_names
 from hub.config import Settings
 from hub.dashboard import views as dashboard_views
@@ -55,6 +56,7 @@ def routes() -> list[BaseRoute]:
         *case_views.routes,
         *case_correction_views.routes,
         *case_search_views.routes,
+        *case_worklist_views.routes,
         *document_views.routes,
         *document_withdrawal_views.routes,
         *notification_views.routes,

@@ -22,11 +22,12 @@ from hub.accounts.services import ConvenantService, OrganisationService, UserSer
 from hub.calendars.services import CalendarSource
 from hub.cases.demo import demo_paths, record_demo_path
 from hub.cases.milestone_service import MilestoneService
-from hub.cases.models import BewindKind
+from hub.cases.models import BewindKind, Case
 from hub.cases.services import CaseService, local_today
 from hub.db import utcnow
+from hub.documents.blobstore import BlobStore
 from hub.documents.components import blobs_of
-from hub.documents.demo import seed_documents
+from hub.documents.demo import bijstand_evidence, seed_documents
 from hub.documents.evidence import case_document_type
 from hub.messaging.demo import seed_threads
 from hub.runtime import Runtime
@@ -88,6 +89,7 @@ async def seed_cases(
     db: AsyncSession,
     keyring: Keyring,
     convenants: list[tuple[Convenant, User, list[User]]],
+    blobs: BlobStore,
     today: date | None = None,
 ) -> int:
     """Open 2 or 3 sample cases under every (convenant, bewindvoerder, the gemeente's case workers), each at another
@@ -97,6 +99,10 @@ async def seed_cases(
     calendars = CalendarSource()
     milestones = MilestoneService(db, keyring, evidence=case_document_type, calendars=calendars)
     paths = demo_paths(today, calendars.base)
+
+    async def evidence(user: User, case: Case, day: date) -> dict[str, str]:
+        return await bijstand_evidence(db, keyring, blobs, user, case, day)
+
     bsns = valid_bsns(111222333, 3 * len(convenants))
     opened = 0
     for index, (convenant, bewindvoerder, gemeente_people) in enumerate(convenants):
@@ -120,7 +126,7 @@ async def seed_cases(
             )
             if spec.assign_gemeente_contact:
                 await cases.update_assignment(gemeente_people[0], case, person_id=gemeente_people[0].id)
-            await record_demo_path(milestones, case, path, [bewindvoerder, *gemeente_people])
+            await record_demo_path(milestones, case, path, [bewindvoerder, *gemeente_people], evidence)
             opened += 1
     await db.flush()
     return opened
@@ -194,7 +200,7 @@ async def seed(runtime: Runtime) -> list[DemoAccount]:
                 if k == 0 or j < 2:
                     conv = await ConvenantService(db).create(gem.id, kantoor.id, date(2024, 1, 1) + timedelta(days=k))
                     with_cases.append((conv, bewindvoerder, case_workers[gem.id]))
-        await seed_cases(db, keyring, with_cases)
+        await seed_cases(db, keyring, with_cases, blobs_of(runtime))
     # Documents and conversations on the cases, as their people would have made them.
     async with runtime.transaction() as db:
         await seed_documents(db, keyring, blobs_of(runtime))

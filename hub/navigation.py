@@ -12,6 +12,8 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("dashboard.start", "Start", None),
     ("cases.list", "Dossiers", Action.VIEW_CASES),
     ("messaging.inbox", "Berichten", Action.VIEW_CASES),
+    ("cases.bijstand", "Bijzondere bijstand", Action.VIEW_BIJSTAND_APPLICATIONS),
+    ("cases.schuldhulp_check", "Aanmelding schuldhulp", Action.VIEW_SCHULDHULP_CHECK),
     ("admin.routekaart", "Routekaart", Action.VIEW_ROUTEKAART),
     ("admin.organisations", "Organisaties", Action.MANAGE_ORGANISATIONS),
     ("admin.convenants", "Convenanten", Action.MANAGE_ORGANISATIONS),

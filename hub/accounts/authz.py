@@ -33,6 +33,8 @@ class Action(StrEnum):
     POST_MESSAGE = "post_message"
     VIEW_OPERATIONS = "view_operations"  # outbox, failed mails: no case content
     MANAGE_CLOSING_DAYS = "manage_closing_days"  # a gemeente's own closing days (not werkdagen on its calendar)
+    VIEW_BIJSTAND_APPLICATIONS = "view_bijstand_applications"  # the gemeente's aanvragen bijzondere bijstand (§2.2)
+    VIEW_SCHULDHULP_CHECK = "view_schuldhulp_check"  # the monthly check of §2.3, per kantoor
 
 
 CASE_WORKERS = frozenset(
@@ -52,6 +54,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.POST_MESSAGE: CASE_WORKERS,
     Action.VIEW_OPERATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
     Action.MANAGE_CLOSING_DAYS: frozenset({Role.CONTRACTMANAGER}),
+    Action.VIEW_BIJSTAND_APPLICATIONS: frozenset({Role.CONSULENT}),
+    Action.VIEW_SCHULDHULP_CHECK: frozenset({Role.CONTRACTMANAGER}),
 }
 
 

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -87,6 +88,13 @@ async def case_milestones(db: AsyncSession, case_id: str) -> list[CaseMilestone]
         .order_by(col(CaseMilestone.recorded_at), col(CaseMilestone.id))
     )
     return list(rows.scalars())
+
+
+def in_force() -> ColumnElement[bool]:
+    """A condition on ``case_milestone`` rows: superseded by no later record (hub.cases.milestones.effective in SQL;
+    the withdrawals themselves are the rows with ``void``)."""
+    later = aliased(CaseMilestone)
+    return ~select(col(later.id)).where(col(later.supersedes_id) == col(CaseMilestone.id)).exists()
 
 
 async def lock_case(db: AsyncSession, case_id: str) -> Case | None:

@@ -5,7 +5,7 @@ demo is made (the start dates are found backwards from the wanted due day, on th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -135,7 +135,14 @@ def _who(kind: MilestoneKind, people: list[User]) -> User:
     raise LookupError(f"no demo user records {kind.value}")
 
 
-async def record_demo_path(svc: MilestoneService, case: Case, path: DemoPath, people: list[User]) -> None:
+# The documents an aanvraag bijzondere bijstand links (hub.cases.bijstand_evidence), uploaded on the case by its
+# bewindvoerder: given by the composition layer, since cases imports no documents module.
+ChecklistEvidence = Callable[[User, Case, date], Awaitable[dict[str, str]]]
+
+
+async def record_demo_path(
+    svc: MilestoneService, case: Case, path: DemoPath, people: list[User], evidence: ChecklistEvidence
+) -> None:
     """Record the path's steps (after the beschikking the case was opened with), each on its own day."""
     skipped: set[MilestoneKind] = set()
     for step in path.steps:
@@ -143,10 +150,13 @@ async def record_demo_path(svc: MilestoneService, case: Case, path: DemoPath, pe
         if (case.bewind_kind == "toestandenbewind" and rule.schulden_only) or skipped & set(rule.requires):
             skipped.add(step.kind)  # a toestandenbewind has no schuldregeling, nor what follows from one
             continue
+        who = _who(step.kind, people)
+        checklist = await evidence(who, case, step.day) if step.kind is K.AANVRAAG_BIJSTAND else {}
         data = MilestoneInput(
-            kind=step.kind.value, milestone_date=step.day, choice=step.choice, detail_date=step.detail, note=step.note
-        )
+            kind=step.kind.value, milestone_date=step.day, choice=step.choice, detail_date=step.detail,
+            note=step.note, checklist=checklist,
+        )  # fmt: skip
         moment = datetime.combine(step.day, time(11), tzinfo=AMSTERDAM)  # recorded on the day it happened
-        await svc.record(_who(step.kind, people), case.id, data, now=moment)
+        await svc.record(who, case.id, data, now=moment)
     # The terms were computed as of each step's day: let the worker compute them for today.
     await svc.db.execute(update(Case).where(col(Case.id) == case.id).values(terms_stale=True))

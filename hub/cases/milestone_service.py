@@ -9,8 +9,8 @@ messages per form field) for bad input; nothing is written then.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +20,14 @@ from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.audit import services as audit
 from hub.calendars.services import CalendarSource
+from hub.cases.bijstand_evidence import (
+    BESCHERMD_WONEN_FIELD,
+    CHECKLIST_FIELDS,
+    EvidenceItem,
+    check_checklist,
+    has_checklist,
+    store_links,
+)
 from hub.cases.case_terms import DEFAULT_WARN_MONTHS, case_milestones, lock_case, refresh_terms
 from hub.cases.milestones import (
     RULES,
@@ -48,7 +56,10 @@ from hub.terms import WerkdagCalendar, as_local_date
 NOTE_MAX = 2000
 # Beschermingsbewind (titel 1.19 BW) exists since 1 januari 1982.
 EARLIEST = date(1982, 1, 1)
-FIELDS = ("kind", "milestone_date", "choice", "detail_date", "note", "evidence_document_id")
+FIELDS = (
+    "kind", "milestone_date", "choice", "detail_date", "note", "evidence_document_id", BESCHERMD_WONEN_FIELD,
+    *CHECKLIST_FIELDS,
+)  # fmt: skip
 OBJECT_TYPE = "case_milestone"
 
 
@@ -62,6 +73,9 @@ class MilestoneInput:
     detail_date: date | None = None
     note: str = ""
     evidence_document_id: str = ""
+    # The aanvraag bijzondere bijstand's checklist (hub.cases.bijstand_evidence): document ids by item value.
+    beschermd_wonen: bool = False
+    checklist: Mapping[str, str] = field(default_factory=dict)
 
 
 def may_record(user: User, kind: MilestoneKind) -> bool:
@@ -249,6 +263,13 @@ class MilestoneService(CaseReading):
             elif rule.evidence_type and doc_type != rule.evidence_type:
                 wanted = rule.evidence_type.replace("_", " ")
                 errors["evidence_document_id"] = f"Kies een document van de soort {wanted}."
+        checklist = has_checklist(kind)
+        links: dict[EvidenceItem, str] = {}
+        if checklist:
+            links, problems = await check_checklist(
+                self.db, self.evidence, case.id, data.checklist, beschermd_wonen=data.beschermd_wonen
+            )
+            errors.update(problems)
         if errors:
             raise ValidationError({k: errors[k] for k in FIELDS if k in errors})
         assert day is not None
@@ -259,9 +280,14 @@ class MilestoneService(CaseReading):
             outcome=choice or None, detail_date=detail,
             note=encrypt_field(self.keyring, note, context=CASE_MILESTONE_NOTE.context(row_id)) if note else None,
             supersedes_id=supersedes.id if supersedes is not None else None,
+            beschermd_wonen=checklist and data.beschermd_wonen,
         )  # fmt: skip
         action = "milestone.correct" if supersedes is not None else "milestone.record"
-        return await self._commit(user, case, rows, row, action, now)
+        saved = await self._commit(user, case, rows, row, action, now)
+        if checklist:
+            store_links(self.db, saved.id, links)
+            await self.db.flush()
+        return saved
 
     def _check_detail_date(
         self,

@@ -16,6 +16,13 @@ from starlette.requests import Request
 
 from hub.accounts.models import Organisation, User
 from hub.calendars.services import calendar_source
+from hub.cases.bijstand_evidence import (
+    BESCHERMD_WONEN_FIELD,
+    BESCHERMD_WONEN_LABEL,
+    EvidenceItem,
+    has_checklist,
+    links_of,
+)
 from hub.cases.milestone_service import FIELDS, MilestoneInput, MilestoneService, may_record
 from hub.cases.milestones import RULES, K, KindRule, MilestoneKind, effective, latest, recordable
 from hub.cases.models import BewindKind, Case, CaseMilestone
@@ -52,6 +59,9 @@ class MilestoneForm:
     errors: dict[str, str] = field(default_factory=dict)  # by field name (the template prefixes the ids)
     supersedes: str = ""
     open: bool = False
+    # The aanvraag bijzondere bijstand's checklist: per item the case's documents of its type (id, words).
+    checklist: list[tuple[EvidenceItem, list[tuple[str, str]]]] = field(default_factory=list)
+    beschermd_wonen_label: str = BESCHERMD_WONEN_LABEL
 
     @property
     def rule(self) -> KindRule:
@@ -106,13 +116,15 @@ def _step_text(step: Step, now: datetime, calendar: WerkdagCalendar) -> str:
     return step.note
 
 
-def _values_of(milestone: CaseMilestone, note: str) -> dict[str, str]:
+def _values_of(milestone: CaseMilestone, note: str, links: dict[EvidenceItem, str]) -> dict[str, str]:
     return {
         "milestone_date": milestone.milestone_date.isoformat(),
         "choice": milestone.outcome or "",
         "detail_date": milestone.detail_date.isoformat() if milestone.detail_date else "",
         "note": note,
         "evidence_document_id": milestone.evidence_document_id or "",
+        BESCHERMD_WONEN_FIELD: "ja" if milestone.beschermd_wonen else "",
+        **{item.field: document_id for item, document_id in links.items()},
     }
 
 
@@ -136,18 +148,24 @@ async def path_view(
     got = latest(in_force)
     ended = K.EINDE_BEWIND in got
     url = request.app.url_path_for
+    links = await links_of(db, (r.id for r in in_force if has_checklist(MilestoneKind(r.kind))))
+    usable = [d for d in documents if d.withdrawn_at is None]
+
+    def docs_of_type(wanted: str | None) -> list[tuple[str, str]]:
+        return [(d.id, f"{d.type_label}: {d.filename}") for d in usable if wanted is None or d.doc_type == wanted]
 
     def docs_for(kind: MilestoneKind) -> list[tuple[str, str]]:
-        wanted = RULES[kind].evidence_type
-        return [(d.id, f"{d.type_label}: {d.filename}") for d in documents if wanted is None or d.doc_type == wanted]
+        return docs_of_type(RULES[kind].evidence_type)
 
     def form(kind: MilestoneKind, supersedes: CaseMilestone | None = None) -> MilestoneForm:
         prefix = f"c-{supersedes.id[:8]}-" if supersedes else f"m-{kind.value}-"
         made = MilestoneForm(
             kind, prefix, str(url("cases.milestone", case_id=case.id)), docs_for(kind),
-            values=_values_of(supersedes, svc.note_of(supersedes)) if supersedes else {},
+            values=_values_of(supersedes, svc.note_of(supersedes), links.get(supersedes.id, {})) if supersedes else {},
             supersedes=supersedes.id if supersedes else "",
         )  # fmt: skip
+        if has_checklist(kind):
+            made.checklist = [(item, docs_of_type(item.value)) for item in EvidenceItem]
         if failed is not None and failed.prefix == prefix:
             made.values, made.errors, made.open = failed.values, failed.errors, True
             shown.append(made)
@@ -160,7 +178,7 @@ async def path_view(
         done = step.done
         if done is not None:
             kind = MilestoneKind(done.kind)
-            view.facts = _facts(done, names, svc.note_of(done), documents)
+            view.facts = _facts(done, names, svc.note_of(done), documents, links.get(done.id, {}))
             changeable = not ended or RULES[kind].after_end or kind is K.EINDE_BEWIND
             if may_record(user, kind) and changeable:
                 view.correction = form(kind, done)
@@ -186,7 +204,13 @@ async def path_view(
     return PathView(views, forms, history, errors)
 
 
-def _facts(done: CaseMilestone, names: dict[str, str], note: str, documents: list[DocumentRow]) -> list[str]:
+def _facts(
+    done: CaseMilestone,
+    names: dict[str, str],
+    note: str,
+    documents: list[DocumentRow],
+    links: dict[EvidenceItem, str],
+) -> list[str]:
     rule = RULES[MilestoneKind(done.kind)]
     facts = []
     if done.outcome and rule.choices:
@@ -198,6 +222,10 @@ def _facts(done: CaseMilestone, names: dict[str, str], note: str, documents: lis
     proof = [f"{d.type_label}: {d.filename}" for d in documents if d.id == done.evidence_document_id]
     if proof:
         facts.append(f"Bewijsstuk: {proof[0]}")
+    if has_checklist(MilestoneKind(done.kind)):
+        facts.append(f"{BESCHERMD_WONEN_LABEL}: {'ja' if done.beschermd_wonen else 'nee'}")
+        files = {d.id: d.filename + (" (ingetrokken)" if d.withdrawn_at else "") for d in documents}
+        facts.extend(f"{item.label}: {files.get(doc_id, 'onbekend')}" for item, doc_id in links.items())
     facts.append(f"Vastgelegd door {names.get(done.recorded_by, 'onbekend')}")
     return facts
 
@@ -228,6 +256,8 @@ async def read_milestone_form(request: Request) -> tuple[dict[str, str], Milesto
     data = MilestoneInput(
         kind=values["kind"], milestone_date=days["milestone_date"], choice=values["choice"],
         detail_date=days["detail_date"], note=values["note"], evidence_document_id=values["evidence_document_id"],
+        beschermd_wonen=values[BESCHERMD_WONEN_FIELD] == "ja",
+        checklist={item.value: values[item.field] for item in EvidenceItem},
     )  # fmt: skip
     return values, data, errors
 

@@ -132,6 +132,20 @@ class CaseMilestone(SQLModel, table=True):
     note: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # field-encrypted text
     supersedes_id: str | None = Field(default=None, foreign_key="case_milestone.id", unique=True, max_length=32)
     void: bool = False  # this row withdraws the one it supersedes
+    # Aanvraag bijzondere bijstand (§2.2): the client lives in a beschermde woonvorm or Wlz-instelling, so the
+    # evidence includes a CAK-nota (hub.cases.bijstand_evidence).
+    beschermd_wonen: bool = False
+
+
+class CaseMilestoneEvidence(SQLModel, table=True):
+    """One item of a milestone's evidence checklist (hub.cases.bijstand_evidence) and the case's own document that
+    proves it. Written with the milestone and never changed: a correction is a new milestone with its own links."""
+
+    __tablename__ = "case_milestone_evidence"
+
+    milestone_id: str = Field(foreign_key="case_milestone.id", primary_key=True, max_length=32)
+    item: str = Field(primary_key=True, max_length=40)  # EvidenceItem
+    document_id: str = Field(foreign_key="document.id", max_length=32, index=True)
 
 
 class CaseTerm(SQLModel, table=True):

@@ -21,7 +21,7 @@ from hub.accounts.models import User
 from hub.cases.models import Case
 from hub.cases.records import local_today
 from hub.documents.blobstore import BlobStore
-from hub.documents.models import DOCUMENT_TYPE_LABELS, DocumentType
+from hub.documents.models import DOCUMENT_TYPE_LABELS, Document, DocumentType
 from hub.documents.services import DocumentService
 
 DEMO_MAX_BYTES = 1024 * 1024
@@ -117,8 +117,30 @@ def _samples(case: Case, index: int) -> list[tuple[DocumentType, date, str, byte
     return samples
 
 
+async def bijstand_evidence(
+    db: AsyncSession, keyring: Keyring, blobs: BlobStore, user: User, case: Case, day: date
+) -> dict[str, str]:
+    """The evidence of a demo aanvraag bijzondere bijstand (benoemingsbeschikking, nota periodieke kosten), uploaded
+    on the case by ``user`` and dated no later than ``day``; document ids by checklist item."""
+    service = DocumentService(db, keyring, blobs)
+    fictional = "Voorbeelddocument van de demo - fictieve gegevens"
+    found: dict[str, str] = {}
+    for doc_type, filename in (
+        (DocumentType.BENOEMINGSBESCHIKKING, f"benoemingsbeschikking-{case.reference}.pdf"),
+        (DocumentType.NOTA_PERIODIEKE_KOSTEN, "nota-periodieke-kosten.pdf"),
+    ):
+        content = demo_pdf(DOCUMENT_TYPE_LABELS[doc_type], [fictional, f"Dossier {case.reference}"])
+        document = await service.store(
+            user, case, doc_type=doc_type.value, document_date=min(case.beschikking_date or day, day),
+            filename=filename, chunks=_once(content), max_bytes=DEMO_MAX_BYTES,
+        )  # fmt: skip
+        found[doc_type.value] = document.id
+    return found
+
+
 async def seed_documents(db: AsyncSession, keyring: Keyring, blobs: BlobStore) -> int:
-    """Upload the sample documents on every demo case as its bewindvoerder; returns how many were stored."""
+    """Upload the sample documents on every demo case as its bewindvoerder (a type the case has already, as the
+    evidence of its bijstand application, is not uploaded again); returns how many were stored."""
     service = DocumentService(db, keyring, blobs)
     cases = list((await db.execute(select(Case).order_by(col(Case.created_at), col(Case.reference)))).scalars())
     stored = 0
@@ -126,7 +148,11 @@ async def seed_documents(db: AsyncSession, keyring: Keyring, blobs: BlobStore) -
         uploader = await db.get(User, case.bewindvoerder_id) if case.bewindvoerder_id else None
         if uploader is None:
             continue
+        types = await db.execute(select(col(Document.doc_type)).where(col(Document.case_id) == case.id))
+        present = set(types.scalars())
         for doc_type, document_date, filename, content in _samples(case, index):
+            if doc_type.value in present:
+                continue
             await service.store(
                 uploader,
                 case,

@@ -16,7 +16,7 @@ from hub.accounts.roles import Role
 from hub.calendars.services import CalendarSource
 from hub.cases.case_terms import case_milestones
 from hub.cases.milestone_service import MilestoneInput, MilestoneService
-from hub.cases.milestones import MilestoneKind
+from hub.cases.milestones import K, MilestoneKind
 from hub.cases.models import Case, CaseMilestone, CaseTerm
 from hub.documents.components import blobs_of
 from hub.documents.evidence import case_document_type
@@ -55,6 +55,17 @@ class Path:
         async with self.world.hub.db() as db:
             data = MilestoneInput(kind=str(kind), milestone_date=day, **kw)
             return await self.service(db).record(user, case.id, data, now=now)
+
+    async def checklist(self, user: User, case: Case, day: date) -> dict[str, str]:
+        """The evidence an aanvraag bijzondere bijstand needs (without a CAK-nota), uploaded on the case."""
+        beschikking = await self.document(user, case, "benoemingsbeschikking", day)
+        nota = await self.document(user, case, "nota_periodieke_kosten", day)
+        return {"benoemingsbeschikking": beschikking.id, "nota_periodieke_kosten": nota.id}
+
+    async def apply_bijstand(self, user: User, case: Case, day: date, *, now: datetime | None = None) -> CaseMilestone:
+        """An aanvraag bijzondere bijstand with its evidence complete."""
+        evidence = await self.checklist(user, case, day)
+        return await self.record(user, case, K.AANVRAAG_BIJSTAND, day, now=now, checklist=evidence)
 
     async def correct(
         self, user: User, case: Case, target: CaseMilestone, day: date | None, *, now: datetime | None = None, **kw: Any

@@ -28,6 +28,8 @@ async def test_down_and_up_again_keeps_the_cases_and_states_their_milestones(wor
 
     with pytest.raises(RuntimeError, match="wait for their beschikking"):
         await migrate.downgrade_async(url, "0013")
+    # SQLite runs the later revisions' downgrades outside the refused one's transaction: back to head first.
+    await migrate.upgrade_async(url)
     await path.record(world.bv_x, waiting, K.BESCHIKKING, date(2025, 2, 3), detail_date=date(2025, 2, 4))
     await migrate.downgrade_async(url, "0013")
     await migrate.upgrade_async(url)

@@ -80,7 +80,7 @@ async def test_one_case_walks_through_every_milestone(path: Path) -> None:
         await path.record(cons, case, K.BESLUIT_BIJSTAND, beschikking, choice="toegekend", now=at(beschikking))
     assert "Leg eerst vast" in caught.value.errors["kind"]
     aanvraag = B + timedelta(days=60)
-    await path.record(bv, case, K.AANVRAAG_BIJSTAND, aanvraag, now=at(aanvraag))
+    await path.apply_bijstand(bv, case, aanvraag, now=at(aanvraag))
     assert "aanvraag_bijzondere_bijstand" not in await path.terms(case)
     besluit = B + timedelta(days=80)
     await path.record(cons, case, K.BESLUIT_BIJSTAND, besluit, choice="toegekend", now=at(besluit))
@@ -156,7 +156,7 @@ async def test_other_organisations_and_roles(path: Path) -> None:
         await path.record(w.km_arnhem, case, K.AANVRAAG_BIJSTAND, date.today())
     with pytest.raises(NotFound):  # the operator is party to no case
         await path.record(w.beheerder, case, K.MELDING_WIJZIGING, date.today())
-    await path.record(w.kb_x, case, K.AANVRAAG_BIJSTAND, date(2025, 4, 1))  # the kantoorbeheerder may
+    await path.apply_bijstand(w.kb_x, case, date(2025, 4, 1))  # the kantoorbeheerder may
     assert await path.rows(case) != []
 
 
@@ -197,7 +197,7 @@ async def test_corrections_and_withdrawals_keep_the_history(path: Path) -> None:
     assert "al gecorrigeerd" in caught.value.errors["kind"]
     with pytest.raises(Forbidden):  # the gemeente does not correct the kantoor's beschikking
         await path.correct(w.km_arnhem, case, fixed, date(2025, 3, 6), detail_date=date(2025, 3, 6))
-    aanvraag = await path.record(w.bv_x, case, K.AANVRAAG_BIJSTAND, date(2025, 4, 1))
+    aanvraag = await path.apply_bijstand(w.bv_x, case, date(2025, 4, 1))
     with pytest.raises(ValidationError) as caught:
         await path.withdraw(w.bv_x, case, fixed)
     assert "Trek eerst aanvraag bijzondere bijstand ingediend in" in caught.value.errors["kind"]

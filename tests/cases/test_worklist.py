@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hub.calendars.services import CalendarSource
-from hub.cases.milestones import K
 from hub.cases.records import local_today
 from hub.cases.term_sweep import refresh_stale
 from hub.dashboard.worklist import work_for
@@ -43,7 +42,7 @@ async def test_what_waits_for_me_most_urgent_first(world: World) -> None:
     async with world.hub.db() as db:
         assert await work_for(db, world.km_arnhem, CalendarSource(), utcnow()) == []
         assert await work_for(db, world.bv_y, CalendarSource(), utcnow()) == []
-    await path.record(world.bv_x, late, K.AANVRAAG_BIJSTAND, local_today())
+    await path.apply_bijstand(world.bv_x, late, local_today())
     client = await world.hub.client_for(world.bv_x)
     page = (await client.get("/")).text
     assert "Wat wacht op mij" in page and fresh.reference in page and late.reference in page  # schuldhulp still runs
