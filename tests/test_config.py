@@ -179,3 +179,13 @@ def test_a_security_contact_must_be_a_mailto_or_https_uri(value: str) -> None:
 def test_a_security_policy_must_be_an_https_url(value: str) -> None:
     with pytest.raises(ConfigError, match=re.escape("must be an https:// URL")):
         load_settings({"HUB_SECURITY_POLICY_URL": value})
+
+
+def test_the_audit_head_file_is_beside_the_data_unless_set(tmp_path: Path) -> None:
+    assert load_settings({"HUB_DATA_DIR": str(tmp_path)}).audit_head_file == tmp_path / "audit-head.log"
+    elsewhere = tmp_path / "elsewhere.log"
+    settings = load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_AUDIT_HEAD_FILE": str(elsewhere)})
+    assert settings.audit_head_file == elsewhere
+    for wrong in (tmp_path, tmp_path / "no-such-dir" / "head.log"):
+        with pytest.raises(ConfigError, match="HUB_AUDIT_HEAD_FILE"):
+            load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_AUDIT_HEAD_FILE": str(wrong)})

@@ -164,13 +164,15 @@ def cmd_user_reset_password(settings: Settings, args: argparse.Namespace) -> Non
 
 
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
-    """Walk the audit chain; exit status 2 when it is broken. Needs no keyring: records hold no content."""
+    """Walk the audit chain and compare the head file; exit status 2 when broken. Needs no keyring: records hold no
+    content."""
     from hub.audit.services import verify
 
     migrate.require_current(settings.database_url)
+    head_file = settings.audit_head_file
 
     async def work(db: AsyncSession, rt: Runtime) -> Any:
-        return await verify(db)
+        return await verify(db, head_file=head_file)
 
     result = in_transaction(settings, work)
     if not result.ok:
@@ -179,3 +181,9 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
             f"{result.count} record(s) before it are intact."
         )
     print(f"Audit log intact: {result.count} record(s), every link verified.")
+    newest = result.head_file_newest or 0
+    ahead = result.count - newest
+    print(
+        f"Head file {head_file}: agrees, up to record {newest}"
+        + (f"; {ahead} newer record(s) not in it yet, their chain intact." if ahead > 0 else ".")
+    )
