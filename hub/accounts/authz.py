@@ -32,6 +32,7 @@ class Action(StrEnum):
     POST_MESSAGE = "post_message"
     VIEW_OPERATIONS = "view_operations"  # outbox, failed mails: no case content
     MANAGE_CLOSING_DAYS = "manage_closing_days"  # a gemeente's own closing days (not werkdagen on its calendar)
+    VIEW_AUDIT_LOG = "view_audit_log"  # the audit records about the own organisation's cases and users (the FG)
 
 
 CASE_WORKERS = frozenset(
@@ -50,6 +51,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.POST_MESSAGE: CASE_WORKERS,
     Action.VIEW_OPERATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
     Action.MANAGE_CLOSING_DAYS: frozenset({Role.CONTRACTMANAGER}),
+    Action.VIEW_AUDIT_LOG: frozenset({Role.FG}),
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.audit.head import anchor
@@ -47,7 +48,7 @@ async def check(hub: HubUnderTest) -> tuple[bool, int | None, str]:
 
 
 async def stored(db: AsyncSession) -> list[AuditEvent]:
-    return list((await db.execute(select(AuditEvent).order_by(AuditEvent.seq))).scalars())  # type: ignore[arg-type]
+    return list((await db.execute(select(AuditEvent).order_by(col(AuditEvent.seq)))).scalars())
 
 
 async def test_every_committed_record_is_in_the_file_and_the_log(
@@ -101,7 +102,7 @@ async def test_altering_a_record_in_the_middle_is_named(hub: HubUnderTest) -> No
     await append(hub, 5)
     async with hub.db() as db:
         await lift_guard(db)
-        await db.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(object_id="another"))  # type: ignore[arg-type]
+        await db.execute(update(AuditEvent).where(col(AuditEvent.seq) == 3).values(object_id="another"))
     assert await check(hub) == (False, 3, "record changed")
 
 
@@ -109,7 +110,7 @@ async def test_deleting_a_record_in_the_middle_is_named(hub: HubUnderTest) -> No
     await append(hub, 5)
     async with hub.db() as db:
         await lift_guard(db)
-        await db.execute(delete(AuditEvent).where(AuditEvent.seq == 2))  # type: ignore[arg-type]
+        await db.execute(delete(AuditEvent).where(col(AuditEvent.seq) == 2))
     assert await check(hub) == (False, 2, "record missing")
 
 
@@ -119,7 +120,7 @@ async def test_reordering_two_records_is_named(hub: HubUnderTest) -> None:
         await lift_guard(db)
         # Swap the places of records 2 and 3 (their sequence numbers), through a free number.
         for old, new in ((2, 99), (3, 2), (99, 3)):
-            await db.execute(update(AuditEvent).where(AuditEvent.seq == old).values(seq=new))  # type: ignore[arg-type]
+            await db.execute(update(AuditEvent).where(col(AuditEvent.seq) == old).values(seq=new))
     ok, seq, reason = await check(hub)
     assert (ok, seq) == (False, 2)
     assert reason == "link to the previous record broken"
@@ -133,7 +134,7 @@ async def test_truncating_the_newest_records_is_named(hub: HubUnderTest, removed
     keep = events[-removed - 1]
     async with hub.db() as db:
         await lift_guard(db)
-        await db.execute(delete(AuditEvent).where(AuditEvent.seq > keep.seq))  # type: ignore[arg-type]
+        await db.execute(delete(AuditEvent).where(col(AuditEvent.seq) > keep.seq))
         await db.execute(update(AuditHead).values(seq=keep.seq, hash=keep.hash))
     async with hub.db() as db:
         assert (await verify(db)).ok  # the database on its own cannot tell
@@ -178,7 +179,7 @@ async def test_the_database_ahead_of_the_file_passes(hub: HubUnderTest) -> None:
     assert result.ok and result.count == 4 and result.head_file_newest == 2
     async with hub.db() as db:
         await lift_guard(db)
-        await db.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(object_id="x"))  # type: ignore[arg-type]
+        await db.execute(update(AuditEvent).where(col(AuditEvent.seq) == 4).values(object_id="x"))
     assert await check(hub) == (False, 4, "record changed")
 
 
@@ -217,7 +218,7 @@ async def test_cli_verify_names_the_place(
     assert "intact: 4 record(s)" in out and f"Head file {head_path(hub)}: agrees, up to record 4." in out
     async with hub.db() as db:
         await lift_guard(db)
-        await db.execute(delete(AuditEvent).where(AuditEvent.seq == 4))  # type: ignore[arg-type]
+        await db.execute(delete(AuditEvent).where(col(AuditEvent.seq) == 4))
         await db.execute(update(AuditHead).values(seq=3, hash=events[2].hash))
     assert await asyncio.to_thread(main, ["audit", "verify"]) == 2
     assert "BROKEN at record 4 (record 4 missing at the end; the head file holds it)" in capsys.readouterr().err
