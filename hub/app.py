@@ -28,6 +28,7 @@ from hub.messaging import views as messaging_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.origin import current_origin
+from hub.oversight import views as oversight_views
 from hub.resources import STATIC_DIR
 from hub.runtime import Runtime, open_runtime
 from hub.version import VERSION
@@ -55,6 +56,7 @@ def routes() -> list[BaseRoute]:
         *messaging_views.routes,
         *calendar_views.routes,
         *disclosure_views.routes,
+        *oversight_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -30,6 +30,7 @@ DOMAIN_PACKAGES = (
     "messaging",
     "monitoring",
     "notifications",
+    "oversight",
 )
 
 

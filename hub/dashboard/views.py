@@ -38,6 +38,7 @@ async def start_page(request: Request) -> Response:
         if may(user, Action.CONFIRM_OWN_CONTACTS):
             context["own_contacts"] = (await orgs.own_contacts(user, now)).status
     context["organisation"] = organisation
+    context["audit_log"] = may(user, Action.VIEW_AUDIT_LOG)
     context["roles"] = sorted(user.role_set)
     return render(request, "dashboard/start.html", context)
 
