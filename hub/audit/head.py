@@ -56,13 +56,11 @@ class HeadEntry:
 
 
 class HeadFile:
-    """One head file: appending (any thread), a background ``fsync``, and reading it back."""
+    """One head file: appending (any thread), a background ``fsync`` (:class:`_Syncer`), and reading it back."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._dirty = threading.Event()
-        self._syncer: threading.Thread | None = None
 
     def append(self, entries: list[tuple[int, str]]) -> None:
         """Append one line per (seq, hash) in one write; the fsync follows shortly in the background."""
@@ -73,10 +71,7 @@ class HeadFile:
                 os.write(fd, data)
             finally:
                 os.close(fd)
-            if self._syncer is None:
-                self._syncer = threading.Thread(target=self._sync_forever, name="audit-head-fsync", daemon=True)
-                self._syncer.start()
-        self._dirty.set()
+        _syncer.mark(self)
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -91,15 +86,6 @@ class HeadFile:
         finally:
             os.close(fd)
 
-    def _sync_forever(self) -> None:
-        while True:
-            self._dirty.wait()
-            self._dirty.clear()
-            try:
-                self.sync()
-            except OSError:
-                log.exception("audit head file %s could not be synced", self.path)
-
     def entries(self) -> Iterator[HeadEntry]:
         """The file's lines as they stand, streamed. HeadFileError for a line that is not ``<seq> <hash>``."""
         with self.path.open("r", encoding="ascii", errors="replace") as lines:
@@ -110,25 +96,52 @@ class HeadFile:
                 yield HeadEntry(number, int(parts[0]), parts[1])
 
 
+class _Syncer:
+    """One background thread per process that fsyncs the head files written since its last round: the lines of
+    many commits in one fsync, and no request waiting for the disk."""
+
+    def __init__(self) -> None:
+        self._dirty: set[HeadFile] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def mark(self, file: HeadFile) -> None:
+        with self._lock:
+            self._dirty.add(file)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="audit-head-fsync", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def flush(self) -> None:
+        with self._lock:
+            files, self._dirty = self._dirty, set()
+        for file in files:
+            try:
+                file.sync()
+            except OSError:
+                log.exception("audit head file %s could not be synced", file.path)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            self.flush()
+
+
+_syncer = _Syncer()
+atexit.register(_syncer.flush)  # what the thread had not reached yet
 _files: dict[Path, HeadFile] = {}
 _files_lock = threading.Lock()
 
 
 def head_file(path: Path) -> HeadFile:
-    """The one HeadFile of this process for ``path`` (so that one syncer serves every session)."""
+    """The one HeadFile of this process for ``path`` (one lock per file for the appends of all sessions)."""
     with _files_lock:
         if path not in _files:
             _files[path] = HeadFile(path)
         return _files[path]
-
-
-@atexit.register
-def _sync_all_at_exit() -> None:
-    for file in list(_files.values()):
-        try:
-            file.sync()
-        except OSError:
-            log.exception("audit head file %s could not be synced at exit", file.path)
 
 
 # -- from the session to the file --------------------------------------------------------------------------------

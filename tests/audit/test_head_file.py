@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.audit import head
 from hub.audit.head import anchor
 from hub.audit.models import AuditEvent, AuditHead
 from hub.audit.services import event_hash, record, verify
@@ -222,3 +225,17 @@ async def test_cli_verify_names_the_place(
         await db.execute(update(AuditHead).values(seq=3, hash=events[2].hash))
     assert await asyncio.to_thread(main, ["audit", "verify"]) == 2
     assert "BROKEN at record 4 (record 4 missing at the end; the head file holds it)" in capsys.readouterr().err
+
+
+def test_lines_are_synced_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The append returns at once; a background thread fsyncs the file (many commits, one fsync)."""
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(head.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    file = head.head_file(tmp_path / "audit-head.log")
+    file.append([(1, "a" * 64), (2, "b" * 64)])
+    deadline = time.monotonic() + 5
+    while not synced and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert synced, "the head file was never synced"
+    assert [e.seq for e in file.entries()] == [1, 2]
