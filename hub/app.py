@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
-from hub.audit.auth_events import Origin
+from hub.audit import head as audit_head
 from hub.calendars import views as calendar_views
 from hub.cases import correction_views as case_correction_views
 from hub.cases import search_views as case_search_views
@@ -32,10 +32,12 @@ from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging import views as messaging_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
+from hub.origin import current_origin
+from hub.oversight import views as oversight_views
 from hub.resources import STATIC_DIR
 from hub.runtime import Runtime, open_runtime
 from hub.version import VERSION
-from hub.web.access_log import AccessLogMiddleware, request_origin
+from hub.web.access_log import AccessLogMiddleware
 from hub.web.cookies import CookiePolicy
 from hub.web.csrf import CSRFMiddleware
 from hub.web.error_shield import ErrorShieldMiddleware
@@ -63,6 +65,7 @@ def routes() -> list[BaseRoute]:
         *messaging_views.routes,
         *calendar_views.routes,
         *disclosure_views.routes,
+        *oversight_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -75,6 +78,8 @@ def create_app(settings: Settings) -> Starlette:
         async with open_runtime(settings) as runtime:
             runtime.keyring  # noqa: B018 -- load it now: a missing or unreadable keyring stops the start
             app.state.hub = runtime
+            async with runtime.transaction() as db:
+                await audit_head.anchor(db, settings.audit_head_file)  # a hub upgraded to the head file
             await cleanup_orphan_blobs(runtime.sessions, blobs_of(runtime))  # left by a crash
             await index_missing_names(runtime.sessions, runtime.keyring)  # cases opened before the name index
             worker = start_worker(runtime) if settings.run_worker else None
@@ -87,8 +92,8 @@ def create_app(settings: Settings) -> Starlette:
     async def load_session(token: str) -> ActiveSession | None:
         runtime: Runtime = app.state.hub
         async with transaction(runtime.sessions) as db:
-            origin = Origin(*request_origin.get())  # for the record of an expired session
-            return await AuthService(db, runtime.keyring).load_session(token, origin=origin)
+            # The origin, for the record of an expired session.
+            return await AuthService(db, runtime.keyring).load_session(token, origin=current_origin())
 
     handlers = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
     app_routes = routes()

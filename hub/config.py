@@ -51,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
         "per MiB).",
     ),
     Setting("HUB_CLAMD_TIMEOUT_MAX", "60", "Longest wait in seconds for clamd's verdict, however large the file."),
+    Setting(
+        "HUB_AUDIT_HEAD_FILE",
+        "",
+        "Append-only file that receives the hash of every audit record; empty means <data dir>/audit-head.log.",
+    ),
     Setting("HUB_DECREE_DAYS_FILE", "", "Extra file of days declared equal to feestdagen (one ISO date a line)."),
     Setting("HUB_SMTP_HOST", "", "SMTP server; empty writes mails as .eml files under <data dir>/mail."),
     Setting("HUB_SMTP_PORT", "587", "SMTP port."),
@@ -100,6 +105,7 @@ class Settings:
     clamd_timeout: int = 10
     clamd_timeout_max: int = 60
     decree_days_file: Path | None = None
+    audit_head_file_setting: Path | None = None  # HUB_AUDIT_HEAD_FILE; None: in the data dir
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_tls: str = "starttls"
@@ -135,6 +141,11 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def audit_head_file(self) -> Path:
+        """Where every committed audit record's hash is appended (hub.audit.head)."""
+        return self.audit_head_file_setting or self.data_dir / "audit-head.log"
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: object) -> Settings:
@@ -254,6 +265,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     decree_path = Path(decree).expanduser().absolute() if decree else None
     if decree_path is not None and not decree_path.is_file():
         raise ConfigError(f"HUB_DECREE_DAYS_FILE={decree!r} does not exist.")
+    head = env.get("HUB_AUDIT_HEAD_FILE", "").strip()
+    head_path = Path(head).expanduser().absolute() if head else None
+    if head_path is not None and (head_path.is_dir() or not head_path.parent.is_dir()):
+        raise ConfigError(f"HUB_AUDIT_HEAD_FILE={head!r} must name a file in a directory that exists.")
     smtp_tls = _choice(env, "HUB_SMTP_TLS", "starttls", ("starttls", "tls", "none"))
     worker = _choice(env, "HUB_WORKER", "on", ("on", "off"))
     mail_from = env.get("HUB_MAIL_FROM", "hub@localhost").strip()
@@ -285,6 +300,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         clamd_timeout=clamd_timeout,
         clamd_timeout_max=clamd_timeout_max,
         decree_days_file=decree_path,
+        audit_head_file_setting=head_path,
         smtp_host=env.get("HUB_SMTP_HOST", "").strip(),
         smtp_port=_int(env, "HUB_SMTP_PORT", "587", 1, 65535),
         smtp_tls=smtp_tls,

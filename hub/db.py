@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, event
@@ -86,8 +87,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+# A session's ``info`` key: the path of the audit head file that committed audit records go to (hub.audit.head).
+AUDIT_HEAD_FILE_INFO = "hub.audit_head_file"
+
+
+def session_factory(engine: AsyncEngine, *, audit_head_file: Path | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; with ``audit_head_file``, the audit records they commit are written there too."""
+    info = {AUDIT_HEAD_FILE_INFO: str(audit_head_file)} if audit_head_file is not None else {}
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
 
 async def commit_or_unknown(db: AsyncSession, what: str) -> None:

@@ -184,6 +184,8 @@ async def seed(runtime: Runtime) -> list[DemoAccount]:
             ]
             await person(name, gem, f"Carla Contractmanager ({name.split()[-1]})", Role.CONTRACTMANAGER)
             await person(name, gem, f"Gerrit Gemeentebeheerder ({name.split()[-1]})", Role.GEMEENTEBEHEERDER)
+            if i == 0:  # the functionaris gegevensbescherming reads the gemeente's audit log
+                await person(name, gem, f"Fenna FG ({name.split()[-1]})", Role.FG)
         with_cases: list[tuple[Convenant, User, list[User]]] = []
         for j, name in enumerate(KANTOREN):
             kantoor = await orgs.create(
@@ -195,6 +197,8 @@ async def seed(runtime: Runtime) -> list[DemoAccount]:
             kantoor.contacts_confirmed_at = None if j == 2 else now - timedelta(days=60 * (j + 1))
             bewindvoerder = await person(name, kantoor, f"Bart Bewindvoerder ({name.split()[-1]})", Role.BEWINDVOERDER)
             await person(name, kantoor, f"Kim Kantoorbeheerder ({name.split()[-1]})", Role.KANTOORBEHEERDER)
+            if j == 0:
+                await person(name, kantoor, f"Frits FG ({name.split()[-1]})", Role.FG)
             # Every kantoor has a convenant with Nijmegen; the first two also with Wijchen.
             for k, gem in enumerate(gemeenten):
                 if k == 0 or j < 2:

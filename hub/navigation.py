@@ -21,6 +21,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("notifications.outbox", "E-mail", Action.VIEW_OPERATIONS),
     ("admin.users", "Gebruikers", Action.MANAGE_OWN_USERS),
     ("admin.contacts", "Contactgegevens", Action.CONFIRM_OWN_CONTACTS),
+    ("oversight.auditlog", "Auditlog", Action.VIEW_AUDIT_LOG),
     ("accounts.account", "Mijn account", None),
 )
 

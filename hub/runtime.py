@@ -62,7 +62,8 @@ class Runtime:
 async def open_runtime(settings: Settings, *, keyring: Keyring | None = None) -> AsyncIterator[Runtime]:
     """The one way to set up the database and keys: ``async with open_runtime(settings) as rt: ...``."""
     engine = create_engine(settings.database_url)
-    runtime = Runtime(settings=settings, engine=engine, sessions=session_factory(engine), _keyring=keyring)
+    sessions = session_factory(engine, audit_head_file=settings.audit_head_file)
+    runtime = Runtime(settings=settings, engine=engine, sessions=sessions, _keyring=keyring)
     try:
         yield runtime
     finally:

@@ -30,6 +30,7 @@ DOMAIN_PACKAGES = (
     "messaging",
     "monitoring",
     "notifications",
+    "oversight",
 )
 
 
@@ -165,8 +166,10 @@ def leaf_violations(graph: Mapping[str, set[str]]) -> list[str]:
             "hub.errors",
             "hub.terms",
             "hub.resources",
+            "hub.origin",
             "crypto",
         ),
+        "hub.origin": ("hub.origin",),
         "hub.runtime": ("hub.runtime", "hub.config", "hub.db", "hub.keys", "hub.fields", "crypto"),
         "hub.terms": ("hub.terms",),
         "crypto": ("crypto",),

@@ -191,3 +191,13 @@ def test_schuldhulp_warnings_are_whole_months_largest_first(value: str, months: 
 def test_schuldhulp_warnings_outside_the_year_stop_the_start(value: str) -> None:
     with pytest.raises(ConfigError, match="HUB_SCHULDHULP_WARN_MONTHS"):
         load_settings({"HUB_SCHULDHULP_WARN_MONTHS": value})
+
+
+def test_the_audit_head_file_is_beside_the_data_unless_set(tmp_path: Path) -> None:
+    assert load_settings({"HUB_DATA_DIR": str(tmp_path)}).audit_head_file == tmp_path / "audit-head.log"
+    elsewhere = tmp_path / "elsewhere.log"
+    settings = load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_AUDIT_HEAD_FILE": str(elsewhere)})
+    assert settings.audit_head_file == elsewhere
+    for wrong in (tmp_path, tmp_path / "no-such-dir" / "head.log"):
+        with pytest.raises(ConfigError, match="HUB_AUDIT_HEAD_FILE"):
+            load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_AUDIT_HEAD_FILE": str(wrong)})

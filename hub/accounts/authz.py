@@ -35,6 +35,7 @@ class Action(StrEnum):
     MANAGE_CLOSING_DAYS = "manage_closing_days"  # a gemeente's own closing days (not werkdagen on its calendar)
     VIEW_BIJSTAND_APPLICATIONS = "view_bijstand_applications"  # the gemeente's aanvragen bijzondere bijstand (§2.2)
     VIEW_SCHULDHULP_CHECK = "view_schuldhulp_check"  # the monthly check of §2.3, per kantoor
+    VIEW_AUDIT_LOG = "view_audit_log"  # the audit records about the own organisation's cases and users (the FG)
 
 
 CASE_WORKERS = frozenset(
@@ -56,6 +57,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_CLOSING_DAYS: frozenset({Role.CONTRACTMANAGER}),
     Action.VIEW_BIJSTAND_APPLICATIONS: frozenset({Role.CONSULENT}),
     Action.VIEW_SCHULDHULP_CHECK: frozenset({Role.CONTRACTMANAGER}),
+    Action.VIEW_AUDIT_LOG: frozenset({Role.FG}),
 }
 
 

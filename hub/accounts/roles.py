@@ -24,6 +24,8 @@ class Role(StrEnum):
     CONSULENT = "consulent_bijzondere_bijstand"
     CONTRACTMANAGER = "contractmanager"
     GEMEENTEBEHEERDER = "gemeentebeheerder"
+    # Functionaris gegevensbescherming (AVG art. 37-39): the organisation's own audit log, no case content.
+    FG = "functionaris_gegevensbescherming"
     FUNCTIONEEL_BEHEERDER = "functioneel_beheerder"
 
     @property
@@ -38,13 +40,16 @@ ROLE_LABELS: dict[Role, str] = {
     Role.CONSULENT: "Consulent bijzondere bijstand",
     Role.CONTRACTMANAGER: "Contractmanager",
     Role.GEMEENTEBEHEERDER: "Gemeentebeheerder",
+    Role.FG: "Functionaris gegevensbescherming",
     Role.FUNCTIONEEL_BEHEERDER: "Functioneel beheerder",
 }
 
 # Which roles a user of each kind of organisation may hold.
 ROLES_FOR_KIND: dict[OrgKind, frozenset[Role]] = {
-    OrgKind.KANTOOR: frozenset({Role.BEWINDVOERDER, Role.KANTOORBEHEERDER}),
-    OrgKind.GEMEENTE: frozenset({Role.KLANTMANAGER, Role.CONSULENT, Role.CONTRACTMANAGER, Role.GEMEENTEBEHEERDER}),
+    OrgKind.KANTOOR: frozenset({Role.BEWINDVOERDER, Role.KANTOORBEHEERDER, Role.FG}),
+    OrgKind.GEMEENTE: frozenset(
+        {Role.KLANTMANAGER, Role.CONSULENT, Role.CONTRACTMANAGER, Role.GEMEENTEBEHEERDER, Role.FG}
+    ),
     OrgKind.BEHEER: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
 }
 

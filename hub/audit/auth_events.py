@@ -20,11 +20,13 @@ refused an address in use in another organisation: hub.accounts.addresses);
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.audit.services import clean_request_field, record
+from hub.origin import NO_ORIGIN, Origin
+
+__all__ = ["NO_ORIGIN", "Origin", "record_auth_event"]
 
 log = logging.getLogger("hub.auth")
 
@@ -43,17 +45,6 @@ PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105  (an event name)
 RECOVERY_CODES_RENEWED = "auth.recovery_codes_renewed"
 MFA_ENROLLED = "auth.mfa_enrolled"
 SESSION_ENDED = "auth.session_ended"  # the user ended one (or all) of their other sessions
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a request came from. ``NO_ORIGIN`` for work without a request (the worker, the command line)."""
-
-    client_address: str = ""
-    user_agent: str = ""
-
-
-NO_ORIGIN = Origin()
 
 
 async def record_auth_event(

@@ -14,9 +14,9 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 
     seq: int = Field(primary_key=True)  # 1, 2, 3 ... assigned under the chain head's lock
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     user_id: str | None = Field(default=None, max_length=32, index=True)
-    organisation_id: str | None = Field(default=None, max_length=32)
+    organisation_id: str | None = Field(default=None, max_length=32, index=True)
     action: str = Field(max_length=40)  # e.g. case.view, document.download, document.upload
     object_type: str = Field(max_length=30)
     object_id: str = Field(max_length=32, index=True)

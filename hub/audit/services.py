@@ -19,9 +19,10 @@ The single ``audit_head`` row holds the newest sequence number
 and hash; it is locked while a record is appended, so two writers never fork the chain. Changing, removing or
 inserting a record afterwards breaks the chain from that record on, and :func:`verify` says where.
 
-What the chain does not do: someone with write access to the database can rewrite the whole chain from the
-tampered record onwards. Anchoring the head hash outside the database (printing ``hub audit verify`` output into an
-external log, for instance) closes that gap.
+What the chain alone does not do: someone with write access to the database can remove the newest records, or
+rewrite the whole chain from the tampered record onwards. The head file (:mod:`hub.audit.head`) keeps every
+committed record's hash outside the database, and :func:`verify` compares it, which closes that gap for anyone who
+cannot also change the server's disk.
 """
 
 from __future__ import annotations
@@ -30,13 +31,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.audit.head import compare, note_appended
 from hub.audit.models import AuditEvent, AuditHead
 from hub.db import utcnow
+from hub.origin import current_origin
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -132,8 +136,13 @@ async def record(
 ) -> AuditEvent:
     """Append one record to the chain, in the caller's transaction (it is kept only if that commits).
 
-    The head row stays locked until the transaction ends: keep audited transactions short.
+    Without ``client_address`` and ``user_agent`` the record carries the origin of the request being handled
+    (:mod:`hub.origin`), if any. The head row stays locked until the transaction ends: keep audited transactions
+    short. Once the transaction commits, the record's sequence number and hash go to the head file (hub.audit.head).
     """
+    if client_address is None and user_agent is None:
+        origin = current_origin()
+        client_address, user_agent = origin.client_address or None, origin.user_agent or None
     head = await _lock_head(db)
     moment = (at or utcnow()).astimezone(UTC)
     event = AuditEvent(
@@ -154,6 +163,7 @@ async def record(
     head.seq, head.hash = event.seq, event.hash
     db.add(head)
     await db.flush()
+    note_appended(db, event.seq, event.hash)
     return event
 
 
@@ -161,16 +171,31 @@ async def record(
 class VerifyResult:
     """``ok``: the whole chain holds. ``count``: records checked and found sound before the first break.
     ``first_broken_seq``: the first sequence number where the chain fails (a changed, missing or foreign record).
+    ``head_file_newest``: the newest record the head file names (None when no file was compared).
     """
 
     ok: bool
     count: int
     first_broken_seq: int | None = None
     reason: str = ""
+    head_file_newest: int | None = None
 
 
-async def verify(db: AsyncSession, *, batch_size: int = VERIFY_BATCH) -> VerifyResult:
-    """Walk the chain in sequence order, in batches, and check every link and the head."""
+async def verify(db: AsyncSession, *, batch_size: int = VERIFY_BATCH, head_file: Path | None = None) -> VerifyResult:
+    """Walk the chain in sequence order, in batches, and check every link and the head; then, with
+    ``head_file``, every line of that file against the database (hub.audit.head): the database may be ahead of the
+    file (records committed after its last line), never behind it and never different."""
+    chain = await _walk(db, batch_size)
+    if not chain.ok or head_file is None:
+        return chain
+    comparison = await compare(db, head_file, chain.count, batch_size=batch_size)
+    if comparison.broken_seq is not None:
+        intact = min(chain.count, comparison.broken_seq - 1)
+        return VerifyResult(False, intact, comparison.broken_seq, comparison.reason, comparison.newest)
+    return VerifyResult(True, chain.count, head_file_newest=comparison.newest)
+
+
+async def _walk(db: AsyncSession, batch_size: int) -> VerifyResult:
     expected_seq = 1
     prev_hash = GENESIS_HASH
     count = 0

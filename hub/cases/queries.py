@@ -15,6 +15,7 @@ from crypto import blind_index, normalise_bsn
 from crypto import is_valid_bsn as elfproef_ok
 from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
+from hub.audit import actions
 from hub.cases.models import Case
 from hub.cases.reading import CaseReading
 from hub.cases.records import CaseRow, name_sort_key, reference_matches
@@ -94,7 +95,9 @@ class CaseQueries(CaseReading):
         limit: int = 50,
         offset: int = 0,
     ) -> list[CaseRow]:
-        """The cases of the user's organisation with decrypted client names (audited as ``case.list``).
+        """The cases of the user's organisation with decrypted client names: audited as ``case.list`` when a page
+        without any filter shows a case, and as ``case.search`` (with the kind of search, never its value) whenever
+        a filter or a typed dossiernummer was given, whatever it found.
 
         ``sort="naam"`` sorts in memory after decryption (names are ciphertext in the database), over at most
         :data:`NAME_SORT_LIMIT` of the newest filtered cases; the other sorts are done by the database.
@@ -122,8 +125,11 @@ class CaseQueries(CaseReading):
             }.get(sort, (col(Case.created_at).desc(), col(Case.reference).desc()))
             fetched = (await self.db.execute(query.order_by(*order).limit(limit).offset(offset))).all()
             rows = [self._row(c, pid, pname) for c, pid, pname in fetched]
-        if rows:
-            await self._audit(user, "case.list", "-")
+        if reference or status or kind or partner_id:
+            kind_of_search = actions.SEARCH_REFERENCE if reference else actions.SEARCH_FILTER
+            await self._audit(user, actions.CASE_SEARCH, kind_of_search, object_type=actions.SEARCH_OBJECT)
+        elif rows:
+            await self._audit(user, actions.CASE_LIST, "-")
         return rows
 
     async def count_cases(
@@ -173,8 +179,8 @@ class CaseQueries(CaseReading):
         return result
 
     async def find_by_bsn(self, user: User, bsn: str) -> list[Case]:
-        """The user's organisation's cases of the client with exactly this BSN (audited as ``case.search_bsn``;
-        the number is not recorded). ValidationError for something that is not a valid BSN."""
+        """The user's organisation's cases of the client with exactly this BSN (audited as ``case.search`` of
+        kind ``bsn``; the number is not recorded). ValidationError for something that is not a valid BSN."""
         if not may(user, Action.VIEW_CASES):
             raise Forbidden(Action.VIEW_CASES.value)
         if not bsn.strip():
@@ -187,7 +193,7 @@ class CaseQueries(CaseReading):
             raise ValidationError(
                 {"bsn": "Dit is geen geldig BSN: het nummer voldoet niet aan de elfproef. Controleer het nummer."}
             )
-        await self._audit(user, "case.search_bsn", "-")
+        await self._audit(user, actions.CASE_SEARCH, actions.SEARCH_BSN, object_type=actions.SEARCH_OBJECT)
         rows = await self.db.execute(
             select(Case)
             .where(col(Case.bsn_index) == blind_index(self.keyring.index_key, digits), self._scoped(user))

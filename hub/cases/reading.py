@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from crypto import DecryptionError, Keyring, decrypt_text
 from hub.accounts.authz import Action, require
 from hub.accounts.models import Convenant, Organisation, User
+from hub.audit import actions
 from hub.audit import services as audit
 from hub.cases.models import Case
 from hub.cases.records import CaseDetails, ClientIdentity
@@ -29,13 +30,13 @@ class CaseReading:
 
     # -- audit ---------------------------------------------------------------------------------------------------
 
-    async def _audit(self, user: User, action: str, object_id: str) -> None:
+    async def _audit(self, user: User, action: str, object_id: str, *, object_type: str = OBJECT_TYPE) -> None:
         await audit.record(
             self.db,
             user_id=user.id,
             organisation_id=user.organisation_id,
             action=action,
-            object_type=OBJECT_TYPE,
+            object_type=object_type,
             object_id=object_id,
         )
 
@@ -53,7 +54,7 @@ class CaseReading:
     async def view_case(self, user: User, case_id: str) -> Case:
         """:meth:`get_case` plus the audit record ``case.view``."""
         case = await self.get_case(user, case_id)
-        await self._audit(user, "case.view", case.id)
+        await self._audit(user, actions.CASE_VIEW, case.id)
         return case
 
     def identity(self, case: Case) -> ClientIdentity:

@@ -8,7 +8,8 @@ value copied to another row or column does not decrypt. The BSN is findable only
 with the keyring's index key) of the normalised number; the plain number is never stored or logged.
 
 Every read of a case's content is audited: ``case.view`` (the case page), ``case.list`` (a list of cases with client
-names), ``case.search_bsn`` (a BSN search; the number itself is not recorded), ``case.open`` and ``case.assign``.
+names), ``case.search`` (a filtered list or a BSN search: the kind of search, never the value), ``case.open`` and
+``case.assign`` (hub.audit.actions names them all).
 
 One concept a module: :mod:`~hub.cases.reading` (one case, its identity, the audit record),
 :mod:`~hub.cases.opening`, :mod:`~hub.cases.queries` (lists and the BSN search), and here the assignment and

@@ -1,6 +1,6 @@
 """The `hub` command: init, serve, worker, demo, migrate, org/convenant/user management, audit, keys.
 
-One module per group of commands (server, accounts, keys); every command that touches the database opens it the
+One module per group of commands (server, accounts, audit, keys); every command that touches the database opens it the
 same way, through ``hub.runtime.open_runtime`` (see :mod:`hub.cli.common`). Only this package and app.py read the
 configuration.
 """
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from crypto import CryptoError
 from hub import migrate
 from hub.accounts.roles import OrgKind, Role
+from hub.cli import audit as audit_commands
 from hub.cli.accounts import (
-    cmd_audit_verify,
     cmd_convenant_add,
     cmd_org_add,
     cmd_org_list,
@@ -115,10 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email")
     p.set_defaults(fn=cmd_user_reset_password)
 
-    audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", help="check the audit log's hash chain (exit status 2 when broken)").set_defaults(
-        fn=cmd_audit_verify
-    )
+    audit_commands.add_commands(sub)
     keys = sub.add_parser("keys", help="the keyring: rotation and status").add_subparsers(
         dest="keys_command", required=True
     )

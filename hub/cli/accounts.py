@@ -1,4 +1,4 @@
-"""`hub org | convenant | user | audit`: organisations, convenanten and user accounts, and the audit check."""
+"""`hub org | convenant | user`: organisations, convenanten and user accounts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub import migrate
 from hub.accounts.auth import AuthService
 from hub.accounts.enrolment import ONE_TIME_PASSWORD_VALID, AccountEvent, record_event
 from hub.accounts.roles import Role
@@ -161,21 +160,3 @@ def cmd_user_reset_password(settings: Settings, args: argparse.Namespace) -> Non
         print(f"One-time password for {user.email} (to be changed at first login, valid 72 hours): {password}")
 
     in_transaction(settings, work)
-
-
-def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> None:
-    """Walk the audit chain; exit status 2 when it is broken. Needs no keyring: records hold no content."""
-    from hub.audit.services import verify
-
-    migrate.require_current(settings.database_url)
-
-    async def work(db: AsyncSession, rt: Runtime) -> Any:
-        return await verify(db)
-
-    result = in_transaction(settings, work)
-    if not result.ok:
-        raise CliError(
-            f"audit log BROKEN at record {result.first_broken_seq} ({result.reason}); "
-            f"{result.count} record(s) before it are intact."
-        )
-    print(f"Audit log intact: {result.count} record(s), every link verified.")

@@ -9,6 +9,7 @@ import logging
 import shutil
 
 from hub import migrate
+from hub.audit import head as audit_head
 from hub.cli.common import CliError, on_runtime, prepare_data_dir
 from hub.config import Settings
 from hub.documents.demo_scanner import start_demo_clamd
@@ -87,6 +88,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     migrate.require_current(settings.database_url)
 
     async def run(runtime: Runtime) -> None:
+        async with runtime.transaction() as db:
+            await audit_head.anchor(db, settings.audit_head_file)  # a hub upgraded to the head file
         worker = worker_for(runtime)
         if args.once:
             await worker.sweep()

@@ -44,6 +44,7 @@ async def start_page(request: Request) -> Response:
             calendars = calendar_source(runtime(request).settings.decree_days_file)
             context["work"] = await work_for(db, user, calendars, now)
     context["organisation"] = organisation
+    context["audit_log"] = may(user, Action.VIEW_AUDIT_LOG)
     context["roles"] = sorted(user.role_set)
     return render(request, "dashboard/start.html", context)
 

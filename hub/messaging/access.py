@@ -2,9 +2,10 @@
 way to load a thread for a user (the party check, then the role's right).
 
 Reading message content is audited (ids only, never a subject or body): ``thread.view`` (a thread's messages),
-``thread.list`` (an inbox page that shows at least one decrypted subject) and ``message.post``. A transaction that
-writes an audit record writes it before it locks anything else (the chain head first, then the thread), so that two
-audited transactions always take their locks in the same order.
+``thread.list`` (an inbox page that shows at least one decrypted subject), ``thread.search`` (an inbox page with a
+filter); so are ``message.post``, ``thread.assign`` and ``thread.close`` (hub.audit.actions names them all). A
+transaction that writes an audit record writes it before it locks anything else (the chain head first, then the
+thread), so that two audited transactions always take their locks in the same order.
 
 No Starlette here: callers pass plain values.
 """
@@ -24,7 +25,7 @@ from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.audit import services as audit
 from hub.calendars.services import CalendarSource
-from hub.db import utcnow
+from hub.db import is_id, utcnow
 from hub.errors import NotFound
 from hub.messaging.clocks import waiting_on
 from hub.messaging.models import Clock, Thread
@@ -110,6 +111,14 @@ class MessagingBase:
             .order_by(col(Clock.due_at))
         )
         return list(rows.scalars())
+
+
+def thread_id_of(thread: Thread | str) -> str:
+    """The thread's id; NotFound for a string that is no id (before it reaches an audit record or a query)."""
+    thread_id = thread.id if isinstance(thread, Thread) else thread
+    if not is_id(thread_id):
+        raise NotFound("Thread")
+    return thread_id
 
 
 def set_waiting(thread: Thread, running: list[Clock]) -> None:

@@ -2,8 +2,9 @@
 question form need (a case by id or number, the organisation's active convenants, colleagues).
 
 The first page is one indexed query (the thread carries who owes a reaction, who waits for it and the earliest due
-moment); only that page's subjects are decrypted, and an inbox page that shows a subject is audited as
-``thread.list``.
+moment); only that page's subjects are decrypted. An inbox page without a filter that shows a subject is audited
+as ``thread.list``; one with a filter as ``thread.search`` with the kind of search (hub.audit.actions), whatever it
+found, and never the value.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from crypto import decrypt_text
 from hub.accounts.authz import Action, require
 from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
+from hub.audit import actions
 from hub.cases.models import Case
 from hub.cases.queries import case_by_typed_reference
 from hub.errors import NotFound
@@ -75,12 +77,15 @@ class InboxService(MessagingBase):
         limit: int = 50,
         offset: int = 0,
         now: datetime | None = None,
+        search: str | None = None,
     ) -> InboxPage:
         """One page of the user's inbox: one indexed query, then only that page's subjects are decrypted.
 
         ``tab``: te_beantwoorden (my organisation owes a reaction; most urgent first), wacht_op_ander (the other
         party owes one; most urgent first) or alle (newest activity first). Filters: ``case_id``, ``kind``
         (casuistiek | algemeen), ``status`` (open | afgerond), ``assignee`` ("mij", "niemand" or a colleague's id).
+        ``search``: the kind of search the case filter came from (a typed dossiernummer: ``reference``), for the
+        audit record; any other filter is recorded as ``filter``.
         """
         now = self._now(now)
         require(user, Action.VIEW_CASES)
@@ -189,10 +194,16 @@ class InboxService(MessagingBase):
                     bijzondere_bijstand=bool(bijstand),
                 )
             )
-        if page:
+        if search or case_id or kind or status or assignee:
+            await self.note_search(user, search or actions.SEARCH_FILTER)
+        elif page:
             # Subjects were decrypted: audited like a case list (which threads is not recorded, only that).
-            await self._audit(user, "thread.list", OBJECT_THREAD, "-")
+            await self._audit(user, actions.THREAD_LIST, OBJECT_THREAD, "-")
         return InboxPage(tab, page, offset, limit, has_next, await self.inbox_counts(user, now))
+
+    async def note_search(self, user: User, kind: str) -> None:
+        """The audit record of an inbox search: that it happened and its kind, never what was typed."""
+        await self._audit(user, actions.THREAD_SEARCH, actions.SEARCH_OBJECT, kind)
 
     async def inbox_counts(self, user: User, now: datetime | None = None) -> dict[str, int]:
         """How many threads wait for the user's organisation (and how many of those are late), and for others."""

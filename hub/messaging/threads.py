@@ -13,13 +13,14 @@ from datetime import date, datetime
 from crypto import encrypt_field
 from hub.accounts.authz import Action, require
 from hub.accounts.models import Convenant, User
+from hub.audit import actions
 from hub.cases.models import Case
 from hub.db import new_id
 from hub.documents.models import FIELD_FILE, Document
 from hub.errors import NotFound, ValidationError
 from hub.fields import MESSAGE_BODY, THREAD_SUBJECT
 from hub.messaging import clocks as rules
-from hub.messaging.access import OBJECT_MESSAGE, MessagingBase, set_waiting
+from hub.messaging.access import OBJECT_MESSAGE, OBJECT_THREAD, MessagingBase, set_waiting, thread_id_of
 from hub.messaging.agreed_dates import agreed_date_problem
 from hub.messaging.assignees import message_event
 from hub.messaging.attachments import attachable
@@ -347,7 +348,9 @@ class ThreadService(MessagingBase):
     # -- assignment and status ---------------------------------------------------------------------------------
 
     async def assign(self, user: User, thread: Thread | str, assignee_id: str | None) -> Thread:
-        """Assign the thread on the user's side to a colleague (same organisation), or to nobody."""
+        """Assign the thread on the user's side to a colleague (same organisation), or to nobody. Audited as
+        ``thread.assign`` (the record first: see the module text)."""
+        await self._audit(user, actions.THREAD_ASSIGN, OBJECT_THREAD, thread_id_of(thread))
         found = await self.get_thread(user, thread, Action.POST_MESSAGE, lock=True)
         if assignee_id:
             colleague = await self.db.get(User, assignee_id)
@@ -365,8 +368,9 @@ class ThreadService(MessagingBase):
 
     async def close(self, user: User, thread: Thread | str, now: datetime | None = None) -> Thread:
         """Mark the conversation afgerond. Not while a reaction term runs: that must be answered first.
-        A new message reopens the thread."""
+        A new message reopens the thread. Audited as ``thread.close``."""
         now = self._now(now)
+        await self._audit(user, actions.THREAD_CLOSE, OBJECT_THREAD, thread_id_of(thread))
         found = await self.get_thread(user, thread, Action.POST_MESSAGE, lock=True)
         if await self.running_clocks(found.id):
             raise ValidationError(

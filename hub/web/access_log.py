@@ -4,24 +4,22 @@ The line holds the method, the matched route's path *template* (``/dossiers/{cas
 the status, the duration and the user's id (or ``anon``). No raw path, no query string, no header: a BSN, name or
 search term in the URL cannot reach the log. A request that matches no route is logged as ``-``.
 
-The middleware also puts the client address and user agent in :data:`request_origin` (a context variable), so
-code below it that is not handed the request (the session loader) can put them in an audit record.
+The middleware also puts the client address and user agent in :data:`hub.origin.request_origin` (a context
+variable), so code below it that is not handed the request (the session loader, every audit record) can record them.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from contextvars import ContextVar
 from typing import Any
 
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-log = logging.getLogger("hub.access")
+from hub.origin import request_origin
 
-# (client address, user agent) of the request being handled; empty strings outside a request.
-request_origin: ContextVar[tuple[str, str]] = ContextVar("request_origin", default=("", ""))
+log = logging.getLogger("hub.access")
 
 UNMATCHED = "-"
 

@@ -195,7 +195,7 @@ def test_cli_audit_verify_exit_status(tmp_path: Path, monkeypatch: pytest.Monkey
     async def write(tamper: bool) -> None:
         engine = create_engine(url)
         try:
-            async with transaction(session_factory(engine)) as db:
+            async with transaction(session_factory(engine, audit_head_file=tmp_path / "audit-head.log")) as db:
                 if tamper:
                     await lift_guard(db)
                     await db.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(action="case.open"))

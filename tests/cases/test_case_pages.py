@@ -216,8 +216,8 @@ async def test_bsn_search_posts_and_stays_within_the_organisation(world: World) 
     assert theirs.reference in both.text
     # Never in a URL: a GET with a BSN is not a search.
     assert (await client.get(f"/dossiers/zoeken?bsn={BSN_1}")).status_code in (404, 405)
-    searches = [a for a in await audit_actions(world) if a[0] == "case.search_bsn"]
-    assert len(searches) == 3 and {o for _, o, _ in searches} == {"-"}
+    searches = [a for a in await audit_actions(world) if a[0] == "case.search"]
+    assert len(searches) == 3 and {o for _, o, _ in searches} == {"bsn"}
 
 
 async def test_list_filters_and_sort_by_query(world: World) -> None:

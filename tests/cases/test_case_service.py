@@ -184,8 +184,8 @@ async def test_find_by_exact_bsn_within_the_own_organisation(world: World) -> No
             await svc.find_by_bsn(world.bv_x, "123456789")
         with pytest.raises(Forbidden):
             await svc.find_by_bsn(world.beheerder, BSN_1)
-    searches = [a for a in await audit_actions(world) if a[0] == "case.search_bsn"]
-    assert len(searches) == 6 and all(object_id == "-" for _, object_id, _ in searches)
+    searches = [a for a in await audit_actions(world) if a[0] == "case.search"]
+    assert len(searches) == 6 and all(object_id == "bsn" for _, object_id, _ in searches)
 
 
 async def test_list_scope_filters_and_sorts(world: World) -> None:

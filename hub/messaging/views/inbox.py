@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.accounts.authz import Action, may
+from hub.audit.actions import SEARCH_REFERENCE
 from hub.cases.queries import AmbiguousReference
 from hub.cases.records import is_reference_query
 from hub.db import transaction
@@ -75,6 +76,8 @@ async def inbox_page(request: Request) -> Response:
         if assignee not in (ASSIGNEE_MINE, ASSIGNEE_NOBODY) and assignee not in {c.id for c in colleagues}:
             assignee = ""
         if filter_errors:
+            if reference:  # a number was looked up, and found nothing of ours: still a search
+                await svc.note_search(user, SEARCH_REFERENCE)
             # No case of this number: no threads either, rather than every thread as if no filter were asked for.
             page = InboxPage(tab, [], 0, PAGE_SIZE, False, await svc.inbox_counts(user))
         else:
@@ -87,6 +90,7 @@ async def inbox_page(request: Request) -> Response:
                 assignee=assignee or None,
                 limit=PAGE_SIZE,
                 offset=(page_number - 1) * PAGE_SIZE,
+                search=SEARCH_REFERENCE if reference else None,
             )
     # Links (tabs, pages) carry the case's opaque id once a number is resolved.
     inbox = path_for(request, "messaging.inbox")

@@ -1,0 +1,117 @@
+"""Every audit action the hub writes, in one place: its name (the record's ``action``) and what the Auditlog page
+calls it. README's "Audit actions" table describes each one; tests/audit/test_actions.py keeps the code, this list
+and the README in step (an action written anywhere must be listed here).
+
+Names are ``<object>.<verb>``. A record names who, which organisation, what, which object (a type and an id), when
+and from where (client address and user agent of the request; none for the worker and the command line), never
+content: no name, BSN, subject, message text, file name or search term.
+
+Searches record the fact and the kind of search as the object (type :data:`SEARCH_OBJECT`, id one of
+:data:`SEARCH_KINDS`), never the value searched for. Every page view writes exactly one record: a list page without
+a search writes its ``*.list`` record (only when it showed content), one with a search or filter its ``*.search``
+record (always: looking is what is recorded).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- cases -------------------------------------------------------------------------------------------------------
+CASE_VIEW: Final = "case.view"  # the case page (client identity shown)
+CASE_LIST: Final = "case.list"  # the case list without a search, showing client names
+CASE_SEARCH: Final = "case.search"  # the case list with a search or filter, or the BSN search; object = kind
+CASE_OPEN: Final = "case.open"
+CASE_ASSIGN: Final = "case.assign"
+# -- messages ----------------------------------------------------------------------------------------------------
+THREAD_VIEW: Final = "thread.view"  # a thread's messages
+THREAD_LIST: Final = "thread.list"  # an inbox page without a filter, showing subjects
+THREAD_SEARCH: Final = "thread.search"  # an inbox page with a filter; object = kind
+THREAD_ASSIGN: Final = "thread.assign"
+THREAD_CLOSE: Final = "thread.close"
+MESSAGE_POST: Final = "message.post"
+# -- documents ---------------------------------------------------------------------------------------------------
+DOCUMENT_UPLOAD: Final = "document.upload"
+DOCUMENT_DOWNLOAD: Final = "document.download"
+# -- the audit log itself ----------------------------------------------------------------------------------------
+AUDIT_VIEW: Final = "audit.view"  # the Auditlog page of a functionaris gegevensbescherming
+AUDIT_EXPORT: Final = "audit.export"  # a JSON-lines export: the FG's download, or `hub audit export`
+
+SEARCH_OBJECT: Final = "search"
+SEARCH_BSN: Final = "bsn"
+SEARCH_REFERENCE: Final = "reference"  # a dossiernummer (whole or its last digits)
+SEARCH_NAME: Final = "name"  # a client's name
+SEARCH_FILTER: Final = "filter"  # status, kind, partner, assignee: no typed value
+SEARCH_KINDS: Final = (SEARCH_BSN, SEARCH_REFERENCE, SEARCH_NAME, SEARCH_FILTER)
+
+AUDIT_LOG_OBJECT: Final = "audit_log"
+
+# Every action, with its Dutch label for the Auditlog page, in the order the page offers them.
+ACTIONS: Final[dict[str, str]] = {
+    CASE_VIEW: "Dossier bekeken",
+    CASE_LIST: "Dossierlijst bekeken",
+    CASE_SEARCH: "Dossiers gezocht of gefilterd",
+    CASE_OPEN: "Dossier aangemaakt",
+    CASE_ASSIGN: "Dossier toegewezen",
+    THREAD_VIEW: "Gesprek bekeken",
+    THREAD_LIST: "Berichtenlijst bekeken",
+    THREAD_SEARCH: "Berichten gefilterd",
+    THREAD_ASSIGN: "Gesprek toegewezen",
+    THREAD_CLOSE: "Gesprek afgerond",
+    MESSAGE_POST: "Bericht verstuurd",
+    DOCUMENT_UPLOAD: "Document toegevoegd",
+    DOCUMENT_DOWNLOAD: "Document gedownload",
+    "clock.due_recomputed": "Termijn herberekend (sluitingsdag)",
+    "calendar.closing_day_add": "Sluitingsdag toegevoegd",
+    "calendar.closing_day_remove": "Sluitingsdag verwijderd",
+    AUDIT_VIEW: "Auditlog bekeken",
+    AUDIT_EXPORT: "Auditlog geëxporteerd",
+    "organisation.create": "Organisatie aangemaakt",
+    "organisation.contacts_changed": "Contactgegevens gewijzigd",
+    "organisation.contacts_confirmed": "Contactgegevens bevestigd",
+    "convenant.create": "Convenant aangemaakt",
+    "auth.login": "Ingelogd",
+    "auth.logout": "Uitgelogd",
+    "auth.password_failed": "Wachtwoord onjuist",
+    "auth.mfa_failed": "Code onjuist",
+    "auth.recovery_code_used": "Herstelcode gebruikt",
+    "auth.account_locked": "Account tijdelijk geblokkeerd",
+    "auth.address_locked": "Adres tijdelijk geblokkeerd",
+    "auth.locked_attempt": "Poging tijdens blokkade",
+    "auth.reauth_failed": "Huidig wachtwoord onjuist",
+    "auth.session_expired": "Sessie verlopen",
+    "auth.session_purged": "Verlopen sessie opgeruimd",
+    "auth.session_ended": "Andere sessie beëindigd",
+    "auth.password_changed": "Wachtwoord gewijzigd",
+    "auth.recovery_codes_renewed": "Nieuwe herstelcodes",
+    "auth.mfa_enrolled": "Authenticator-app ingesteld",
+    "user.created": "Gebruiker aangemaakt",
+    "user.created_enrolment_link": "Gebruiker aangemaakt (activeringslink)",
+    "user.blocked": "Gebruiker geblokkeerd",
+    "user.unblocked": "Gebruiker gedeblokkeerd",
+    "user.password_reset": "Wachtwoord hersteld",
+    "user.password_reset_enrolment_link": "Wachtwoord hersteld (activeringslink)",
+    "user.mfa_reset": "Authenticator-app hersteld",
+    "user.roles_changed": "Rollen gewijzigd",
+    "user.enrolment_link_used": "Activeringslink gebruikt",
+    "user.enrolment_link_reissued": "Nieuwe activeringslink",
+    "user.address_refused": "E-mailadres geweigerd",
+    "keys.rotate": "Sleutel vernieuwd",
+    "keys.rewrap": "Gegevenssleutels herverpakt",
+    "keys.remove": "Sleutel verwijderd",
+    # Written before this list existed; kept so that older records have a label.
+    "case.search_bsn": "Gezocht op BSN",
+}
+
+
+def label(action: str) -> str:
+    """The Dutch label of an action; the name itself for one this hub does not know (a newer or older hub's)."""
+    return ACTIONS.get(action, action)
+
+
+def search_label(kind: str) -> str:
+    return {
+        SEARCH_BSN: "op BSN",
+        SEARCH_REFERENCE: "op dossiernummer",
+        SEARCH_NAME: "op naam",
+        SEARCH_FILTER: "met filters",
+    }.get(kind, kind)
