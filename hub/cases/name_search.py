@@ -1,7 +1,7 @@
 """Finding the organisation's cases by a part of the client's name, through the token index (hub.cases.name_index).
 
 Case- and accent-insensitive: "jansen" finds "Jänsen", "de vr" finds "Johanna de Vries". The text searched for is
-never stored, logged or audited (the audit record ``case.search_name`` says only that a search was done).
+never stored, logged or audited (the audit record ``case.search`` of kind ``name`` says only that a search was done).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from hub.accounts.authz import Action, may
 from hub.accounts.models import Convenant, User
+from hub.audit import actions
 from hub.cases.checks import NAME_MAX
 from hub.cases.models import Case, CaseNameToken
 from hub.cases.name_index import MIN_QUERY, normalise_name, query_trigrams, token
@@ -34,7 +35,8 @@ class NameSearchResult:
 class CaseNameSearch(CaseQueries):
     async def find_by_name(self, user: User, text: str) -> NameSearchResult:
         """The user's organisation's cases whose client name contains ``text`` (folded), by name; audited as
-        ``case.search_name`` without the text. ValidationError for a text of fewer than 3 letters or digits."""
+        ``case.search`` of kind ``name``, without the text. ValidationError for a text of fewer than 3 letters or
+        digits."""
         if not may(user, Action.VIEW_CASES):
             raise Forbidden(Action.VIEW_CASES.value)
         wanted = normalise_name(text[: NAME_MAX + 1])
@@ -42,7 +44,7 @@ class CaseNameSearch(CaseQueries):
             raise ValidationError({NAME_FIELD: "Vul (een deel van) de naam in waarop u wilt zoeken."})
         if len(wanted) < MIN_QUERY:
             raise ValidationError({NAME_FIELD: f"Vul minstens {MIN_QUERY} letters van de naam in."})
-        await self._audit(user, "case.search_name", "-")
+        await self._audit(user, actions.CASE_SEARCH, actions.SEARCH_NAME, object_type=actions.SEARCH_OBJECT)
         org = user.organisation_id
         convenants = list(
             (

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select
+from sqlmodel import col
 
 from hub.audit.models import AuditEvent
 from hub.cases import name_search
@@ -75,8 +76,11 @@ async def test_refusals_and_the_audit_record(world: World) -> None:
         await found(world, world.beheerder, "jansen")
     await found(world, world.bv_x, "jansen")
     async with world.hub.db() as db:
-        rows = (await db.execute(select(AuditEvent).where(AuditEvent.action == "case.search_name"))).scalars().all()
-    assert [(r.object_type, r.object_id, r.user_id) for r in rows] == [("dossier", "-", world.bv_x.id)]
+        searched = select(AuditEvent).where(
+            col(AuditEvent.action) == "case.search", col(AuditEvent.object_id) == "name"
+        )
+        rows = (await db.execute(searched)).scalars().all()
+    assert [(r.object_type, r.object_id, r.user_id) for r in rows] == [("search", "name", world.bv_x.id)]
 
 
 async def test_the_index_holds_no_plaintext_and_follows_the_convenant(world: World) -> None:
