@@ -33,6 +33,9 @@ class Action(StrEnum):
     POST_MESSAGE = "post_message"
     VIEW_OPERATIONS = "view_operations"  # outbox, failed mails: no case content
     MANAGE_CLOSING_DAYS = "manage_closing_days"  # a gemeente's own closing days (not werkdagen on its calendar)
+    VIEW_TERM_COMPLIANCE = "view_term_compliance"  # how the partners kept the terms (no content)
+    DRAW_STEEKPROEF = "draw_steekproef"  # the steekproef op rechtmatigheid of the gemeente's bijstand cases (§2.2)
+    READ_CONVENANTS = "read_convenants"  # the convenants of the user's own organisation, read-only
 
 
 CASE_WORKERS = frozenset(
@@ -52,6 +55,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.POST_MESSAGE: CASE_WORKERS,
     Action.VIEW_OPERATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
     Action.MANAGE_CLOSING_DAYS: frozenset({Role.CONTRACTMANAGER}),
+    Action.VIEW_TERM_COMPLIANCE: frozenset({Role.CONTRACTMANAGER, Role.KANTOORBEHEERDER}),
+    Action.DRAW_STEEKPROEF: frozenset({Role.CONTRACTMANAGER}),
+    Action.READ_CONVENANTS: frozenset({Role.CONTRACTMANAGER}),
 }
 
 
