@@ -6,6 +6,7 @@ from hub.calendars import models as calendars_models
 from hub.cases import models as cases_models
 from hub.documents import models as documents_models
 from hub.messaging import models as messaging_models
+from hub.monitoring import steekproef_models as monitoring_steekproef_models
 from hub.notifications import models as notifications_models
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "cases_models",
     "documents_models",
     "messaging_models",
+    "monitoring_steekproef_models",
     "notifications_models",
 ]
