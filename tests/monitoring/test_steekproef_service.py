@@ -29,8 +29,9 @@ async def _milestone(
     world: World, case: Case, kind: K, day: date, *, outcome: str | None = None, supersedes: str | None = None,
     void: bool = False,
 ) -> CaseMilestone:  # fmt: skip
-    row = CaseMilestone(case_id=case.id, kind=kind.value, milestone_date=day, outcome=outcome, recorded_by=world.bewindvoerder.id,
-                        recorded_by_org_id=case.kantoor_id, supersedes_id=supersedes, void=void)  # fmt: skip
+    row = CaseMilestone(case_id=case.id, kind=kind.value, milestone_date=day, outcome=outcome,
+                        recorded_by=world.bewindvoerder.id, recorded_by_org_id=case.kantoor_id,
+                        supersedes_id=supersedes, void=void)  # fmt: skip
     async with world.hub.db() as db:
         db.add(row)
     return row
