@@ -30,6 +30,7 @@ from hub.documents.components import blobs_of
 from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging import views as messaging_views
 from hub.monitoring import compliance_views as monitoring_compliance_views
+from hub.monitoring import steekproef_views as monitoring_steekproef_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.resources import STATIC_DIR
@@ -61,6 +62,7 @@ def routes() -> list[BaseRoute]:
         *notification_views.routes,
         *messaging_views.routes,
         *monitoring_compliance_views.routes,
+        *monitoring_steekproef_views.routes,
         *calendar_views.routes,
         *disclosure_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

@@ -16,6 +16,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("admin.organisations", "Organisaties", Action.MANAGE_ORGANISATIONS),
     ("admin.convenants", "Convenanten", Action.MANAGE_ORGANISATIONS),
     ("monitoring.compliance", "Termijnen", Action.VIEW_TERM_COMPLIANCE),
+    ("monitoring.steekproeven", "Steekproeven", Action.DRAW_STEEKPROEF),
     ("calendars.closing_days", "Sluitingsdagen", Action.MANAGE_CLOSING_DAYS),
     ("notifications.outbox", "E-mail", Action.VIEW_OPERATIONS),
     ("admin.users", "Gebruikers", Action.MANAGE_OWN_USERS),
