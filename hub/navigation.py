@@ -13,6 +13,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("cases.list", "Dossiers", Action.VIEW_CASES),
     ("messaging.inbox", "Berichten", Action.VIEW_CASES),
     ("admin.routekaart", "Routekaart", Action.VIEW_ROUTEKAART),
+    ("accounts.convenants", "Convenanten", Action.READ_CONVENANTS),
     ("admin.organisations", "Organisaties", Action.MANAGE_ORGANISATIONS),
     ("admin.convenants", "Convenanten", Action.MANAGE_ORGANISATIONS),
     ("monitoring.compliance", "Termijnen", Action.VIEW_TERM_COMPLIANCE),

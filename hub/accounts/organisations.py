@@ -285,6 +285,11 @@ class ConvenantService:
         require(actor, Action.MANAGE_ORGANISATIONS)
         return await self.for_organisation(None)
 
+    async def own_convenants(self, actor: User) -> list[tuple[Convenant, Organisation, Organisation]]:
+        """The convenants the actor's own organisation is party to (the contractmanager reads them)."""
+        require(actor, Action.READ_CONVENANTS)
+        return await self.for_organisation(actor.organisation_id)
+
 
 async def _audit(db: AsyncSession, actor: User, action: str, object_type: str, object_id: str) -> None:
     """Organisations and convenants made or changed by a user: who, which organisation, what (ids only)."""
