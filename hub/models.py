@@ -1,6 +1,7 @@
 """Imports every table module so that SQLModel.metadata is complete (for Alembic and tests)."""
 
 from hub.accounts import models as accounts_models
+from hub.accounts import topic_contacts as accounts_topic_contacts
 from hub.audit import models as audit_models
 from hub.calendars import models as calendars_models
 from hub.cases import models as cases_models
@@ -11,6 +12,7 @@ from hub.notifications import models as notifications_models
 
 __all__ = [
     "accounts_models",
+    "accounts_topic_contacts",
     "audit_models",
     "calendars_models",
     "cases_models",

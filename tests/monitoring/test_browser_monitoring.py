@@ -1,5 +1,5 @@
 """A real Chromium: the contractmanager reads the term compliance and its late items, draws a steekproef and records
-a finding, and reads the convenants; axe checks every page."""
+a finding, reads the convenants and names a contact per topic for the routekaart; axe checks every page."""
 
 from __future__ import annotations
 
@@ -117,4 +117,20 @@ def test_contractmanager_monitors_terms_draws_a_steekproef_and_reads_convenants(
 
         page.get_by_role("link", name="Convenanten").click()
         expect(page.get_by_role("heading", name="Gemeente Nijmegen en Bewindvoering De Brug")).to_be_visible()
+        assert_accessible(page)
+
+        # The routekaart's contact per topic, kept on the gemeente's own contact page.
+        page.get_by_role("link", name="Contactgegevens").click()
+        page.get_by_label("Contactpersoon", exact=True).first.fill("Carla Contract")
+        page.locator("#bijzondere_bijstand_person").fill("Bas Bijstand")
+        page.get_by_role("button", name="Gegevens bevestigen").click()
+        expect(
+            page.get_by_role("link", name="Vul een geldig e-mailadres voor Bijzondere bijstand (§2.2) in.")
+        ).to_be_visible()
+        assert_accessible(page)
+        page.locator("#bijzondere_bijstand_email").fill("bijstand@nijmegen.example.nl")
+        page.get_by_role("button", name="Gegevens bevestigen").click()
+        expect(page.get_by_text("De contactgegevens zijn gewijzigd en bevestigd.")).to_be_visible()
+        page.get_by_role("link", name="Routekaart").click()
+        expect(page.get_by_role("row", name="Bijzondere bijstand (§2.2)")).to_contain_text("Bas Bijstand")
         assert_accessible(page)

@@ -1,12 +1,14 @@
-"""steekproef op rechtmatigheid: the draws and the follow-up of their cases
+"""steekproef op rechtmatigheid, and the routekaart's contacts per topic
 
-Revision ID: 0016_steekproef
+Revision ID: 0016_compliance
 Revises: 0015
 Create Date: 2026-12-07 16:30:00
 
 - ``steekproef``: one draw of bijzondere-bijstand cases (§2.2) with its seed, population, rates and result, so that
   anyone can recompute it (hub.monitoring.steekproef).
 - ``steekproef_case``: each drawn case with the contractmanager's finding (the note field-encrypted).
+- ``topic_contact``: an organisation's contact per topic of the routekaart (schuldhulp, bijzondere bijstand,
+  uitstroom); none at first, so every topic falls back to the organisation's fixed contact.
 """
 
 from collections.abc import Sequence
@@ -17,7 +19,7 @@ from alembic import op
 
 import hub.db
 
-revision: str = "0016_steekproef"
+revision: str = "0016_compliance"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -63,9 +65,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("steekproef_id", "case_id", name="uq_steekproef_case"),
     )
+    op.create_table(
+        "topic_contact",
+        _id("organisation_id"),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+        sa.Column("person", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"]),
+        sa.PrimaryKeyConstraint("organisation_id", "topic"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("topic_contact")
     op.drop_table("steekproef_case")
     op.drop_index("ix_steekproef_gemeente_drawn", table_name="steekproef")
     op.drop_table("steekproef")
