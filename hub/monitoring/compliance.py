@@ -81,6 +81,10 @@ class LateItem:
     due_at: datetime
     stopped_on: date | None
 
+    @property
+    def due_day(self) -> date:
+        return as_local_date(self.due_at)
+
 
 @dataclass
 class Figures:
