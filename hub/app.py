@@ -30,6 +30,8 @@ from hub.documents import withdrawal_views as document_withdrawal_views
 from hub.documents.components import blobs_of
 from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging import views as messaging_views
+from hub.monitoring import compliance_views as monitoring_compliance_views
+from hub.monitoring import steekproef_views as monitoring_steekproef_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.origin import current_origin
@@ -63,6 +65,8 @@ def routes() -> list[BaseRoute]:
         *document_withdrawal_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
+        *monitoring_compliance_views.routes,
+        *monitoring_steekproef_views.routes,
         *calendar_views.routes,
         *disclosure_views.routes,
         *oversight_views.routes,

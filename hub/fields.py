@@ -50,6 +50,7 @@ DOCUMENT_SHA256 = EncryptedField("document", "sha256")
 DOCUMENT_WITHDRAWAL_REASON = EncryptedField("document", "withdrawal_reason")
 THREAD_SUBJECT = EncryptedField("message_thread", "subject")
 MESSAGE_BODY = EncryptedField("message", "body")
+STEEKPROEF_CASE_NOTE = EncryptedField("steekproef_case", "note")  # the finding on a drawn case: may be personal
 
 DOCUMENT_KEY = WrappedKeyColumn("document", "wrapped_key")
 
@@ -68,6 +69,7 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     DOCUMENT_WITHDRAWAL_REASON,
     THREAD_SUBJECT,
     MESSAGE_BODY,
+    STEEKPROEF_CASE_NOTE,
 )
 
 WRAPPED_KEYS: tuple[WrappedKeyColumn, ...] = (DOCUMENT_KEY,)

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.accounts.email_rule import valid_email
 from hub.accounts.models import User
-from hub.accounts.organisations import valid_email
 from hub.audit import auth_events as events
 from hub.audit.auth_events import Origin
 from hub.errors import ValidationError

@@ -36,6 +36,9 @@ class Action(StrEnum):
     VIEW_BIJSTAND_APPLICATIONS = "view_bijstand_applications"  # the gemeente's aanvragen bijzondere bijstand (§2.2)
     VIEW_SCHULDHULP_CHECK = "view_schuldhulp_check"  # the monthly check of §2.3, per kantoor
     VIEW_AUDIT_LOG = "view_audit_log"  # the audit records about the own organisation's cases and users (the FG)
+    VIEW_TERM_COMPLIANCE = "view_term_compliance"  # how the partners kept the terms (no content)
+    DRAW_STEEKPROEF = "draw_steekproef"  # the steekproef op rechtmatigheid of the gemeente's bijstand cases (§2.2)
+    READ_CONVENANTS = "read_convenants"  # the convenants of the user's own organisation, read-only
 
 
 CASE_WORKERS = frozenset(
@@ -58,6 +61,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_BIJSTAND_APPLICATIONS: frozenset({Role.CONSULENT}),
     Action.VIEW_SCHULDHULP_CHECK: frozenset({Role.CONTRACTMANAGER}),
     Action.VIEW_AUDIT_LOG: frozenset({Role.FG}),
+    Action.VIEW_TERM_COMPLIANCE: frozenset({Role.CONTRACTMANAGER, Role.KANTOORBEHEERDER}),
+    Action.DRAW_STEEKPROEF: frozenset({Role.CONTRACTMANAGER}),
+    Action.READ_CONVENANTS: frozenset({Role.CONTRACTMANAGER}),
 }
 
 

@@ -7,7 +7,7 @@ use, and the operator's CLI and the demo call them directly (no user acts there)
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,20 +16,18 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.accounts import topic_contacts
 from hub.accounts.authz import Action, require
+from hub.accounts.email_rule import valid_email
 from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind
+from hub.accounts.topic_contacts import ContactTopic
 from hub.audit import services as audit
 from hub.db import utcnow
 from hub.errors import NotFound, ValidationError
 from hub.terms import as_local_date, controle_contactgegevens_due, is_overdue
 
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[a-z]{2,}$", re.IGNORECASE)
 CONVENANT_STATUSES = ("concept", "actief", "beeindigd")
-
-
-def valid_email(value: str) -> bool:
-    return bool(EMAIL_RE.match(value)) and len(value) <= 254
 
 
 @dataclass(frozen=True)
@@ -201,14 +199,30 @@ class OrganisationService:
         return OwnContacts(own, self.contact_status(own, now), confirmed_by)
 
     async def confirm_own_contacts(
-        self, actor: User, *, person: str, email: str, phone: str, now: datetime | None = None
+        self,
+        actor: User,
+        *,
+        person: str,
+        email: str,
+        phone: str,
+        topics: Mapping[ContactTopic, topic_contacts.Entry] | None = None,
+        now: datetime | None = None,
     ) -> bool:
-        """A partner confirms or corrects its own contact person and fixed address (§1a); True when they changed."""
+        """A partner confirms or corrects its own contact person and fixed address (§1a), and with ``topics`` its
+        contacts per topic of the routekaart (a topic left empty has none of its own); True when anything changed."""
         own = await self.own(actor)
         require(actor, Action.CONFIRM_OWN_CONTACTS, own)
+        topic_errors = topic_contacts.check(topics or {})
         before = (own.contact_person, own.contact_email, own.contact_phone)
-        await self.update_contacts(own, person=person, email=email, phone=phone, by=actor, now=now)
+        try:
+            await self.update_contacts(own, person=person, email=email, phone=phone, by=actor, now=now)
+        except ValidationError as exc:
+            raise ValidationError({**exc.errors, **topic_errors}) from None
+        if topic_errors:
+            raise ValidationError(topic_errors)
         changed = before != (own.contact_person, own.contact_email, own.contact_phone)
+        if topics is not None:
+            changed = await topic_contacts.replace(self.db, own.id, topics) or changed
         action = "organisation.contacts_changed" if changed else "organisation.contacts_confirmed"
         await _audit(self.db, actor, action, "organisation", own.id)
         return changed
@@ -284,6 +298,11 @@ class ConvenantService:
     async def overview(self, actor: User) -> list[tuple[Convenant, Organisation, Organisation]]:
         require(actor, Action.MANAGE_ORGANISATIONS)
         return await self.for_organisation(None)
+
+    async def own_convenants(self, actor: User) -> list[tuple[Convenant, Organisation, Organisation]]:
+        """The convenants the actor's own organisation is party to (the contractmanager reads them)."""
+        require(actor, Action.READ_CONVENANTS)
+        return await self.for_organisation(actor.organisation_id)
 
 
 async def _audit(db: AsyncSession, actor: User, action: str, object_type: str, object_id: str) -> None:

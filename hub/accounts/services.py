@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from hub.accounts.email_rule import EMAIL_RE, valid_email
 from hub.accounts.organisations import (
     CONVENANT_STATUSES,
-    EMAIL_RE,
     ConvenantService,
     OrganisationService,
     OwnContacts,
     PartnerContact,
-    valid_email,
 )
 from hub.accounts.users import ManagedUsers, OwnAccount, UserService, generate_initial_password
 

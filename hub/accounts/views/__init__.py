@@ -6,12 +6,21 @@ Who may do what is checked in the services (hub.accounts.authz):
   administrator (who chooses a password through a mailed enrolment link, enrol.py);
 - a kantoorbeheerder or gemeentebeheerder manages the users of their own organisation only; any other user does not
   exist for them (404);
-- a contractmanager keeps the routekaart (the partners' contact details, checked at least once a year, §1a.1);
+- a contractmanager keeps the routekaart (the partners' contact details, checked at least once a year, §1a.1)
+  and reads their gemeente's convenants (convenants.py);
 - a kantoorbeheerder or contractmanager confirms or corrects their own organisation's contact details.
 """
 
 from __future__ import annotations
 
-from hub.accounts.views import account, contacts, enrol, organisations, sessions, users
+from hub.accounts.views import account, contacts, convenants, enrol, organisations, sessions, users
 
-routes = [*account.routes, *sessions.routes, *enrol.routes, *users.routes, *organisations.routes, *contacts.routes]
+routes = [
+    *account.routes,
+    *sessions.routes,
+    *enrol.routes,
+    *users.routes,
+    *organisations.routes,
+    *convenants.routes,
+    *contacts.routes,
+]

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from hub.accounts.authz import Action
 from hub.accounts.organisations import OrganisationService, PartnerContact
+from hub.accounts.topic_contacts import ContactTopic, Entry, contacts_of, field_name
 from hub.accounts.views.admin_common import notice, redirect_to
 from hub.db import transaction, utcnow
 from hub.errors import ValidationError
@@ -28,6 +29,8 @@ CONTACT_NOTICES = {
     "gewijzigd": "De contactgegevens zijn gewijzigd en bevestigd.",
 }
 CONTACT_FIELDS = ("contact_person", "contact_email", "contact_phone")
+TOPIC_PARTS = ("person", "email", "phone")
+TOPIC_FIELDS = tuple(field_name(t, part) for t in ContactTopic for part in TOPIC_PARTS)
 
 
 # -- routekaart ----------------------------------------------------------------------------------------------
@@ -62,11 +65,18 @@ async def routekaart_page(request: Request) -> Response:
     now = utcnow()
     async with transaction(runtime(request).sessions) as db:
         own, entries = await OrganisationService(db).routekaart_for(actor, now)
+        topics = await contacts_of(db, [e.organisation.id for e in entries])
     rows = [routekaart_row(e, now) for e in entries]
     return render(
         request,
         "admin/routekaart.html",
-        {"own": own, "rows": rows, "flagged": sum(1 for r in rows if r.flagged)},
+        {
+            "own": own,
+            "rows": rows,
+            "flagged": sum(1 for r in rows if r.flagged),
+            "topics": topics,
+            "topic_list": list(ContactTopic),
+        },
     )
 
 
@@ -82,7 +92,12 @@ async def _contacts_page(
     actor = user_of(request).user
     async with transaction(runtime(request).sessions) as db:
         contacts = await OrganisationService(db).own_contacts(actor)
+        own_topics = (await contacts_of(db, [contacts.organisation.id])).get(contacts.organisation.id, {})
     own = contacts.organisation
+    if values is None:
+        values = {k: getattr(own, k) for k in CONTACT_FIELDS}
+        for topic, contact in own_topics.items():
+            values.update({field_name(topic, part): getattr(contact, part) for part in TOPIC_PARTS})
     return render(
         request,
         "admin/contacts.html",
@@ -91,7 +106,8 @@ async def _contacts_page(
             "confirmed_by": contacts.confirmed_by,
             "contact": contacts.status,
             "errors": errors or {},
-            "values": values or {k: getattr(own, k) for k in CONTACT_FIELDS},
+            "values": values,
+            "topic_list": list(ContactTopic),
             "notice": "" if errors else notice(request, CONTACT_NOTICES),
         },
         status_code=status,
@@ -107,7 +123,11 @@ async def contacts_page(request: Request) -> Response:
 async def contacts_confirm(request: Request) -> Response:
     actor = user_of(request).user
     form = await form_values(request)
-    values = {k: form.get(k, "") for k in CONTACT_FIELDS}
+    values = {k: form.get(k, "") for k in (*CONTACT_FIELDS, *TOPIC_FIELDS)}
+    topics: dict[ContactTopic, Entry] = {
+        t: (values[field_name(t, "person")], values[field_name(t, "email")], values[field_name(t, "phone")])
+        for t in ContactTopic
+    }
     try:
         async with transaction(runtime(request).sessions) as db:
             changed = await OrganisationService(db).confirm_own_contacts(
@@ -115,9 +135,10 @@ async def contacts_confirm(request: Request) -> Response:
                 person=values["contact_person"],
                 email=values["contact_email"],
                 phone=values["contact_phone"],
+                topics=topics,
             )
     except ValidationError as exc:
-        ordered = in_form_order(exc.errors, CONTACT_FIELDS)
+        ordered = in_form_order(exc.errors, (*CONTACT_FIELDS, *TOPIC_FIELDS))
         return await _contacts_page(request, ordered, values, status=400)
     return redirect_to(request, "admin.contacts", gelukt="gewijzigd" if changed else "bevestigd")
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.accounts.authz import Action
+from hub.accounts.authz import Action, may
 from hub.accounts.organisations import CONVENANT_STATUSES, ConvenantService, OrganisationService
 from hub.accounts.roles import OrgKind
 from hub.accounts.views.admin_common import notice, redirect_to
@@ -116,9 +116,12 @@ async def _convenants_page(
     )
 
 
-@login_required(Action.MANAGE_ORGANISATIONS)
+@login_required()
 async def convenants_page(request: Request) -> Response:
-    return await _convenants_page(request)
+    user = user_of(request).user
+    if not may(user, Action.MANAGE_ORGANISATIONS) and may(user, Action.READ_CONVENANTS):
+        return redirect_to(request, "accounts.convenants")  # the contractmanager reads their own, read-only
+    return await _convenants_page(request)  # the services refuse everyone else
 
 
 @login_required(Action.MANAGE_ORGANISATIONS)
