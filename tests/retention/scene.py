@@ -66,9 +66,7 @@ class Scene:
 
     async def run(self, now: datetime = LONG_AFTER) -> RunResult:
         rt = self.world.hub.runtime
-        return await run_retention(
-            rt.sessions, blobs_of(rt), policy_of(rt), now=now, today=now.date(), actor="worker"
-        )
+        return await run_retention(rt.sessions, blobs_of(rt), policy_of(rt), now=now, today=now.date(), actor="worker")
 
     def blob_path(self, document: Document) -> Path:
         return blobs_of(self.world.hub.runtime).path_of(document.blob_name)
@@ -105,4 +103,3 @@ class Scene:
 
 async def build_scene(world: World) -> Scene:
     return Scene(world=world, path=await build_path(world))
-

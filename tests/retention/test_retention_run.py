@@ -98,3 +98,18 @@ async def test_a_withdrawn_document_goes_after_its_period_and_old_outbox_rows_go
         assert await db.get(Document, kept.id) is not None
         assert await db.get(Case, case.id) is not None
     assert not scene.blob_path(document).exists() and scene.blob_path(kept).exists()
+
+
+async def test_the_worker_runs_retention_once_a_day(world: World) -> None:
+    from hub.worker import worker_for
+
+    scene = await build_scene(world)
+    case, _ = await scene.full_case(BSN_1, "Johanna de Vries")
+    worker = worker_for(world.hub.runtime)
+    await worker.sweep(LONG_AFTER - timedelta(days=365 * 3))  # within the period: kept, and today's run is done
+    await worker.sweep(LONG_AFTER)  # past the period: deleted (a day later)
+    await worker.sweep(LONG_AFTER + timedelta(hours=2))  # the same day: no second run
+    async with world.hub.db() as db:
+        assert await db.get(Case, case.id) is None
+        runs = (await db.execute(select(AuditEvent).where(col(AuditEvent.action) == "retention.run"))).scalars()
+        assert [r.object_id for r in runs] == ["worker", "worker"]
