@@ -18,6 +18,7 @@ from hub.accounts.models import User
 from hub.audit import actions
 from hub.audit import services as audit
 from hub.cases.models import Case
+from hub.cases.reading import OBJECT_TYPE as CASE_OBJECT
 from hub.db import is_id, utcnow
 from hub.errors import NotFound, ValidationError
 from hub.fields import CASE_LEGAL_HOLD_REASON
@@ -63,7 +64,7 @@ async def place_hold(
     db.add(case)
     await audit.record(
         db, user_id=user.id, organisation_id=user.organisation_id, action=actions.CASE_HOLD,
-        object_type="case", object_id=case.id,
+        object_type=CASE_OBJECT, object_id=case.id,
     )  # fmt: skip
     return case
 
@@ -79,6 +80,6 @@ async def lift_hold(db: AsyncSession, user: User, case_id: str) -> Case:
     db.add(case)
     await audit.record(
         db, user_id=user.id, organisation_id=user.organisation_id, action=actions.CASE_RELEASE,
-        object_type="case", object_id=case.id,
+        object_type=CASE_OBJECT, object_id=case.id,
     )  # fmt: skip
     return case

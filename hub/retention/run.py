@@ -21,9 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.audit import actions
 from hub.audit import services as audit
 from hub.cases.models import Case, CaseStatus
+from hub.cases.reading import OBJECT_TYPE as CASE_OBJECT
 from hub.db import transaction
 from hub.documents.blobstore import BlobStore
 from hub.documents.models import Document
+from hub.documents.services import OBJECT_TYPE as DOCUMENT_OBJECT
 from hub.notifications.models import OutboxMail
 from hub.retention.deletion import delete_case, delete_document
 from hub.retention.due import DueItems, due_items
@@ -73,7 +75,7 @@ async def _delete_case_if_still_due(db: AsyncSession, case_id: str) -> list[str]
         return None
     parties = case.party_ids()
     blob_names = await delete_case(db, case_id)
-    await _record_for_parties(db, actions.CASE_DELETE, "case", case_id, parties)
+    await _record_for_parties(db, actions.CASE_DELETE, CASE_OBJECT, case_id, parties)
     return blob_names
 
 
@@ -86,7 +88,7 @@ async def _delete_document_if_still_due(db: AsyncSession, document_id: str) -> s
         return None
     parties = document.party_ids()
     blob_name = await delete_document(db, document_id)
-    await _record_for_parties(db, actions.DOCUMENT_DELETE, "document", document_id, parties)
+    await _record_for_parties(db, actions.DOCUMENT_DELETE, DOCUMENT_OBJECT, document_id, parties)
     return blob_name
 
 

@@ -28,6 +28,7 @@ from hub.cases.case_terms import case_milestones
 from hub.cases.corrections import HistoryEntry
 from hub.cases.milestones import RULES, MilestoneKind, choice_label, effective
 from hub.cases.models import BewindKind, Case, CaseStatus
+from hub.cases.reading import OBJECT_TYPE as CASE_OBJECT
 from hub.cases.services import CaseService
 from hub.documents.models import Document, DocumentType
 from hub.fields import CASE_MILESTONE_NOTE, DOCUMENT_FILENAME, MESSAGE_BODY, THREAD_SUBJECT
@@ -147,7 +148,7 @@ async def gather(db: AsyncSession, keyring: Keyring, user: User, case_id: str, n
     case = await cases.get_case(user, case_id)
     await audit.record(
         db, user_id=user.id, organisation_id=user.organisation_id, action=actions.CASE_EXPORT,
-        object_type="case", object_id=case.id,
+        object_type=CASE_OBJECT, object_id=case.id,
     )  # fmt: skip
     identity = cases.identity(case)
     organisations = {
