@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.audit import actions
 from hub.audit import services as audit
+from hub.cases.case_terms import case_milestones
 from hub.cases.models import Case, CaseStatus
 from hub.cases.reading import OBJECT_TYPE as CASE_OBJECT
 from hub.db import transaction
@@ -29,7 +30,7 @@ from hub.documents.services import OBJECT_TYPE as DOCUMENT_OBJECT
 from hub.notifications.models import OutboxMail
 from hub.retention.deletion import delete_case, delete_document
 from hub.retention.due import DueItems, due_items
-from hub.retention.policy import RetentionPolicy
+from hub.retention.policy import RetentionPolicy, ended_on
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,14 @@ async def _record_for_parties(
         )
 
 
-async def _delete_case_if_still_due(db: AsyncSession, case_id: str) -> list[str] | None:
-    """The case's blob names once deleted; None when it changed since the plan (gone, held, reopened)."""
+async def _delete_case_if_still_due(db: AsyncSession, case_id: str, cutoff: date) -> list[str] | None:
+    """The case's blob names once deleted; None when it changed since the plan (gone, held, reopened, a later step
+    such as nazorg recorded): checked again holding the case's row lock."""
     case = await db.get(Case, case_id, with_for_update=True)
     if case is None or case.legal_hold_at is not None or case.status != CaseStatus.BEEINDIGD.value:
+        return None
+    ended = ended_on(await case_milestones(db, case_id))
+    if ended is None or ended > cutoff:
         return None
     parties = case.party_ids()
     blob_names = await delete_case(db, case_id)
@@ -109,7 +114,7 @@ async def run_retention(
     done = cases = documents = 0
     for item in due.cases:
         async with transaction(sessions) as db:
-            blob_names = await _delete_case_if_still_due(db, item.id)
+            blob_names = await _delete_case_if_still_due(db, item.id, policy.case_cutoff(today))
         if blob_names is not None:
             cases += 1
             await _remove_blobs(blobs, blob_names)

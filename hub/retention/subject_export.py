@@ -27,7 +27,7 @@ from hub.audit.models import AuditEvent
 from hub.cases.case_terms import case_milestones
 from hub.cases.corrections import HistoryEntry
 from hub.cases.milestones import RULES, MilestoneKind, choice_label, effective
-from hub.cases.models import BewindKind, Case, CaseStatus
+from hub.cases.models import BewindKind, Case, CaseCorrection, CaseMilestone, CaseStatus
 from hub.cases.reading import OBJECT_TYPE as CASE_OBJECT
 from hub.cases.services import CaseService
 from hub.documents.models import Document, DocumentType
@@ -177,7 +177,9 @@ async def gather(db: AsyncSession, keyring: Keyring, user: User, case_id: str, n
         milestones=await _milestones(db, keyring, case, names),
         documents=documents,
         threads=threads,
-        accesses=await _accesses(db, names, [case.id, *object_ids, *(d.id for d in documents)]),
+        accesses=await _accesses(
+            db, names, [case.id, *object_ids, *(d.id for d in documents), *await _record_ids(db, case)]
+        ),
     )
 
 
@@ -258,6 +260,13 @@ async def _threads(
         subject = decrypt_text(keyring, thread.subject, context=THREAD_SUBJECT.context(thread.id))
         out.append(ExportThread(subject=subject, created_at=thread.created_at, messages=tuple(shown)))
     return tuple(out), ids
+
+
+async def _record_ids(db: AsyncSession, case: Case) -> list[str]:
+    """The ids of the case's milestone and correction rows: their audit records name them, not the case."""
+    milestones = await db.execute(select(col(CaseMilestone.id)).where(col(CaseMilestone.case_id) == case.id))
+    corrections = await db.execute(select(col(CaseCorrection.id)).where(col(CaseCorrection.case_id) == case.id))
+    return [*milestones.scalars(), *corrections.scalars()]
 
 
 async def _accesses(db: AsyncSession, names: _Names, object_ids: list[str]) -> tuple[ExportAccess, ...]:

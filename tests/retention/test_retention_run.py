@@ -113,3 +113,15 @@ async def test_the_worker_runs_retention_once_a_day(world: World) -> None:
         assert await db.get(Case, case.id) is None
         runs = (await db.execute(select(AuditEvent).where(col(AuditEvent.action) == "retention.run"))).scalars()
         assert [r.object_id for r in runs] == ["worker", "worker"]
+
+
+async def test_nazorg_after_the_end_moves_the_day_the_period_starts(world: World) -> None:
+    from datetime import date
+
+    from hub.cases.milestones import K
+
+    scene = await build_scene(world)
+    case, _ = await scene.full_case(BSN_1, "Johanna de Vries")
+    await scene.path.record(world.bv_x, case, K.NAZORG_AANGEBODEN, date(2026, 6, 1))
+    assert (await scene.run(LONG_AFTER)).cases == 0  # 7 years after einde bewind, not after the nazorg
+    assert (await scene.run(LONG_AFTER + timedelta(days=200))).cases == 1

@@ -38,6 +38,8 @@ async def test_the_export_holds_exactly_that_clients_data(world: World) -> None:
         "Antwoord over Johanna de Vries",
         "Einde bewind",
         "Inzage-export van cliënt gemaakt",  # the audit records, this export included
+        "Stap in het verloop vastgelegd",  # ... and those naming its milestones and corrections
+        "Dossiergegevens gecorrigeerd",
         "Karin Klantmanager",  # the exporting organisation's own staff by name
         'lang="nl"',
     ):
