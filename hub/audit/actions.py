@@ -38,6 +38,7 @@ DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
 DOCUMENT_DELETE: Final = "document.delete"  # a withdrawn document deleted by retention, one record per party
 # -- retention ---------------------------------------------------------------------------------------------------
+ORGANISATION_RETENTION_CHANGED: Final = "organisation.retention_changed"  # `hub retention years`
 RETENTION_RUN: Final = "retention.run"  # a real (not dry) run; object id: who ran it (worker or cli)
 # -- the audit log itself ----------------------------------------------------------------------------------------
 AUDIT_VIEW: Final = "audit.view"  # the Auditlog page of a functionaris gegevensbescherming
@@ -86,6 +87,7 @@ ACTIONS: Final[dict[str, str]] = {
     "organisation.create": "Organisatie aangemaakt",
     "organisation.contacts_changed": "Contactgegevens gewijzigd",
     "organisation.contacts_confirmed": "Contactgegevens bevestigd",
+    ORGANISATION_RETENTION_CHANGED: "Bewaartermijn van organisatie gewijzigd",
     "convenant.create": "Convenant aangemaakt",
     "auth.login": "Ingelogd",
     "auth.logout": "Uitgelogd",

@@ -6,8 +6,13 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from hub import migrate
-from hub.cli.common import on_runtime
+from hub.audit import actions
+from hub.audit import services as audit
+from hub.cli.accounts import org_by_name_or_id
+from hub.cli.common import CliError, in_transaction, on_runtime
 from hub.config import Settings
 from hub.db import utcnow
 from hub.documents.components import blobs_of
@@ -75,6 +80,32 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> None:
         print(line)
 
 
+YEARS_RANGE = (1, 100)
+
+
+def cmd_retention_years(settings: Settings, args: argparse.Namespace) -> None:
+    """Set (or with --default clear) an organisation's own period for ended cases; audited
+    (``organisation.retention_changed``, no user: the command line)."""
+    migrate.require_current(settings.database_url)
+    years: int | None = None if args.default else args.years
+    if years is not None and not YEARS_RANGE[0] <= years <= YEARS_RANGE[1]:
+        raise CliError("--years must be 1 to 100.")
+
+    async def work(db: AsyncSession, rt: Runtime) -> str:
+        org = await org_by_name_or_id(db, args.organisation)
+        org.retention_case_years = years
+        db.add(org)
+        await audit.record(
+            db, user_id=None, organisation_id=org.id, action=actions.ORGANISATION_RETENTION_CHANGED,
+            object_type="organisation", object_id=org.id,
+        )  # fmt: skip
+        return str(org.name)
+
+    name = in_transaction(settings, work)
+    shown = f"{years} year(s)" if years is not None else f"the default ({settings.retention_case_years} years)"
+    print(f"{name}: ended cases are kept {shown}; a case keeps the longer period of its two parties.")
+
+
 def add_commands(sub: Any) -> None:
     """`hub retention ...` on the command's subparsers."""
     group = sub.add_parser("retention", help="retention periods").add_subparsers(
@@ -83,3 +114,9 @@ def add_commands(sub: Any) -> None:
     p = group.add_parser("run", help="delete the cases, withdrawn documents and mail rows past their period")
     p.add_argument("--dry-run", action="store_true", help="only list what would be deleted (ids and counts)")
     p.set_defaults(fn=cmd_retention_run)
+    p = group.add_parser("years", help="an organisation's own retention period for ended cases")
+    p.add_argument("--organisation", required=True, help="name or id")
+    choice = p.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--years", type=int, help="years after a case ended (1-100)")
+    choice.add_argument("--default", action="store_true", help="back to HUB_RETENTION_CASE_YEARS")
+    p.set_defaults(fn=cmd_retention_years)

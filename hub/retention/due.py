@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.accounts.models import Organisation
 from hub.cases.models import Case, CaseMilestone, CaseStatus
 from hub.documents.models import Document
 from hub.notifications.models import OutboxMail
@@ -37,9 +38,24 @@ class DueItems:
         return not (self.cases or self.withdrawn_document_ids or self.outbox_rows)
 
 
+async def party_years(db: AsyncSession) -> dict[str, int]:
+    """The organisations with a retention period of their own: id -> years."""
+    rows = await db.execute(
+        select(col(Organisation.id), col(Organisation.retention_case_years)).where(
+            col(Organisation.retention_case_years).is_not(None)
+        )
+    )
+    return {org_id: int(years) for org_id, years in rows.all()}
+
+
+def case_cutoff(policy: RetentionPolicy, case: Case, years: dict[str, int], today: date) -> date:
+    """The one rule for a case's cutoff day: the longer period of its two parties."""
+    return policy.case_cutoff(today, policy.case_years_for(*(years.get(org_id) for org_id in case.party_ids())))
+
+
 async def due_cases(db: AsyncSession, policy: RetentionPolicy, today: date) -> tuple[list[DueCase], list[str]]:
     """(due cases, ids of ended-long-enough cases on legal hold), both by end day then id."""
-    cutoff = policy.case_cutoff(today)
+    years = await party_years(db)
     ended = list((await db.execute(select(Case).where(col(Case.status) == CaseStatus.BEEINDIGD.value))).scalars().all())
     if not ended:
         return [], []
@@ -51,7 +67,7 @@ async def due_cases(db: AsyncSession, policy: RetentionPolicy, today: date) -> t
     held: list[tuple[date, str]] = []
     for case in ended:
         day = ended_on(by_case[case.id])
-        if day is None or day > cutoff:
+        if day is None or day > case_cutoff(policy, case, years, today):
             continue
         if case.legal_hold_at is not None:
             held.append((day, case.id))

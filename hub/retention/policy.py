@@ -18,12 +18,19 @@ class RetentionPolicy:
     withdrawn_days: int = 30  # after a document's withdrawal
     outbox_days: int = 90  # after a mail outbox row was made
 
-    def case_cutoff(self, today: date) -> date:
-        """A case that ended on or before this day is due: ``case_years`` whole years ago (29 February → 28th)."""
+    def case_years_for(self, *party_years: int | None) -> int:
+        """A case's period: the longer of its parties' own periods (an organisation without one has the default);
+        each party keeps the case as long as it needs it."""
+        return max((years or self.case_years for years in party_years), default=self.case_years)
+
+    def case_cutoff(self, today: date, years: int | None = None) -> date:
+        """A case that ended on or before this day is due: ``years`` (default ``case_years``) whole years ago
+        (29 February → 28th)."""
+        years = years or self.case_years
         try:
-            return today.replace(year=today.year - self.case_years)
+            return today.replace(year=today.year - years)
         except ValueError:
-            return today.replace(year=today.year - self.case_years, day=28)
+            return today.replace(year=today.year - years, day=28)
 
     def withdrawn_cutoff(self, now: datetime) -> datetime:
         return now - timedelta(days=self.withdrawn_days)

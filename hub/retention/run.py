@@ -29,7 +29,7 @@ from hub.documents.models import Document
 from hub.documents.services import OBJECT_TYPE as DOCUMENT_OBJECT
 from hub.notifications.models import OutboxMail
 from hub.retention.deletion import delete_case, delete_document
-from hub.retention.due import DueItems, due_items
+from hub.retention.due import DueItems, case_cutoff, due_items, party_years
 from hub.retention.policy import RetentionPolicy, ended_on
 
 log = logging.getLogger(__name__)
@@ -69,14 +69,16 @@ async def _record_for_parties(
         )
 
 
-async def _delete_case_if_still_due(db: AsyncSession, case_id: str, cutoff: date) -> list[str] | None:
+async def _delete_case_if_still_due(
+    db: AsyncSession, policy: RetentionPolicy, case_id: str, today: date
+) -> list[str] | None:
     """The case's blob names once deleted; None when it changed since the plan (gone, held, reopened, a later step
     such as nazorg recorded): checked again holding the case's row lock."""
     case = await db.get(Case, case_id, with_for_update=True)
     if case is None or case.legal_hold_at is not None or case.status != CaseStatus.BEEINDIGD.value:
         return None
     ended = ended_on(await case_milestones(db, case_id))
-    if ended is None or ended > cutoff:
+    if ended is None or ended > case_cutoff(policy, case, await party_years(db), today):
         return None
     parties = case.party_ids()
     blob_names = await delete_case(db, case_id)
@@ -114,7 +116,7 @@ async def run_retention(
     done = cases = documents = 0
     for item in due.cases:
         async with transaction(sessions) as db:
-            blob_names = await _delete_case_if_still_due(db, item.id, policy.case_cutoff(today))
+            blob_names = await _delete_case_if_still_due(db, policy, item.id, today)
         if blob_names is not None:
             cases += 1
             await _remove_blobs(blobs, blob_names)

@@ -1,4 +1,4 @@
-"""legal hold per case (retention, issue 14)
+"""legal hold per case, retention period per organisation (retention, issue 14)
 
 Revision ID: 0018
 Revises: 0017
@@ -8,6 +8,7 @@ Create Date: 2026-12-07 17:00:00
   never deleted by retention (hub.retention). Plain added columns, no table rebuild: the case table's partial unique
   index stays as it is on SQLite. ``legal_hold_by`` names a user id without a foreign key, like the audit log: users
   are blocked, never deleted.
+- ``organisation.retention_case_years``: an organisation's own period for ended cases (None: the setting).
 """
 
 from collections.abc import Sequence
@@ -28,10 +29,12 @@ def upgrade() -> None:
     op.add_column("dossier", sa.Column("legal_hold_at", hub.db.UTCDateTime(timezone=True), nullable=True))
     op.add_column("dossier", sa.Column("legal_hold_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
     op.add_column("dossier", sa.Column("legal_hold_reason", sa.LargeBinary(), nullable=True))
+    op.add_column("organisation", sa.Column("retention_case_years", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     # SQLite (3.35+) drops a plain column in place; none of these is indexed or constrained.
+    op.drop_column("organisation", "retention_case_years")
     op.drop_column("dossier", "legal_hold_reason")
     op.drop_column("dossier", "legal_hold_by")
     op.drop_column("dossier", "legal_hold_at")

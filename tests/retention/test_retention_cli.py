@@ -64,3 +64,29 @@ def test_the_progress_line_is_drawn_on_a_terminal_only() -> None:
     assert terminal.getvalue().endswith("\rdeleting 2/2 [" + "=" * 30 + "]\n")
     assert "deleting 1/2 [" + "=" * 15 in terminal.getvalue()
     assert pipe.getvalue() == ""
+
+
+async def test_an_organisations_own_period_keeps_its_cases_longer(
+    world: World, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scene = await build_scene(world)
+    case, _ = await scene.full_case(BSN_1, "Johanna de Vries")  # ended June 2025; the default here is 1 year
+    assert (
+        await asyncio.to_thread(main, ["retention", "years", "--organisation", "Kantoor Xander", "--years", "3"]) == 0
+    )
+    assert "Kantoor Xander: ended cases are kept 3 year(s)" in capsys.readouterr().out
+    assert (
+        await asyncio.to_thread(main, ["retention", "years", "--organisation", "Kantoor Xander", "--years", "0"]) == 2
+    )
+    assert await asyncio.to_thread(main, ["retention", "run", "--dry-run"]) == 0
+    assert "Cases to delete: 0" in capsys.readouterr().out  # the kantoor's 3 years outweigh the gemeente's 1
+
+    assert await asyncio.to_thread(main, ["retention", "years", "--organisation", world.xander.id, "--default"]) == 0
+    assert await asyncio.to_thread(main, ["retention", "run"]) == 0
+    assert "Deleted 1 case(s)" in capsys.readouterr().out
+    async with world.hub.db() as db:
+        assert await db.get(Case, case.id) is None
+        changes = (
+            await db.execute(select(AuditEvent).where(AuditEvent.action == "organisation.retention_changed"))
+        ).scalars()
+        assert [(e.object_id, e.user_id) for e in changes] == [(world.xander.id, None)] * 2
