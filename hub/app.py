@@ -37,6 +37,7 @@ from hub.notifications import views as notification_views
 from hub.origin import current_origin
 from hub.oversight import views as oversight_views
 from hub.resources import STATIC_DIR
+from hub.retention import views as retention_views
 from hub.runtime import Runtime, open_runtime
 from hub.version import VERSION
 from hub.web.access_log import AccessLogMiddleware
@@ -70,6 +71,7 @@ def routes() -> list[BaseRoute]:
         *calendar_views.routes,
         *disclosure_views.routes,
         *oversight_views.routes,
+        *retention_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

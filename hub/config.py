@@ -74,6 +74,14 @@ SETTINGS: tuple[Setting, ...] = (
         "(comma-separated, each 1-11; empty: no warnings).",
     ),
     Setting(
+        "HUB_RETENTION_CASE_YEARS",
+        "7",
+        "Years after a case ended (its last step: einde bewind or the nazorg after it) before retention deletes it "
+        "(1-100).",
+    ),
+    Setting("HUB_RETENTION_WITHDRAWN_DAYS", "30", "Days after its withdrawal before a document is deleted (1-3650)."),
+    Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a mail outbox row is kept (1-3650)."),
+    Setting(
         "HUB_SECURITY_CONTACT",
         "",
         "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "
@@ -117,6 +125,9 @@ class Settings:
     digest_hour: int = 8
     escalate_after_werkdagen: int = 1
     schuldhulp_warn_months: tuple[int, ...] = (2, 1)  # warnings ahead of the 12-month term of §2.3, in months
+    retention_case_years: int = 7  # hub.retention: see README "Retention"
+    retention_withdrawn_days: int = 30
+    retention_outbox_days: int = 90
     # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
     security_contacts: tuple[str, ...] = ()
     security_policy_url: str = ""  # empty: the hub's own disclosure page
@@ -312,6 +323,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
         escalate_after_werkdagen=_int(env, "HUB_ESCALATE_AFTER_WERKDAGEN", "1", 1, 20),
         schuldhulp_warn_months=_months(env, "HUB_SCHULDHULP_WARN_MONTHS", "2,1"),
+        retention_case_years=_int(env, "HUB_RETENTION_CASE_YEARS", "7", 1, 100),
+        retention_withdrawn_days=_int(env, "HUB_RETENTION_WITHDRAWN_DAYS", "30", 1, 3650),
+        retention_outbox_days=_int(env, "HUB_RETENTION_OUTBOX_DAYS", "90", 1, 3650),
         security_contacts=_security_contacts(env, base_url),
         security_policy_url=policy_url,
     )

@@ -41,6 +41,7 @@ SESSION_PENDING_TOTP_SECRET = EncryptedField("user_session", "pending_totp_secre
 CASE_CLIENT_NAME = EncryptedField("dossier", "client_name")
 CASE_BSN = EncryptedField("dossier", "bsn")
 CASE_BIRTH_DATE = EncryptedField("dossier", "birth_date")
+CASE_LEGAL_HOLD_REASON = EncryptedField("dossier", "legal_hold_reason")
 CASE_MILESTONE_NOTE = EncryptedField("case_milestone", "note")  # a reason or description: may be personal
 CASE_CORRECTION_OLD = EncryptedField("case_correction", "old_value")
 CASE_CORRECTION_NEW = EncryptedField("case_correction", "new_value")
@@ -60,6 +61,7 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     CASE_CLIENT_NAME,
     CASE_BSN,
     CASE_BIRTH_DATE,
+    CASE_LEGAL_HOLD_REASON,
     CASE_MILESTONE_NOTE,
     CASE_CORRECTION_OLD,
     CASE_CORRECTION_NEW,

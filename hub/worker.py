@@ -5,7 +5,9 @@ every part, wired here so that notifications imports none of them.
 - the sweep over the terms of the cases' paths (:mod:`hub.cases.term_sweep`);
 - the purge of expired login sessions and of login-throttle rows that no longer count
   (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``);
-- hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`).
+- hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`);
+- daily, retention (:func:`hub.retention.run.run_retention`): ended cases, withdrawn documents and old outbox rows
+  past their period, each deletion in a transaction of its own.
 
 The server's lifespan (``HUB_WORKER=on``) and ``hub worker`` both build it with :func:`worker_for`.
 """
@@ -26,11 +28,15 @@ from hub.messaging.reminders import clock_states, reminder_sweep
 from hub.notifications import worker as outbox
 from hub.notifications.sender import MailSender
 from hub.notifications.worker import OutboxWorker, Sweep, stop_worker
+from hub.retention.components import policy_of
+from hub.retention.run import RunResult, run_retention
 from hub.runtime import Runtime
+from hub.terms import AMSTERDAM
 
 __all__ = ["hub_sweeps", "start_worker", "stop_worker", "worker_for"]
 
 ORPHAN_SWEEP_EVERY = timedelta(hours=1)
+RETENTION_EVERY = timedelta(days=1)
 
 
 def hub_sweeps(runtime: Runtime) -> list[Sweep]:
@@ -55,12 +61,26 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
         last_orphan_sweep[:] = [now]
         return await cleanup_orphan_blobs(runtime.sessions, blobs_of(runtime))
 
+    last_retention: list[datetime] = []
+
+    async def retention(db: AsyncSession, now: datetime) -> RunResult | None:
+        """Once a day per worker process (a second worker's run finds nothing left). Its deletions run in
+        transactions of their own, not in ``db``, so that each case commits before its blobs are removed."""
+        if last_retention and now - last_retention[-1] < RETENTION_EVERY:
+            return None
+        last_retention[:] = [now]
+        today = now.astimezone(AMSTERDAM).date()
+        return await run_retention(
+            runtime.sessions, blobs_of(runtime), policy_of(runtime), now=now, today=today, actor="worker"
+        )
+
     return [
         reminder_sweep(calendar_source(settings.decree_days_file), escalate_after=settings.escalate_after_werkdagen),
         term_sweep(calendar_source(settings.decree_days_file), warn_months=settings.schuldhulp_warn_months),
         expired_sessions,
         expired_throttles,
         orphan_blobs,
+        retention,
     ]
 
 

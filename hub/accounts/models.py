@@ -31,6 +31,9 @@ class Organisation(SQLModel, table=True):
     contacts_confirmed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     contacts_confirmed_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    # Its own retention period for ended cases, in years (hub.retention); None: HUB_RETENTION_CASE_YEARS. A case
+    # is kept for the longer period of its two parties.
+    retention_case_years: int | None = None
 
     @property
     def org_kind(self) -> OrgKind:

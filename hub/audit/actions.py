@@ -22,6 +22,10 @@ CASE_LIST: Final = "case.list"  # the case list without a search, showing client
 CASE_SEARCH: Final = "case.search"  # the case list with a search or filter, or the BSN search; object = kind
 CASE_OPEN: Final = "case.open"
 CASE_ASSIGN: Final = "case.assign"
+CASE_HOLD: Final = "case.hold"  # legal hold placed: retention does not delete the case
+CASE_RELEASE: Final = "case.release"  # legal hold lifted
+CASE_EXPORT: Final = "case.export"  # the client's export (AVG art. 15)
+CASE_DELETE: Final = "case.delete"  # deleted by retention, one record per party organisation
 # -- messages ----------------------------------------------------------------------------------------------------
 THREAD_VIEW: Final = "thread.view"  # a thread's messages
 THREAD_LIST: Final = "thread.list"  # an inbox page without a filter, showing subjects
@@ -32,6 +36,10 @@ MESSAGE_POST: Final = "message.post"
 # -- documents ---------------------------------------------------------------------------------------------------
 DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
+DOCUMENT_DELETE: Final = "document.delete"  # a withdrawn document deleted by retention, one record per party
+# -- retention ---------------------------------------------------------------------------------------------------
+ORGANISATION_RETENTION_CHANGED: Final = "organisation.retention_changed"  # `hub retention years`
+RETENTION_RUN: Final = "retention.run"  # a real (not dry) run; object id: who ran it (worker or cli)
 # -- the audit log itself ----------------------------------------------------------------------------------------
 AUDIT_VIEW: Final = "audit.view"  # the Auditlog page of a functionaris gegevensbescherming
 AUDIT_EXPORT: Final = "audit.export"  # a JSON-lines export: the FG's download, or `hub audit export`
@@ -53,6 +61,10 @@ ACTIONS: Final[dict[str, str]] = {
     CASE_OPEN: "Dossier aangemaakt",
     CASE_ASSIGN: "Dossier toegewezen",
     "case.correct": "Dossiergegevens gecorrigeerd",
+    CASE_HOLD: "Dossier op bewaren gezet",
+    CASE_RELEASE: "Bewaren van dossier opgeheven",
+    CASE_EXPORT: "Inzage-export van cliënt gemaakt",
+    CASE_DELETE: "Dossier verwijderd (bewaartermijn)",
     "milestone.record": "Stap in het verloop vastgelegd",
     "milestone.correct": "Stap in het verloop gecorrigeerd",
     "milestone.withdraw": "Stap in het verloop ingetrokken",
@@ -65,6 +77,8 @@ ACTIONS: Final[dict[str, str]] = {
     DOCUMENT_UPLOAD: "Document toegevoegd",
     DOCUMENT_DOWNLOAD: "Document gedownload",
     "document.withdraw": "Document ingetrokken",
+    DOCUMENT_DELETE: "Ingetrokken document verwijderd (bewaartermijn)",
+    RETENTION_RUN: "Bewaartermijnen toegepast",
     "clock.due_recomputed": "Termijn herberekend (sluitingsdag)",
     "calendar.closing_day_add": "Sluitingsdag toegevoegd",
     "calendar.closing_day_remove": "Sluitingsdag verwijderd",
@@ -73,6 +87,7 @@ ACTIONS: Final[dict[str, str]] = {
     "organisation.create": "Organisatie aangemaakt",
     "organisation.contacts_changed": "Contactgegevens gewijzigd",
     "organisation.contacts_confirmed": "Contactgegevens bevestigd",
+    ORGANISATION_RETENTION_CHANGED: "Bewaartermijn van organisatie gewijzigd",
     "convenant.create": "Convenant aangemaakt",
     "auth.login": "Ingelogd",
     "auth.logout": "Uitgelogd",

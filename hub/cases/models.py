@@ -97,6 +97,11 @@ class Case(SQLModel, table=True):
     created_by: str = Field(foreign_key="user_account.id", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # Legal hold (hub.retention.legal_hold): while set, retention never deletes the case. The reason is
+    # field-encrypted; legal_hold_by is a user id (no foreign key: users are blocked, never deleted).
+    legal_hold_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    legal_hold_by: str | None = Field(default=None, max_length=32)
+    legal_hold_reason: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
     def party_ids(self) -> tuple[str, str]:
         return (self.gemeente_id, self.kantoor_id)

@@ -29,6 +29,7 @@ from hub.db import transaction
 from hub.documents.forms import upload_context
 from hub.documents.services import DocumentService
 from hub.errors import ValidationError
+from hub.retention.legal_hold import hold_reason
 from hub.web.forms import date_field, form_values, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
@@ -52,6 +53,8 @@ CASE_NOTICES = {
     "stap": "De stap is vastgelegd in het verloop van het dossier.",
     "ingetrokken": "De vastlegging is ingetrokken. Zij blijft zichtbaar in de geschiedenis.",
     "gecorrigeerd": "De correctie is opgeslagen. Hieronder staat wat er is gewijzigd.",
+    "bewaren": "Het dossier staat op bewaren: het wordt niet verwijderd zolang dat zo blijft.",
+    "bewaren_opgeheven": "Het dossier staat niet (meer) op bewaren.",
 }
 DATE_FIELDS = {
     "birth_date": "Vul de geboortedatum van de cliënt in.",
@@ -292,6 +295,7 @@ async def _case_page(
         documents = await DocumentService(db, rt.keyring).list_for_case(user, case)
         path = await path_view(request, milestone_service(request, db), user, case, documents, failed=failed)
         corrections = await svc.history(user, case)
+    hold = hold_reason(rt.keyring, case)
     own_side_is_kantoor = user.organisation_id == case.kantoor_id
     assigned_id = case.bewindvoerder_id if own_side_is_kantoor else case.gemeente_contact_id
     errors = {**(errors or {}), **path.errors}
@@ -314,6 +318,7 @@ async def _case_page(
             "verloop": path,
             "corrections": corrections,
             "may_correct": bool(correctable_fields(user, case)),
+            "hold_reason": hold,
         },
         status_code=status,
     )

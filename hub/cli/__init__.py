@@ -1,4 +1,4 @@
-"""The `hub` command: init, serve, worker, demo, migrate, org/convenant/user management, audit, keys.
+"""The `hub` command: init, serve, worker, demo, migrate, org/convenant/user management, audit, retention, keys.
 
 One module per group of commands (server, accounts, audit, keys); every command that touches the database opens it the
 same way, through ``hub.runtime.open_runtime`` (see :mod:`hub.cli.common`). Only this package and app.py read the
@@ -17,6 +17,7 @@ from crypto import CryptoError
 from hub import migrate
 from hub.accounts.roles import OrgKind, Role
 from hub.cli import audit as audit_commands
+from hub.cli import retention as retention_commands
 from hub.cli.accounts import (
     cmd_convenant_add,
     cmd_org_add,
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_user_reset_password)
 
     audit_commands.add_commands(sub)
+    retention_commands.add_commands(sub)
     keys = sub.add_parser("keys", help="the keyring: rotation and status").add_subparsers(
         dest="keys_command", required=True
     )

@@ -41,7 +41,7 @@ def cmd_org_list(settings: Settings, args: argparse.Namespace) -> None:
     in_transaction(settings, work)
 
 
-async def _org_by_name_or_id(db: Any, ref: str) -> Any:
+async def org_by_name_or_id(db: Any, ref: str) -> Any:
     service = OrganisationService(db)
     org = await service.by_name(ref)
     if org is None:
@@ -63,8 +63,8 @@ def _date(raw: str, option: str) -> date:
 
 def cmd_convenant_add(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: AsyncSession, rt: Runtime) -> None:
-        gemeente = await _org_by_name_or_id(db, args.gemeente)
-        kantoor = await _org_by_name_or_id(db, args.kantoor)
+        gemeente = await org_by_name_or_id(db, args.gemeente)
+        kantoor = await org_by_name_or_id(db, args.kantoor)
         conv = await ConvenantService(db).create(
             gemeente.id, kantoor.id, _date(args.start, "--start"), _date(args.end, "--end") if args.end else None
         )
@@ -79,7 +79,7 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> None:
     learns a password for an account that may reach case content."""
 
     async def work(db: AsyncSession, rt: Runtime) -> None:
-        org = await _org_by_name_or_id(db, args.organisation)
+        org = await org_by_name_or_id(db, args.organisation)
         roles = {Role(r) for r in args.role}
         operator_only = roles == {Role.FUNCTIONEEL_BEHEERDER}
         if args.password_stdin and not operator_only:

@@ -49,6 +49,7 @@ OBJECT_LABELS = {
     "reaction_clock": "Termijn",
     "closing_day": "Sluitingsdag",
     "keyring": "Sleutelbos",
+    "retention": "Bewaartermijnen",  # hub.retention.run.RUN_OBJECT
 }
 
 GENERAL_QUESTION = "algemene vraag"  # a thread about a convenant, not a case
