@@ -33,6 +33,7 @@ class Action(StrEnum):
     POST_MESSAGE = "post_message"
     VIEW_OPERATIONS = "view_operations"  # outbox, failed mails: no case content
     MANAGE_CLOSING_DAYS = "manage_closing_days"  # a gemeente's own closing days (not werkdagen on its calendar)
+    VIEW_MONITORING = "view_monitoring"  # the gemeente's monitoring figures (aggregated, small counts suppressed)
 
 
 CASE_WORKERS = frozenset(
@@ -52,6 +53,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.POST_MESSAGE: CASE_WORKERS,
     Action.VIEW_OPERATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
     Action.MANAGE_CLOSING_DAYS: frozenset({Role.CONTRACTMANAGER}),
+    Action.VIEW_MONITORING: frozenset({Role.CONTRACTMANAGER}),
 }
 
 
