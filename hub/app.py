@@ -29,6 +29,7 @@ from hub.documents import withdrawal_views as document_withdrawal_views
 from hub.documents.components import blobs_of
 from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging import views as messaging_views
+from hub.monitoring import views as monitoring_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.resources import STATIC_DIR
@@ -61,6 +62,7 @@ def routes() -> list[BaseRoute]:
         *messaging_views.routes,
         *calendar_views.routes,
         *disclosure_views.routes,
+        *monitoring_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -69,6 +69,11 @@ SETTINGS: tuple[Setting, ...] = (
         "(comma-separated, each 1-11; empty: no warnings).",
     ),
     Setting(
+        "HUB_MONITORING_TERM_MONTHS",
+        "12",
+        "Months after the start of the bewind within which the monitoring's D2 counts an aanmelding schuldhulp (1-36).",
+    ),
+    Setting(
         "HUB_SECURITY_CONTACT",
         "",
         "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "
@@ -111,6 +116,7 @@ class Settings:
     digest_hour: int = 8
     escalate_after_werkdagen: int = 1
     schuldhulp_warn_months: tuple[int, ...] = (2, 1)  # warnings ahead of the 12-month term of §2.3, in months
+    monitoring_term_months: int = 12  # the term of the monitoring's D2 (handreiking ch. 5: "bijv. twaalf maanden")
     # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
     security_contacts: tuple[str, ...] = ()
     security_policy_url: str = ""  # empty: the hub's own disclosure page
@@ -296,6 +302,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
         escalate_after_werkdagen=_int(env, "HUB_ESCALATE_AFTER_WERKDAGEN", "1", 1, 20),
         schuldhulp_warn_months=_months(env, "HUB_SCHULDHULP_WARN_MONTHS", "2,1"),
+        monitoring_term_months=_int(env, "HUB_MONITORING_TERM_MONTHS", "12", 1, 36),
         security_contacts=_security_contacts(env, base_url),
         security_policy_url=policy_url,
     )

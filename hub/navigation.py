@@ -13,6 +13,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("cases.list", "Dossiers", Action.VIEW_CASES),
     ("messaging.inbox", "Berichten", Action.VIEW_CASES),
     ("admin.routekaart", "Routekaart", Action.VIEW_ROUTEKAART),
+    ("monitoring.page", "Monitoring", Action.VIEW_MONITORING),
     ("admin.organisations", "Organisaties", Action.MANAGE_ORGANISATIONS),
     ("admin.convenants", "Convenanten", Action.MANAGE_ORGANISATIONS),
     ("calendars.closing_days", "Sluitingsdagen", Action.MANAGE_CLOSING_DAYS),

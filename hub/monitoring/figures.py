@@ -191,38 +191,43 @@ def count(facts: Iterable[CaseFacts], window: Window, term_months: int = DEFAULT
 
 @dataclass(frozen=True)
 class Line:
-    """One figure of the report: its code, the handreiking's words, and its count."""
+    """One figure of the report: its code, the handreiking's words, a short name for the charts, and its count."""
 
     code: str
     group: str  # Instroom, Doorstroom, Uitstroom
     label: str
+    short: str
     value: int
     part: bool = False  # a "waarvan" line under the figure before it
+
+
+GROUPS = ("Instroom", "Doorstroom", "Uitstroom")
 
 
 def lines(figures: Figures, year: int, term_months: int) -> list[Line]:
     """The figures in the handreiking's order and words (chapter 5), with the "waarvan" lines under their figure."""
     term = "twaalf maanden" if term_months == 12 else f"{term_months} maanden"
     bijstand = "de kosten van beschermingsbewind vergoed krijgt uit de bijzondere bijstand"
-    found = [
-        Line("I1", "Instroom", f"Aantal inwoners dat {bijstand}", figures.i1),
-        Line("I1", "Instroom", f"waarvan nieuw in {year}", figures.i1_new, part=True),
+    return [
+        Line("I1", "Instroom", f"Aantal inwoners dat {bijstand}", "I1 bewindskosten uit bijzondere bijstand",
+             figures.i1),
+        Line("I1", "Instroom", f"waarvan nieuw in {year}", "I1 waarvan nieuw", figures.i1_new, part=True),
         Line("D1", "Doorstroom", f"Aantal inwoners dat {bijstand} en nog niet in een schuldregelingstraject bij "
-             "de gemeente zit", figures.d1),
+             "de gemeente zit", "D1 nog niet in een schuldregeling", figures.d1),
         Line("D2", "Doorstroom", f"Aantal inwoners van wie de termijn van {term} na de instelling van het "
-             f"beschermingsbewind in {year} afliep", figures.d2),
+             f"beschermingsbewind in {year} afliep", "D2 termijn afgelopen", figures.d2),
         Line("D2", "Doorstroom", f"waarvan binnen {term} aangemeld voor een schuldregelingstraject bij de gemeente",
-             figures.d2_within, part=True),
-        Line("D2", "Doorstroom", "waarvan niet binnen die termijn aangemeld (later of nog niet)", figures.d2_not,
-             part=True),
+             "D2 waarvan binnen de termijn aangemeld", figures.d2_within, part=True),
+        Line("D2", "Doorstroom", "waarvan niet binnen die termijn aangemeld (later of nog niet)",
+             "D2 waarvan niet binnen de termijn", figures.d2_not, part=True),
         Line("U1", "Uitstroom", "Aantal inwoners waarvoor de vergoeding van de kosten van beschermingsbewind uit de "
-             "bijzondere bijstand is gestopt", figures.u1),
+             "bijzondere bijstand is gestopt", "U1 bijzondere bijstand gestopt", figures.u1),
         Line("U2", "Uitstroom", "Aantal inwoners dat bij de rechtbank geregistreerd staat waarvan het "
-             "beschermingsbewind is gestopt", figures.u2),
-        *(Line("U2", "Uitstroom", f"waarvan reden: {label}", figures.u2_reasons[value], part=True)
+             "beschermingsbewind is gestopt", "U2 beschermingsbewind gestopt", figures.u2),
+        *(Line("U2", "Uitstroom", f"waarvan reden: {label}", f"U2 {label}", figures.u2_reasons[value], part=True)
           for value, label in EINDE_REDENEN),
         Line("U3", "Uitstroom", "Aantal inwoners dat stopt met beschermingsbewind aan wie nazorg en begeleiding is "
-             "aangeboden", figures.u3_offered),
-        Line("U3", "Uitstroom", "waarvan nazorg geaccepteerd", figures.u3_accepted, part=True),
+             "aangeboden", "U3 nazorg aangeboden", figures.u3_offered),
+        Line("U3", "Uitstroom", "waarvan nazorg geaccepteerd", "U3 waarvan geaccepteerd", figures.u3_accepted,
+             part=True),
     ]  # fmt: skip
-    return found

@@ -77,7 +77,7 @@ async def gemeente_facts(db: AsyncSession, gemeente_id: str) -> list[CaseFacts]:
     )  # fmt: skip
     rows = await db.execute(query)
     per_case: dict[str, tuple[str, str, list[MilestoneRow]]] = {}
-    for case_id, kantoor_id, bewind_kind, *milestone in rows.tuples():
+    for case_id, kantoor_id, bewind_kind, *milestone in rows:
         entry = per_case.get(case_id)
         if entry is None:
             entry = per_case[case_id] = (kantoor_id, bewind_kind, [])
@@ -93,7 +93,7 @@ async def kantoren_of(db: AsyncSession, gemeente_id: str, also: set[str]) -> lis
             col(Organisation.id).in_(convenanted) | col(Organisation.id).in_(sorted(also))
         )
     )
-    return sorted(((i, n) for i, n in rows.tuples()), key=lambda row: row[1].casefold())
+    return sorted(((i, n) for i, n in rows), key=lambda row: row[1].casefold())
 
 
 async def report(db: AsyncSession, user: User, year: int, today: date, term_months: int) -> Report:
