@@ -40,10 +40,6 @@ EXPECTED_2026 = dict(i1=13, i1_new=0, d1=7, d2_within=0, d2_not=1, u1=0, u2=2, u
 EXPECTED_2026_REASONS = {"verhuizing": 2}
 
 
-def bsns() -> itertools.count[int]:
-    return itertools.count(100_000_00)
-
-
 def valid_bsn(n: int) -> str | None:
     """The BSN with the first eight digits of ``n`` whose last digit passes the 11-proef, or None."""
     digits = [int(ch) for ch in f"{n:08d}"]
