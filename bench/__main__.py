@@ -12,7 +12,13 @@ import sys
 import time
 from typing import Any
 
-BENCHMARKS = ("bench.upload_bench", "bench.messaging_bench", "bench.login_bench", "bench.name_search_bench")
+BENCHMARKS = (
+    "bench.upload_bench",
+    "bench.messaging_bench",
+    "bench.login_bench",
+    "bench.name_search_bench",
+    "bench.monitoring_bench",
+)
 
 
 def print_table(title: str, rows: list[dict[str, Any]], notes: list[str] | None = None) -> None:
