@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Protocol
+from datetime import date, datetime
+from typing import NamedTuple, Protocol
 
 from hub.cases.milestones import EINDE_REDENEN, Fact, K, effective, latest
 from hub.cases.models import BewindKind
@@ -62,6 +62,19 @@ class Row(Fact, Protocol):
     def outcome(self) -> str | None: ...
     @property
     def detail_date(self) -> date | None: ...
+
+
+class MilestoneRow(NamedTuple):
+    """A milestone's columns as the counting rules read them (:func:`case_facts`)."""
+
+    id: str
+    kind: str
+    milestone_date: date
+    recorded_at: datetime
+    supersedes_id: str | None
+    void: bool
+    outcome: str | None
+    detail_date: date | None
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,12 @@ class Figures:
     def d2(self) -> int:
         return self.d2_within + self.d2_not
 
+    def merge(self, other: Figures) -> None:
+        """Add another part's figures to these (a kantoor's to the gemeente's)."""
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.u2_reasons.update(other.u2_reasons)
+
     def add(self, facts: CaseFacts, window: Window, term_months: int) -> None:
         """Count one case into these figures."""
         stopped = facts.bijstand_stopped or facts.bewind_ended
@@ -169,6 +188,9 @@ class Figures:
             self.u3_accepted += accepted is not None and accepted <= window.last
 
 
+COUNTS = ("i1", "i1_new", "d1", "d2_within", "d2_not", "u1", "u2", "u3_offered", "u3_accepted")
+
+
 @dataclass
 class YearFigures:
     """A gemeente's figures of one year, and per kantoor within it."""
@@ -179,11 +201,17 @@ class YearFigures:
 
 
 def count(facts: Iterable[CaseFacts], window: Window, term_months: int = DEFAULT_TERM_MONTHS) -> YearFigures:
-    result = YearFigures(window, Figures(), {})
+    """Each case counted once, into its kantoor's figures; the gemeente's are their sum."""
+    per_kantoor: dict[str, Figures] = {}
     for one in facts:
-        result.total.add(one, window, term_months)
-        result.per_kantoor.setdefault(one.kantoor_id, Figures()).add(one, window, term_months)
-    return result
+        figures = per_kantoor.get(one.kantoor_id)
+        if figures is None:
+            figures = per_kantoor[one.kantoor_id] = Figures()
+        figures.add(one, window, term_months)
+    total = Figures()
+    for figures in per_kantoor.values():
+        total.merge(figures)
+    return YearFigures(window, total, per_kantoor)
 
 
 # -- the figures as the handreiking names them ---------------------------------------------------------------------

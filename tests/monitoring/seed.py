@@ -6,8 +6,8 @@ milestone); the later milestones are direct rows, as a recorded path leaves them
 7 December 2026, so 2025 is a whole year and 2026 the running one.
 
 Groups (n cases, kantoor): what they count in 2025 and in 2026.
-- A (6, X): bewind 2024-03-01, bijstand 2024-05-01, aanmelding schuldhulp 2025-01-15, schuldregeling 2025-06-01.
-  2025: I1, D2 within. 2026: I1.
+- A (6, X): bewind 2024-03-01, bijstand 2024-05-01, aanmelding schuldhulp 2025-01-15, schuldregeling 2025-06-01
+  (one corrected to 2025-08-01), nazorg 2025-07-01 withdrawn. 2025: I1, D2 within. 2026: I1.
 - B (7, Y): bewind 2024-06-01, bijstand 2025-02-01, no aanmelding. 2025: I1 new, D1, D2 not. 2026: I1, D1.
 - C (3, X): bewind 2023-01-10, bijstand 2023-03-01 stopped 2025-04-01, einde bewind 2025-04-01 (uitstroom), nazorg
   offered 2025-04-10, accepted 2025-05-01 by 2 of 3. 2025: I1, D1, U1, U2, U3.
@@ -78,11 +78,22 @@ async def seed(world: World) -> Seeded:
         return made
 
     ax, ay, bx = world.arnhem_xander.id, world.arnhem_ypsilon.id, world.berkel_xander.id
-    for _ in range(6):  # A
+    for i in range(6):  # A
         c = await case(world.bv_x, ax, date(2024, 3, 1))
-        await facts(c, world.bv_x, (K.BESLUIT_BIJSTAND, date(2024, 5, 1), "toegekend"),
-                    (K.AANMELDING_SCHULDHULP, date(2025, 1, 15), None),
-                    (K.START_SCHULDREGELING, date(2025, 6, 1), "minnelijk"))  # fmt: skip
+        made = await facts(c, world.bv_x, (K.BESLUIT_BIJSTAND, date(2024, 5, 1), "toegekend"),
+                           (K.AANMELDING_SCHULDHULP, date(2025, 1, 15), None),
+                           (K.START_SCHULDREGELING, date(2025, 6, 1), "minnelijk"),
+                           (K.NAZORG_AANGEBODEN, date(2025, 7, 1), None))  # fmt: skip
+        async with hub.db() as db:  # the nazorg was recorded on the wrong case: withdrawn
+            db.add(CaseMilestone(case_id=c.id, kind=K.NAZORG_AANGEBODEN.value, milestone_date=date(2025, 7, 1),
+                                 recorded_by=world.bv_x.id, recorded_by_org_id=world.bv_x.organisation_id,
+                                 supersedes_id=made[K.NAZORG_AANGEBODEN].id, void=True))  # fmt: skip
+        if i == 0:  # the start of the schuldregeling corrected to a later day of the same year
+            async with hub.db() as db:
+                db.add(CaseMilestone(case_id=c.id, kind=K.START_SCHULDREGELING.value, milestone_date=date(2025, 8, 1),
+                                     outcome="wsnp", recorded_by=world.km_arnhem.id,
+                                     recorded_by_org_id=world.km_arnhem.organisation_id,
+                                     supersedes_id=made[K.START_SCHULDREGELING].id))  # fmt: skip
     for _ in range(7):  # B
         c = await case(world.bv_y, ay, date(2024, 6, 1))
         await facts(c, world.bv_y, (K.BESLUIT_BIJSTAND, date(2025, 2, 1), "toegekend"))

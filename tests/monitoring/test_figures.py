@@ -6,8 +6,7 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 
 from hub.cases.milestones import K
-from hub.monitoring.figures import Figures, Window, case_facts, count, lines, shown
-from hub.monitoring.queries import MilestoneRow
+from hub.monitoring.figures import Figures, MilestoneRow, Window, case_facts, count, lines, shown
 
 _ids = itertools.count()
 TODAY = date(2026, 12, 7)

@@ -6,10 +6,14 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 
+from hub.cases.case_terms import case_milestones
+from hub.cases.models import Case
 from hub.errors import Forbidden, NotFound
-from hub.monitoring.figures import Figures
-from hub.monitoring.queries import report
+from hub.monitoring.figures import KINDS, Figures, case_facts
+from hub.monitoring.queries import gemeente_facts, report
 from tests.monitoring.seed import (
     EXPECTED_2025,
     EXPECTED_2025_REASONS,
@@ -37,6 +41,21 @@ async def test_the_seeded_gemeente_gives_exactly_its_figures(seeded: Seeded) -> 
     assert plain(found.previous.per_kantoor[w.xander.id]) == EXPECTED_2025_X
     assert plain(found.previous.per_kantoor[w.ypsilon.id]) == EXPECTED_2025_Y
     assert found.kantoren == [(w.xander.id, "Kantoor Xander"), (w.ypsilon.id, "Kantoor Ypsilon")]
+
+
+async def test_the_query_agrees_with_the_counting_rules_on_each_cases_own_milestones(seeded: Seeded) -> None:
+    """The aggregated query (the milestones in force, hub.cases.in_force) gives, for every case, the facts that
+    ``effective``/``latest`` give from the case's own rows: corrections and withdrawals included."""
+    w = seeded.world
+    async with w.hub.db() as db:
+        from_query = await gemeente_facts(db, w.arnhem.id)
+        cases = (await db.execute(select(Case).where(col(Case.gemeente_id) == w.arnhem.id))).scalars().all()
+        from_rules = [
+            case_facts(c.kantoor_id, c.bewind_kind, [r for r in await case_milestones(db, c.id) if r.kind in KINDS])
+            for c in cases
+        ]
+    assert len(from_query) == len(from_rules) == 19
+    assert sorted(from_query, key=repr) == sorted(from_rules, key=repr)
 
 
 async def test_another_gemeente_sees_only_its_own_cases(seeded: Seeded) -> None:
