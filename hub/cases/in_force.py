@@ -9,7 +9,7 @@ agree, corrections and withdrawals included.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -18,6 +18,8 @@ from hub.cases.models import CaseMilestone
 
 def in_force() -> ColumnElement[bool]:
     """The condition on ``case_milestone`` rows (the unaliased table) that keeps the milestones in force."""
+    # NOT IN over the (few) superseded ids, not a correlated NOT EXISTS: both databases then hash or index that list
+    # once instead of probing the whole table for every row (PostgreSQL sorted both sides for a merge anti-join).
     later = aliased(CaseMilestone)
-    superseded = exists().where(col(later.supersedes_id) == col(CaseMilestone.id))
-    return and_(col(CaseMilestone.void).is_(False), ~superseded)
+    superseded = select(col(later.supersedes_id)).where(col(later.supersedes_id).is_not(None))
+    return and_(col(CaseMilestone.void).is_(False), col(CaseMilestone.id).not_in(superseded))
