@@ -18,6 +18,7 @@ BENCHMARKS = (
     "bench.login_bench",
     "bench.name_search_bench",
     "bench.start_page_bench",
+    "bench.monitoring_bench",
 )
 
 

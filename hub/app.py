@@ -32,6 +32,7 @@ from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging import views as messaging_views
 from hub.monitoring import compliance_views as monitoring_compliance_views
 from hub.monitoring import steekproef_views as monitoring_steekproef_views
+from hub.monitoring import views as monitoring_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.origin import current_origin
@@ -72,6 +73,7 @@ def routes() -> list[BaseRoute]:
         *disclosure_views.routes,
         *oversight_views.routes,
         *retention_views.routes,
+        *monitoring_views.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

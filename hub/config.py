@@ -82,6 +82,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUB_RETENTION_WITHDRAWN_DAYS", "30", "Days after its withdrawal before a document is deleted (1-3650)."),
     Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a mail outbox row is kept (1-3650)."),
     Setting(
+        "HUB_MONITORING_TERM_MONTHS",
+        "12",
+        "Months after the start of the bewind within which the monitoring's D2 counts an aanmelding schuldhulp (1-36).",
+    ),
+    Setting(
         "HUB_SECURITY_CONTACT",
         "",
         "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "
@@ -128,6 +133,7 @@ class Settings:
     retention_case_years: int = 7  # hub.retention: see README "Retention"
     retention_withdrawn_days: int = 30
     retention_outbox_days: int = 90
+    monitoring_term_months: int = 12  # the term of the monitoring's D2 (handreiking ch. 5: "bijv. twaalf maanden")
     # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
     security_contacts: tuple[str, ...] = ()
     security_policy_url: str = ""  # empty: the hub's own disclosure page
@@ -326,6 +332,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention_case_years=_int(env, "HUB_RETENTION_CASE_YEARS", "7", 1, 100),
         retention_withdrawn_days=_int(env, "HUB_RETENTION_WITHDRAWN_DAYS", "30", 1, 3650),
         retention_outbox_days=_int(env, "HUB_RETENTION_OUTBOX_DAYS", "90", 1, 3650),
+        monitoring_term_months=_int(env, "HUB_MONITORING_TERM_MONTHS", "12", 1, 36),
         security_contacts=_security_contacts(env, base_url),
         security_policy_url=policy_url,
     )

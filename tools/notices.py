@@ -56,6 +56,12 @@ ALLOWED = frozenset(
         "Zlib",
     }
 )
+# Packages whose metadata lists alternatives as classifiers (which read as "all of these"): the licence they grant, as
+# an SPDX expression. odfpy is offered under Apache-2.0, GPL-2.0+ or LGPL-2.1+ at the user's choice (its project page;
+# its source files carry the LGPL-2.1-or-later notice); the hub takes it under Apache-2.0 or the LGPL.
+DECLARED = {
+    "odfpy": "Apache-2.0 OR GPL-2.0-or-later OR LGPL-2.1-or-later",
+}
 # Trove classifiers (what older packages declare) as SPDX identifiers.
 CLASSIFIERS = {
     "Apache Software License": "Apache-2.0",
@@ -129,7 +135,7 @@ def read_packages(names: list[str]) -> list[Package]:
         Package(
             name=row["Name"],
             version=row["Version"],
-            licence=row["License"],
+            licence=DECLARED.get(canonicalize_name(row["Name"]), row["License"]),
             url=row.get("URL", "UNKNOWN"),
             licence_text=row.get("LicenseText", "UNKNOWN"),
             notice_text=row.get("NoticeText", "UNKNOWN"),

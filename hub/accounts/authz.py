@@ -39,6 +39,7 @@ class Action(StrEnum):
     VIEW_TERM_COMPLIANCE = "view_term_compliance"  # how the partners kept the terms (no content)
     DRAW_STEEKPROEF = "draw_steekproef"  # the steekproef op rechtmatigheid of the gemeente's bijstand cases (§2.2)
     READ_CONVENANTS = "read_convenants"  # the convenants of the user's own organisation, read-only
+    VIEW_MONITORING = "view_monitoring"  # the gemeente's monitoring figures (aggregated, small counts suppressed)
 
 
 CASE_WORKERS = frozenset(
@@ -64,6 +65,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_TERM_COMPLIANCE: frozenset({Role.CONTRACTMANAGER, Role.KANTOORBEHEERDER}),
     Action.DRAW_STEEKPROEF: frozenset({Role.CONTRACTMANAGER}),
     Action.READ_CONVENANTS: frozenset({Role.CONTRACTMANAGER}),
+    Action.VIEW_MONITORING: frozenset({Role.CONTRACTMANAGER}),
 }
 
 

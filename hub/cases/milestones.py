@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -225,7 +225,28 @@ class EvidenceLookup(Protocol):
 # -- the facts in force ----------------------------------------------------------------------------------------------
 
 
-def effective(milestones: Iterable[CaseMilestone]) -> list[CaseMilestone]:
+class Fact(Protocol):
+    """What :func:`effective` and :func:`latest` read of a milestone: a :class:`CaseMilestone`, or a lighter row of
+    the same columns (the monitoring reads thousands of them at once)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def milestone_date(self) -> date: ...
+    @property
+    def recorded_at(self) -> datetime: ...
+    @property
+    def supersedes_id(self) -> str | None: ...
+    @property
+    def void(self) -> bool: ...
+
+
+M = TypeVar("M", bound=Fact)
+
+
+def effective(milestones: Iterable[M]) -> list[M]:
     """The milestones in force: not superseded by a later record, not a withdrawal; by date, then recording."""
     rows = list(milestones)
     superseded = {m.supersedes_id for m in rows if m.supersedes_id}
@@ -235,9 +256,9 @@ def effective(milestones: Iterable[CaseMilestone]) -> list[CaseMilestone]:
     )
 
 
-def latest(milestones: Sequence[CaseMilestone]) -> dict[MilestoneKind, CaseMilestone]:
+def latest(milestones: Sequence[M]) -> dict[MilestoneKind, M]:
     """Per kind the last effective milestone (of :func:`effective`'s list)."""
-    found: dict[MilestoneKind, CaseMilestone] = {}
+    found: dict[MilestoneKind, M] = {}
     for m in milestones:
         try:
             found[MilestoneKind(m.kind)] = m

@@ -58,6 +58,8 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_dossier_gemeente_status", "gemeente_id", "status"),
         Index("ix_dossier_kantoor_status", "kantoor_id", "status"),
+        # The monitoring (hub.monitoring.queries) reads a gemeente's cases in id order with these (covering).
+        Index("ix_dossier_gemeente_case", "gemeente_id", "id", "kantoor_id", "bewind_kind"),
         Index(
             "uq_dossier_convenant_bsn_open",
             "convenant_id",
@@ -120,6 +122,17 @@ class CaseMilestone(SQLModel, table=True):
         Index("ix_case_milestone_case_kind", "case_id", "kind"),
         # Monitoring (issue 13) counts milestones of a kind per year.
         Index("ix_case_milestone_kind_date", "kind", "milestone_date"),
+        # ... and every case's milestones of the counted kinds with what the figures read (covering).
+        Index(
+            "ix_case_milestone_monitoring",
+            "case_id",
+            "kind",
+            "void",
+            "milestone_date",
+            "detail_date",
+            "outcome",
+            "id",
+        ),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
