@@ -51,6 +51,10 @@ class CaseStatus(StrEnum):
 NOT_ENDED = text("status <> 'beeindigd'")
 
 
+# Why a change to an ended case (Case.ended) is refused: its documents, its assignment.
+CASE_ENDED = "Het dossier is beëindigd: er kan niets meer worden gewijzigd of toegevoegd."
+
+
 class Case(SQLModel, table=True):
     """A dossier. The client's identity is field-encrypted; the BSN is findable only through a keyed blind index."""
 
@@ -100,6 +104,12 @@ class Case(SQLModel, table=True):
 
     def party_ids(self) -> tuple[str, str]:
         return (self.gemeente_id, self.kantoor_id)
+
+    @property
+    def ended(self) -> bool:
+        """Einde bewind is recorded: the case is read-only (its documents, assignment and data) but for the steps
+        that follow the end (nazorg, the stop of the bijstand: hub.cases.milestones ``after_end``)."""
+        return self.status == CaseStatus.BEEINDIGD.value
 
 
 class CaseMilestone(SQLModel, table=True):
