@@ -29,6 +29,7 @@ from hub.cases.bijstand_evidence import (
     store_links,
 )
 from hub.cases.case_terms import DEFAULT_WARN_MONTHS, case_milestones, lock_case, refresh_terms
+from hub.cases.duplicates import find_duplicate
 from hub.cases.milestones import (
     RULES,
     EvidenceLookup,
@@ -61,6 +62,11 @@ FIELDS = (
     *CHECKLIST_FIELDS,
 )  # fmt: skip
 OBJECT_TYPE = "case_milestone"
+
+REOPEN_REFUSED = (
+    "Er loopt al een nieuw dossier voor deze cliënt onder dit convenant: {reference}. Het einde van dit bewind kan "
+    "daarom niet worden ingetrokken."
+)
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,19 @@ class MilestoneService(CaseReading):
                 raise ValidationError(
                     {"kind": f"Trek eerst {waiting[0].label.lower()} in: die stap bouwt hierop voort."}
                 )
+        if kind is K.EINDE_BEWIND and K.EINDE_BEWIND not in remaining:
+            await self._refuse_reopening_over_a_successor(user, case)
         return await self._commit(user, case, rows, row, "milestone.withdraw", now)
+
+    async def _refuse_reopening_over_a_successor(self, user: User, case: Case) -> None:
+        """Withdrawing the einde bewind makes the case run again: refused while a newer case for the same client runs
+        on its convenant (the duplicate rule, hub.cases.duplicates; the unique index would refuse it too)."""
+        successor = await find_duplicate(
+            self.db, user, convenant_id=case.convenant_id, gemeente_id=case.gemeente_id, bsn_index=case.bsn_index,
+            confirmed=True, exclude_case_id=case.id,
+        )  # fmt: skip
+        if successor is not None:
+            raise ValidationError({"kind": REOPEN_REFUSED.format(reference=successor.case.reference)})
 
     # -- the steps in between -----------------------------------------------------------------------------------
 
