@@ -5,16 +5,34 @@ checked against hub.terms and each reminder mailed once."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import asyncio
+from collections import Counter
+from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from hub.accounts.models import User
+from hub.calendars.services import CalendarSource
 from hub.cases.milestones import K
-from hub.cases.models import CASE_ENDED, CaseStatus
+from hub.cases.models import CASE_ENDED, CaseStatus, CaseTermNotice
 from hub.cases.records import local_today
+from hub.cases.term_sweep import sweep_case_terms
 from hub.documents.models import Document
 from hub.errors import ValidationError
-from tests.cases.path import Path, build_path
+from hub.notifications.models import MailKind
+from hub.notifications.term_outbox import OutboxTermNotifier
+from hub.terms import (
+    AMSTERDAM,
+    aanmelding_schuldhulp_due,
+    aanvraag_bijzondere_bijstand_due,
+    add_months,
+    afspraak_nieuwe_klant_due,
+    contact_nieuwe_klant_due,
+    default_calendar,
+    uitstroomverslag_window,
+)
+from tests.cases.path import Path, at, build_path
 from tests.cases.world import World
 from tests.documents.conftest import post_upload, upload_fields
 
@@ -168,3 +186,132 @@ async def test_an_ended_case_does_not_block_and_is_not_reopened_over_its_success
     refused = await kantoor.post_form(f"/dossiers/{first.id}/verloop/{end.id}/intrekken", {})
     assert refused.status_code == 400 and second.reference in refused.text
     assert [r.void for r in await path.rows(first)] == [False, False]
+
+
+# -- one case through every milestone, with its terms and reminders -------------------------------------------------
+
+CAL = default_calendar()
+REFERRAL = date(2022, 4, 22)  # a Friday: the 2 werkdagen run over the weekend
+BESCHIKKING = date(2022, 5, 20)
+
+
+async def sweep_twice(path: Path, day: date) -> tuple[list[tuple[str, str]], Counter[tuple[str, str]]]:
+    """Two sweeps at once at 08:00 on ``day``, then a third: what was told, and the mails they queued."""
+    before = {m.id for m in await path.outbox()}
+
+    async def one() -> list[tuple[str, str]]:
+        async with path.world.hub.db() as db:
+            told = await sweep_case_terms(db, at(day, 8), CalendarSource(), OutboxTermNotifier(db), warn_months=(2, 1))
+        return [(r.step, r.mark) for r in told]
+
+    first, second = await asyncio.gather(one(), one())
+    third = await one()
+    assert third == []
+    new = [m for m in await path.outbox() if m.id not in before]
+    return sorted(first + second), Counter((m.kind, m.recipient_user_id or "") for m in new)
+
+
+async def test_one_case_through_every_milestone_with_its_terms_and_reminders(world: World) -> None:
+    path = await build_path(world)
+    w = world
+    bv, km, cons = w.bv_x, w.km_arnhem, path.consulent
+    vandaag = MailKind.DOSSIERTERMIJN_VANDAAG.value
+    verlopen = MailKind.DOSSIERTERMIJN_VERLOPEN.value
+    nadert = MailKind.DOSSIERTERMIJN_NADERT.value
+
+    def to(kind: str, *users: User) -> Counter[tuple[str, str]]:
+        return Counter({(kind, u.id): 1 for u in users})
+
+    kantoor = to(vandaag, bv, w.bv_x2)  # nobody assigned: the kantoor's bewindvoerders
+
+    async def status() -> str:
+        return (await path.case(case)).status
+
+    async def due(step: str) -> datetime:
+        return (await path.terms(case))[step].due_at
+
+    # Aanmelding before the beschikking (§2.1), after a referral by the FEW (§2.1b).
+    case = await w.open_case(beschikking_date=None, bewind_start_date=None)
+    assert await status() == CaseStatus.AANGEMELD.value and await path.terms(case) == {}
+    await path.record(km, case, K.VERWIJZING, REFERRAL, choice="few", now=at(REFERRAL))
+    contact_due = contact_nieuwe_klant_due(at(REFERRAL, 12), calendar=CAL)
+    afspraak_due = afspraak_nieuwe_klant_due(at(REFERRAL, 12), calendar=CAL)
+    assert (await due("contact_nieuwe_klant"), await due("afspraak_nieuwe_klant")) == (contact_due, afspraak_due)
+    assert contact_due.astimezone(AMSTERDAM).date() == date(2022, 4, 26)  # Tuesday (27 April: Koningsdag, Wednesday)
+    assert await sweep_twice(path, contact_due.date() - timedelta(days=1)) == ([], Counter())
+    assert await sweep_twice(path, contact_due.date()) == ([("contact_nieuwe_klant", "vandaag")], kantoor)
+    late = contact_due.date() + timedelta(days=1)
+    assert await sweep_twice(path, late) == ([("contact_nieuwe_klant", "verlopen")],
+                                             to(verlopen, bv, w.bv_x2))  # fmt: skip
+    await path.record(bv, case, K.CONTACT_NIEUWE_KLANT, late, now=at(late, 9))
+    assert "contact_nieuwe_klant" not in await path.terms(case)
+    assert await sweep_twice(path, afspraak_due.date()) == ([("afspraak_nieuwe_klant", "vandaag")], kantoor)
+    await path.record(bv, case, K.AFSPRAAK_NIEUWE_KLANT, afspraak_due.date(), now=at(afspraak_due.date(), 11))
+    assert await sweep_twice(path, afspraak_due.date() + timedelta(days=1)) == ([], Counter())
+    await path.record(bv, case, K.AANMELDING_VERZONDEN, date(2022, 5, 3), now=at(date(2022, 5, 3)))
+    await path.record(km, case, K.ADVIES, date(2022, 5, 6), choice="positief", detail_date=date(2022, 5, 6),
+                      now=at(date(2022, 5, 6)))  # fmt: skip
+    assert await status() == CaseStatus.AANGEMELD.value and await path.terms(case) == {}
+
+    # The beschikking: actief; the 3 months of §2.2 and the 12 of §2.3 run.
+    proof = await path.document(bv, case, "benoemingsbeschikking", BESCHIKKING)
+    await path.record(bv, case, K.BESCHIKKING, BESCHIKKING, detail_date=BESCHIKKING, evidence_document_id=proof.id,
+                      now=at(BESCHIKKING + timedelta(days=2)))  # fmt: skip
+    assert await status() == CaseStatus.ACTIEF.value
+    bijstand_due = aanvraag_bijzondere_bijstand_due(BESCHIKKING, calendar=CAL)
+    schuldhulp = aanmelding_schuldhulp_due(BESCHIKKING, calendar=CAL)
+    assert (await due("aanvraag_bijzondere_bijstand"), await due("aanmelding_schuldhulp")) == (bijstand_due, schuldhulp)
+    bijstand_day = bijstand_due.astimezone(AMSTERDAM).date()
+    assert await sweep_twice(path, bijstand_day) == ([("aanvraag_bijzondere_bijstand", "vandaag")], kantoor)
+    await path.apply_bijstand(bv, case, bijstand_day, now=at(bijstand_day, 15))
+    assert "aanvraag_bijzondere_bijstand" not in await path.terms(case)
+    assert await sweep_twice(path, bijstand_day + timedelta(days=1)) == ([], Counter())
+    await path.record(cons, case, K.BESLUIT_BIJSTAND, bijstand_day + timedelta(days=20), choice="toegekend",
+                      now=at(bijstand_day + timedelta(days=20)))  # fmt: skip
+    assert await status() == CaseStatus.ACTIEF.value
+
+    # §2.3: warned 2 and 1 months ahead (kantoor and contractmanager), each once; the aanmelding in time.
+    twelve = schuldhulp.astimezone(AMSTERDAM).date()
+    warned = to(nadert, bv, w.bv_x2, path.contractmanager)
+    assert await sweep_twice(path, add_months(twelve, -2)) == ([("aanmelding_schuldhulp", "nadert-2")], warned)
+    assert await sweep_twice(path, add_months(twelve, -2) + timedelta(days=7)) == ([], Counter())
+    assert await sweep_twice(path, add_months(twelve, -1)) == ([("aanmelding_schuldhulp", "nadert-1")], warned)
+    aanmelding = add_months(twelve, -1) + timedelta(days=3)
+    await path.record(bv, case, K.AANMELDING_SCHULDHULP, aanmelding, now=at(aanmelding))
+    assert "aanmelding_schuldhulp" not in await path.terms(case)
+    assert await sweep_twice(path, twelve) == ([], Counter())
+
+    # The schuldregeling (BSHV): in schuldregeling; the uitstroomverslag due in the first quarter of year 3.
+    start = aanmelding + timedelta(days=30)
+    await path.record(km, case, K.START_SCHULDREGELING, start, choice="wsnp", now=at(start))
+    assert await status() == CaseStatus.IN_SCHULDREGELING.value
+    opens, verslag_due = uitstroomverslag_window(start, calendar=CAL)
+    assert await due("uitstroomverslag") == verslag_due
+    verslag_day = verslag_due.astimezone(AMSTERDAM).date()
+    assert await sweep_twice(path, opens) == ([], Counter())
+    assert await sweep_twice(path, verslag_day) == ([("uitstroomverslag", "vandaag")], kantoor)
+    # Missing after its term: the kantoor and BSHV (the gemeente's klantmanager) are told, once.
+    missing = verslag_day + timedelta(days=1)
+    assert await sweep_twice(path, missing) == ([("uitstroomverslag", "verlopen")], to(verlopen, bv, w.bv_x2, km))
+    report = await path.document(bv, case, "uitstroomverslag", missing)
+    await path.record(bv, case, K.UITSTROOMVERSLAG, missing + timedelta(days=1), choice="zelfstandig",
+                      evidence_document_id=report.id, now=at(missing + timedelta(days=1)))  # fmt: skip
+    assert await status() == CaseStatus.UITSTROOM.value and await path.terms(case) == {}
+
+    # Einde bewind: beëindigd; then only nazorg and the stop of the bijstand.
+    end = missing + timedelta(days=40)
+    await path.record(bv, case, K.EINDE_BEWIND, end, choice="schulden_opgelost", now=at(end))
+    assert await status() == CaseStatus.BEEINDIGD.value
+    await path.record(cons, case, K.EINDE_BIJSTAND, end + timedelta(days=1), now=at(end + timedelta(days=1)))
+    await path.record(bv, case, K.NAZORG_AANGEBODEN, end + timedelta(days=2), now=at(end + timedelta(days=2)))
+    await path.record(bv, case, K.NAZORG_GEACCEPTEERD, end + timedelta(days=5), now=at(end + timedelta(days=5)))
+    await path.record(km, case, K.NAZORG_BEEINDIGD, end + timedelta(days=90), now=at(end + timedelta(days=90)))
+    assert await status() == CaseStatus.BEEINDIGD.value and await path.terms(case) == {}
+    assert await sweep_twice(path, end + timedelta(days=100)) == ([], Counter())
+
+    # The timeline on the page: every step done, the late contact marked so; the start page owes nothing.
+    page = (await (await w.hub.client_for(bv)).get(f"/dossiers/{case.id}")).text
+    assert "Beëindigd" in page and "Te laat" not in page.split('id="path-title"')[1].split("</section>")[0]
+    async with w.hub.db() as db:
+        notices = (await db.execute(select(func.count()).select_from(CaseTermNotice))).scalar_one()
+    assert notices == 8  # contact ×2, afspraak, bijstand, schuldhulp ×2, uitstroomverslag ×2: one each
