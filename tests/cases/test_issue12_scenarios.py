@@ -6,6 +6,7 @@ checked against hub.terms and each reminder mailed once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -13,11 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.accounts.models import User
+from hub.audit.models import AuditEvent
 from hub.calendars.services import CalendarSource
 from hub.cases.milestones import K
 from hub.cases.models import CASE_ENDED, CaseStatus, CaseTermNotice
 from hub.cases.records import local_today
 from hub.cases.term_sweep import sweep_case_terms
+from hub.documents.errors import UploadRefused
 from hub.documents.models import Document
 from hub.errors import ValidationError
 from hub.notifications.models import MailKind
@@ -33,7 +36,7 @@ from hub.terms import (
     uitstroomverslag_window,
 )
 from tests.cases.path import Path, at, build_path
-from tests.cases.world import World
+from tests.cases.world import BSN_1, BSN_2, World
 from tests.documents.conftest import post_upload, upload_fields
 
 PDF = b"%PDF-1.7\n" + b"x" * 2000 + b"\n%%EOF\n"
@@ -315,3 +318,78 @@ async def test_one_case_through_every_milestone_with_its_terms_and_reminders(wor
     async with w.hub.db() as db:
         notices = (await db.execute(select(func.count()).select_from(CaseTermNotice))).scalar_one()
     assert notices == 8  # contact ×2, afspraak, bijstand, schuldhulp ×2, uitstroomverslag ×2: one each
+
+
+async def test_crafted_posts_for_evidence_dates_search_and_bsn(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    path = await build_path(world)
+    w = world
+    case = await w.open_case()
+    kantoor = await w.hub.client_for(w.bv_x)
+    day = (local_today() - timedelta(days=1)).isoformat()
+    # §2.2 via a crafted POST: evidence of another case of the kantoor, of another kantoor's case, an unknown id.
+    checklist = await path.checklist(w.bv_x, case, date(2025, 3, 10))
+    own_other = await w.open_case(bsn=BSN_2, client_name="Pieter Bakker")
+    theirs = await w.open_case(w.bv_y, convenant_id=w.arnhem_ypsilon.id)
+    foreign = [
+        (await path.document(w.bv_x, own_other, "nota_periodieke_kosten", date(2025, 3, 10))).id,
+        (await path.document(w.bv_y, theirs, "nota_periodieke_kosten", date(2025, 3, 10))).id,
+        "0" * 32,
+    ]
+    base = {"kind": K.AANVRAAG_BIJSTAND.value, "milestone_date": day,
+            "evidence_benoemingsbeschikking": checklist["benoemingsbeschikking"]}  # fmt: skip
+    texts = []
+    for document_id in foreign:
+        refused = await kantoor.post_form(
+            f"/dossiers/{case.id}/verloop", {**base, "evidence_nota_periodieke_kosten": document_id}
+        )
+        assert refused.status_code == 400
+        texts.append(refused.text.split('<div class="error-summary"')[1].split("</div>")[0])
+    assert texts[0] == texts[1] == texts[2]  # another kantoor's document is not told apart from none
+    assert "Kies een document van dit dossier dat niet is ingetrokken." in texts[1]
+    # Without the nota at all; with the CAK-nota asked for (beschermd wonen) but not given.
+    assert (await kantoor.post_form(f"/dossiers/{case.id}/verloop", base)).status_code == 400
+    cak = {**base, "evidence_nota_periodieke_kosten": checklist["nota_periodieke_kosten"], "beschermd_wonen": "ja"}
+    missing = await kantoor.post_form(f"/dossiers/{case.id}/verloop", cak)
+    assert missing.status_code == 400 and "de cak-nota ontbreekt" in missing.text
+    assert [r.kind for r in await path.rows(case)] == ["beschikking"]
+
+    # A document dated in the future: refused by the page and the service, nothing kept.
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    fields = upload_fields(kantoor.csrf_token, "overig", tomorrow)
+    future = await post_upload(kantoor, case.id, "brief.pdf", PDF, fields=fields)
+    assert future.status_code == 400 and "kan niet in de toekomst liggen" in future.text
+    with pytest.raises(UploadRefused):
+        await path.document(w.bv_x, case, "overig", local_today() + timedelta(days=1))
+    today_ok = await path.document(w.bv_x, case, "overig", local_today())
+    async with w.hub.db() as db:
+        dates = (await db.execute(select(Document.document_date).where(Document.case_id == case.id))).scalars()
+        assert max(dates) == today_ok.document_date == local_today()
+
+    # The name search: POST only, the name in no URL, audit record or log line.
+    caplog.set_level(logging.DEBUG)
+    # (GET falls through to /dossiers/{case_id}, which knows no case "zoeken-op-naam": 404, nothing searched.)
+    assert (await kantoor.get("/dossiers/zoeken-op-naam?naam=Johanna")).status_code in (404, 405)
+    found = await kantoor.post_form("/dossiers/zoeken-op-naam", {"naam": "DE VRIES"})
+    assert found.status_code == 200 and f'href="/dossiers/{case.id}"' in found.text
+    assert theirs.id not in found.text and "vries" not in str(found.url).lower()
+    async with w.hub.db() as db:
+        audit_rows = (await db.execute(select(AuditEvent))).scalars().all()
+    dumped = " ".join(str(r.model_dump()) for r in audit_rows).lower()
+    assert "vries" not in dumped and "johanna" not in dumped and BSN_1 not in dumped
+    logged = " ".join(f"{r.getMessage()} {r.args}" for r in caplog.records).lower()
+    assert "vries" not in logged and BSN_1 not in logged
+
+    # A BSN corrected to another running case's BSN on the convenant: refused; to an ended case's: allowed.
+    gemeente = await w.hub.client_for(w.km_arnhem)  # (the gemeente's form: the identity only)
+    taken = await gemeente.post_form(f"/dossiers/{own_other.id}/corrigeren", {
+        "client_name": "Pieter Bakker", "bsn": BSN_1, "birth_date": "1968-05-17", "reason": "BRP"})  # fmt: skip
+    assert taken.status_code == 400 and case.reference in taken.text
+    assert (await path.case(own_other)).bsn_index != case.bsn_index
+    await path.record(w.bv_x, case, K.EINDE_BEWIND, date(2025, 6, 2), choice="overlijden")
+    # Now only Kantoor Ypsilon's case under the other convenant remains: the gemeente, party to both, confirms.
+    correction = {"client_name": "Pieter Bakker", "bsn": BSN_1, "birth_date": "1968-05-17", "reason": "BRP"}
+    warned = await gemeente.post_form(f"/dossiers/{own_other.id}/corrigeren", correction)
+    assert warned.status_code == 400 and "onder een ander convenant" in warned.text and theirs.reference in warned.text
+    freed = await gemeente.post_form(f"/dossiers/{own_other.id}/corrigeren", {**correction, "confirm_duplicate": "ja"})
+    assert freed.status_code == 303, freed.text
+    assert (await path.case(own_other)).bsn_index == case.bsn_index
