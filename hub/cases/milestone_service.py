@@ -134,8 +134,9 @@ class MilestoneService(CaseReading):
         case, rows, kind = await self._begin(user, case_id, data.kind)
         got = latest(effective(rows))
         ended = K.EINDE_BEWIND in got
-        if not recordable(kind, got, ended=ended, schulden=case.bewind_kind != BewindKind.TOESTANDENBEWIND.value):
-            raise ValidationError({"kind": self._why_not(kind, got, ended=ended)})
+        schulden = case.bewind_kind != BewindKind.TOESTANDENBEWIND.value
+        if not recordable(kind, got, ended=ended, schulden=schulden):
+            raise ValidationError({"kind": self._why_not(kind, got, ended=ended, schulden=schulden)})
         return await self._write(user, case, rows, kind, data, got, supersedes=None, now=now)
 
     async def correct(
@@ -210,11 +211,13 @@ class MilestoneService(CaseReading):
             raise ValidationError({"kind": "Het dossier is beëindigd: deze stap kan niet meer worden gewijzigd."})
         return case, rows, target
 
-    def _why_not(self, kind: MilestoneKind, got: dict[MilestoneKind, CaseMilestone], *, ended: bool) -> str:
+    def _why_not(
+        self, kind: MilestoneKind, got: dict[MilestoneKind, CaseMilestone], *, ended: bool, schulden: bool
+    ) -> str:
         rule = RULES[kind]
         if ended and not rule.after_end:
             return "Het dossier is beëindigd: alleen nazorg en het einde van de bijstand kunnen nog worden vastgelegd."
-        if rule.schulden_only:
+        if rule.schulden_only and not schulden:
             return "Deze stap hoort alleen bij schuldenbewind."
         if kind in got and not rule.repeatable:
             return "Deze stap is al vastgelegd. Corrigeer de vastlegging als die niet klopt."

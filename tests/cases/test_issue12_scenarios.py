@@ -393,3 +393,38 @@ async def test_crafted_posts_for_evidence_dates_search_and_bsn(world: World, cap
     freed = await gemeente.post_form(f"/dossiers/{own_other.id}/corrigeren", {**correction, "confirm_duplicate": "ja"})
     assert freed.status_code == 303, freed.text
     assert (await path.case(own_other)).bsn_index == case.bsn_index
+
+
+async def test_one_step_recorded_twice_at_once_is_kept_once(world: World) -> None:
+    path = await build_path(world)
+    w = world
+    case = await w.open_case()
+    day = date(2025, 9, 1)
+    outcomes = await asyncio.gather(
+        path.record(w.bv_x, case, K.AANMELDING_SCHULDHULP, day),
+        path.record(w.bv_x2, case, K.AANMELDING_SCHULDHULP, day),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(refused) == 1 and "al vastgelegd" in refused[0].errors["kind"], outcomes
+    assert [r.kind for r in await path.rows(case)] == ["beschikking", "aanmelding_schuldhulp"]
+    # The start page of another kantoor and another gemeente shows nothing of this case.
+    for outsider in (w.bv_y, w.km_berkel):
+        page = (await (await w.hub.client_for(outsider)).get("/")).text
+        assert case.reference not in page and case.id not in page
+
+
+async def test_a_schuldenbewind_step_recorded_already_or_too_early_says_so(world: World) -> None:
+    path = await build_path(world)
+    case = await world.open_case()  # schuldenbewind
+    with pytest.raises(ValidationError) as caught:
+        await path.record(world.km_arnhem, case, K.START_SCHULDREGELING, date(2025, 9, 1), choice="minnelijk")
+    assert caught.value.errors["kind"] == "Leg eerst vast: aanmelding schuldhulpverlening."
+    await path.record(world.bv_x, case, K.AANMELDING_SCHULDHULP, date(2025, 9, 1))
+    with pytest.raises(ValidationError) as caught:
+        await path.record(world.bv_x, case, K.AANMELDING_SCHULDHULP, date(2025, 9, 2))
+    assert "al vastgelegd" in caught.value.errors["kind"]
+    toestand = await world.open_case(bsn=BSN_2, bewind_kind="toestandenbewind")
+    with pytest.raises(ValidationError) as caught:
+        await path.record(world.bv_x, toestand, K.AANMELDING_SCHULDHULP, date(2025, 9, 1))
+    assert caught.value.errors["kind"] == "Deze stap hoort alleen bij schuldenbewind."
