@@ -17,7 +17,7 @@ from hub.accounts.models import User
 from hub.audit.models import AuditEvent
 from hub.calendars.services import CalendarSource
 from hub.cases.milestones import K
-from hub.cases.models import CASE_ENDED, CaseStatus, CaseTermNotice
+from hub.cases.models import CASE_ENDED, CaseCorrection, CaseStatus, CaseTermNotice
 from hub.cases.records import local_today
 from hub.cases.term_sweep import sweep_case_terms
 from hub.documents.errors import UploadRefused
@@ -36,7 +36,7 @@ from hub.terms import (
     uitstroomverslag_window,
 )
 from tests.cases.path import Path, at, build_path
-from tests.cases.world import BSN_1, BSN_2, World
+from tests.cases.world import BSN_1, BSN_2, BSN_3, World
 from tests.documents.conftest import post_upload, upload_fields
 
 PDF = b"%PDF-1.7\n" + b"x" * 2000 + b"\n%%EOF\n"
@@ -428,3 +428,29 @@ async def test_a_schuldenbewind_step_recorded_already_or_too_early_says_so(world
     with pytest.raises(ValidationError) as caught:
         await path.record(world.bv_x, toestand, K.AANMELDING_SCHULDHULP, date(2025, 9, 1))
     assert caught.value.errors["kind"] == "Deze stap hoort alleen bij schuldenbewind."
+
+
+async def test_a_bsn_correction_says_nothing_of_another_kantoors_case(world: World) -> None:
+    w = world
+    theirs = await w.open_case(w.bv_y, convenant_id=w.arnhem_ypsilon.id, bsn=BSN_3, client_name="Yvonne Ypma")
+    mine = await w.open_case(bsn=BSN_2, client_name="Pieter Bakker")
+    kantoor = await w.hub.client_for(w.bv_x)
+    form = (await kantoor.get(f"/dossiers/{mine.id}/corrigeren")).text
+    assert 'name="rechtbank"' in form  # the kantoor's form: identity and bewind data
+    fields = {"client_name": "Pieter Bakker", "bsn": BSN_3, "birth_date": "1968-05-17", "bewind_kind": "beide",
+              "beschikking_date": "2025-03-04", "bewind_start_date": "2025-03-04",
+              "rechtbank": "Rechtbank Gelderland", "reason": "BRP"}  # fmt: skip
+    done = await kantoor.post_form(f"/dossiers/{mine.id}/corrigeren", fields)
+    assert done.status_code == 303, done.text.split('<div class="error-summary"')[-1][:600]
+    page = (await kantoor.get(done.headers["location"])).text
+    for trace in (theirs.reference, theirs.id, "Ypsilon", "ander convenant"):
+        assert trace not in page
+    # The history: who, what; old and new values encrypted at rest, shown to the parties only.
+    async with w.hub.db() as db:
+        rows = (await db.execute(select(CaseCorrection).where(CaseCorrection.case_id == mine.id))).scalars().all()
+    assert {r.field_name for r in rows} >= {"bsn", "bewind_kind"}
+    assert all(BSN_2.encode() not in r.old_value and BSN_3.encode() not in r.new_value for r in rows)
+    history = page.split('id="corrections-title"')[1].split("</section>")[0]
+    assert "Bas Bewindvoerder (Kantoor Xander)" in history and BSN_2 in history and BSN_3 in history
+    outsider = await w.hub.client_for(w.bv_y)
+    assert (await outsider.get(f"/dossiers/{mine.id}")).status_code == 404
