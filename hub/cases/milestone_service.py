@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring, decrypt_text, encrypt_field
@@ -65,6 +66,10 @@ OBJECT_TYPE = "case_milestone"
 
 REOPEN_REFUSED = (
     "Er loopt al een nieuw dossier voor deze cliënt onder dit convenant: {reference}. Het einde van dit bewind kan "
+    "daarom niet worden ingetrokken."
+)
+REOPEN_RACED = (
+    "Er is zojuist een nieuw dossier voor deze cliënt onder dit convenant geopend. Het einde van dit bewind kan "
     "daarom niet worden ingetrokken."
 )
 
@@ -168,6 +173,12 @@ class MilestoneService(CaseReading):
                 )
         if kind is K.EINDE_BEWIND and K.EINDE_BEWIND not in remaining:
             await self._refuse_reopening_over_a_successor(user, case)
+            try:
+                written = await self._commit(user, case, rows, row, "milestone.withdraw", now)
+                await self.db.flush()  # the case runs again: the unique index judges it now, not at the commit
+            except IntegrityError:  # a newer case was opened since the check (the caller's transaction rolls back)
+                raise ValidationError({"kind": REOPEN_RACED}) from None
+            return written
         return await self._commit(user, case, rows, row, "milestone.withdraw", now)
 
     async def _refuse_reopening_over_a_successor(self, user: User, case: Case) -> None:

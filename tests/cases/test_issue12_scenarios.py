@@ -454,3 +454,24 @@ async def test_a_bsn_correction_says_nothing_of_another_kantoors_case(world: Wor
     assert "Bas Bewindvoerder (Kantoor Xander)" in history and BSN_2 in history and BSN_3 in history
     outsider = await w.hub.client_for(w.bv_y)
     assert (await outsider.get(f"/dossiers/{mine.id}")).status_code == 404
+
+
+async def test_an_einde_bewind_withdrawal_that_raced_a_new_case_is_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if the newer case was opened between the check and the write: the unique index refuses, the user is told,
+    nothing is kept."""
+    path = await build_path(world)
+    first = await world.open_case()
+    end = await path.record(world.bv_x, first, K.EINDE_BEWIND, date(2025, 6, 2), choice="overlijden")
+    await world.open_case()
+
+    async def blind(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr("hub.cases.milestone_service.find_duplicate", blind)
+    with pytest.raises(ValidationError) as caught:
+        await path.withdraw(world.bv_x, first, end)
+    assert "Er is zojuist een nieuw dossier voor deze cliënt" in caught.value.errors["kind"]
+    assert (await path.case(first)).status == CaseStatus.BEEINDIGD.value
+    assert [r.void for r in await path.rows(first)] == [False, False]
