@@ -107,6 +107,8 @@ async def test_an_ended_case_refuses_every_post_but_nazorg_and_the_bijstand_stop
         assert page.status_code == 200
         assert f"/dossiers/{case_id}/toewijzen" not in page.text and f"/dossiers/{case_id}/documenten" not in page.text
         assert f"/documenten/{doc.id}/intrekken" not in page.text
+        assert f"/dossiers/{case_id}/corrigeren" not in page.text
+        assert 'id="m-melding_wijziging-milestone_date"' not in page.text
 
 
 async def test_every_new_page_and_form_refuses_outsiders_forged_posts_and_the_wrong_role(world: World) -> None:
@@ -475,3 +477,21 @@ async def test_an_einde_bewind_withdrawal_that_raced_a_new_case_is_refused(
     assert "Er is zojuist een nieuw dossier voor deze cliënt" in caught.value.errors["kind"]
     assert (await path.case(first)).status == CaseStatus.BEEINDIGD.value
     assert [r.void for r in await path.rows(first)] == [False, False]
+
+
+async def test_a_case_opened_through_the_form_before_the_court_decides(world: World) -> None:
+    kantoor = await world.hub.client_for(world.bv_x)
+    form = {"convenant_id": world.arnhem_xander.id, "client_name": "Hendrika Mulder-Smit", "bsn": BSN_2,
+            "birth_date": "1959-11-02", "beschikking_date": "", "bewind_start_date": "", "bewind_kind": "beide",
+            "rechtbank": "Rechtbank Gelderland", "bewindvoerder_id": world.bv_x.id}  # fmt: skip
+    future = (local_today() + timedelta(days=3)).isoformat()
+    refused = await kantoor.post_form("/dossiers/nieuw", {**form, "beschikking_date": future})
+    assert refused.status_code == 400
+    opened = await kantoor.post_form("/dossiers/nieuw", form)
+    assert opened.status_code == 303, opened.text.split('<div class="error-summary"')[-1][:500]
+    page = (await kantoor.get(opened.headers["location"])).text
+    assert "Aangemeld" in page and "Nog niet: de rechtbank heeft nog niet beslist" in page
+    # The gemeente's list shows it as aangemeld; the kantoor's start page owes no term yet.
+    gemeente = await world.hub.client_for(world.km_arnhem)
+    listing = (await gemeente.get("/dossiers")).text
+    assert "Aangemeld" in listing
