@@ -77,6 +77,8 @@ async def test_an_ended_case_refuses_every_post_but_nazorg_and_the_bijstand_stop
     assert assign.status_code == 400 and CASE_ENDED in assign.text
     assert (await path.case(case)).bewindvoerder_id != world.bv_x2.id  # type: ignore[arg-type]
 
+    form = await kantoor.get(f"/documenten/{doc.id}/intrekken")
+    assert form.status_code == 409 and CASE_ENDED in form.text and 'name="reason"' not in form.text
     withdraw = await kantoor.post_form(f"/documenten/{doc.id}/intrekken", {"reason": "Verkeerd dossier"})
     assert withdraw.status_code == 400 and CASE_ENDED in withdraw.text
     correct = await gemeente.post_form(f"/dossiers/{case_id}/corrigeren", {"client_name": "Jo de Vries"})
