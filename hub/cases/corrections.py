@@ -221,6 +221,8 @@ class CaseCorrections(CaseReading):
                         self._apply(case, field, new[field])
                 if bsn_index:
                     case.bsn_index = bsn_index
+                if "bewind_kind" in new:  # a toestandenbewind has no schuldhulp steps: the term sweep recomputes
+                    case.terms_stale = True
                 case.updated_at = now
                 self.db.add(case)
                 await self.db.flush()

@@ -93,8 +93,8 @@ class Case(SQLModel, table=True):
     status: str = Field(default=CaseStatus.ACTIEF.value, max_length=20)
     # The effective "start schuldregeling" milestone's date: the uitstroomverslag is due in the first quarter of year 3.
     schuldregeling_start_date: date | None = None
-    # The running terms (case_term) must be computed again: set by a migration or a closing day of the gemeente, and
-    # cleared by whoever recomputes them (the term sweep, or recording a milestone).
+    # The running terms (case_term) must be computed again: set by a migration, a closing day of the gemeente or a
+    # corrected bewind kind, and cleared by whoever recomputes them (the term sweep, or recording a milestone).
     terms_stale: bool = Field(default=False)
     bewindvoerder_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
     gemeente_contact_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)

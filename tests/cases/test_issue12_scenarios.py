@@ -19,6 +19,7 @@ from hub.calendars.services import CalendarSource
 from hub.cases.milestones import K
 from hub.cases.models import CASE_ENDED, CaseCorrection, CaseStatus, CaseTermNotice
 from hub.cases.records import local_today
+from hub.cases.services import CaseService
 from hub.cases.term_sweep import sweep_case_terms
 from hub.documents.errors import UploadRefused
 from hub.documents.models import Document
@@ -497,3 +498,18 @@ async def test_a_case_opened_through_the_form_before_the_court_decides(world: Wo
     gemeente = await world.hub.client_for(world.km_arnhem)
     listing = (await gemeente.get("/dossiers")).text
     assert "Aangemeld" in listing
+
+
+async def test_a_corrected_bewind_kind_moves_the_terms(world: World) -> None:
+    """Corrected to toestandenbewind: no schuldhulp term runs any more, nothing is mailed about it."""
+    path = await build_path(world)
+    case = await world.open_case(beschikking_date=BESCHIKKING, bewind_start_date=BESCHIKKING)
+    await sweep_twice(path, BESCHIKKING)  # the terms computed
+    assert set(await path.terms(case)) == {"aanvraag_bijzondere_bijstand", "aanmelding_schuldhulp"}
+    async with world.hub.db() as db:
+        await CaseService(db, world.hub.runtime.keyring).correct_case(
+            world.bv_x, case.id, {"bewind_kind": "toestandenbewind"}, reason="Beschikking nagelezen"
+        )
+    twelve = aanmelding_schuldhulp_due(BESCHIKKING, calendar=CAL).astimezone(AMSTERDAM).date()
+    assert await sweep_twice(path, add_months(twelve, -2)) == ([], Counter())
+    assert set(await path.terms(case)) == {"aanvraag_bijzondere_bijstand"}
