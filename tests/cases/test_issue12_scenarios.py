@@ -24,6 +24,7 @@ from hub.cases.term_sweep import sweep_case_terms
 from hub.documents.errors import UploadRefused
 from hub.documents.models import Document
 from hub.errors import ValidationError
+from hub.messaging.threads import ThreadService
 from hub.notifications.models import MailKind
 from hub.notifications.term_outbox import OutboxTermNotifier
 from hub.terms import (
@@ -112,6 +113,13 @@ async def test_an_ended_case_refuses_every_post_but_nazorg_and_the_bijstand_stop
         assert f"/documenten/{doc.id}/intrekken" not in page.text
         assert f"/dossiers/{case_id}/corrigeren" not in page.text
         assert 'id="m-melding_wijziging-milestone_date"' not in page.text
+    # A thread about the ended case goes on (nazorg, the final accounts), but no file joins the case through it.
+    async with world.hub.db() as db:
+        thread = await ThreadService(db, world.hub.runtime.keyring).start_thread(
+            world.km_arnhem, subject="Eindafrekening", body="Kunt u de eindafrekening sturen?", case=case
+        )
+    shown = await kantoor.get(f"/berichten/{thread.id}")
+    assert shown.status_code == 200 and 'name="body"' in shown.text and 'type="file"' not in shown.text
 
 
 async def test_every_new_page_and_form_refuses_outsiders_forged_posts_and_the_wrong_role(world: World) -> None:
