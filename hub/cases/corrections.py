@@ -40,7 +40,7 @@ from hub.cases.checks import (
     check_rechtbank,
 )
 from hub.cases.duplicates import Duplicate, find_duplicate, refusal
-from hub.cases.models import Case, CaseCorrection, CaseStatus
+from hub.cases.models import Case, CaseCorrection
 from hub.cases.name_index import index_case_name
 from hub.cases.reading import CaseReading, log
 from hub.cases.records import kind_label, local_today
@@ -80,7 +80,7 @@ Value = str | date | None
 
 def correctable_fields(user: User, case: Case) -> tuple[str, ...]:
     """The fields ``user`` may correct on ``case`` (none: no right, or the case has ended)."""
-    if not may(user, Action.CORRECT_CASE) or case.status == CaseStatus.BEEINDIGD.value:
+    if not may(user, Action.CORRECT_CASE) or case.ended:
         return ()
     if user.organisation_id == case.kantoor_id:
         return IDENTITY_FIELDS + BEWIND_FIELDS
@@ -168,7 +168,7 @@ class CaseCorrections(CaseReading):
         today = today or local_today()
         case = await self.get_case(user, case_id)
         require(user, Action.CORRECT_CASE, case)
-        if case.status == CaseStatus.BEEINDIGD.value:
+        if case.ended:
             raise ValidationError({FORM_FIELD: ENDED})
         allowed = correctable_fields(user, case)
         if set(changes) - set(allowed):
@@ -221,6 +221,8 @@ class CaseCorrections(CaseReading):
                         self._apply(case, field, new[field])
                 if bsn_index:
                     case.bsn_index = bsn_index
+                if "bewind_kind" in new:  # a toestandenbewind has no schuldhulp steps: the term sweep recomputes
+                    case.terms_stale = True
                 case.updated_at = now
                 self.db.add(case)
                 await self.db.flush()

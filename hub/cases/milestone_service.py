@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring, decrypt_text, encrypt_field
@@ -29,6 +30,7 @@ from hub.cases.bijstand_evidence import (
     store_links,
 )
 from hub.cases.case_terms import DEFAULT_WARN_MONTHS, case_milestones, lock_case, refresh_terms
+from hub.cases.duplicates import find_duplicate
 from hub.cases.milestones import (
     RULES,
     EvidenceLookup,
@@ -61,6 +63,15 @@ FIELDS = (
     *CHECKLIST_FIELDS,
 )  # fmt: skip
 OBJECT_TYPE = "case_milestone"
+
+REOPEN_REFUSED = (
+    "Er loopt al een nieuw dossier voor deze cliënt onder dit convenant: {reference}. Het einde van dit bewind kan "
+    "daarom niet worden ingetrokken."
+)
+REOPEN_RACED = (
+    "Er is zojuist een nieuw dossier voor deze cliënt onder dit convenant geopend. Het einde van dit bewind kan "
+    "daarom niet worden ingetrokken."
+)
 
 
 @dataclass(frozen=True)
@@ -128,8 +139,9 @@ class MilestoneService(CaseReading):
         case, rows, kind = await self._begin(user, case_id, data.kind)
         got = latest(effective(rows))
         ended = K.EINDE_BEWIND in got
-        if not recordable(kind, got, ended=ended, schulden=case.bewind_kind != BewindKind.TOESTANDENBEWIND.value):
-            raise ValidationError({"kind": self._why_not(kind, got, ended=ended)})
+        schulden = case.bewind_kind != BewindKind.TOESTANDENBEWIND.value
+        if not recordable(kind, got, ended=ended, schulden=schulden):
+            raise ValidationError({"kind": self._why_not(kind, got, ended=ended, schulden=schulden)})
         return await self._write(user, case, rows, kind, data, got, supersedes=None, now=now)
 
     async def correct(
@@ -159,7 +171,25 @@ class MilestoneService(CaseReading):
                 raise ValidationError(
                     {"kind": f"Trek eerst {waiting[0].label.lower()} in: die stap bouwt hierop voort."}
                 )
+        if kind is K.EINDE_BEWIND and K.EINDE_BEWIND not in remaining:
+            await self._refuse_reopening_over_a_successor(user, case)
+            try:
+                written = await self._commit(user, case, rows, row, "milestone.withdraw", now)
+                await self.db.flush()  # the case runs again: the unique index judges it now, not at the commit
+            except IntegrityError:  # a newer case was opened since the check (the caller's transaction rolls back)
+                raise ValidationError({"kind": REOPEN_RACED}) from None
+            return written
         return await self._commit(user, case, rows, row, "milestone.withdraw", now)
+
+    async def _refuse_reopening_over_a_successor(self, user: User, case: Case) -> None:
+        """Withdrawing the einde bewind makes the case run again: refused while a newer case for the same client runs
+        on its convenant (the duplicate rule, hub.cases.duplicates; the unique index would refuse it too)."""
+        successor = await find_duplicate(
+            self.db, user, convenant_id=case.convenant_id, gemeente_id=case.gemeente_id, bsn_index=case.bsn_index,
+            confirmed=True, exclude_case_id=case.id,
+        )  # fmt: skip
+        if successor is not None:
+            raise ValidationError({"kind": REOPEN_REFUSED.format(reference=successor.case.reference)})
 
     # -- the steps in between -----------------------------------------------------------------------------------
 
@@ -192,11 +222,13 @@ class MilestoneService(CaseReading):
             raise ValidationError({"kind": "Het dossier is beëindigd: deze stap kan niet meer worden gewijzigd."})
         return case, rows, target
 
-    def _why_not(self, kind: MilestoneKind, got: dict[MilestoneKind, CaseMilestone], *, ended: bool) -> str:
+    def _why_not(
+        self, kind: MilestoneKind, got: dict[MilestoneKind, CaseMilestone], *, ended: bool, schulden: bool
+    ) -> str:
         rule = RULES[kind]
         if ended and not rule.after_end:
             return "Het dossier is beëindigd: alleen nazorg en het einde van de bijstand kunnen nog worden vastgelegd."
-        if rule.schulden_only:
+        if rule.schulden_only and not schulden:
             return "Deze stap hoort alleen bij schuldenbewind."
         if kind in got and not rule.repeatable:
             return "Deze stap is al vastgelegd. Corrigeer de vastlegging als die niet klopt."

@@ -51,6 +51,10 @@ class CaseStatus(StrEnum):
 NOT_ENDED = text("status <> 'beeindigd'")
 
 
+# Why a change to an ended case (Case.ended) is refused: its documents, its assignment.
+CASE_ENDED = "Het dossier is beëindigd: er kan niets meer worden gewijzigd of toegevoegd."
+
+
 class Case(SQLModel, table=True):
     """A dossier. The client's identity is field-encrypted; the BSN is findable only through a keyed blind index."""
 
@@ -91,8 +95,8 @@ class Case(SQLModel, table=True):
     status: str = Field(default=CaseStatus.ACTIEF.value, max_length=20)
     # The effective "start schuldregeling" milestone's date: the uitstroomverslag is due in the first quarter of year 3.
     schuldregeling_start_date: date | None = None
-    # The running terms (case_term) must be computed again: set by a migration or a closing day of the gemeente, and
-    # cleared by whoever recomputes them (the term sweep, or recording a milestone).
+    # The running terms (case_term) must be computed again: set by a migration, a closing day of the gemeente or a
+    # corrected bewind kind, and cleared by whoever recomputes them (the term sweep, or recording a milestone).
     terms_stale: bool = Field(default=False)
     bewindvoerder_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
     gemeente_contact_id: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
@@ -107,6 +111,12 @@ class Case(SQLModel, table=True):
 
     def party_ids(self) -> tuple[str, str]:
         return (self.gemeente_id, self.kantoor_id)
+
+    @property
+    def ended(self) -> bool:
+        """Einde bewind is recorded: the case is read-only (its documents, assignment and data) but for the steps
+        that follow the end (nazorg, the stop of the bijstand: hub.cases.milestones ``after_end``)."""
+        return self.status == CaseStatus.BEEINDIGD.value
 
 
 class CaseMilestone(SQLModel, table=True):

@@ -27,7 +27,7 @@ from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.accounts.roles import Role
 from hub.cases.corrections import CaseCorrections
-from hub.cases.models import Case
+from hub.cases.models import CASE_ENDED, Case
 from hub.cases.name_search import CaseNameSearch
 from hub.cases.opening import NEW_CASE_FIELDS, RECHTBANKEN, CaseOpening
 from hub.cases.queries import NAME_SORT_LIMIT, SORTS
@@ -71,6 +71,8 @@ class CaseService(CaseOpening, CaseCorrections, CaseNameSearch):
         """Assign (or, with None, unassign) the person on the user's own side: the bewindvoerder for the kantoor,
         the contact person for the gemeente. Audited as ``case.assign``."""
         require(user, Action.VIEW_CASES, case)
+        if case.ended:
+            raise ValidationError({"person_id": CASE_ENDED})
         if person_id and person_id not in {u.id for u in await self.assignable(user, case)}:
             raise ValidationError({"person_id": "Kies een collega van uw eigen organisatie."})
         now = utcnow()

@@ -308,7 +308,7 @@ async def _case_page(
             "details": details,
             "identity": identity,
             "documents": documents,
-            **upload_context(rt.settings, may_upload=may(user, Action.UPLOAD_DOCUMENT)),
+            **upload_context(rt.settings, may_upload=may(user, Action.UPLOAD_DOCUMENT) and not case.ended),
             "may_message": may(user, Action.POST_MESSAGE),
             "assign_label": "Bewindvoerder wijzigen" if own_side_is_kantoor else "Contactpersoon gemeente wijzigen",
             "assign_options": [("", "Niemand"), *((u.id, u.name) for u in assignable)],

@@ -139,14 +139,14 @@ async def bijstand_evidence(
 
 
 async def seed_documents(db: AsyncSession, keyring: Keyring, blobs: BlobStore) -> int:
-    """Upload the sample documents on every demo case as its bewindvoerder (a type the case has already, as the
-    evidence of its bijstand application, is not uploaded again); returns how many were stored."""
+    """Upload the sample documents on every running demo case as its bewindvoerder (a type the case has already, as
+    the evidence of its bijstand application, is not uploaded again); returns how many were stored."""
     service = DocumentService(db, keyring, blobs)
     cases = list((await db.execute(select(Case).order_by(col(Case.created_at), col(Case.reference)))).scalars())
     stored = 0
     for index, case in enumerate(cases):
         uploader = await db.get(User, case.bewindvoerder_id) if case.bewindvoerder_id else None
-        if uploader is None:
+        if uploader is None or case.ended:  # an ended case is read-only (it keeps its evidence from before the end)
             continue
         types = await db.execute(select(col(Document.doc_type)).where(col(Document.case_id) == case.id))
         present = set(types.scalars())

@@ -72,6 +72,12 @@ class NoFile(UploadRefused):
     reason = "no file"
 
 
+class CaseEnded(UploadRefused):
+    """The case has ended (einde bewind): nothing is added to it any more."""
+
+    reason = "case ended"
+
+
 class BadDocumentDate(UploadRefused):
     """The document's date is missing or not a date."""
 

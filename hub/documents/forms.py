@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from hub.cases.models import CASE_ENDED
 from hub.cases.records import local_today
 from hub.config import Settings
 from hub.documents.errors import (
     BadDocumentDate,
     BadDocumentType,
+    CaseEnded,
     FileInfected,
     FileTooLarge,
     FileTypeRefused,
@@ -86,6 +88,8 @@ def refusal_of(exc: UploadRefused) -> Refusal:
             return Refusal(400, FIELD_TYPE, BAD_TYPE)
         case UploadBrokenOff():
             return Refusal(400, FIELD_FILE, INCOMPLETE)
+        case CaseEnded():
+            return Refusal(409, FIELD_FILE, CASE_ENDED)
     return Refusal(400, FIELD_FILE, REFUSED)
 
 

@@ -39,7 +39,7 @@ from hub.cases.models import Case
 from hub.cases.records import local_today
 from hub.db import is_id, transaction, utcnow
 from hub.documents.blobstore import BlobStore, FilesystemBlobStore, InvalidBlobName
-from hub.documents.errors import DocumentWithdrawn
+from hub.documents.errors import CaseEnded, DocumentWithdrawn
 from hub.documents.models import (
     BIJZONDERE_BIJSTAND_TYPES,
     DOCUMENT_TYPE_LABELS,
@@ -173,6 +173,8 @@ class DocumentService:
         case nothing stays behind.
         """
         require(user, Action.UPLOAD_DOCUMENT, case)
+        if case.ended:
+            raise CaseEnded()
         kind_of_document = doc_type if isinstance(doc_type, DocumentType) else parse_doc_type(doc_type)
         document_date = check_document_date(document_date, local_today())
         vault = Vault(self.db, self.keyring, self.blobs, self.scanner)
@@ -242,11 +244,11 @@ class DocumentService:
             .order_by(col(Document.uploaded_at).desc(), col(Document.id))
         )
         return [
-            self.row(document, uploader or "—", own=uploader_org == user.organisation_id)
+            self.row(document, uploader or "—", own=uploader_org == user.organisation_id, ended=case.ended)
             for document, uploader, uploader_org in rows.all()
         ]
 
-    def row(self, document: Document, uploader: str, *, own: bool = False) -> DocumentRow:
+    def row(self, document: Document, uploader: str, *, own: bool = False, ended: bool = False) -> DocumentRow:
         try:
             label = DOCUMENT_TYPE_LABELS[DocumentType(document.doc_type)]
         except ValueError:
@@ -261,7 +263,7 @@ class DocumentService:
             content_type=document.content_type,
             uploaded_by=uploader,
             uploaded_at=document.uploaded_at,
-            may_withdraw=own and document.withdrawn_at is None,
+            may_withdraw=own and document.withdrawn_at is None and not ended,
             withdrawn_at=document.withdrawn_at,
             withdrawal_reason=self._reason(document),
         )

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from hub.accounts.authz import Action
 from hub.db import commit_or_unknown
 from hub.documents.components import blobs_of, scanner_of
-from hub.documents.errors import DocumentWithdrawn, FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
+from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
 from hub.documents.forms import parse_document_date, refusal_of, upload_context
 from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
 from hub.documents.services import DocumentService, DocumentUnavailable
@@ -79,7 +79,7 @@ async def _refused(
             "errors": {refusal.field: refusal.message},
             "values": values or {},
             "title": "Document niet opgeslagen",
-            **upload_context(rt.settings, may_upload=True),
+            **upload_context(rt.settings, may_upload=not case.ended),
         },
         status_code=refusal.status,
     )
@@ -95,7 +95,9 @@ async def upload(request: Request) -> Response:
 
     # Who may post here is decided before a byte of the body is read.
     async with rt.sessions() as db:
-        await DocumentService(db, rt.keyring).case_for_upload(user, case_id)
+        target = await DocumentService(db, rt.keyring).case_for_upload(user, case_id)
+    if target.ended:  # read-only: refused before a byte of the body is read
+        return await _refused(request, rt, case_id, CaseEnded())
 
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary", b"")

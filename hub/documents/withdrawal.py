@@ -3,6 +3,8 @@
 Who: any case worker of the uploader's organisation (not only the uploader: a colleague takes over a case when the
 uploader is away or has left; the audit record names who did it). The other party, and anybody else, gets NotFound.
 
+Not on an ended case (hub.cases.models.Case.ended): it is read-only, its documents wait for retention as they are.
+
 What stays: the row and the blob, for the retention step that deletes documents later; the case page lists the
 document as *Ingetrokken* with the date and the reason (field-encrypted, hub.fields). What goes: the download (the
 web layer answers 410), attaching it to a new message (hub.messaging.attachments), and a second withdrawal.
@@ -20,6 +22,7 @@ from crypto import Keyring, encrypt_field
 from hub.accounts.authz import Action, require
 from hub.accounts.models import User
 from hub.audit import services as audit
+from hub.cases.models import CASE_ENDED, Case
 from hub.db import is_id, utcnow
 from hub.documents.models import Document
 from hub.errors import NotFound, ValidationError
@@ -53,6 +56,9 @@ class DocumentWithdrawal:
         text = reason.strip()
         if document.withdrawn_at is not None:
             raise ValidationError({REASON_FIELD: "Dit document is al ingetrokken."})
+        case = await self.db.get(Case, document.case_id)
+        if case is None or case.ended:  # the ended case's documents wait for retention as they are
+            raise ValidationError({REASON_FIELD: CASE_ENDED})
         if not text:
             raise ValidationError({REASON_FIELD: "Vul de reden in waarom u het document intrekt."})
         if len(text) > REASON_MAX:

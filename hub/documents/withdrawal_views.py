@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hub.accounts.authz import Action
-from hub.cases.models import Case
+from hub.cases.models import CASE_ENDED, Case
 from hub.db import transaction
 from hub.documents.services import DocumentService
 from hub.documents.withdrawal import REASON_FIELD, REASON_MAX, DocumentWithdrawal
@@ -33,10 +33,19 @@ async def _page(
         case = await db.get(Case, document.case_id)
         assert case is not None  # a foreign key
         row = DocumentService(db, rt.keyring).row(document, "")
+    if case.ended:  # read-only: the page says so instead of showing the form
+        errors, status = {}, 409 if status == 200 else status
     return render(
         request,
         "documents/withdraw.html",
-        {"document": row, "case": case, "errors": errors or {}, "reason": reason, "reason_max": REASON_MAX},
+        {
+            "document": row,
+            "case": case,
+            "errors": errors or {},
+            "reason": reason,
+            "reason_max": REASON_MAX,
+            "ended": CASE_ENDED if case.ended else "",
+        },
         status_code=status,
     )
 

@@ -24,6 +24,7 @@ KINDS = [
     (errors.FutureDocumentDate(), 400, FIELD_DATE, "kan niet in de toekomst liggen"),
     (errors.BadDocumentType(), 400, FIELD_TYPE, "Kies het soort document."),
     (errors.UploadBrokenOff(), 400, FIELD_FILE, "Het uploaden is afgebroken"),
+    (errors.CaseEnded(), 409, FIELD_FILE, "Het dossier is beëindigd"),
 ]
 
 

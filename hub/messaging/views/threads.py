@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.accounts.authz import Action, may
+from hub.cases.models import Case
 from hub.cases.queries import AmbiguousReference
 from hub.db import transaction, utcnow
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
@@ -50,6 +51,7 @@ async def thread_response(
         # Read (audited) and, on a plain visit, marked read; a page shown again with errors marks nothing.
         view = await svc.thread_view(user, thread_id, now, mark_read=status == 200)
         documents = await svc.attachable_documents(user, view.thread)
+        case = await db.get(Case, view.thread.case_id) if view.thread.case_id else None
         colleagues = await svc.using(InboxService).colleagues(user)
         # The kinds of reply for the user's side, each with what it would do to the terms now.
         calendar = await svc.calendars.for_gemeente(db, view.thread.gemeente_id)
@@ -74,8 +76,9 @@ async def thread_response(
             # A form shown again after an error keeps its token: nothing was posted with it yet.
             "form_token": (values or {}).get("form_token") or new_form_token(),
             "notice": "" if errors else notice_of(request, THREAD_NOTICES),
-            # A file can go with a reply on a case's thread only: a document always belongs to a case.
-            "may_upload_file": may_post and view.thread.case_id is not None and may(user, Action.UPLOAD_DOCUMENT),
+            # A file can go with a reply on a case's thread only (a document always belongs to a case), and not once
+            # the case has ended (it is read-only).
+            "may_upload_file": may_post and case is not None and not case.ended and may(user, Action.UPLOAD_DOCUMENT),
             "document_types": TYPE_OPTIONS,
             "accept_extensions": ACCEPT_ATTRIBUTE,
             "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
