@@ -9,6 +9,7 @@ from hub.documents import models as documents_models
 from hub.messaging import models as messaging_models
 from hub.monitoring import steekproef_models as monitoring_steekproef_models
 from hub.notifications import models as notifications_models
+from hub.retention import models as retention_models
 
 __all__ = [
     "accounts_models",
@@ -20,4 +21,5 @@ __all__ = [
     "messaging_models",
     "monitoring_steekproef_models",
     "notifications_models",
+    "retention_models",
 ]

@@ -14,6 +14,7 @@ from hub.accounts.models import Organisation
 from hub.cases.models import Case, CaseMilestone, CaseStatus
 from hub.documents.models import Document
 from hub.notifications.models import OutboxMail
+from hub.retention.document_types import due_typed_documents
 from hub.retention.policy import RetentionPolicy, ended_on
 
 
@@ -31,11 +32,12 @@ class DueItems:
     cases: list[DueCase] = field(default_factory=list)
     held_case_ids: list[str] = field(default_factory=list)  # ended long enough ago, but on legal hold
     withdrawn_document_ids: list[str] = field(default_factory=list)
+    expired_document_ids: list[str] = field(default_factory=list)  # past their document type's period
     outbox_rows: int = 0
 
     @property
     def empty(self) -> bool:
-        return not (self.cases or self.withdrawn_document_ids or self.outbox_rows)
+        return not (self.cases or self.withdrawn_document_ids or self.expired_document_ids or self.outbox_rows)
 
 
 async def party_years(db: AsyncSession) -> dict[str, int]:
@@ -102,5 +104,6 @@ async def due_items(db: AsyncSession, policy: RetentionPolicy, now: datetime, to
         cases=cases,
         held_case_ids=held,
         withdrawn_document_ids=await due_withdrawn_documents(db, policy, now),
+        expired_document_ids=await due_typed_documents(db, policy, today),
         outbox_rows=await due_outbox_rows(db, policy, now),
     )

@@ -29,6 +29,7 @@ from hub.documents.models import Document
 from hub.documents.services import OBJECT_TYPE as DOCUMENT_OBJECT
 from hub.notifications.models import OutboxMail
 from hub.retention.deletion import delete_case, delete_document
+from hub.retention.document_types import due_typed_documents
 from hub.retention.due import DueItems, case_cutoff, due_items, party_years
 from hub.retention.policy import RetentionPolicy, ended_on
 
@@ -43,7 +44,8 @@ RUN_OBJECT = "retention"
 @dataclass(frozen=True)
 class RunResult:
     cases: int
-    documents: int
+    documents: int  # withdrawn ones
+    expired_documents: int  # past their document type's period
     outbox_rows: int
     held: int  # cases past their period that a legal hold kept
 
@@ -86,13 +88,21 @@ async def _delete_case_if_still_due(
     return blob_names
 
 
-async def _delete_document_if_still_due(db: AsyncSession, document_id: str) -> str | None:
+async def _delete_document_if_still_due(
+    db: AsyncSession, policy: RetentionPolicy, document_id: str, today: date
+) -> str | None:
+    """The blob name once deleted; None when the document is no longer due (gone, held, attached, rule changed):
+    checked again holding its row lock, withdrawn or past its type's period."""
     document = await db.get(Document, document_id, with_for_update=True)
-    if document is None or document.withdrawn_at is None:
+    if document is None:
         return None
-    case = await db.get(Case, document.case_id)
-    if case is not None and case.legal_hold_at is not None:
-        return None
+    if document.withdrawn_at is None:
+        if not await due_typed_documents(db, policy, today, only=document_id):
+            return None
+    else:
+        case = await db.get(Case, document.case_id)
+        if case is not None and case.legal_hold_at is not None:
+            return None
     parties = document.party_ids()
     blob_name = await delete_document(db, document_id)
     await _record_for_parties(db, actions.DOCUMENT_DELETE, DOCUMENT_OBJECT, document_id, parties)
@@ -109,11 +119,12 @@ async def run_retention(
     actor: str,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Delete every due case, withdrawn document and outbox row; blobs go after their rows' transaction committed.
-    A blob whose removal fails is left for the hourly orphan sweep (its row, and so its key, is gone already)."""
+    """Delete every due case, withdrawn or expired document and outbox row; blobs go after their rows' transaction
+    committed. A blob whose removal fails is left for the hourly orphan sweep (its row, and so its key, is gone already)."""
     due = await plan(sessions, policy, now, today)
-    total = len(due.cases) + len(due.withdrawn_document_ids)
-    done = cases = documents = 0
+    total = len(due.cases) + len(due.withdrawn_document_ids) + len(due.expired_document_ids)
+    done = cases = 0
+    deleted: dict[str, int] = {}
     for item in due.cases:
         async with transaction(sessions) as db:
             blob_names = await _delete_case_if_still_due(db, policy, item.id, today)
@@ -123,15 +134,17 @@ async def run_retention(
         done += 1
         if progress:
             progress(done, total)
-    for document_id in due.withdrawn_document_ids:
-        async with transaction(sessions) as db:
-            blob_name = await _delete_document_if_still_due(db, document_id)
-        if blob_name is not None:
-            documents += 1
-            await _remove_blobs(blobs, [blob_name])
-        done += 1
-        if progress:
-            progress(done, total)
+    for kind, document_ids in (("withdrawn", due.withdrawn_document_ids), ("expired", due.expired_document_ids)):
+        for document_id in document_ids:
+            async with transaction(sessions) as db:
+                blob_name = await _delete_document_if_still_due(db, policy, document_id, today)
+            if blob_name is not None:
+                deleted[kind] = deleted.get(kind, 0) + 1
+                await _remove_blobs(blobs, [blob_name])
+            done += 1
+            if progress:
+                progress(done, total)
+    documents, expired = deleted.get("withdrawn", 0), deleted.get("expired", 0)
     async with transaction(sessions) as db:
         # One statement: a digest row and the rows counted in it (all older) go together.
         result = await db.execute(delete(OutboxMail).where(col(OutboxMail.created_at) < policy.outbox_cutoff(now)))
@@ -144,11 +157,15 @@ async def run_retention(
             object_type=RUN_OBJECT,
             object_id=actor,
         )
-    if cases or documents or outbox_rows:
+    if cases or documents or expired or outbox_rows:
         log.info(
-            "retention: deleted %d case(s), %d withdrawn document(s), %d outbox row(s)", cases, documents, outbox_rows
-        )
-    return RunResult(cases=cases, documents=documents, outbox_rows=outbox_rows, held=len(due.held_case_ids))
+            "retention: deleted %d case(s), %d withdrawn and %d expired document(s), %d outbox row(s)",
+            cases, documents, expired, outbox_rows,
+        )  # fmt: skip
+    return RunResult(
+        cases=cases, documents=documents, expired_documents=expired, outbox_rows=outbox_rows,
+        held=len(due.held_case_ids),
+    )  # fmt: skip
 
 
 async def _remove_blobs(blobs: BlobStore, names: Sequence[str]) -> None:
