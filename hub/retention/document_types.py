@@ -114,4 +114,3 @@ async def due_typed_documents(
     protected = await _protected(db, [d.id for d in candidates])
     due = [d for d in candidates if d.id not in protected]
     return [d.id for d in sorted(due, key=lambda d: (dated(d), d.id))]
-

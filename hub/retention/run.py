@@ -120,7 +120,8 @@ async def run_retention(
     progress: Progress | None = None,
 ) -> RunResult:
     """Delete every due case, withdrawn or expired document and outbox row; blobs go after their rows' transaction
-    committed. A blob whose removal fails is left for the hourly orphan sweep (its row, and so its key, is gone already)."""
+    committed. A blob whose removal fails is left for the hourly orphan sweep (its row, and so its key, is gone
+    already)."""
     due = await plan(sessions, policy, now, today)
     total = len(due.cases) + len(due.withdrawn_document_ids) + len(due.expired_document_ids)
     done = cases = 0
