@@ -1,5 +1,6 @@
 """Retention per document type: most documents follow their case (deleted with it), a few kinds go earlier while
-the case runs, once that many years passed since the document's date (README "Retention" gives the defaults).
+the case runs, once that many years passed since the document's date, and at least a year after its upload
+(README "Retention" gives the defaults).
 
 An organisation may set its own rule per type (DocumentRetentionRule); a document keeps the longer rule of its two
 parties, and "follows the case" is the longest. Never due: a withdrawn document (its own rule), a document of a
@@ -67,11 +68,24 @@ def years_for(rules: Rules, document: Document) -> int | None:
     return max(years for years in periods if years is not None)
 
 
+# A document that reached the hub already past its period (an old nota uploaded at a case's transfer) stays this
+# long after its upload: deleting it the next night would surprise the person who just uploaded it.
+MIN_YEARS_IN_HUB = 1
+
+
 def dated(document: Document) -> date:
-    """The day a document's period runs from: its date, but never before it reached the hub (an old nota uploaded
-    today is not deleted today)."""
-    uploaded = document.uploaded_at.astimezone(AMSTERDAM).date()
-    return max(document.document_date or uploaded, uploaded)
+    """The day a document's period runs from: its date (the upload day when it has none)."""
+    return document.document_date or uploaded_on(document)
+
+
+def uploaded_on(document: Document) -> date:
+    return document.uploaded_at.astimezone(AMSTERDAM).date()
+
+
+def is_past_period(policy: RetentionPolicy, document: Document, years: int, today: date) -> bool:
+    return dated(document) <= policy.case_cutoff(today, years) and uploaded_on(document) <= policy.case_cutoff(
+        today, MIN_YEARS_IN_HUB
+    )
 
 
 async def _protected(db: AsyncSession, document_ids: list[str]) -> set[str]:
@@ -109,7 +123,7 @@ async def due_typed_documents(
     candidates = []
     for document in (await db.execute(query)).scalars():
         years = years_for(rules, document)
-        if years is not None and dated(document) <= policy.case_cutoff(today, years):
+        if years is not None and is_past_period(policy, document, years, today):
             candidates.append(document)
     protected = await _protected(db, [d.id for d in candidates])
     due = [d for d in candidates if d.id not in protected]
