@@ -6,8 +6,8 @@ every part, wired here so that notifications imports none of them.
 - the purge of expired login sessions and of login-throttle rows that no longer count
   (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``);
 - hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`);
-- daily, retention (:func:`hub.retention.run.run_retention`): ended cases, withdrawn documents and old outbox rows
-  past their period, each deletion in a transaction of its own.
+- daily, retention (:func:`hub.retention.run.run_retention`): ended cases, withdrawn documents, documents past
+  their type's period and old outbox rows past their period, each deletion in a transaction of its own.
 
 The server's lifespan (``HUB_WORKER=on``) and ``hub worker`` both build it with :func:`worker_for`.
 """
