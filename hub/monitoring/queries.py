@@ -4,7 +4,8 @@ kinds of the gemeente's cases, and the names of its kantoren). The counting itse
 One query reads the facts of all the gemeente's cases at once (no query per case): the database keeps the milestones
 in force and aggregates them to one row per case (:func:`gemeente_facts`), so 50 000 cases and their milestones take
 well under a second (bench/monitoring_bench.py). Reading every milestone row into Python and applying ``effective``
-per case took 2-8 s; reading only the corrected cases' rows that way was slower than the anti-join.
+per case took 2-8 s; reading only the corrected cases' rows that way was slower than the anti-join. The report reads
+only the cases that can count from the earlier year on, and counts both years in one pass (``count_years``).
 """
 
 from __future__ import annotations
