@@ -20,7 +20,7 @@ year Y, the window runs from 1 January to 31 December, or to today in the runnin
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple, Protocol
@@ -161,31 +161,36 @@ class Figures:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.u2_reasons.update(other.u2_reasons)
 
-    def add(self, facts: CaseFacts, window: Window, term_months: int) -> None:
-        """Count one case into these figures."""
+    def add(self, facts: CaseFacts, window: Window, term_end: date | None) -> None:
+        """Count one case into these figures; ``term_end`` is the last day of its D2 term (None: no term applies).
+
+        The window's days are compared inline (not through :meth:`Window.holds`): this runs for every case twice."""
+        first, last = window.first, window.last
         stopped = facts.bijstand_stopped or facts.bewind_ended
         granted = facts.bijstand_granted
-        if granted is not None and granted <= window.last and (stopped is None or stopped >= window.first):
+        if granted is not None and granted <= last and (stopped is None or stopped >= first):
             self.i1 += 1
-            self.i1_new += window.holds(granted)
+            self.i1_new += first <= granted
             started = facts.schuldregeling_started
-            self.d1 += started is None or started > window.last
-        if facts.schulden and facts.bewind_start is not None:
-            term_end = add_months(facts.bewind_start, term_months)
-            ended_before = facts.bewind_ended is not None and facts.bewind_ended < term_end
-            if window.holds(term_end) and not ended_before:
+            self.d1 += started is None or started > last
+        if term_end is not None and first <= term_end <= last:
+            ended = facts.bewind_ended
+            if ended is None or ended >= term_end:
                 registered = facts.schuldhulp_registered
                 within = registered is not None and registered <= term_end
                 self.d2_within += within
                 self.d2_not += not within
-        self.u1 += window.holds(facts.bijstand_stopped)
-        if window.holds(facts.bewind_ended):
+        day = facts.bijstand_stopped
+        self.u1 += day is not None and first <= day <= last
+        day = facts.bewind_ended
+        if day is not None and first <= day <= last:
             self.u2 += 1
             self.u2_reasons[facts.einde_reason or "anders"] += 1
-        if window.holds(facts.nazorg_offered):
+        day = facts.nazorg_offered
+        if day is not None and first <= day <= last:
             self.u3_offered += 1
             accepted = facts.nazorg_accepted
-            self.u3_accepted += accepted is not None and accepted <= window.last
+            self.u3_accepted += accepted is not None and accepted <= last
 
 
 COUNTS = ("i1", "i1_new", "d1", "d2_within", "d2_not", "u1", "u2", "u3_offered", "u3_accepted")
@@ -202,16 +207,33 @@ class YearFigures:
 
 def count(facts: Iterable[CaseFacts], window: Window, term_months: int = DEFAULT_TERM_MONTHS) -> YearFigures:
     """Each case counted once, into its kantoor's figures; the gemeente's are their sum."""
-    per_kantoor: dict[str, Figures] = {}
+    return count_years(facts, [window], term_months)[0]
+
+
+def count_years(facts: Iterable[CaseFacts], windows: Sequence[Window], term_months: int) -> list[YearFigures]:
+    """:func:`count` for several windows in one pass over the facts (the report counts a year and the year before):
+    each case's D2 term is worked out once, and once per distinct start date."""
+    per_kantoor: list[dict[str, Figures]] = [{} for _ in windows]
+    term_ends: dict[date, date] = {}
+    pairs = list(zip(windows, per_kantoor, strict=True))
     for one in facts:
-        figures = per_kantoor.get(one.kantoor_id)
-        if figures is None:
-            figures = per_kantoor[one.kantoor_id] = Figures()
-        figures.add(one, window, term_months)
-    total = Figures()
-    for figures in per_kantoor.values():
-        total.merge(figures)
-    return YearFigures(window, total, per_kantoor)
+        term_end = None
+        if one.schulden and one.bewind_start is not None:
+            term_end = term_ends.get(one.bewind_start)
+            if term_end is None:
+                term_end = term_ends[one.bewind_start] = add_months(one.bewind_start, term_months)
+        for window, figures_of in pairs:
+            figures = figures_of.get(one.kantoor_id)
+            if figures is None:
+                figures = figures_of[one.kantoor_id] = Figures()
+            figures.add(one, window, term_end)
+    years = []
+    for window, figures_of in pairs:
+        total = Figures()
+        for figures in figures_of.values():
+            total.merge(figures)
+        years.append(YearFigures(window, total, figures_of))
+    return years
 
 
 # -- the figures as the handreiking names them ---------------------------------------------------------------------

@@ -4,7 +4,8 @@ kinds of the gemeente's cases, and the names of its kantoren). The counting itse
 One query reads the facts of all the gemeente's cases at once (no query per case): the database keeps the milestones
 in force and aggregates them to one row per case (:func:`gemeente_facts`), so 50 000 cases and their milestones take
 well under a second (bench/monitoring_bench.py). Reading every milestone row into Python and applying ``effective``
-per case took 2-8 s; reading only the corrected cases' rows that way was slower than the anti-join.
+per case took 2-8 s; reading only the corrected cases' rows that way was slower than the anti-join. The report reads
+only the cases that can count from the earlier year on, and counts both years in one pass (``count_years``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,7 +27,7 @@ from hub.cases.in_force import in_force
 from hub.cases.milestones import K
 from hub.cases.models import BewindKind, Case, CaseMilestone
 from hub.errors import NotFound
-from hub.monitoring.figures import KINDS, CaseFacts, Window, YearFigures, count
+from hub.monitoring.figures import KINDS, CaseFacts, Window, YearFigures, count_years
 
 FIRST_YEAR = 2000  # the earliest year the page accepts
 
@@ -65,31 +66,44 @@ def _last(kind: K, value: Any = None, *, outcome: str | None = None) -> Any:
     return func.max(sql_case((when, value if value is not None else col(m.milestone_date))))
 
 
-async def gemeente_facts(db: AsyncSession, gemeente_id: str) -> list[CaseFacts]:
+async def gemeente_facts(db: AsyncSession, gemeente_id: str, since: date | None = None) -> list[CaseFacts]:
     """Every case of the gemeente that has a milestone of a counted kind, as its facts: one query, aggregated per
     case in the database over the milestones in force (:func:`hub.cases.in_force.in_force`, the twin of
     ``effective``). :func:`hub.monitoring.figures.case_facts` gives the same facts from a case's rows (a test checks
-    that they agree)."""
+    that they agree).
+
+    With ``since`` (the first day of the earliest window counted), the cases that cannot count in any window from
+    that day on stay in the database: a bewind ended before ``since`` with no milestone on or after it. Every figure
+    needs a date in the window (U1-U3, I1 "stopped" on or after its first day) or a bewind that had not ended before
+    a term ending in the window (D2)."""
     m = CaseMilestone
+    connection = await db.connection()
+    # On SQLite, not the index's kind column: SQLite then reads each case's few milestones in one index range instead
+    # of seeking once per counted kind per case (about a third less time on 50 000 cases).
+    sqlite = connection.dialect.name == "sqlite"
+    kind = col(m.kind).concat("") if sqlite else col(m.kind)
+    ended = _last(K.EINDE_BEWIND)
     query = (
         select(
             col(Case.kantoor_id), col(Case.bewind_kind),
             _last(K.BESCHIKKING, func.coalesce(col(m.detail_date), col(m.milestone_date))),
             _last(K.BESLUIT_BIJSTAND, outcome="toegekend"),
             _last(K.EINDE_BIJSTAND), _last(K.AANMELDING_SCHULDHULP), _last(K.START_SCHULDREGELING),
-            _last(K.EINDE_BEWIND), _last(K.EINDE_BEWIND, col(m.outcome)),
+            ended, _last(K.EINDE_BEWIND, col(m.outcome)),
             _last(K.NAZORG_AANGEBODEN), _last(K.NAZORG_GEACCEPTEERD),
         )
         .join(Case, col(Case.id) == col(m.case_id))
-        .where(col(Case.gemeente_id) == gemeente_id, col(m.kind).in_([k.value for k in KINDS]), in_force())
+        .where(col(Case.gemeente_id) == gemeente_id, kind.in_([k.value for k in KINDS]), in_force())
         .group_by(col(Case.id), col(Case.kantoor_id), col(Case.bewind_kind))
     )  # fmt: skip
+    if since is not None:
+        query = query.having(or_(ended.is_(None), func.max(col(m.milestone_date)) >= since))
     toestand = BewindKind.TOESTANDENBEWIND.value
     return [
         CaseFacts(kantoor, kind != toestand, start, granted, stopped, registered, regeling, ended, reason, offered,
                   accepted)
         for kantoor, kind, start, granted, stopped, registered, regeling, ended, reason, offered, accepted
-        in await (await db.connection()).execute(query)  # Core rows: no ORM loading for 50 000 plain tuples
+        in (await connection.execute(query)).all()  # Core rows, fetched at once: no ORM loading for 50 000 tuples
     ]  # fmt: skip
 
 
@@ -107,9 +121,9 @@ async def kantoren_of(db: AsyncSession, gemeente_id: str, also: set[str]) -> lis
 async def report(db: AsyncSession, user: User, year: int, today: date, term_months: int) -> Report:
     """The monitoring of ``year`` (and the year before) for the user's gemeente."""
     gemeente = await monitoring_gemeente(db, user)
-    facts = await gemeente_facts(db, gemeente.id)
-    current = count(facts, Window.of(year, today), term_months)
-    previous = count(facts, Window.of(year - 1, today), term_months)
+    windows = [Window.of(year, today), Window.of(year - 1, today)]
+    facts = await gemeente_facts(db, gemeente.id, since=windows[1].first)
+    current, previous = count_years(facts, windows, term_months)
     kantoren = await kantoren_of(db, gemeente.id, set(current.per_kantoor) | set(previous.per_kantoor))
     return Report(gemeente, current, previous, kantoren, term_months)
 
