@@ -6,14 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.models import Organisation
 from hub.cases.models import Case, CaseMilestone, CaseStatus
 from hub.documents.models import Document
-from hub.notifications.models import OutboxMail
+from hub.notifications.models import MailStatus, OutboxMail
 from hub.retention.document_types import due_typed_documents
 from hub.retention.policy import RetentionPolicy, ended_on
 
@@ -93,9 +93,18 @@ async def due_withdrawn_documents(db: AsyncSession, policy: RetentionPolicy, now
     return list(rows.scalars())
 
 
+# Only a mail whose fate is settled may go: one still waiting (pending, being sent, held for a digest) is work the
+# worker has not done yet, however old its row is (a worker that was down, a test's clock in the past).
+SETTLED_MAIL = (MailStatus.SENT.value, MailStatus.FAILED.value, MailStatus.DIGESTED.value, MailStatus.CANCELLED.value)
+
+
+def expired_outbox(policy: RetentionPolicy, now: datetime) -> ColumnElement[bool]:
+    """The outbox rows retention deletes: settled, and older than the outbox period."""
+    return and_(col(OutboxMail.created_at) < policy.outbox_cutoff(now), col(OutboxMail.status).in_(SETTLED_MAIL))
+
+
 async def due_outbox_rows(db: AsyncSession, policy: RetentionPolicy, now: datetime) -> int:
-    cutoff = policy.outbox_cutoff(now)
-    return int((await db.execute(select(func.count()).where(col(OutboxMail.created_at) < cutoff))).scalar_one())
+    return int((await db.execute(select(func.count()).where(expired_outbox(policy, now)))).scalar_one())
 
 
 async def due_items(db: AsyncSession, policy: RetentionPolicy, now: datetime, today: date) -> DueItems:

@@ -15,7 +15,6 @@ from datetime import date, datetime
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.audit import actions
@@ -30,7 +29,7 @@ from hub.documents.services import OBJECT_TYPE as DOCUMENT_OBJECT
 from hub.notifications.models import OutboxMail
 from hub.retention.deletion import delete_case, delete_document
 from hub.retention.document_types import due_typed_documents
-from hub.retention.due import DueItems, case_cutoff, due_items, party_years
+from hub.retention.due import DueItems, case_cutoff, due_items, expired_outbox, party_years
 from hub.retention.policy import RetentionPolicy, ended_on
 
 log = logging.getLogger(__name__)
@@ -148,7 +147,7 @@ async def run_retention(
     documents, expired = deleted.get("withdrawn", 0), deleted.get("expired", 0)
     async with transaction(sessions) as db:
         # One statement: a digest row and the rows counted in it (all older) go together.
-        result = await db.execute(delete(OutboxMail).where(col(OutboxMail.created_at) < policy.outbox_cutoff(now)))
+        result = await db.execute(delete(OutboxMail).where(expired_outbox(policy, now)))
         outbox_rows = int(getattr(result, "rowcount", 0) or 0)
         await audit.record(
             db,
