@@ -1,14 +1,14 @@
 """The monitoring page's bar charts: their geometry, computed here and drawn as server-side SVG by the template
 (templates/monitoring/chart.html). No JavaScript, and readable without colour: each bar has its year written before
-it and its number after it, the chosen year is solid and the year before hatched, and a suppressed count ("< 5") gets
-no bar at all (its length would give the number away).
+it and its number after it, the chosen year is solid and the year before hatched, and a hidden count ("< 5", or "x"
+where hub.monitoring.suppression hid it) gets no bar at all (its length would give the number away).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.monitoring.figures import Line, is_suppressed, shown
+from hub.monitoring.figures import Line
 
 WIDTH = 640
 YEAR_COLUMN = 48  # the year written before each bar
@@ -24,7 +24,7 @@ class Bar:
     current: bool  # the chosen year (solid) or the year before (hatched)
     y: int
     width: int
-    text: str  # the count as shown ("< 5" below five)
+    text: str  # the count as shown ("< 5" below five, "x" hidden by secondary suppression)
     text_x: int
 
 
@@ -52,7 +52,7 @@ class Chart:
 
 def bar_chart(key: str, title: str, current: list[Line], previous: list[Line], year: int) -> Chart:
     """Two bars per figure: the year before and the chosen year. ``previous`` has the same figures as ``current``."""
-    visible = [line.value for line in (*current, *previous) if not is_suppressed(line.value)]
+    visible = [line.value for line in (*current, *previous) if not line.hidden]
     scale = BAR_SPACE / max(visible) if visible else 0.0
     rows: list[ChartRow] = []
     y = 0
@@ -60,13 +60,13 @@ def bar_chart(key: str, title: str, current: list[Line], previous: list[Line], y
         label_y = y + LABEL_HEIGHT - 6
         bars = []
         for offset, (line, in_year, is_current) in enumerate(((before, year - 1, False), (now, year, True))):
-            width = 0 if is_suppressed(line.value) else max(1, round(line.value * scale))
+            width = 0 if line.hidden else max(1, round(line.value * scale))
             bar_y = y + LABEL_HEIGHT + offset * (BAR_HEIGHT + 4)
-            bars.append(Bar(in_year, is_current, bar_y, width, shown(line.value), YEAR_COLUMN + width + 6))
+            bars.append(Bar(in_year, is_current, bar_y, width, line.text, YEAR_COLUMN + width + 6))
         rows.append(ChartRow(now.short, label_y, (bars[0], bars[1])))
         y += LABEL_HEIGHT + 2 * (BAR_HEIGHT + 4) + ROW_GAP
     description = "; ".join(
-        f"{now.short}: {year - 1} {shown(before.value)}, {year} {shown(now.value)}"
+        f"{now.short}: {year - 1} {before.text}, {year} {now.text}"
         for now, before in zip(current, previous, strict=True)
     )
     return Chart(key, title, description + ".", WIDTH, max(y, 1), tuple(rows), year)
@@ -91,7 +91,7 @@ class Panel:
 
 def _panel(key: str, title: str, current: list[Line], previous: list[Line], year: int) -> Panel:
     table = tuple(
-        TableRow(now.code, now.label, now.part, shown(before.value), shown(now.value))
+        TableRow(now.code, now.label, now.part, before.text, now.text)
         for now, before in zip(current, previous, strict=True)
     )
     return Panel(bar_chart(key, title, current, previous, year), table)

@@ -1,6 +1,7 @@
 """The monitoring report as a spreadsheet: CSV and OpenDocument (odfpy). Aggregated figures only: the gemeente's and
-each kantoor's counts per figure, for the chosen year and the year before, small counts as "< 5" (the one rule,
-hub.monitoring.figures.shown). No case, no name, no BSN, no reference, no message text is read to make them.
+each kantoor's counts per figure, for the chosen year and the year before, small counts as "< 5" and the counts that
+would give one away as "x" (hub.monitoring.suppression). No case, no name, no BSN, no reference, no message text is
+read to make them.
 """
 
 from __future__ import annotations
@@ -12,37 +13,31 @@ from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P
 
-from hub.monitoring.figures import Figures, is_suppressed, lines, shown
+from hub.monitoring.figures import Line
 from hub.monitoring.queries import Report
+from hub.monitoring.suppression import protect_report
 
 Cell = str | int
 
 
 def export_rows(report: Report) -> list[list[Cell]]:
     """The header and one row per figure, for the whole gemeente and then per kantoor. A count is an int, or the text
-    "< 5" when it is suppressed."""
+    "< 5" or "x" when it is hidden."""
     year = report.year
     header: list[Cell] = ["Onderdeel", "Code", "Indicator", str(year - 1), str(year)]
-    parts = [(f"{report.gemeente.name} (alle kantoren)", report.current.total, report.previous.total)]
+    table = protect_report(report)
+    parts = [(f"{report.gemeente.name} (alle kantoren)", table.total(year), table.total(year - 1))]
     for kantoor_id, name in report.kantoren:
-        parts.append(
-            (
-                name,
-                report.current.per_kantoor.get(kantoor_id, Figures()),
-                report.previous.per_kantoor.get(kantoor_id, Figures()),
-            )
-        )
+        parts.append((name, table.kantoor(kantoor_id, year), table.kantoor(kantoor_id, year - 1)))
     rows = [header]
     for part, now, before in parts:
-        for line, earlier in zip(
-            lines(now, year, report.term_months), lines(before, year - 1, report.term_months), strict=True
-        ):
-            rows.append([part, line.code, line.label, _count(earlier.value), _count(line.value)])
+        for line, earlier in zip(now, before, strict=True):
+            rows.append([part, line.code, line.label, _count(earlier), _count(line)])
     return rows
 
 
-def _count(value: int) -> Cell:
-    return shown(value) if is_suppressed(value) else value
+def _count(line: Line) -> Cell:
+    return line.text if line.hidden else line.value
 
 
 def _safe_text(value: str) -> str:

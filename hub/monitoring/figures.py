@@ -31,6 +31,7 @@ from hub.terms import add_months
 
 DEFAULT_TERM_MONTHS = 12  # §2.3: aanmelding schuldhulp within twelve months of the start of the bewind
 SMALL = 5  # counts below this show as "< 5" outside the organisation's own case lists
+HIDDEN = "x"  # a count of 5 or more hidden so that a small one cannot be worked out (hub.monitoring.suppression)
 
 
 def shown(count: int) -> str:
@@ -249,6 +250,16 @@ class Line:
     short: str
     value: int
     part: bool = False  # a "waarvan" line under the figure before it
+    secondary: bool = False  # hidden because, with the numbers shown, it would give a small count away
+
+    @property
+    def hidden(self) -> bool:
+        return self.secondary or is_suppressed(self.value)
+
+    @property
+    def text(self) -> str:
+        """The count as the page and the exports show it: "x" when hidden by hub.monitoring.suppression."""
+        return HIDDEN if self.secondary else shown(self.value)
 
 
 GROUPS = ("Instroom", "Doorstroom", "Uitstroom")

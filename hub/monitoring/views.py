@@ -15,8 +15,9 @@ from hub.cases.records import local_today
 from hub.db import transaction
 from hub.monitoring.charts import is_reason, panels
 from hub.monitoring.exports import as_csv, as_ods
-from hub.monitoring.figures import Figures, lines, shown
+from hub.monitoring.figures import Figures, lines
 from hub.monitoring.queries import FIRST_YEAR, Report, record_export, report
+from hub.monitoring.suppression import Protected, protect_report
 from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
@@ -41,14 +42,13 @@ async def _report(request: Request, year: int) -> Report:
         return await report(db, user_of(request).user, year, local_today(), settings.monitoring_term_months)
 
 
-def per_kantoor(found: Report) -> tuple[list[str], list[tuple[str, list[str]]]]:
+def per_kantoor(found: Report, table: Protected) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """The chosen year's figures per kantoor: the column heads (short names) and a row per kantoor, shown."""
     year, term = found.year, found.term_months
     heads = [line.short for line in lines(Figures(), year, term) if not is_reason(line)]
     rows = []
     for kantoor_id, name in found.kantoren:
-        figures = found.current.per_kantoor.get(kantoor_id, Figures())
-        rows.append((name, [shown(line.value) for line in lines(figures, year, term) if not is_reason(line)]))
+        rows.append((name, [line.text for line in table.kantoor(kantoor_id, year) if not is_reason(line)]))
     return heads, rows
 
 
@@ -56,9 +56,9 @@ def per_kantoor(found: Report) -> tuple[list[str], list[tuple[str, list[str]]]]:
 async def monitoring_page(request: Request) -> Response:
     year, error = chosen_year(request)
     found = await _report(request, year)
-    current = lines(found.current.total, year, found.term_months)
-    previous = lines(found.previous.total, year - 1, found.term_months)
-    heads, kantoor_rows = per_kantoor(found)
+    table = protect_report(found)
+    current, previous = table.total(year), table.total(year - 1)
+    heads, kantoor_rows = per_kantoor(found, table)
     this_year = local_today().year
     return render(
         request,
