@@ -24,17 +24,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import os
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from bench.harness import on_both_backends
 
 THREADS = 100_000
 MESSAGES_PER_THREAD = 10
@@ -487,30 +486,10 @@ async def _inbox(rt: Any, calendars: Any, user: Any, tab: str) -> None:
 notes: list[str] = []
 
 
-def _load() -> float:
-    with open("/proc/loadavg") as fh:
-        return float(fh.read().split()[0])
-
-
 def run() -> list[dict[str, Any]]:
-    from tests.support.postgres import start_cluster
-
     notes.clear()
-    loads = [_load()]
-    work = Path(tempfile.mkdtemp(prefix="hub-messaging-bench."))
-    rows: list[dict[str, Any]] = []
-    cluster = start_cluster()
-    try:
-        urls = {
-            "sqlite": f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}",
-            "postgresql": cluster.create_database("messaging_bench"),
-        }
-        rows += asyncio.run(_bench(urls, work))
-        loads.append(_load())
-    finally:
-        cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    rows = [{column: row.get(column, "") for column in COLUMNS} for row in rows]
+    done = on_both_backends("messaging", _bench, COLUMNS)
+    rows = done.rows
     notes.append(
         f"Server-side time, in-process: the service in its own committed transaction, or the whole ASGI app (session "
         f"lookup, CSRF, service, template) through an httpx ASGI client. Median (the goal is on it) and 90th "
@@ -520,14 +499,10 @@ def run() -> list[dict[str, Any]]:
     )
     notes.append(
         f"SQLite: a WAL file on disk (synchronous=NORMAL, as the hub sets it). PostgreSQL "
-        f"{Path(cluster.pgbin).parent.name}: the throwaway test cluster of tests/support/postgres.py (fsync, "
+        f"{done.postgres_bin}: the throwaway test cluster of tests/support/postgres.py (fsync, "
         "synchronous_commit and full_page_writes off), on the same machine."
     )
-    cores = os.cpu_count() or 1
-    notes.append(
-        f"Load average during the run {min(loads):.1f}..{max(loads):.1f} on {cores} CPU(s)"
-        + (": the machine was busy with other work, so figures are noisy." if max(loads) > cores else ".")
-    )
+    notes.append(done.load_note)
     return rows
 
 

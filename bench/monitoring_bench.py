@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
+
+from bench.harness import on_both_backends
 
 CASES = 50_000
 OTHER_CASES = 10_000
@@ -230,34 +229,14 @@ notes: list[str] = []
 
 
 def run() -> list[dict[str, Any]]:
-    from bench.messaging_bench import _load
-    from tests.support.postgres import start_cluster
-
     notes.clear()
-    loads = [_load()]
-    work = Path(tempfile.mkdtemp(prefix="hub-monitoring-bench."))
-    rows: list[dict[str, Any]] = []
-    cluster = start_cluster()
-    try:
-        urls = {
-            "sqlite": f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}",
-            "postgresql": cluster.create_database("monitoring_bench"),
-        }
-        rows += asyncio.run(_bench(urls, work))
-        loads.append(_load())
-    finally:
-        cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    rows = [{column: row.get(column, "") for column in COLUMNS} for row in rows]
+    done = on_both_backends("monitoring", _bench, COLUMNS)
+    rows = done.rows
     notes.append(
         f"Server-side time, in-process, median and 90th percentile of {RUNS} runs after {WARMUP} warm-up runs; "
         f"'today' is {TODAY:%d-%m-%Y}. found: the gemeente's I1 and D2 for 2026, or the size of the answer."
     )
-    cores = os.cpu_count() or 1
-    notes.append(
-        f"Load average during the run {min(loads):.1f}..{max(loads):.1f} on {cores} CPU(s)"
-        + (": the machine was busy with other work, so figures are noisy." if max(loads) > cores else ".")
-    )
+    notes.append(done.load_note)
     return rows
 
 

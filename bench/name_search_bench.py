@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from bench.harness import on_both_backends
 
 CASES = 50_000
 KANTOREN = 50
@@ -260,25 +259,9 @@ notes: list[str] = []
 
 
 def run() -> list[dict[str, Any]]:
-    from bench.messaging_bench import _load
-    from tests.support.postgres import start_cluster
-
     notes.clear()
-    loads = [_load()]
-    work = Path(tempfile.mkdtemp(prefix="hub-name-bench."))
-    rows: list[dict[str, Any]] = []
-    cluster = start_cluster()
-    try:
-        urls = {
-            "sqlite": f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}",
-            "postgresql": cluster.create_database("name_bench"),
-        }
-        rows += asyncio.run(_bench(urls, work))
-        loads.append(_load())
-    finally:
-        cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    rows = [{column: row.get(column, "") for column in COLUMNS} for row in rows]
+    done = on_both_backends("name", _bench, COLUMNS)
+    rows = done.rows
     notes.append(
         f"Server-side time, in-process, median and 90th percentile of {RUNS} runs after {WARMUP} warm-up runs "
         f"({DECRYPT_RUNS} for the decrypt-all row). found: rows shown ('+': more matched than are shown)."
@@ -287,11 +270,7 @@ def run() -> list[dict[str, Any]]:
         "The token index was chosen: decrypting every name of the organisation costs about 20 µs a name (the "
         "data key's unwrap and the value's AES-GCM), so it grows with the organisation and misses the goal."
     )
-    cores = os.cpu_count() or 1
-    notes.append(
-        f"Load average during the run {min(loads):.1f}..{max(loads):.1f} on {cores} CPU(s)"
-        + (": the machine was busy with other work, so figures are noisy." if max(loads) > cores else ".")
-    )
+    notes.append(done.load_note)
     return rows
 
 

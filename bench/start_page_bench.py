@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
-import shutil
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.harness import on_both_backends
 from bench.name_search_bench import _row, _times
 
 OWN_CASES = 10_000
@@ -209,34 +207,14 @@ notes: list[str] = []
 
 
 def run() -> list[dict[str, Any]]:
-    from bench.messaging_bench import _load
-    from tests.support.postgres import start_cluster
-
     notes.clear()
-    loads = [_load()]
-    work = Path(tempfile.mkdtemp(prefix="hub-start-bench."))
-    rows: list[dict[str, Any]] = []
-    cluster = start_cluster()
-    try:
-        urls = {
-            "sqlite": f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}",
-            "postgresql": cluster.create_database("start_bench"),
-        }
-        rows += asyncio.run(_bench(urls, work))
-        loads.append(_load())
-    finally:
-        cluster.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    rows = [{column: row.get(column, "") for column in COLUMNS} for row in rows]
+    done = on_both_backends("start", _bench, COLUMNS)
+    rows = done.rows
     for row in rows:
         if row["goal"] == "(the alternative)":  # name_search_bench's word for a row without a goal
             row["goal"] = "(no goal set)"
     notes.append("Server-side time, in-process, median and 90th percentile of 20 runs after 3 warm-up runs.")
-    cores = os.cpu_count() or 1
-    notes.append(
-        f"Load average during the run {min(loads):.1f}..{max(loads):.1f} on {cores} CPU(s)"
-        + (": the machine was busy with other work, so figures are noisy." if max(loads) > cores else ".")
-    )
+    notes.append(done.load_note)
     return rows
 
 
