@@ -47,8 +47,8 @@ from hub.web.cookies import CookiePolicy
 from hub.web.csrf import CSRFMiddleware
 from hub.web.error_shield import ErrorShieldMiddleware
 from hub.web.errors import EXCEPTION_HANDLERS
-from hub.web.security_headers import SecurityHeadersMiddleware
 from hub.web.kept_forms import KeptFormMiddleware
+from hub.web.security_headers import SecurityHeadersMiddleware
 from hub.web.session import EndedSession, SessionMiddleware
 from hub.web.site import Site
 from hub.worker import start_worker, stop_worker

@@ -57,7 +57,7 @@ def login_required(*actions: Any) -> Callable[[Endpoint], Endpoint]:
                     raise Forbidden(getattr(action, "value", str(action)))
             return await endpoint(request)
 
-        setattr(wrapper, MEMBERS_ONLY, True)  # noqa: B010 -- read by the kept-forms check (hub.web.kept_forms)
+        setattr(wrapper, MEMBERS_ONLY, True)  # read by the kept-forms check (hub.web.kept_forms)
         return wrapper
 
     return decorate

@@ -14,7 +14,7 @@ from hub.web.forms import form_lists, form_values
 from hub.web.guards import login_required
 from hub.web.templating import render
 
-CODE = re.compile(r"^[a-z2-7]{4}(?:-[a-z2-7]{4}){%d}$" % (RECOVERY_CODE_CHARS // 4 - 1))
+CODE = re.compile(rf"^[a-z2-7]{{4}}(?:-[a-z2-7]{{4}}){{{RECOVERY_CODE_CHARS // 4 - 1}}}$")
 MAX_CODES = 20
 NO_STORE = {"Cache-Control": "no-store"}
 

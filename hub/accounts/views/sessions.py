@@ -47,7 +47,7 @@ async def end_others(request: Request) -> Response:
 
 @login_required()
 async def keep_alive(request: Request) -> Response:
-    """"Ingelogd blijven" in the idle warning (static/session-timeout.js): the idle time starts again."""
+    """ "Ingelogd blijven" in the idle warning (static/session-timeout.js): the idle time starts again."""
     active = user_of(request)
     rt = runtime(request)
     async with transaction(rt.sessions) as db:
