@@ -79,7 +79,9 @@
     endsAt = Date.now() + secs * 1000;
     timers = [
       setTimeout(warn, Math.max(0, secs - warning) * 1000),
-      setTimeout(expired, secs * 1000)
+      // A second late: the server's end is never later than this (its answer rounds down), so a page opened
+      // after the dialog says "verlopen" really finds the session ended.
+      setTimeout(expired, (secs + 1) * 1000)
     ];
   }
 
