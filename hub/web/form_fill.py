@@ -86,7 +86,9 @@ def fill_form(html: str, page_path: str, form_path: str, fields: list[tuple[str,
         elif kind == "start" and tag == "textarea" and values.get(name):
             textarea = (values[name].popleft(), end)
         elif kind == "end" and tag == "textarea" and textarea is not None:
-            edits.append((textarea[1], begin, escape(textarea[0], quote=False)))
+            # A browser drops one newline right after <textarea>: keep a value's own leading newline.
+            lead = "\n" if textarea[0].startswith(("\n", "\r")) else ""
+            edits.append((textarea[1], begin, lead + escape(textarea[0], quote=False)))
             textarea = None
         elif kind == "start" and tag == "select":
             select_name = name if name in values else ""

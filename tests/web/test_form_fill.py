@@ -67,3 +67,8 @@ def test_secrets_tokens_and_empty_fields_are_never_kept() -> None:
         ("name", "Anna"),
     ]
     assert keepable(posted) == [("body", "tekst"), ("name", "Anna")]
+
+
+def test_a_text_that_starts_with_a_new_line_keeps_it() -> None:
+    filled, _ = fill_form(PAGE, "/berichten/2", "/berichten/2/reageren", [("body", "\nTweede regel")])
+    assert '<textarea name="body">\n\nTweede regel</textarea>' in filled  # the browser drops only the first
