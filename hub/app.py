@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
+from hub.accounts.kept_forms import StoredForms
 from hub.audit import head as audit_head
 from hub.calendars import views as calendar_views
 from hub.cases import correction_views as case_correction_views
@@ -46,8 +47,9 @@ from hub.web.cookies import CookiePolicy
 from hub.web.csrf import CSRFMiddleware
 from hub.web.error_shield import ErrorShieldMiddleware
 from hub.web.errors import EXCEPTION_HANDLERS
+from hub.web.kept_forms import KeptFormMiddleware
 from hub.web.security_headers import SecurityHeadersMiddleware
-from hub.web.session import SessionMiddleware
+from hub.web.session import EndedSession, SessionMiddleware
 from hub.web.site import Site
 from hub.worker import start_worker, stop_worker
 
@@ -97,11 +99,13 @@ def create_app(settings: Settings) -> Starlette:
                 if worker is not None:
                     await stop_worker(*worker)
 
-    async def load_session(token: str) -> ActiveSession | None:
+    async def load_session(token: str) -> ActiveSession | EndedSession | None:
         runtime: Runtime = app.state.hub
         async with transaction(runtime.sessions) as db:
             # The origin, for the record of an expired session.
-            return await AuthService(db, runtime.keyring).load_session(token, origin=current_origin())
+            auth = AuthService(db, runtime.keyring, idle=settings.session_idle)
+            active, ended_user_id = await auth.look_up_session(token, origin=current_origin())
+        return EndedSession(ended_user_id) if ended_user_id is not None else active
 
     handlers = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
     app_routes = routes()
@@ -116,10 +120,17 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),
             Middleware(SessionMiddleware, cookies=cookies, loader=load_session),
+            Middleware(KeptFormMiddleware, cookies=cookies, keeper=StoredForms(lambda: app.state.hub)),
             Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,
     )
-    app.state.site = Site(cookies=cookies, may=may, navigation=navigation, version=VERSION)
+    app.state.site = Site(
+        cookies=cookies,
+        may=may,
+        navigation=navigation,
+        version=VERSION,
+        session_warning_seconds=settings.session_warning_seconds,
+    )
     return app

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,6 +88,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Months after the start of the bewind within which the monitoring's D2 counts an aanmelding schuldhulp (1-36).",
     ),
     Setting(
+        "HUB_SESSION_IDLE_SECONDS",
+        "1800",
+        "Seconds a logged-in session lasts without a request before it ends (10-43200; the absolute limit is 12 h).",
+    ),
+    Setting(
+        "HUB_SESSION_WARNING_SECONDS",
+        "120",
+        "Seconds before the idle end at which the page offers to stay logged in (5-3600; needs JavaScript).",
+    ),
+    Setting(
         "HUB_SECURITY_CONTACT",
         "",
         "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "
@@ -133,6 +144,8 @@ class Settings:
     retention_case_years: int = 7  # hub.retention: see README "Retention"
     retention_withdrawn_days: int = 30
     retention_outbox_days: int = 90
+    session_idle_seconds: int = 1800  # hub.accounts.auth: a full session ends after this long without a request
+    session_warning_seconds: int = 120  # static/session-timeout.js warns this long before that end
     monitoring_term_months: int = 12  # the term of the monitoring's D2 (handreiking ch. 5: "bijv. twaalf maanden")
     # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
     security_contacts: tuple[str, ...] = ()
@@ -141,6 +154,10 @@ class Settings:
     @property
     def https(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(seconds=self.session_idle_seconds)
 
     @property
     def scanning(self) -> bool:
@@ -327,6 +344,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mail_from=mail_from,
         run_worker=worker == "on",
         digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
+        session_idle_seconds=_int(env, "HUB_SESSION_IDLE_SECONDS", "1800", 10, 43_200),
+        session_warning_seconds=_int(env, "HUB_SESSION_WARNING_SECONDS", "120", 5, 3600),
         escalate_after_werkdagen=_int(env, "HUB_ESCALATE_AFTER_WERKDAGEN", "1", 1, 20),
         schuldhulp_warn_months=_months(env, "HUB_SCHULDHULP_WARN_MONTHS", "2,1"),
         retention_case_years=_int(env, "HUB_RETENTION_CASE_YEARS", "7", 1, 100),

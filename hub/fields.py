@@ -52,6 +52,7 @@ DOCUMENT_WITHDRAWAL_REASON = EncryptedField("document", "withdrawal_reason")
 THREAD_SUBJECT = EncryptedField("message_thread", "subject")
 MESSAGE_BODY = EncryptedField("message", "body")
 STEEKPROEF_CASE_NOTE = EncryptedField("steekproef_case", "note")  # the finding on a drawn case: may be personal
+KEPT_FORM_FIELDS = EncryptedField("kept_form", "fields")  # what a user typed when their session had ended
 
 DOCUMENT_KEY = WrappedKeyColumn("document", "wrapped_key")
 
@@ -72,6 +73,7 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     THREAD_SUBJECT,
     MESSAGE_BODY,
     STEEKPROEF_CASE_NOTE,
+    KEPT_FORM_FIELDS,
 )
 
 WRAPPED_KEYS: tuple[WrappedKeyColumn, ...] = (DOCUMENT_KEY,)

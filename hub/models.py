@@ -1,5 +1,6 @@
 """Imports every table module so that SQLModel.metadata is complete (for Alembic and tests)."""
 
+from hub.accounts import kept_forms as accounts_kept_forms
 from hub.accounts import models as accounts_models
 from hub.accounts import topic_contacts as accounts_topic_contacts
 from hub.audit import models as audit_models
@@ -12,6 +13,7 @@ from hub.notifications import models as notifications_models
 from hub.retention import models as retention_models
 
 __all__ = [
+    "accounts_kept_forms",
     "accounts_models",
     "accounts_topic_contacts",
     "audit_models",

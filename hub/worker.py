@@ -4,7 +4,8 @@ every part, wired here so that notifications imports none of them.
 - the reminder sweep over the reaction clocks (:mod:`hub.messaging.reminders`);
 - the sweep over the terms of the cases' paths (:mod:`hub.cases.term_sweep`);
 - the purge of expired login sessions and of login-throttle rows that no longer count
-  (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``);
+  (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``), and of kept forms
+  past their 30 minutes (:func:`hub.accounts.kept_forms.purge_kept_forms`);
 - hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`);
 - daily, retention (:func:`hub.retention.run.run_retention`): ended cases, withdrawn documents, documents past
   their type's period and old outbox rows past their period, each deletion in a transaction of its own.
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.auth import AuthService
+from hub.accounts.kept_forms import purge_kept_forms
 from hub.calendars.services import calendar_source
 from hub.cases.term_sweep import term_sweep
 from hub.documents.components import blobs_of
@@ -44,7 +46,10 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
     settings = runtime.settings
 
     async def expired_sessions(db: AsyncSession, now: datetime) -> int:
-        return await AuthService(db, runtime.keyring).purge_expired_sessions(now)
+        return await AuthService(db, runtime.keyring, idle=settings.session_idle).purge_expired_sessions(now)
+
+    async def expired_kept_forms(db: AsyncSession, now: datetime) -> int:
+        return await purge_kept_forms(db, now)
 
     async def expired_throttles(db: AsyncSession, now: datetime) -> int:
         return await AuthService(db, runtime.keyring).purge_expired_throttles(now)
@@ -78,6 +83,7 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
         reminder_sweep(calendar_source(settings.decree_days_file), escalate_after=settings.escalate_after_werkdagen),
         term_sweep(calendar_source(settings.decree_days_file), warn_months=settings.schuldhulp_warn_months),
         expired_sessions,
+        expired_kept_forms,
         expired_throttles,
         orphan_blobs,
         retention,

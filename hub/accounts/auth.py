@@ -64,6 +64,7 @@ def address_key(client_address: str) -> str:
 class ActiveSession:
     session: UserSession
     user: User
+    expires_at: datetime | None = None  # set when loaded from the cookie (the idle warning counts down to it)
 
     @property
     def is_full(self) -> bool:
@@ -115,9 +116,11 @@ class Throttle:
 
 
 class AuthService:
-    def __init__(self, db: AsyncSession, keyring: Keyring) -> None:
+    def __init__(self, db: AsyncSession, keyring: Keyring, *, idle: timedelta = SESSION_IDLE) -> None:
+        """``idle``: how long a full session lasts without a request (HUB_SESSION_IDLE_SECONDS)."""
         self.db = db
         self.keyring = keyring
+        self.idle = idle
         self.throttle = Throttle(db)
 
     # -- throttle (the password step itself is CredentialService.login) ---------------------------------------
@@ -189,21 +192,31 @@ class AuthService:
         await self.db.flush()
         return token, row
 
-    async def promote_session(self, active: ActiveSession, origin: Origin, now: datetime | None = None) -> str:
-        """Second factor passed: replace the partial session by a full one with a new token."""
+    async def promote_session(
+        self, active: ActiveSession, origin: Origin, now: datetime | None = None
+    ) -> tuple[str, UserSession]:
+        """Second factor passed: replace the partial session by a full one with a new token (and CSRF token)."""
         await self.db.delete(active.session)
-        token, _ = await self.start_session(active.user, STAGE_FULL, now, origin)
+        token, row = await self.start_session(active.user, STAGE_FULL, now, origin)
         user = active.user
         await events.record_auth_event(
             self.db, events.LOGIN, origin, user_id=user.id, organisation_id=user.organisation_id
         )
-        return token
+        return token, row
 
     async def load_session(
         self, token: str, now: datetime | None = None, origin: Origin = NO_ORIGIN
     ) -> ActiveSession | None:
+        active, _ = await self.look_up_session(token, now, origin)
+        return active
+
+    async def look_up_session(
+        self, token: str, now: datetime | None = None, origin: Origin = NO_ORIGIN
+    ) -> tuple[ActiveSession | None, str | None]:
+        """The session named by ``token``, or None and, when it has just expired, its user's id (a form that
+        arrives with it is kept for that user, hub.accounts.kept_forms)."""
         if not token or len(token) > 100:
-            return None
+            return None, None
         now = now or utcnow()
         row = (
             await self.db.execute(
@@ -213,10 +226,10 @@ class AuthService:
             )
         ).first()
         if row is None:
-            return None
+            return None, None
         sess, user = row
         if sess.stage == STAGE_FULL:
-            expired = now - sess.last_seen_at > SESSION_IDLE or now - sess.created_at > SESSION_ABSOLUTE
+            expired = now - sess.last_seen_at > self.idle or now - sess.created_at > SESSION_ABSOLUTE
         else:  # a half-finished login: from the password step, however busy the user was since
             expired = now - sess.created_at > PARTIAL_SESSION_LIMIT
         if expired or user.disabled:
@@ -225,10 +238,21 @@ class AuthService:
                 await events.record_auth_event(
                     self.db, events.SESSION_EXPIRED, origin, user_id=user.id, organisation_id=user.organisation_id
                 )
-            return None
-        if now - sess.last_seen_at > TOUCH_INTERVAL:
+            return None, user.id if expired and sess.stage == STAGE_FULL else None
+        if now - sess.last_seen_at > min(TOUCH_INTERVAL, self.idle / 4):
             sess.last_seen_at = now
-        return ActiveSession(session=sess, user=user)
+        return ActiveSession(session=sess, user=user, expires_at=self.expires_at(sess)), None
+
+    def expires_at(self, sess: UserSession) -> datetime:
+        """When a full session ends if nothing more happens: idle or absolute limit, whichever comes first."""
+        return min(sess.last_seen_at + self.idle, sess.created_at + SESSION_ABSOLUTE)
+
+    async def keep_alive(self, active: ActiveSession, now: datetime | None = None) -> datetime:
+        """The user asked to stay logged in: the idle time starts again now. Returns the new end."""
+        sess = await self.db.merge(active.session)
+        sess.last_seen_at = now or utcnow()
+        await self.db.flush()
+        return self.expires_at(sess)
 
     async def end_session(self, token: str) -> None:
         await self.db.execute(delete(UserSession).where(col(UserSession.token_hash) == hash_token(token)))
@@ -240,7 +264,7 @@ class AuthService:
         """Remove expired sessions, each one audited (``auth.session_purged``, no request)."""
         now = now or utcnow()
         expired = (
-            (col(UserSession.last_seen_at) < now - SESSION_IDLE)
+            (col(UserSession.last_seen_at) < now - self.idle)
             | (col(UserSession.created_at) < now - SESSION_ABSOLUTE)
             | ((col(UserSession.stage) != STAGE_FULL) & (col(UserSession.created_at) < now - PARTIAL_SESSION_LIMIT))
         )

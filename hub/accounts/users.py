@@ -321,6 +321,10 @@ class UserService:
                 raise Forbidden("the operator does not block an organisation's administrator")
         return target
 
+    async def acting_on(self, actor: User, user_id: str, *, blocking: bool = False) -> User:
+        """The user an administrator is about to act on (the confirm page): the same checks as the action."""
+        return await self._other(actor, user_id, blocking=blocking)
+
     async def block(self, actor: User, user_id: str, auth: AuthService) -> User:
         """The user can no longer log in; every session of theirs ends now."""
         target = await self._other(actor, user_id, blocking=True)

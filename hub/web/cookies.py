@@ -33,6 +33,19 @@ class CookiePolicy:
     def clear_session(self, response: Response) -> None:
         response.delete_cookie(self.session_name, path="/", secure=self.https, httponly=True, samesite="lax")
 
+    @property
+    def kept_form_name(self) -> str:
+        return "__Host-hub_kept" if self.https else "hub_kept"
+
+    def set_kept_form(self, response: Response, reference: str, max_age: int) -> None:
+        """The reference to a form kept while the user logs in again (hub.web.kept_forms)."""
+        response.set_cookie(
+            self.kept_form_name, reference, httponly=True, secure=self.https, samesite="lax", path="/", max_age=max_age
+        )
+
+    def clear_kept_form(self, response: Response) -> None:
+        response.delete_cookie(self.kept_form_name, path="/", secure=self.https, httponly=True, samesite="lax")
+
     def set_login_csrf(self, response: Response, token: str) -> None:
         response.set_cookie(
             self.login_csrf_name, token, httponly=True, secure=self.https, samesite="strict", path="/", max_age=3600

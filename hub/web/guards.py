@@ -22,6 +22,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 # The login pages, by route name (the accounts part names them; the web layer imports no domain package).
 LOGIN_ROUTE = "accounts.login"
 LOGIN_CONTINUE_ROUTE = "accounts.login_continue"
+# Marks an endpoint behind @login_required: a form posted to it after the session ended is kept, not refused.
+MEMBERS_ONLY = "hub_members_only"
 
 
 def safe_next(value: str | None) -> str:
@@ -55,6 +57,7 @@ def login_required(*actions: Any) -> Callable[[Endpoint], Endpoint]:
                     raise Forbidden(getattr(action, "value", str(action)))
             return await endpoint(request)
 
+        setattr(wrapper, MEMBERS_ONLY, True)  # read by the kept-forms check (hub.web.kept_forms)
         return wrapper
 
     return decorate

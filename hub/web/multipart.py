@@ -46,9 +46,19 @@ class MultipartUpload:
     them. At most one received chunk is parsed ahead.
     """
 
-    def __init__(self, body: AsyncIterator[bytes], boundary: bytes, csrf_expected: str, body_limit: int) -> None:
+    def __init__(
+        self,
+        body: AsyncIterator[bytes],
+        boundary: bytes,
+        csrf_expected: str,
+        body_limit: int,
+        *,
+        verify_csrf: bool = True,
+    ) -> None:
+        """``verify_csrf=False`` only for a form that is kept, never acted on (hub.web.kept_forms)."""
         self._body = body
         self._csrf_expected = csrf_expected
+        self._verify_csrf = verify_csrf
         self._body_limit = body_limit
         self.csrf_ok = False  # the first part was the session's CSRF token: until then, answer nothing of the user's
         self.received = 0
@@ -101,7 +111,7 @@ class MultipartUpload:
         return self._events.popleft()
 
     async def read_fields(
-        self, *, max_parts: int = 8, field_limits: Mapping[str, int] | None = None
+        self, *, max_parts: int = 8, field_limits: Mapping[str, int] | None = None, default_limit: int = MAX_FIELD_BYTES
     ) -> tuple[dict[str, list[str]], str | None]:
         """The fields before the file (each name with its stripped values in order), and the file part's name: None
         when the body has no file part, "" when a browser sent an empty one because no file was chosen.
@@ -110,6 +120,8 @@ class MultipartUpload:
         fields is refused. Raises CSRFRejected unless the very first part is ``csrf_token`` with the session's token.
         """
         limits = field_limits or {}
+        if not self._verify_csrf:
+            self.csrf_ok = True
         fields: dict[str, list[str]] = {}
         headers: dict[str, str] = {}
         header_name = b""
@@ -133,7 +145,7 @@ class MultipartUpload:
                 if disposition != b"form-data" or b"name" not in options:
                     raise MalformedUpload("part without a name")
                 name = options[b"name"].decode("utf-8", "replace")
-                if parts == 0 and name != CSRF_FIELD:
+                if parts == 0 and name != CSRF_FIELD and self._verify_csrf:
                     raise CSRFRejected()
                 if b"filename" in options:
                     if not self.csrf_ok:
@@ -141,11 +153,11 @@ class MultipartUpload:
                     return fields, options[b"filename"].decode("utf-8", "replace")
             elif kind == "data":
                 value += data
-                if len(value) > limits.get(name, MAX_FIELD_BYTES):
+                if len(value) > limits.get(name, default_limit):
                     raise MalformedUpload("field too long")
             elif kind == "end":
                 text = value.decode("utf-8", "replace")
-                if parts == 0:
+                if parts == 0 and self._verify_csrf:
                     if not csrf_matches(text, self._csrf_expected):
                         raise CSRFRejected()
                     self.csrf_ok = True

@@ -7,6 +7,7 @@ everything here relies only on the :class:`LoadedSession` protocol.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -34,7 +35,15 @@ class LoadedSession(Protocol):
     def session(self) -> SessionRecord: ...
 
 
-SessionLoader = Callable[[str], Awaitable[LoadedSession | None]]
+@dataclass(frozen=True)
+class EndedSession:
+    """What a loader returns for a session that has just ended (idle or absolute limit): whose it was, so that a
+    form that arrives with it can be kept for that user (:mod:`hub.web.kept_forms`)."""
+
+    user_id: str
+
+
+SessionLoader = Callable[[str], Awaitable[LoadedSession | EndedSession | None]]
 
 
 class SessionMiddleware:
@@ -53,7 +62,11 @@ class SessionMiddleware:
         active: LoadedSession | None = None
         token = read_cookie(scope, self.cookies.session_name)
         if token and not scope["path"].startswith("/static/"):
-            active = await self.loader(token)
+            found = await self.loader(token)
+            if isinstance(found, EndedSession):
+                state["ended_user_id"] = found.user_id
+            else:
+                active = found
         state["active"] = active
         state["session_token"] = token if active else ""
         await self.app(scope, receive, send)

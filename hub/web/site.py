@@ -28,6 +28,7 @@ class Site:
     may: PermissionCheck
     navigation: NavigationBuilder
     version: str = ""
+    session_warning_seconds: int = 120  # the idle warning shows this long before the session ends
 
 
 def site_of(request: Request) -> Site:

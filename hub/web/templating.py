@@ -5,7 +5,7 @@ The menu comes from the navigation builder the app wired in (:class:`hub.web.sit
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import jinja2
@@ -17,6 +17,8 @@ from starlette.types import Scope
 from hub.resources import TEMPLATE_DIR
 from hub.terms import AMSTERDAM
 from hub.terms.wording import MAANDEN
+from hub.web.form_fill import fill_form
+from hub.web.kept_forms import KEPT_NOTICE
 from hub.web.session import LoadedSession
 
 
@@ -45,6 +47,14 @@ def _environment() -> jinja2.Environment:
 templates = Jinja2Templates(env=_environment())
 
 
+def _session_seconds(active: LoadedSession | None) -> int:
+    """Seconds until the full session ends without a further request (0: unknown, no idle warning)."""
+    ends = getattr(active, "expires_at", None) if active is not None and active.is_full else None
+    if ends is None:
+        return 0
+    return max(0, int((ends - datetime.now(UTC)).total_seconds()))
+
+
 def render(
     request: Request,
     name: str,
@@ -66,9 +76,21 @@ def render(
         "path": request.url.path,
         "errors": {},
         "values": {},
+        "kept_notice": "",
+        "session_seconds": _session_seconds(active),
+        "session_warning": site.session_warning_seconds if site is not None else 0,
     }
+    kept = getattr(request.state, "kept_form", None)
+    if kept is not None:
+        ctx["kept_notice"] = KEPT_NOTICE
     ctx.update(context or {})
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)
+    if kept is None:
+        return response
+    request.state.kept_form = None  # one page gets it back, once
+    filled, _ = fill_form(bytes(response.body).decode("utf-8"), request.url.path, kept.form_path, kept.fields)
+    kept_headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return HTMLResponse(filled, status_code=status_code, headers=kept_headers)
 
 
 def render_error(scope: Scope, status: int, title: str, message: str) -> Response:

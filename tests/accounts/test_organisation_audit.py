@@ -55,7 +55,7 @@ async def test_account_changes_made_in_the_pages_record_where_the_request_came_f
     client = hub.client(address="198.51.100.7", headers={"user-agent": "Testbrowser/1.0"})
     await hub.login_via_pages("kb@zo.example.nl", user=admin, client=client)
     with caplog.at_level(logging.INFO, logger="hub.auth"):
-        response = await client.post_form(f"/gebruikers/{bea.id}/blokkeren")
+        response = await client.post_form(f"/gebruikers/{bea.id}/blokkeren", {"bevestigd": "ja"})
     assert response.status_code == 303
     async with hub.db() as db:
         (blocked,) = (

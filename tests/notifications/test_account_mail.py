@@ -259,7 +259,7 @@ async def test_the_operator_cannot_reset_or_block_a_case_role_account(mail_hub: 
     for target in (bewindvoerder, klantmanager):
         before = await hub.reload(target)
         for action in ("wachtwoord-herstellen", "mfa-herstellen", "blokkeren"):
-            response = await fb.post_form(f"/gebruikers/{target.id}/{action}")
+            response = await fb.post_form(f"/gebruikers/{target.id}/{action}", {"bevestigd": "ja"})
             assert response.status_code == 403, action
             assert not ONE_TIME_PASSWORD.search(response.text)
         after = await hub.reload(target)
@@ -281,9 +281,9 @@ async def test_the_operator_cannot_reset_or_block_a_case_role_account(mail_hub: 
     # The operator resets a gemeentebeheerder (no case role) by an enrolment link, never a shown password; blocking
     # one is refused (a gemeente without an active administrator would let the operator add a "first" one again).
     gb = await hub.user(gemeente, Role.GEMEENTEBEHEERDER, email="gb@g.example.nl")
-    assert (await fb.post_form(f"/gebruikers/{gb.id}/blokkeren")).status_code == 403
+    assert (await fb.post_form(f"/gebruikers/{gb.id}/blokkeren", {"bevestigd": "ja"})).status_code == 403
     assert not (await hub.reload(gb)).disabled
-    response = await fb.post_form(f"/gebruikers/{gb.id}/wachtwoord-herstellen")
+    response = await fb.post_form(f"/gebruikers/{gb.id}/wachtwoord-herstellen", {"bevestigd": "ja"})
     assert response.status_code == 200
     assert not ONE_TIME_PASSWORD.search(response.text) and 'id="enrolment-sent"' in response.text
     client = hub.client()
@@ -307,12 +307,12 @@ async def test_the_own_administrator_resets_with_an_expiring_password_and_the_us
     colleague = await hub.user(kantoor, Role.BEWINDVOERDER, email="anna@a.example.nl", name="Anna Collega")
     admin = await hub.client_for(kb)
 
-    response = await admin.post_form(f"/gebruikers/{colleague.id}/wachtwoord-herstellen")
+    response = await admin.post_form(f"/gebruikers/{colleague.id}/wachtwoord-herstellen", {"bevestigd": "ja"})
     found = ONE_TIME_PASSWORD.search(response.text)
     assert found and "72 uur" in response.text
     password = found.group(1)
     for action in ("mfa-herstellen", "blokkeren", "deblokkeren"):
-        assert (await admin.post_form(f"/gebruikers/{colleague.id}/{action}")).status_code == 303
+        assert (await admin.post_form(f"/gebruikers/{colleague.id}/{action}", {"bevestigd": "ja"})).status_code == 303
     response = await admin.post_form(
         "/gebruikers", {"name": "Nieuw", "email": "nieuw@a.example.nl", "roles": ["bewindvoerder"]}
     )
@@ -388,7 +388,7 @@ async def test_a_blocked_user_is_still_told_that_they_were_blocked(mail_hub: Hub
     kantoor = await hub.org(OrgKind.KANTOOR, "Kantoor A")
     admin = await hub.client_for(await hub.user(kantoor, Role.KANTOORBEHEERDER, email="kb@a.example.nl"))
     colleague = await hub.user(kantoor, Role.BEWINDVOERDER, email="anna@a.example.nl")
-    assert (await admin.post_form(f"/gebruikers/{colleague.id}/blokkeren")).status_code == 303
+    assert (await admin.post_form(f"/gebruikers/{colleague.id}/blokkeren", {"bevestigd": "ja"})).status_code == 303
     await _drain(hub)
     assert [(m.rcpt_tos, m.message["Subject"]) for m in smtp.messages] == [
         (["anna@a.example.nl"], "Uw account is geblokkeerd")

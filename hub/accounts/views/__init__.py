@@ -13,13 +13,25 @@ Who may do what is checked in the services (hub.accounts.authz):
 
 from __future__ import annotations
 
-from hub.accounts.views import account, contacts, convenants, enrol, organisations, sessions, users
+from hub.accounts.views import (
+    account,
+    contacts,
+    convenants,
+    enrol,
+    organisations,
+    recovery_codes,
+    sessions,
+    user_confirm,
+    users,
+)
 
 routes = [
     *account.routes,
     *sessions.routes,
+    *recovery_codes.routes,
     *enrol.routes,
     *users.routes,
+    *user_confirm.routes,
     *organisations.routes,
     *convenants.routes,
     *contacts.routes,

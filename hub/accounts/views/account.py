@@ -38,6 +38,14 @@ LEGACY_CODE_EXPIRED = (
     "organisatie om uw tweestapsverificatie te herstellen."
 )
 
+# Why the login page is shown (set by logout and by hub.web.kept_forms), first match wins.
+LOGIN_NOTICES = {
+    "uitgelogd": "U bent uitgelogd.",
+    "bewaard": "Uw sessie is verlopen. Log opnieuw in: daarna ziet u weer wat u had ingevuld, zodat u het kunt "
+    "controleren en opnieuw versturen.",
+    "verlopen": "Uw sessie is verlopen. Log opnieuw in om verder te gaan.",
+}
+
 
 def _next(request: Request, values: dict[str, str] | None = None) -> str:
     raw = (values or {}).get("volgende") or request.query_params.get("volgende")
@@ -96,7 +104,7 @@ async def login_page(request: Request) -> Response:
 
 
 def _show_login(request: Request, target: str, error: str = "", email: str = "", status: int = 200) -> Response:
-    notice = "U bent uitgelogd." if request.query_params.get("uitgelogd") else ""
+    notice = next((text for flag, text in LOGIN_NOTICES.items() if request.query_params.get(flag)), "")
     return render(
         request,
         "accounts/login.html",
@@ -192,7 +200,8 @@ async def mfa_enrol(request: Request) -> Response:
                 await events.record_auth_event(
                     db, events.MFA_ENROLLED, origin_of(request), user_id=user.id, organisation_id=user.organisation_id
                 )
-                token = await auth.promote_session(live, origin_of(request))
+                token, full = await auth.promote_session(live, origin_of(request))
+                request.state.csrf_token = full.csrf_token  # the codes page's forms belong to the new session
     if codes is not None:
         response = render(
             request, "accounts/recovery_codes.html", {"codes": codes, "volgende": target, "first_time": True}
@@ -239,7 +248,7 @@ async def mfa_verify(request: Request) -> Response:
                         db, events.RECOVERY_CODE_USED, origin_of(request), user_id=user.id,
                         organisation_id=user.organisation_id,
                     )  # fmt: skip
-                token = await auth.promote_session(live, origin_of(request))
+                token, _ = await auth.promote_session(live, origin_of(request))
             else:
                 await auth.record_mfa_failure(user, origin_of(request))
                 expired = not by_totp and await auth.is_expired_legacy_code(user, code)

@@ -20,6 +20,7 @@ from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role
 from hub.accounts.users import OwnAccount, UserService, has_case_role, is_org_admin
 from hub.accounts.views.account import origin_of
 from hub.accounts.views.admin_common import SELF_ACTION, notice, redirect_to
+from hub.accounts.views.user_confirm import CONFIRM_PAGE_OF, unconfirmed
 from hub.db import transaction
 from hub.errors import Forbidden, ValidationError
 from hub.notifications.accountmail import OutboxAccountMailer
@@ -135,6 +136,9 @@ async def users_add(request: Request) -> Response:
 
 
 async def _user_action(request: Request, action: str) -> Response:
+    route = request.scope["route"].name
+    if route in CONFIRM_PAGE_OF and (to_confirm := await unconfirmed(request, route)) is not None:
+        return to_confirm  # blocking and resets only from their confirm page
     actor = user_of(request).user
     rt = runtime(request)
     user_id = request.path_params["user_id"]
