@@ -20,6 +20,8 @@ from hub.origin import request_id
 
 LOG_FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+# Libraries whose debug lines quote a statement's parameters (an e-mail address, a search term): never below info.
+PARAMETER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine")
 
 
 class RequestIdFilter(logging.Filter):
@@ -51,8 +53,8 @@ class HubHandler(logging.StreamHandler[TextIO]):
     """The handler :func:`configure_logging` installs (and replaces when called again; other handlers stay)."""
 
 
-def log_handler(log_format: str) -> logging.Handler:
-    handler = HubHandler(sys.stderr)
+def log_handler(log_format: str, stream: TextIO | None = None) -> logging.Handler:
+    handler = HubHandler(stream or sys.stderr)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     return handler
@@ -65,3 +67,11 @@ def configure_logging(level: str, log_format: str) -> None:
         root.removeHandler(old)
     root.addHandler(log_handler(log_format))
     root.setLevel(level.upper())
+    quiet_parameter_loggers()
+
+
+def quiet_parameter_loggers() -> None:
+    for name in PARAMETER_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
