@@ -73,6 +73,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         http="httptools",
         log_level=settings.log_level,
         proxy_headers=True,
+        forwarded_allow_ips=list(settings.trusted_proxies),  # HUB_TRUSTED_PROXIES: whose X-Forwarded-For counts
         server_header=False,
         access_log=False,
         log_config=None,  # uvicorn's lines go through the hub's handler (hub.logs): one format, with request ids
