@@ -1,8 +1,8 @@
 """A request id for every request: taken from a valid incoming ``X-Request-ID`` (set by a proxy or load balancer, so
 one id follows the request through every hop) or made here, returned in the ``X-Request-ID`` response header and
 kept in :data:`hub.origin.request_id` so that every log line written while the request is handled carries it
-(hub.logs). An incoming id is accepted only when it is short and made of letters, digits, ``-``, ``_`` and ``.``:
-a client cannot put spaces, quotes or a line break into the log through it.
+(hub.logs). An incoming id is accepted only when it is 16 to 64 letters, digits, ``-``, ``_`` and ``.``: a client
+cannot put spaces, quotes or a line break into the log through it, nor a short number such as a BSN.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.origin import request_id
 
 HEADER = b"x-request-id"
-VALID_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+# At least 16 characters: a UUID, nginx's $request_id (32 hex) and the like pass; a BSN, a phone number or a
+# postcode a client might put there do not (the id is on every log line).
+VALID_ID = re.compile(r"[A-Za-z0-9._-]{16,64}")
 
 
 def incoming_id(scope: Scope) -> str | None:

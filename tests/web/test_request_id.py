@@ -47,13 +47,21 @@ async def test_each_response_names_its_request_id(hub_sqlite: HubUnderTest) -> N
     first = (await client.get("/inloggen")).headers["x-request-id"]
     second = (await client.get("/inloggen")).headers["x-request-id"]
     assert GENERATED.fullmatch(first) and GENERATED.fullmatch(second) and first != second
-    kept = await client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.9c_01"})
-    assert kept.headers.get_list("x-request-id") == ["lb-7f3a.9c_01"]
+    kept = await client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.9c_01-0042"})
+    assert kept.headers.get_list("x-request-id") == ["lb-7f3a.9c_01-0042"]
 
 
 @pytest.mark.parametrize(
     "sent",
-    [b"kort", b"x" * 65, b"met spatie erin", f"bsn={BSN};naam=x".encode(), "a\u00e9bcdefgh".encode()],
+    [
+        b"kort",
+        BSN.encode(),
+        b"0612345678",
+        b"x" * 65,
+        b"met spatie erin-0123456789",
+        f"bsn={BSN};naam=x".encode(),
+        "a\u00e9bcdefgh-0123456789".encode(),
+    ],
 )
 async def test_an_invalid_incoming_request_id_is_replaced(hub_sqlite: HubUnderTest, sent: bytes) -> None:
     response = await hub_sqlite.client().get("/healthz", headers={"X-Request-ID": sent})
