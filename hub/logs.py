@@ -61,13 +61,17 @@ def log_handler(log_format: str, stream: TextIO | None = None) -> logging.Handle
 
 
 def configure_logging(level: str, log_format: str) -> None:
-    """The root logger writes every line (the hub's, uvicorn's, the libraries') through one handler."""
+    """The root logger writes every line (the hub's, uvicorn's, the libraries') through one handler. Like
+    ``logging.basicConfig``, it leaves a root logger alone that someone else configured already (a test runner's
+    capture, an embedding application)."""
+    quiet_parameter_loggers()
     root = logging.getLogger()
-    for old in [h for h in root.handlers if isinstance(h, HubHandler)]:
+    if any(not isinstance(h, HubHandler) for h in root.handlers):
+        return
+    for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(log_handler(log_format))
     root.setLevel(level.upper())
-    quiet_parameter_loggers()
 
 
 def quiet_parameter_loggers() -> None:

@@ -218,3 +218,30 @@ def test_the_audit_head_file_is_beside_the_data_unless_set(tmp_path: Path) -> No
     for wrong in (tmp_path, tmp_path / "no-such-dir" / "head.log"):
         with pytest.raises(ConfigError, match="HUB_AUDIT_HEAD_FILE"):
             load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_AUDIT_HEAD_FILE": str(wrong)})
+
+
+@pytest.mark.usefixtures("keep_umask")
+def test_hub_serve_hands_uvicorn_the_operations_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shutdown grace, the trusted proxies, and no logging set-up of uvicorn's own (its lines use the hub's)."""
+    import uvicorn
+
+    from hub.cli import main
+
+    options: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: options.append(kw))
+    for name in [k for k in os.environ if k.startswith("HUB_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "data"))
+    assert main(["init"]) == 0
+    for name, value in {
+        "HUB_CLAMD": "off",
+        "HUB_WORKER": "off",
+        "HUB_SHUTDOWN_GRACE_SECONDS": "12",
+        "HUB_TRUSTED_PROXIES": "10.42.0.0/16",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve"]) == 0
+    (kw,) = options
+    assert kw["timeout_graceful_shutdown"] == 12
+    assert kw["forwarded_allow_ips"] == ["10.42.0.0/16"] and kw["proxy_headers"] is True
+    assert kw["log_config"] is None and kw["access_log"] is False

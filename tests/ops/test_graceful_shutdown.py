@@ -5,6 +5,7 @@ no blob and no temporary file. A real `hub serve` process on a SQLite file, a re
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -66,6 +67,7 @@ async def serve(tmp_path: Path, sqlite_url: str, grace: int) -> AsyncIterator[Se
         HUB_CLAMD="off",
         HUB_WORKER="off",
         HUB_SHUTDOWN_GRACE_SECONDS=str(grace),
+        HUB_LOG_FORMAT="json",
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub", "serve", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
@@ -114,13 +116,15 @@ def slow_upload(served: Served, started: asyncio.Event, pieces: int, pause: floa
 
 async def stopped_cleanly(served: Served) -> str:
     """Waits for the process; asserts it ended by the signal after its shutdown ran (uvicorn raises the SIGTERM it
-    caught again once it is done, so the exit status is that signal's); the log lines at warning and above."""
+    caught again once it is done, so the exit status is that signal's) and wrote only JSON lines; the messages at
+    warning and above."""
     status = await asyncio.wait_for(served.process.wait(), 30)
     assert served.process.stderr is not None
     stderr = (await served.process.stderr.read()).decode()
     assert status in (0, -signal.SIGTERM), stderr[-3000:]
-    assert "Application shutdown complete" in stderr, stderr[-3000:]
-    return "\n".join(line for line in stderr.splitlines() if " WARNING " in line or " ERROR " in line)
+    lines = [json.loads(line) for line in stderr.splitlines()]  # HUB_LOG_FORMAT=json: every line, uvicorn's too
+    assert any(e["message"] == "Application shutdown complete." for e in lines), stderr[-3000:]
+    return "\n".join(str(e["message"]) for e in lines if e["level"] in ("warning", "error"))
 
 
 @pytest.fixture
