@@ -79,7 +79,10 @@ class ReadinessProbe:
         )
 
     async def _database_revision(self) -> str | None:
-        async with self.engine.connect() as conn:
+        async with self.engine.connect() as plain:
+            # A plain read: no transaction (on SQLite every transaction takes the write lock, and a probe must never
+            # wait behind, or hold up, a writer).
+            conn = await plain.execution_options(isolation_level="AUTOCOMMIT")
             return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
 
     async def _within(self, name: str, work: Awaitable[object]) -> object:

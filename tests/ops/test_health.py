@@ -84,3 +84,15 @@ async def test_probes_are_not_logged_at_info_level(hub_sqlite: HubUnderTest, cap
     access = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "hub.access"]
     assert [level for level, _ in access] == [logging.DEBUG, logging.DEBUG, logging.INFO]
     assert access[0][1].startswith("GET /healthz 200 ") and access[1][1].startswith("GET /readyz 200 ")
+
+
+async def test_readiness_does_not_wait_for_a_writer(hub_sqlite: HubUnderTest) -> None:
+    """On SQLite a transaction holds the write lock; the probe reads without one, so a long write does not make the
+    server look unready."""
+    probe = readiness_of(hub_sqlite.runtime)
+    probe.ttl = 0
+    probe.timeout = 1.0
+    async with hub_sqlite.db() as db:  # BEGIN IMMEDIATE: the write lock, held for the block
+        await db.execute(text("UPDATE ops_heartbeat SET completed_at = NULL"))
+        verdict = await probe.check()
+    assert verdict.ready, verdict.checks
