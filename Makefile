@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := postgresql chromium clamav-daemon age curl
 
-.PHONY: demo test lint bench serve clean system-packages notices
+.PHONY: demo test lint bench serve clean system-packages notices image
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ lint: $(BIN)/activate
 # cannot live with (the allow-list in tools/notices.py).
 notices: $(BIN)/activate
 	$(BIN)/python -m tools.notices
+
+# The container image (Containerfile), tagged with the version in pyproject.toml; podman, else docker.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+CONTAINER_BUILDER ?= $(shell command -v podman || command -v docker)
+image:
+	@test -n "$(CONTAINER_BUILDER)" || { echo "no container builder: install podman (or docker)"; exit 2; }
+	$(CONTAINER_BUILDER) build -f Containerfile -t hub:$(VERSION) .
 
 bench: $(BIN)/activate system-packages
 	$(BIN)/python -m bench

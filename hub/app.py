@@ -3,9 +3,11 @@ domain hooks (session loader, permission check, navigation) are wired here, so h
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
@@ -36,6 +38,8 @@ from hub.monitoring import steekproef_views as monitoring_steekproef_views
 from hub.monitoring import views as monitoring_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
+from hub.ops import health_views as ops_health_views
+from hub.ops.metrics_server import serving_metrics
 from hub.origin import current_origin
 from hub.oversight import views as oversight_views
 from hub.resources import STATIC_DIR
@@ -48,6 +52,8 @@ from hub.web.csrf import CSRFMiddleware
 from hub.web.error_shield import ErrorShieldMiddleware
 from hub.web.errors import EXCEPTION_HANDLERS
 from hub.web.kept_forms import KeptFormMiddleware
+from hub.web.metrics import RequestMetrics, RequestMetricsMiddleware
+from hub.web.request_id import RequestIdMiddleware
 from hub.web.security_headers import SecurityHeadersMiddleware
 from hub.web.session import EndedSession, SessionMiddleware
 from hub.web.site import Site
@@ -59,6 +65,7 @@ UPLOAD_ROUTES: list[str] = [document_views.UPLOAD_ROUTE, messaging_views.REPLY_U
 
 def routes() -> list[BaseRoute]:
     return [
+        *ops_health_views.routes,
         *account_views.routes,
         *dashboard_views.routes,
         *case_views.routes,
@@ -82,6 +89,7 @@ def routes() -> list[BaseRoute]:
 
 def create_app(settings: Settings) -> Starlette:
     cookies = CookiePolicy(https=settings.https)
+    registry = CollectorRegistry()  # the app's own: several apps in one process (tests) never share a series
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -94,7 +102,14 @@ def create_app(settings: Settings) -> Starlette:
             await index_missing_names(runtime.sessions, runtime.keyring)  # cases opened before the name index
             worker = start_worker(runtime) if settings.run_worker else None
             try:
-                yield
+                async with contextlib.AsyncExitStack() as stack:
+                    if settings.metrics_port is not None:
+                        loop = asyncio.get_running_loop()
+                        metrics_server = serving_metrics(
+                            registry, runtime.sessions, loop, host=settings.metrics_host, port=settings.metrics_port
+                        )
+                        app.state.metrics_server = stack.enter_context(metrics_server)
+                    yield
             finally:
                 if worker is not None:
                     await stop_worker(*worker)
@@ -113,10 +128,17 @@ def create_app(settings: Settings) -> Starlette:
     if missing := [name for name in UPLOAD_ROUTES if name not in named]:
         # A misspelt name would leave that upload refused (403) until its first use: stop at once instead.
         raise LookupError(f"upload route(s) not found: {', '.join(missing)}")
+    measuring = (
+        [Middleware(RequestMetricsMiddleware, metrics=RequestMetrics(registry, UPLOAD_ROUTES))]
+        if settings.metrics_port is not None
+        else []
+    )
     app = Starlette(
         routes=app_routes,
         middleware=[
-            Middleware(AccessLogMiddleware),
+            Middleware(RequestIdMiddleware),
+            *measuring,
+            Middleware(AccessLogMiddleware, quiet=ops_health_views.PROBE_PATHS),
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),
             Middleware(SessionMiddleware, cookies=cookies, loader=load_session),

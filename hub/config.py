@@ -37,6 +37,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUB_PORT", "8000", "Port `hub serve` listens on."),
     Setting("HUB_KEYRING", "", "The keyring as JSON (or base64 of it) instead of <data dir>/keyring.json."),
     Setting("HUB_LOG_LEVEL", "info", "Log level: debug, info, warning or error."),
+    Setting("HUB_LOG_FORMAT", "text", "text: plain log lines; json: one JSON object a line (for a log collector)."),
+    Setting(
+        "HUB_METRICS_PORT",
+        "",
+        "Port of the Prometheus metrics endpoint (GET /metrics), apart from the site's port; empty: no metrics.",
+    ),
+    Setting(
+        "HUB_METRICS_HOST",
+        "127.0.0.1",
+        "Address the metrics port listens on; another address than 127.0.0.1 only behind a network policy.",
+    ),
+    Setting(
+        "HUB_TRUSTED_PROXIES",
+        "127.0.0.1,::1",
+        "Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.",
+    ),
+    Setting(
+        "HUB_SHUTDOWN_GRACE_SECONDS",
+        "30",
+        "After SIGTERM, seconds running requests (uploads) may take to finish before they are cut off (1-3600).",
+    ),
     Setting("HUB_MAX_UPLOAD_MB", "100", "Largest accepted upload in MiB, enforced while streaming."),
     Setting(
         "HUB_CLAMD",
@@ -122,6 +143,11 @@ class Settings:
     port: int = 8000
     keyring_env: str = ""
     log_level: str = "info"
+    log_format: str = "text"  # hub.logs
+    metrics_port: int | None = None  # None: no metrics endpoint
+    metrics_host: str = "127.0.0.1"
+    shutdown_grace_seconds: int = 30
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # uvicorn's forwarded_allow_ips
     max_upload_bytes: int = 100 * 1024 * 1024
     clamd: str = ""  # the clamd address; empty: no scanning (HUB_CLAMD=off, or not set at all)
     clamd_off: bool = False  # HUB_CLAMD=off: running without a scanner was chosen explicitly
@@ -272,6 +298,21 @@ def _mail_domain(host: str) -> str:
     return f"[IPv6:{address}]" if address.version == 6 else f"[{address}]"
 
 
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """HUB_TRUSTED_PROXIES: IP addresses and networks, checked here (uvicorn would take a typo as a literal host name
+    and trust nobody, or with ``*`` everybody: then any client could name its own address to the login throttle)."""
+    raw = env.get("HUB_TRUSTED_PROXIES", "127.0.0.1,::1")
+    parts = tuple(p.strip() for p in raw.split(",") if p.strip())
+    for part in parts:
+        try:
+            ipaddress.ip_network(part, strict=False) if "/" in part else ipaddress.ip_address(part)
+        except ValueError:
+            raise ConfigError(
+                f"HUB_TRUSTED_PROXIES: {part!r} is not an IP address or network (such as 10.42.0.0/16)."
+            ) from None
+    return parts
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every HUB_* variable; raise ConfigError naming the first problem."""
     env = dict(os.environ if env is None else env)
@@ -319,6 +360,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     policy_url = env.get("HUB_SECURITY_POLICY_URL", "").strip()
     if policy_url and not _https_url(policy_url):
         raise ConfigError(f"HUB_SECURITY_POLICY_URL={policy_url!r} must be an https:// URL (RFC 9116).")
+    metrics_port = _int(env, "HUB_METRICS_PORT", "", 1, 65535) if env.get("HUB_METRICS_PORT", "").strip() else None
+    if metrics_port == port:
+        raise ConfigError(f"HUB_METRICS_PORT={metrics_port} is HUB_PORT too: the metrics need a port of their own.")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -327,6 +371,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=port,
         keyring_env=env.get("HUB_KEYRING", "").strip(),
         log_level=_choice(env, "HUB_LOG_LEVEL", "info", _LOG_LEVELS),
+        log_format=_choice(env, "HUB_LOG_FORMAT", "text", ("text", "json")),
+        metrics_port=metrics_port,
+        metrics_host=env.get("HUB_METRICS_HOST", "127.0.0.1").strip() or "127.0.0.1",
+        shutdown_grace_seconds=_int(env, "HUB_SHUTDOWN_GRACE_SECONDS", "30", 1, 3600),
+        trusted_proxies=_trusted_proxies(env),
         max_upload_bytes=_int(env, "HUB_MAX_UPLOAD_MB", "100", 1, 10_240) * 1024 * 1024,
         clamd="" if clamd == CLAMD_OFF else clamd,
         clamd_off=clamd == CLAMD_OFF,

@@ -9,6 +9,10 @@ from alembic.config import Config
 
 from hub.resources import MIGRATIONS_DIR as MIGRATIONS
 
+# The PostgreSQL advisory lock every migration holds (migrations/env.py): two `hub migrate` at once are safe, the
+# second waits and then finds nothing to do. A fixed 64-bit number: "hub migr" in ASCII.
+MIGRATION_LOCK = int.from_bytes(b"hub migr", "big") >> 1
+
 
 def alembic_config(database_url: str) -> Config:
     cfg = Config()

@@ -25,6 +25,9 @@ NO_ORIGIN = Origin()
 # (client address, user agent) of the request being handled; empty strings outside a request.
 request_origin: ContextVar[tuple[str, str]] = ContextVar("request_origin", default=("", ""))
 
+# The id of the request being handled (hub.web.request_id), on every log line written while it is; "" outside one.
+request_id: ContextVar[str] = ContextVar("request_id", default="")
+
 
 def current_origin() -> Origin:
     """The origin of the request being handled, or ``NO_ORIGIN``."""

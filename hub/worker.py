@@ -8,7 +8,8 @@ every part, wired here so that notifications imports none of them.
   past their 30 minutes (:func:`hub.accounts.kept_forms.purge_kept_forms`);
 - hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`);
 - daily, retention (:func:`hub.retention.run.run_retention`): ended cases, withdrawn documents, documents past
-  their type's period and old outbox rows past their period, each deletion in a transaction of its own.
+  their type's period and old outbox rows past their period, each deletion in a transaction of its own;
+- last, the heartbeat: the moment this sweep completed, for the worker-lag metric (:mod:`hub.ops.heartbeat`).
 
 The server's lifespan (``HUB_WORKER=on``) and ``hub worker`` both build it with :func:`worker_for`.
 """
@@ -30,6 +31,7 @@ from hub.messaging.reminders import clock_states, reminder_sweep
 from hub.notifications import worker as outbox
 from hub.notifications.sender import MailSender
 from hub.notifications.worker import OutboxWorker, Sweep, stop_worker
+from hub.ops.heartbeat import record_sweep
 from hub.retention.components import policy_of
 from hub.retention.run import RunResult, run_retention
 from hub.runtime import Runtime
@@ -87,6 +89,7 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
         expired_throttles,
         orphan_blobs,
         retention,
+        record_sweep,  # last: the sweep completed (the worker-lag metric, the same on every server)
     ]
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from hub.db import create_engine
+from hub.migrate import MIGRATION_LOCK
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -64,11 +69,38 @@ def _run(connection: Connection) -> None:
             _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
 
 
+async def _lock(connection: AsyncConnection) -> None:
+    """PostgreSQL: one migration at a time, however many `hub migrate` (or `hub init`) run at once. A session lock,
+    taken before the migration reads the current revision: the second waits, then finds the first one's work done
+    and has nothing left to do. Committed at once (the lock outlives the transaction), so that alembic's own
+    transaction starts on a clean connection."""
+    key = {"key": MIGRATION_LOCK}
+    if not (await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), key)).scalar_one():
+        logging.getLogger("hub.migrate").info("another migration is running: waiting for it to finish")
+        await connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+    await connection.commit()
+
+
+async def _unlock(connection: AsyncConnection) -> None:
+    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+    await connection.commit()
+
+
 async def run_migrations_online() -> None:
     engine = create_engine(_url())
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_run)
+            locking = connection.dialect.name == "postgresql"
+            if locking:
+                await _lock(connection)
+            try:
+                await connection.run_sync(_run)
+            finally:
+                if locking:
+                    # A connection that broke releases the lock as it closes (engine.dispose below): the error that
+                    # broke it is the one to report.
+                    with contextlib.suppress(Exception):
+                        await _unlock(connection)
     finally:
         await engine.dispose()
 

@@ -36,11 +36,28 @@ def test_defaults(tmp_path: Path) -> None:
         ({"HUB_DECREE_DAYS_FILE": "/does/not/exist"}, "does not exist"),
         ({"HUB_CLAMD_TIMEOUT": "0"}, "out of range"),
         ({"HUB_CLAMD_TIMEOUT": "30", "HUB_CLAMD_TIMEOUT_MAX": "20"}, "is below HUB_CLAMD_TIMEOUT=30"),
+        ({"HUB_LOG_FORMAT": "xml"}, "must be one of"),
+        ({"HUB_METRICS_PORT": "8000"}, "the metrics need a port of their own"),
+        ({"HUB_METRICS_PORT": "0"}, "out of range"),
+        ({"HUB_SHUTDOWN_GRACE_SECONDS": "0"}, "out of range"),
+        ({"HUB_TRUSTED_PROXIES": "*"}, "not an IP address or network"),
+        ({"HUB_TRUSTED_PROXIES": "10.0.0.1,ingress"}, "'ingress' is not an IP address"),
     ],
 )
 def test_invalid_values_stop_the_start(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings(env)
+
+
+def test_operations_settings(tmp_path: Path) -> None:
+    """Metrics off and logs as text unless asked; the metrics port on loopback unless told; trusted proxies listed."""
+    s = load_settings({"HUB_DATA_DIR": str(tmp_path)})
+    assert (s.metrics_port, s.metrics_host, s.log_format, s.shutdown_grace_seconds) == (None, "127.0.0.1", "text", 30)
+    assert s.trusted_proxies == ("127.0.0.1", "::1")
+    s = load_settings(
+        {"HUB_METRICS_PORT": "9100", "HUB_LOG_FORMAT": "JSON", "HUB_TRUSTED_PROXIES": "10.42.0.0/16, fd00::/8"}
+    )
+    assert (s.metrics_port, s.log_format, s.trusted_proxies) == (9100, "json", ("10.42.0.0/16", "fd00::/8"))
 
 
 def test_https_base_url_switches_on_secure_cookies() -> None:
@@ -201,3 +218,30 @@ def test_the_audit_head_file_is_beside_the_data_unless_set(tmp_path: Path) -> No
     for wrong in (tmp_path, tmp_path / "no-such-dir" / "head.log"):
         with pytest.raises(ConfigError, match="HUB_AUDIT_HEAD_FILE"):
             load_settings({"HUB_DATA_DIR": str(tmp_path), "HUB_AUDIT_HEAD_FILE": str(wrong)})
+
+
+@pytest.mark.usefixtures("keep_umask")
+def test_hub_serve_hands_uvicorn_the_operations_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shutdown grace, the trusted proxies, and no logging set-up of uvicorn's own (its lines use the hub's)."""
+    import uvicorn
+
+    from hub.cli import main
+
+    options: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: options.append(kw))
+    for name in [k for k in os.environ if k.startswith("HUB_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "data"))
+    assert main(["init"]) == 0
+    for name, value in {
+        "HUB_CLAMD": "off",
+        "HUB_WORKER": "off",
+        "HUB_SHUTDOWN_GRACE_SECONDS": "12",
+        "HUB_TRUSTED_PROXIES": "10.42.0.0/16",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve"]) == 0
+    (kw,) = options
+    assert kw["timeout_graceful_shutdown"] == 12
+    assert kw["forwarded_allow_ips"] == ["10.42.0.0/16"] and kw["proxy_headers"] is True
+    assert kw["log_config"] is None and kw["access_log"] is False

@@ -8,7 +8,6 @@ configuration.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -41,6 +40,7 @@ from hub.cli.keys import (
 from hub.cli.server import DEMO_MARKER, cmd_demo, cmd_init, cmd_migrate, cmd_serve, cmd_worker
 from hub.config import ConfigError, load_settings
 from hub.errors import ValidationError
+from hub.logs import configure_logging
 from hub.version import VERSION
 
 __all__ = [
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)  # database, blobs and mail files are readable by the hub's own user only
     try:
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        configure_logging(settings.log_level, settings.log_format)
         args.fn(settings, args)
     except (ConfigError, CliError, CryptoError, migrate.NotMigrated) as exc:
         print(f"hub: {exc}", file=sys.stderr)

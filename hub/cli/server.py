@@ -73,8 +73,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         http="httptools",
         log_level=settings.log_level,
         proxy_headers=True,
+        forwarded_allow_ips=list(settings.trusted_proxies),  # HUB_TRUSTED_PROXIES: whose X-Forwarded-For counts
         server_header=False,
         access_log=False,
+        log_config=None,  # uvicorn's lines go through the hub's handler (hub.logs): one format, with request ids
+        # SIGTERM: stop accepting, let running requests (uploads) finish this long, then cancel them (each upload
+        # then removes what it wrote and commits no row).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 

@@ -2,7 +2,8 @@
 
 The line holds the method, the matched route's path *template* (``/dossiers/{case_id}``, never the path as sent),
 the status, the duration and the user's id (or ``anon``). No raw path, no query string, no header: a BSN, name or
-search term in the URL cannot reach the log. A request that matches no route is logged as ``-``.
+search term in the URL cannot reach the log. A request that matches no route is logged as ``-``. Requests to the
+``quiet`` route templates (the health and readiness probes, every few seconds) are logged at debug level only.
 
 The middleware also puts the client address and user agent in :data:`hub.origin.request_origin` (a context
 variable), so code below it that is not handed the request (the session loader, every audit record) can record them.
@@ -53,8 +54,9 @@ def _user_id(scope: Scope) -> str:
 class AccessLogMiddleware:
     """Pure ASGI: the body streams through untouched. Put it outermost, so the line has the status sent."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, quiet: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.quiet = frozenset(quiet)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,10 +78,12 @@ class AccessLogMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             request_origin.reset(reset)
-            log.info(
+            template = route_template(scope)
+            log.log(
+                logging.DEBUG if template in self.quiet else logging.INFO,
                 "%s %s %d %.1fms %s",
                 scope.get("method", "-"),
-                route_template(scope),
+                template,
                 status or 500,
                 (time.perf_counter() - started) * 1000,
                 _user_id(scope),

@@ -1,0 +1,1 @@
+"""Running the hub as operators do: health and readiness, metrics, the worker's heartbeat (see README "Operations")."""
