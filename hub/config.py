@@ -34,6 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUB_BASE_URL", "", "Public URL of the hub, used in links and to decide on Secure cookies/HSTS."),
     Setting("HUB_HOST", "127.0.0.1", "Address `hub serve` listens on."),
     Setting("HUB_PORT", "8000", "Port `hub serve` listens on."),
+    Setting(
+        "HUB_BLOBS",
+        "",
+        "Where encrypted documents live: empty for <data dir>/blobs, or s3://bucket/prefix for S3-compatible object "
+        "storage (reached through AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).",
+    ),
     Setting("HUB_KEYRING", "", "The keyring as JSON (or base64 of it) instead of <data dir>/keyring.json."),
     Setting("HUB_LOG_LEVEL", "info", "Log level: debug, info, warning or error."),
     Setting("HUB_MAX_UPLOAD_MB", "100", "Largest accepted upload in MiB, enforced while streaming."),
@@ -103,6 +109,18 @@ _LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 @dataclass(frozen=True)
+class ObjectStorage:
+    """HUB_BLOBS=s3://bucket/prefix and the standard AWS_* variables; the secret stays out of ``repr``."""
+
+    bucket: str
+    prefix: str = ""  # "" or ending in "/"
+    endpoint_url: str = ""  # empty: the provider's default endpoint for the region
+    region: str = ""
+    access_key_id: str = ""
+    secret_access_key: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
@@ -111,6 +129,7 @@ class Settings:
     port: int = 8000
     keyring_env: str = ""
     log_level: str = "info"
+    object_storage: ObjectStorage | None = None  # HUB_BLOBS=s3://...; None: the blob folder in the data dir
     max_upload_bytes: int = 100 * 1024 * 1024
     clamd: str = ""  # the clamd address; empty: no scanning (HUB_CLAMD=off, or not set at all)
     clamd_off: bool = False  # HUB_CLAMD=off: running without a scanner was chosen explicitly
@@ -168,7 +187,7 @@ class Settings:
     def for_data_dir(cls, data_dir: Path, **overrides: object) -> Settings:
         """Settings with defaults for one data directory (tests and `hub demo`)."""
         env = {"HUB_DATA_DIR": str(data_dir)}
-        env.update({k: str(v) for k, v in overrides.items() if k.startswith("HUB_")})
+        env.update({k: str(v) for k, v in overrides.items() if k.startswith(("HUB_", "AWS_"))})
         return load_settings(env)
 
 
@@ -246,6 +265,58 @@ def _security_contacts(env: Mapping[str, str], base_url: str) -> tuple[str, ...]
     return contacts
 
 
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _object_storage(env: Mapping[str, str]) -> ObjectStorage | None:
+    """HUB_BLOBS: empty (the blob folder in the data dir) or s3://bucket/prefix, with the AWS_* variables."""
+    raw = env.get("HUB_BLOBS", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    prefix = parts.path.strip("/")
+    if parts.scheme != "s3" or not _BUCKET.match(parts.netloc) or parts.query or parts.fragment:
+        raise ConfigError(f"HUB_BLOBS={raw!r} must be empty or s3://bucket/prefix (a valid S3 bucket name).")
+    if prefix and (not _PREFIX.match(prefix) or any(p in (".", "..") for p in prefix.split("/"))):
+        raise ConfigError(f"HUB_BLOBS={raw!r}: the prefix may hold letters, digits, . _ - and / between names.")
+    endpoint = env.get("AWS_ENDPOINT_URL", "").strip().rstrip("/")
+    allow_http = env.get("AWS_ALLOW_HTTP", "false").strip().lower()
+    if allow_http not in ("true", "false"):
+        raise ConfigError(f"AWS_ALLOW_HTTP={allow_http!r} must be true or false.")
+    if endpoint:
+        url = urlsplit(endpoint)
+        if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+            raise ConfigError(f"AWS_ENDPOINT_URL={endpoint!r} must be an http(s) URL such as https://s3.example.nl.")
+        if url.scheme == "http" and not _loopback(url.hostname) and allow_http != "true":
+            raise ConfigError(
+                f"AWS_ENDPOINT_URL={endpoint!r} uses plain http to another machine: every document and every "
+                "credential would cross the network unprotected. Use https, or set AWS_ALLOW_HTTP=true when the "
+                "network path is protected otherwise."
+            )
+    key_id = env.get("AWS_ACCESS_KEY_ID", "").strip()
+    secret = env.get("AWS_SECRET_ACCESS_KEY", "").strip()
+    if bool(key_id) != bool(secret):
+        raise ConfigError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither.")
+    return ObjectStorage(
+        bucket=parts.netloc,
+        prefix=prefix + "/" if prefix else "",
+        endpoint_url=endpoint,
+        region=env.get("AWS_REGION", "").strip(),
+        access_key_id=key_id,
+        secret_access_key=secret,
+    )
+
+
 def _mail_domain(host: str) -> str:
     """The host as the domain of an e-mail address: a name as it is, an address as a literal (RFC 5321)."""
     try:
@@ -310,6 +381,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=port,
         keyring_env=env.get("HUB_KEYRING", "").strip(),
         log_level=_choice(env, "HUB_LOG_LEVEL", "info", _LOG_LEVELS),
+        object_storage=_object_storage(env),
         max_upload_bytes=_int(env, "HUB_MAX_UPLOAD_MB", "100", 1, 10_240) * 1024 * 1024,
         clamd="" if clamd == CLAMD_OFF else clamd,
         clamd_off=clamd == CLAMD_OFF,

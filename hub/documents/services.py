@@ -38,7 +38,7 @@ from hub.audit import services as audit
 from hub.cases.models import Case
 from hub.cases.records import local_today
 from hub.db import is_id, transaction, utcnow
-from hub.documents.blobstore import BlobStore, FilesystemBlobStore, InvalidBlobName
+from hub.documents.blobstore import BlobStore, InvalidBlobName
 from hub.documents.errors import CaseEnded, DocumentWithdrawn
 from hub.documents.models import (
     BIJZONDERE_BIJSTAND_TYPES,
@@ -369,7 +369,7 @@ class DocumentService:
 
 async def cleanup_orphan_blobs(
     sessions: async_sessionmaker[AsyncSession],
-    blobs: FilesystemBlobStore,
+    blobs: BlobStore,
     *,
     older_than: timedelta = timedelta(hours=1),
 ) -> tuple[int, int]:
