@@ -5,7 +5,7 @@ promises with the means object storage offers:
 
 - names are generated here (128 random bits, hex) and checked on every call; an object's key is ``<prefix><name>``;
 - a blob is written as a multipart upload to its final key: parts of :data:`PART_SIZE` go out while the next part
-  is gathered (at most two parts in memory per upload, never the whole file), and only ``commit`` completes the
+  is gathered (about two parts in memory per upload, never the whole file), and only ``commit`` completes the
   upload. Until then nothing is visible under the key; ``abort`` (and any failure) aborts the upload, which frees
   its parts;
 - an upload left open by a killed process, and a completed blob that never got its database row, are removed by
@@ -40,7 +40,9 @@ __all__ = ["PART_SIZE", "S3BlobStore"]
 
 log = logging.getLogger("hub.documents")
 
-PART_SIZE = 8 * 1024 * 1024  # bytes per multipart part (S3's minimum is 5 MiB for every part but the last)
+# Bytes per multipart part: S3's minimum for every part but the last. One part is gathered while the one before is
+# sent, so an upload holds about two parts in memory; 10 000 parts (S3's maximum) allow 50 GiB, past HUB_MAX_UPLOAD_MB.
+PART_SIZE = 5 * 1024 * 1024
 _MISSING = {"404", "NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchUpload"}
 # Aborts started by a cancelled request run to their end in the background; kept here so they are not collected.
 _BACKGROUND: set[asyncio.Task[None]] = set()
@@ -249,8 +251,7 @@ class S3BlobWriter:
         self._bucket = bucket
         self._key = key
         self._upload_id = upload_id
-        self._pending: list[bytes] = []
-        self._pending_size = 0
+        self._pending = bytearray()  # the part being gathered
         self._size = 0
         self._parts: list[CompletedPartTypeDef] = []
         self._sending: asyncio.Future[None] | None = None
@@ -261,19 +262,18 @@ class S3BlobWriter:
             raise RuntimeError("the blob writer is closed")
         if not data:
             return
-        self._pending.append(data)
-        self._pending_size += len(data)
-        if self._pending_size >= PART_SIZE:
+        self._pending += data
+        if len(self._pending) >= PART_SIZE:
             await self._send_pending()
 
     async def _send_pending(self) -> None:
         await self._wait_sending()
         if not self._pending and self._parts:
             return
-        part = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending = []
-        self._size += self._pending_size
-        self._pending_size = 0
+        # As bytes: the HTTP client copies a bytearray body twice, bytes once.
+        part = bytes(self._pending)
+        self._pending = bytearray()
+        self._size += len(part)
         number = len(self._parts) + 1
         self._parts.append({"PartNumber": number})
         self._sending = asyncio.ensure_future(self._upload_part(number, part))
@@ -312,7 +312,7 @@ class S3BlobWriter:
         if self._state == "aborted":
             return
         self._state = "aborted"
-        self._pending = []
+        self._pending = bytearray()
         sending, self._sending = self._sending, None
         # A task of its own: a request being cancelled (the client went away) must not cancel the abort with it.
         task = asyncio.ensure_future(self._abort_upload(sending))
