@@ -13,7 +13,6 @@ from hub.audit import head as audit_head
 from hub.cli.common import CliError, on_runtime, prepare_data_dir
 from hub.config import Settings
 from hub.documents.demo_scanner import start_demo_clamd
-from hub.documents.s3store import ensure_bucket
 from hub.keys import create_keyring, load_keyring
 from hub.runtime import Runtime
 
@@ -49,6 +48,8 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
     migrate.upgrade(settings.database_url)
     print("Database migrated to the newest version.")
     if settings.object_storage is not None:
+        from hub.documents.s3store import ensure_bucket  # botocore is heavy to import: only when it is used
+
         bucket = settings.object_storage.bucket
         try:
             created = asyncio.run(ensure_bucket(settings.object_storage))

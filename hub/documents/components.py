@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hub.config import Settings
 from hub.documents.blobstore import BlobStore, FilesystemBlobStore
-from hub.documents.s3store import S3BlobStore
 from hub.documents.scanner import Scanner, ScanTimeouts, scanner_for
 from hub.runtime import Runtime
 
@@ -12,6 +11,8 @@ from hub.runtime import Runtime
 def blob_store_for(settings: Settings) -> BlobStore:
     """Object storage when HUB_BLOBS=s3://... is set, else the blob folder under the data dir."""
     if settings.object_storage is not None:
+        from hub.documents.s3store import S3BlobStore  # botocore is heavy to import: only when it is used
+
         return S3BlobStore(settings.object_storage)
     return FilesystemBlobStore(settings.blob_dir)
 
