@@ -95,6 +95,10 @@ class BlobStore(Protocol):
         return (unfinished uploads removed, blobs removed)."""
         ...
 
+    async def reachable(self) -> None:
+        """Raise unless the store answers (for a readiness check)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -169,6 +173,12 @@ class FilesystemBlobStore:
                 yield block
         finally:
             fh.close()
+
+    async def reachable(self) -> None:
+        """Raise unless the folder for unfinished blobs is there and writable."""
+        tmp = self.root / _TMP_DIR
+        if not await asyncio.to_thread(os.access, tmp, os.W_OK | os.X_OK):
+            raise OSError(f"blob store folder {tmp} is not writable")
 
     async def close(self) -> None:
         """Nothing to release (the S3 store closes its client)."""

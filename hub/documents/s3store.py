@@ -5,9 +5,9 @@ promises with the means object storage offers:
 
 - names are generated here (128 random bits, hex) and checked on every call; an object's key is ``<prefix><name>``;
 - a blob is written as a multipart upload to its final key: parts of :data:`PART_SIZE` go out while the next part
-  is gathered (about two parts in memory per upload, never the whole file), and only ``commit`` completes the
-  upload. Until then nothing is visible under the key; ``abort`` (and any failure) aborts the upload, which frees
-  its parts;
+  is gathered (about three parts in memory per upload: the one gathered, the one on its way and the HTTP client's
+  copy of it; never the whole file), and only ``commit`` completes the upload. Until then nothing is visible under
+  the key; ``abort`` (and any failure) aborts the upload, which frees its parts;
 - an upload left open by a killed process, and a completed blob that never got its database row, are removed by
   :meth:`S3BlobStore.cleanup_orphans` once older than the age threshold (another server may be uploading right
   now: nothing younger is touched).

@@ -62,6 +62,7 @@ async def _emptied(store: BlobStore, within: float = 5.0) -> bool:
 
 
 async def test_put_get_ranges_delete(store: BlobStore) -> None:
+    await store.reachable()
     data = os.urandom(3 * BATCH_SIZE + 12345)
     name, size = await store.put(pieces(data))
     assert size == len(data)
@@ -167,6 +168,14 @@ async def test_blob_files_are_fanned_out_and_private(tmp_path: Path) -> None:
     path = store.path_of(name)
     assert path.relative_to(store.root).parts == (name[:2], name[2:4], name)
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+
+
+async def test_a_folder_that_cannot_be_written_is_not_reachable(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path / "blobs")
+    await store.reachable()
+    (store.root / "tmp").rmdir()
+    with pytest.raises(OSError, match="not writable"):
+        await store.reachable()
 
 
 async def test_paths_stay_inside(tmp_path: Path) -> None:
