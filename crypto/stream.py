@@ -399,6 +399,34 @@ class StreamDecryptor:
         self._counter = counter
         return out[0] if len(out) == 1 else b"".join(out)
 
+    def start_at(self, chunk_index: int) -> None:
+        """For a ranged read: after the header (fed to ``update()`` and so verified), continue with chunk
+        ``chunk_index``; the next bytes fed must be the ciphertext from that chunk's start. End with
+        :meth:`finalize` when the range includes the final chunk, else with :meth:`finalize_range`."""
+        self._check_usable()
+        if self._aead is None or self._counter or self._pending:
+            raise RuntimeError("start_at() needs the whole header and nothing after it")
+        if not 0 <= chunk_index < _MAX_CHUNKS:
+            raise ValueError("chunk index out of range")
+        self._counter = chunk_index
+
+    def finalize_range(self) -> bytes:
+        """Verify and return the held-back chunk as one that is NOT the final chunk of the stream (a ranged read
+        that ends before the end); :class:`DecryptionError` unless exactly one whole chunk is held back."""
+        self._check_usable()
+        if self._aead is None:
+            raise self._fail("stream truncated inside the header")
+        if len(self._pending) != self._unit:
+            raise self._fail("stream truncated")
+        try:
+            plaintext = self._aead.decrypt(_nonce(self._counter, False), bytes(self._pending), None)
+        except InvalidTag:
+            raise self._fail("chunk failed authentication") from None
+        self._state = "done"
+        self._pending = bytearray()
+        self._aead = None
+        return plaintext
+
     def finalize(self) -> bytes:
         """Verify and return the final chunk; raise :class:`DecryptionError` if the stream is incomplete."""
         self._check_usable()

@@ -16,122 +16,27 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hub.settings_catalogue import SETTINGS
+
 
 class ConfigError(Exception):
     """A setting is missing, unknown or invalid. The message names the variable and the fix."""
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: str
-    help: str
-
-
-# Every setting the hub knows. The README documents each one; a test keeps the two in step.
-SETTINGS: tuple[Setting, ...] = (
-    Setting("HUB_DATA_DIR", "./var", "Directory for the SQLite database, key files, blobs and demo mail."),
-    Setting("HUB_DATABASE_URL", "", "SQLAlchemy URL; empty means sqlite+aiosqlite:///<data dir>/hub.sqlite3."),
-    Setting("HUB_BASE_URL", "", "Public URL of the hub, used in links and to decide on Secure cookies/HSTS."),
-    Setting("HUB_HOST", "127.0.0.1", "Address `hub serve` listens on."),
-    Setting("HUB_PORT", "8000", "Port `hub serve` listens on."),
-    Setting("HUB_KEYRING", "", "The keyring as JSON (or base64 of it) instead of <data dir>/keyring.json."),
-    Setting("HUB_LOG_LEVEL", "info", "Log level: debug, info, warning or error."),
-    Setting("HUB_LOG_FORMAT", "text", "text: plain log lines; json: one JSON object a line (for a log collector)."),
-    Setting(
-        "HUB_METRICS_PORT",
-        "",
-        "Port of the Prometheus metrics endpoint (GET /metrics), apart from the site's port; empty: no metrics.",
-    ),
-    Setting(
-        "HUB_METRICS_HOST",
-        "127.0.0.1",
-        "Address the metrics port listens on; another address than 127.0.0.1 only behind a network policy.",
-    ),
-    Setting(
-        "HUB_TRUSTED_PROXIES",
-        "127.0.0.1,::1",
-        "Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.",
-    ),
-    Setting(
-        "HUB_SHUTDOWN_GRACE_SECONDS",
-        "30",
-        "After SIGTERM, seconds running requests (uploads) may take to finish before they are cut off (1-3600).",
-    ),
-    Setting("HUB_MAX_UPLOAD_MB", "100", "Largest accepted upload in MiB, enforced while streaming."),
-    Setting(
-        "HUB_CLAMD",
-        "",
-        "clamd address (unix socket path or host:port); `off` runs without virus scanning. `hub serve` refuses to "
-        "start while it is empty.",
-    ),
-    Setting("HUB_CLAMD_CONNECT_TIMEOUT", "5", "Seconds to wait for clamd to accept a scan."),
-    Setting(
-        "HUB_CLAMD_TIMEOUT",
-        "10",
-        "Seconds clamd may take to read a piece of an upload, and to give its verdict on a small file (plus 0.5 s "
-        "per MiB).",
-    ),
-    Setting("HUB_CLAMD_TIMEOUT_MAX", "60", "Longest wait in seconds for clamd's verdict, however large the file."),
-    Setting(
-        "HUB_AUDIT_HEAD_FILE",
-        "",
-        "Append-only file that receives the hash of every audit record; empty means <data dir>/audit-head.log.",
-    ),
-    Setting("HUB_DECREE_DAYS_FILE", "", "Extra file of days declared equal to feestdagen (one ISO date a line)."),
-    Setting("HUB_SMTP_HOST", "", "SMTP server; empty writes mails as .eml files under <data dir>/mail."),
-    Setting("HUB_SMTP_PORT", "587", "SMTP port."),
-    Setting("HUB_SMTP_TLS", "starttls", "starttls, tls (implicit) or none."),
-    Setting("HUB_SMTP_USERNAME", "", "SMTP AUTH user name; empty disables AUTH."),
-    Setting("HUB_SMTP_PASSWORD", "", "SMTP AUTH password."),
-    Setting("HUB_SMTP_CAFILE", "", "Extra CA bundle to verify the SMTP server's certificate."),
-    Setting("HUB_MAIL_FROM", "hub@localhost", "Sender address of notification mails."),
-    Setting("HUB_WORKER", "on", "on: run the background worker inside `hub serve`; off: run `hub worker` apart."),
-    Setting("HUB_DIGEST_HOUR", "8", "Hour (0-23, Dutch time) on werkdagen at which daily digest mails go out."),
-    Setting("HUB_ESCALATE_AFTER_WERKDAGEN", "1", "Werkdagen a term may be overdue before the fixed address is told."),
-    Setting(
-        "HUB_SCHULDHULP_WARN_MONTHS",
-        "2,1",
-        "Months before the 12-month aanmelding schuldhulpverlening term (§2.3) at which its warnings go out "
-        "(comma-separated, each 1-11; empty: no warnings).",
-    ),
-    Setting(
-        "HUB_RETENTION_CASE_YEARS",
-        "7",
-        "Years after a case ended (its last step: einde bewind or the nazorg after it) before retention deletes it "
-        "(1-100).",
-    ),
-    Setting("HUB_RETENTION_WITHDRAWN_DAYS", "30", "Days after its withdrawal before a document is deleted (1-3650)."),
-    Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a mail outbox row is kept (1-3650)."),
-    Setting(
-        "HUB_MONITORING_TERM_MONTHS",
-        "12",
-        "Months after the start of the bewind within which the monitoring's D2 counts an aanmelding schuldhulp (1-36).",
-    ),
-    Setting(
-        "HUB_SESSION_IDLE_SECONDS",
-        "1800",
-        "Seconds a logged-in session lasts without a request before it ends (10-43200; the absolute limit is 12 h).",
-    ),
-    Setting(
-        "HUB_SESSION_WARNING_SECONDS",
-        "120",
-        "Seconds before the idle end at which the page offers to stay logged in (5-3600; needs JavaScript).",
-    ),
-    Setting(
-        "HUB_SECURITY_CONTACT",
-        "",
-        "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "
-        "empty means mailto:security@<host of HUB_BASE_URL>.",
-    ),
-    Setting(
-        "HUB_SECURITY_POLICY_URL",
-        "",
-        "The operator's disclosure policy (security.txt Policy), an https URL; empty means the hub's own page.",
-    ),
-)
 _KNOWN = {s.name for s in SETTINGS}
 _LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class ObjectStorage:
+    """HUB_BLOBS=s3://bucket/prefix and the standard AWS_* variables; the secret stays out of ``repr``."""
+
+    bucket: str
+    prefix: str = ""  # "" or ending in "/"
+    endpoint_url: str = ""  # empty: the provider's default endpoint for the region
+    region: str = ""
+    access_key_id: str = ""
+    secret_access_key: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -148,6 +53,7 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     shutdown_grace_seconds: int = 30
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # uvicorn's forwarded_allow_ips
+    object_storage: ObjectStorage | None = None  # HUB_BLOBS=s3://...; None: the blob folder in the data dir
     max_upload_bytes: int = 100 * 1024 * 1024
     clamd: str = ""  # the clamd address; empty: no scanning (HUB_CLAMD=off, or not set at all)
     clamd_off: bool = False  # HUB_CLAMD=off: running without a scanner was chosen explicitly
@@ -211,7 +117,7 @@ class Settings:
     def for_data_dir(cls, data_dir: Path, **overrides: object) -> Settings:
         """Settings with defaults for one data directory (tests and `hub demo`)."""
         env = {"HUB_DATA_DIR": str(data_dir)}
-        env.update({k: str(v) for k, v in overrides.items() if k.startswith("HUB_")})
+        env.update({k: str(v) for k, v in overrides.items() if k.startswith(("HUB_", "AWS_"))})
         return load_settings(env)
 
 
@@ -287,6 +193,58 @@ def _security_contacts(env: Mapping[str, str], base_url: str) -> tuple[str, ...]
                 "mailto:security@gemeente.example.nl or https://gemeente.example.nl/kwetsbaarheid-melden."
             )
     return contacts
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PREFIX = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _object_storage(env: Mapping[str, str]) -> ObjectStorage | None:
+    """HUB_BLOBS: empty (the blob folder in the data dir) or s3://bucket/prefix, with the AWS_* variables."""
+    raw = env.get("HUB_BLOBS", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    prefix = parts.path.strip("/")
+    if parts.scheme != "s3" or not _BUCKET.match(parts.netloc) or parts.query or parts.fragment:
+        raise ConfigError(f"HUB_BLOBS={raw!r} must be empty or s3://bucket/prefix (a valid S3 bucket name).")
+    if prefix and (not _PREFIX.match(prefix) or any(p in (".", "..") for p in prefix.split("/"))):
+        raise ConfigError(f"HUB_BLOBS={raw!r}: the prefix may hold letters, digits, . _ - and / between names.")
+    endpoint = env.get("AWS_ENDPOINT_URL", "").strip().rstrip("/")
+    allow_http = env.get("AWS_ALLOW_HTTP", "false").strip().lower()
+    if allow_http not in ("true", "false"):
+        raise ConfigError(f"AWS_ALLOW_HTTP={allow_http!r} must be true or false.")
+    if endpoint:
+        url = urlsplit(endpoint)
+        if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+            raise ConfigError(f"AWS_ENDPOINT_URL={endpoint!r} must be an http(s) URL such as https://s3.example.nl.")
+        if url.scheme == "http" and not _loopback(url.hostname) and allow_http != "true":
+            raise ConfigError(
+                f"AWS_ENDPOINT_URL={endpoint!r} uses plain http to another machine: every document and every "
+                "credential would cross the network unprotected. Use https, or set AWS_ALLOW_HTTP=true when the "
+                "network path is protected otherwise."
+            )
+    key_id = env.get("AWS_ACCESS_KEY_ID", "").strip()
+    secret = env.get("AWS_SECRET_ACCESS_KEY", "").strip()
+    if bool(key_id) != bool(secret):
+        raise ConfigError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both or neither.")
+    return ObjectStorage(
+        bucket=parts.netloc,
+        prefix=prefix + "/" if prefix else "",
+        endpoint_url=endpoint,
+        region=env.get("AWS_REGION", "").strip(),
+        access_key_id=key_id,
+        secret_access_key=secret,
+    )
 
 
 def _mail_domain(host: str) -> str:
@@ -376,6 +334,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         metrics_host=env.get("HUB_METRICS_HOST", "127.0.0.1").strip() or "127.0.0.1",
         shutdown_grace_seconds=_int(env, "HUB_SHUTDOWN_GRACE_SECONDS", "30", 1, 3600),
         trusted_proxies=_trusted_proxies(env),
+        object_storage=_object_storage(env),
         max_upload_bytes=_int(env, "HUB_MAX_UPLOAD_MB", "100", 1, 10_240) * 1024 * 1024,
         clamd="" if clamd == CLAMD_OFF else clamd,
         clamd_off=clamd == CLAMD_OFF,

@@ -8,6 +8,7 @@ so this module never imports them.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -55,6 +56,11 @@ class Runtime:
         return transaction(self.sessions)
 
     async def close(self) -> None:
+        """Close every component that has an async ``close`` (the object storage client), then the engine."""
+        for component in self._components.values():
+            close = getattr(component, "close", None)
+            if close is not None and inspect.iscoroutinefunction(close):
+                await close()
         await self.engine.dispose()
 
 

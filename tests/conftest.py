@@ -15,14 +15,23 @@ from tests.support.cutting_proxy import CuttingProxy
 from tests.support.hubclient import HubUnderTest, running_hub
 from tests.support.passwords import CHEAP_HASHER
 from tests.support.postgres import PostgresCluster, start_cluster
+from tests.support.seaweed import SeaweedS3, start_seaweed
 
 BACKENDS = ("sqlite", "postgresql")
 _counter = itertools.count()
 
 # The fixtures that start a real part, and the mark a test gets when it uses one (directly or through another
-# fixture). With these marks `pytest -m "not postgres and not browser and not clamd and not smtp"` runs the fast part
+# fixture). With these marks `pytest -m "not postgres and not browser and not clamd and not smtp and not s3"` runs the
+# fast part
 # alone and starts nothing.
-PART_FIXTURES = {"pg_cluster": "postgres", "pg_template": "postgres", "clamd": "clamd", "smtp": "smtp", "smtps": "smtp"}
+PART_FIXTURES = {
+    "pg_cluster": "postgres",
+    "pg_template": "postgres",
+    "clamd": "clamd",
+    "smtp": "smtp",
+    "smtps": "smtp",
+    "s3_server": "s3",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,6 +43,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "postgresql" in callspec.params.values():
             wanted.add("postgres")
+        if callspec is not None and "s3" in callspec.params.values():
+            wanted.add("s3")
         present = {mark.name for mark in item.iter_markers()}
         for mark in sorted(wanted - present):
             item.add_marker(getattr(pytest.mark, mark))
@@ -66,6 +77,28 @@ def pg_cluster() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[SeaweedS3]:
+    """One SeaweedFS for the run (about 10 s to start); each hub on it gets a prefix of its own."""
+    server = start_seaweed()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+BLOB_STORES = ("folder", "s3")
+
+
+@pytest.fixture(params=[pytest.param(b, marks=[pytest.mark.s3] if b == "s3" else []) for b in BLOB_STORES])
+def blob_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The hub's blob-store settings: the folder in the data dir, and S3 object storage (SeaweedFS) in turn."""
+    if request.param == "folder":
+        return {}
+    server: SeaweedS3 = request.getfixturevalue("s3_server")
+    return server.settings()
 
 
 @pytest.fixture(scope="session")

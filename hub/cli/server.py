@@ -47,6 +47,15 @@ def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
         print(f"Keyring created: {settings.keyring_path} (mode 0600). Back it up: without it no document can be read.")
     migrate.upgrade(settings.database_url)
     print("Database migrated to the newest version.")
+    if settings.object_storage is not None:
+        from hub.documents.s3store import ensure_bucket  # botocore is heavy to import: only when it is used
+
+        bucket = settings.object_storage.bucket
+        try:
+            created = asyncio.run(ensure_bucket(settings.object_storage))
+        except Exception as exc:  # an unreachable endpoint, refused credentials: say which, without a traceback
+            raise CliError(f"Object storage bucket {bucket!r} could not be checked or created: {exc}") from None
+        print(f"Bucket {bucket!r} {'created' if created else 'present'}.")
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:

@@ -9,7 +9,9 @@ The store only ever sees ciphertext (the documents service encrypts before writi
 - file I/O runs in worker threads (``asyncio.to_thread``), one call per batch of about 1 MiB, never per small
   chunk; while one batch is written the caller goes on producing the next;
 - :meth:`FilesystemBlobStore.cleanup_orphans` removes temporary files and blobs that no database row names, left
-  behind by a crash between the rename and the insert of the row (it runs at start-up).
+  behind by a crash between the rename and the insert of the row, once older than an age threshold (at start-up
+  and hourly in the worker; an upload in flight in another process is younger). :mod:`hub.documents.s3store` is
+  the same for S3-compatible object storage.
 
 Layout under the root::
 
@@ -77,8 +79,9 @@ class BlobStore(Protocol):
         """Store a whole stream; return (name, size). Nothing is left behind if ``chunks`` raises."""
         ...
 
-    def get(self, name: str) -> AsyncGenerator[bytes, None]:
-        """The blob's bytes in pieces of about :data:`BATCH_SIZE`."""
+    def get(self, name: str, start: int = 0, length: int | None = None) -> AsyncGenerator[bytes, None]:
+        """The blob's bytes from ``start`` (``length`` of them, or to the end) in pieces of up to
+        :data:`BATCH_SIZE`; fewer when the blob is shorter. FileNotFoundError when there is no such blob."""
         ...
 
     async def delete(self, name: str) -> None:
@@ -86,6 +89,17 @@ class BlobStore(Protocol):
         ...
 
     async def exists(self, name: str) -> bool: ...
+
+    async def cleanup_orphans(self, known_names: Container[str], older_than: timedelta) -> tuple[int, int]:
+        """Remove unfinished uploads and blobs whose name is not in ``known_names``, if older than ``older_than``;
+        return (unfinished uploads removed, blobs removed)."""
+        ...
+
+    async def reachable(self) -> None:
+        """Raise unless the store answers (for a readiness check)."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 def _fsync_dir(path: Path) -> None:
@@ -144,17 +158,30 @@ class FilesystemBlobStore:
 
     # -- reading and deleting ----------------------------------------------------------------------------
 
-    async def get(self, name: str) -> AsyncGenerator[bytes, None]:
+    async def get(self, name: str, start: int = 0, length: int | None = None) -> AsyncGenerator[bytes, None]:
         path = self.path_of(name)
         fh = await asyncio.to_thread(open, path, "rb", buffering=0)
         try:
-            while True:
-                block = await asyncio.to_thread(fh.read, BATCH_SIZE)
+            if start:
+                fh.seek(start)
+            left = -1 if length is None else length
+            while left:
+                block = await asyncio.to_thread(fh.read, BATCH_SIZE if left < 0 else min(left, BATCH_SIZE))
                 if not block:
                     return
+                left = left - len(block) if left > 0 else left
                 yield block
         finally:
             fh.close()
+
+    async def reachable(self) -> None:
+        """Raise unless the folder for unfinished blobs is there and writable."""
+        tmp = self.root / _TMP_DIR
+        if not await asyncio.to_thread(os.access, tmp, os.W_OK | os.X_OK):
+            raise OSError(f"blob store folder {tmp} is not writable")
+
+    async def close(self) -> None:
+        """Nothing to release (the S3 store closes its client)."""
 
     async def delete(self, name: str) -> None:
         path = self.path_of(name)

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from hub.documents.blobstore import FilesystemBlobStore
+from hub.config import Settings
+from hub.documents.blobstore import BlobStore, FilesystemBlobStore
 from hub.documents.scanner import Scanner, ScanTimeouts, scanner_for
 from hub.runtime import Runtime
 
 
-def blobs_of(runtime: Runtime) -> FilesystemBlobStore:
-    """The blob store under the data dir (the mail worker needs none, so it is made only when asked for)."""
-    return runtime.component("documents.blobs", lambda rt: FilesystemBlobStore(rt.settings.blob_dir))
+def blob_store_for(settings: Settings) -> BlobStore:
+    """Object storage when HUB_BLOBS=s3://... is set, else the blob folder under the data dir."""
+    if settings.object_storage is not None:
+        from hub.documents.s3store import S3BlobStore  # botocore is heavy to import: only when it is used
+
+        return S3BlobStore(settings.object_storage)
+    return FilesystemBlobStore(settings.blob_dir)
+
+
+def blobs_of(runtime: Runtime) -> BlobStore:
+    """The runtime's blob store, made on first use (the mail worker needs none); closed with the runtime."""
+    return runtime.component("documents.blobs", lambda rt: blob_store_for(rt.settings))
 
 
 def scanner_of(runtime: Runtime) -> Scanner:

@@ -25,10 +25,11 @@ from starlette.routing import Route
 from hub.accounts.authz import Action
 from hub.db import commit_or_unknown
 from hub.documents.components import blobs_of, scanner_of
+from hub.documents.download import DocumentUnavailable, RangeNotSatisfiable, parse_range
 from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
 from hub.documents.forms import parse_document_date, refusal_of, upload_context
 from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
-from hub.documents.services import DocumentService, DocumentUnavailable
+from hub.documents.services import DocumentService
 from hub.documents.sniff import kind_for_content_type
 from hub.runtime import Runtime
 from hub.web.forms import runtime
@@ -179,6 +180,7 @@ def content_disposition(filename: str, fallback_ext: str = "") -> str:
 
 @login_required(Action.VIEW_CASES)
 async def download(request: Request) -> Response:
+    """The document, or one byte range of it (206), streamed and verified chunk by chunk (hub.documents.download)."""
     user = user_of(request).user
     rt = runtime(request)
     blobs = blobs_of(rt)
@@ -187,30 +189,46 @@ async def download(request: Request) -> Response:
         async with rt.sessions() as db:
             service = DocumentService(db, rt.keyring, blobs)
             prepared = await service.prepare_download(user, document_id)
-        # Verified (and later streamed) with the session closed: verify() and plaintext() use the blob store only,
-        # so no database connection is held while the blob is read twice.
-        await service.verify(prepared)
-        async with rt.sessions() as db:
-            await DocumentService(db, rt.keyring, blobs).record_download(user, prepared.document)
-            await db.commit()
+        document = prepared.document
+        try:
+            byte_range = parse_range(request.headers.get("range"), document.size)
+        except RangeNotSatisfiable:
+            return Response(status_code=416, headers={**PRIVATE, "Content-Range": f"bytes */{document.size}"})
+        # Streamed with the session closed: the stream uses the blob store only, so no database connection is held
+        # while the blob is read. start() reads up to the first verified plaintext, so a blob that is missing or
+        # damaged at its start still gets an error page.
+        stream = service.stream(prepared, byte_range)
+        await stream.start()
+        try:
+            async with rt.sessions() as db:
+                await DocumentService(db, rt.keyring, blobs).record_download(user, document)
+                await db.commit()
+        except BaseException:
+            await stream.close()
+            raise
     except DocumentUnavailable:
         return render_error(request.scope, 500, "Document niet beschikbaar", DocumentUnavailable.message)
     except DocumentWithdrawn:
         return render_error(request.scope, 410, "Document ingetrokken", WITHDRAWN)
-    document = prepared.document
     kind = kind_for_content_type(document.content_type)
     headers = {
+        **PRIVATE,
         "Content-Disposition": content_disposition(prepared.filename, kind.extensions[0] if kind else ""),
-        "Content-Length": str(document.size),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
+        "Content-Length": str(stream.length),
         "Content-Security-Policy": "default-src 'none'; sandbox",
     }
+    if byte_range is not None:
+        headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{document.size}"
     return StreamingResponse(
-        service.plaintext(prepared),
+        stream.body(),
+        status_code=206 if byte_range is not None else 200,
         media_type=kind.content_type if kind else "application/octet-stream",
         headers=headers,
     )
+
+
+# Every download answer: never cached, never sniffed, and it says that ranges are served.
+PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Accept-Ranges": "bytes"}
 
 
 routes = [

@@ -449,3 +449,72 @@ def test_invalid_arguments(kwargs: dict[str, object], error: type[Exception]) ->
 
 def test_fresh_salt_makes_every_encryption_different() -> None:
     assert encrypt_bytes(KEY, OID, b"same") != encrypt_bytes(KEY, OID, b"same")
+
+
+# -- ranged reads: start at a chunk, end before the final one ------------------------------------------------------
+
+
+def _ranged(blob: bytes, first: int, last: int, chunks: int, chunk: int) -> bytes:
+    """Decrypt chunks first..last of ``blob`` (a stream of ``chunks`` chunks) as a ranged read does."""
+    hsize = header_size(OID)
+    unit = chunk + TAG_SIZE
+    dec = StreamDecryptor(KEY, OID)
+    assert dec.update(blob[:hsize]) == b""
+    dec.start_at(first)
+    end = hsize + (last + 1) * unit if last < chunks - 1 else len(blob)
+    out = dec.update(blob[hsize + first * unit : end])
+    return out + (dec.finalize() if last == chunks - 1 else dec.finalize_range())
+
+
+@pytest.mark.parametrize(("first", "last"), [(0, 0), (0, 2), (1, 1), (2, 4), (4, 4), (0, 4), (3, 3)])
+def test_a_range_of_chunks_decrypts_alone(first: int, last: int) -> None:
+    chunk = 100
+    data = os.urandom(4 * chunk + 37)  # five chunks, the last one short
+    blob = encrypt_bytes(KEY, OID, data, chunk_size=chunk)
+    assert _ranged(blob, first, last, 5, chunk) == data[first * chunk : (last + 1) * chunk]
+
+
+def test_a_range_is_authenticated_in_place() -> None:
+    chunk = 100
+    data = os.urandom(5 * chunk)
+    blob = encrypt_bytes(KEY, OID, data, chunk_size=chunk)
+    hsize, unit = header_size(OID), chunk + TAG_SIZE
+    # A chunk moved to another position fails: the counter binds it to its place.
+    moved = bytearray(blob)
+    moved[hsize + unit : hsize + 2 * unit] = blob[hsize + 2 * unit : hsize + 3 * unit]
+    with pytest.raises(DecryptionError):
+        _ranged(bytes(moved), 1, 1, 5, chunk)
+    # The final chunk read as if it were not final, and a middle chunk taken for the final one: both fail.
+    dec = StreamDecryptor(KEY, OID)
+    dec.update(blob[:hsize])
+    dec.start_at(4)
+    dec.update(blob[hsize + 4 * unit :])
+    with pytest.raises(DecryptionError):
+        dec.finalize_range()
+    dec = StreamDecryptor(KEY, OID)
+    dec.update(blob[:hsize])
+    dec.start_at(2)
+    dec.update(blob[hsize + 2 * unit : hsize + 3 * unit])
+    with pytest.raises(DecryptionError):
+        dec.finalize()
+    # A range cut short, and a flipped bit in it.
+    dec = StreamDecryptor(KEY, OID)
+    dec.update(blob[:hsize])
+    dec.start_at(1)
+    dec.update(blob[hsize + unit : hsize + 2 * unit - 1])
+    with pytest.raises(DecryptionError, match="truncated"):
+        dec.finalize_range()
+    flipped = bytearray(blob)
+    flipped[hsize + unit + 5] ^= 1
+    with pytest.raises(DecryptionError):
+        _ranged(bytes(flipped), 1, 2, 5, chunk)
+
+
+def test_start_at_needs_the_header_and_nothing_after_it() -> None:
+    blob = encrypt_bytes(KEY, OID, os.urandom(300), chunk_size=100)
+    dec = StreamDecryptor(KEY, OID)
+    with pytest.raises(RuntimeError):
+        dec.start_at(1)
+    dec.update(blob[: header_size(OID) + 10])
+    with pytest.raises(RuntimeError):
+        dec.start_at(1)

@@ -24,9 +24,11 @@ from hub.accounts.roles import OrgKind, Role
 from hub.audit.models import AuditEvent
 from hub.cases.models import Case
 from hub.cases.services import CaseService
+from hub.documents.blobstore import BlobStore
 from hub.documents.components import blobs_of, scanner_of
 from hub.documents.models import Document
 from hub.documents.services import DocumentService
+from tests.support.blobs import read_blob, stored, write_blob
 from tests.support.clamd import clamd  # noqa: F401  (the session fixture)
 from tests.support.hubclient import HubClient, HubUnderTest, running_hub
 
@@ -215,12 +217,19 @@ class Vault:
     def blob_dir(self) -> Path:
         return self.hub.settings.blob_dir
 
-    def files_in_store(self) -> list[Path]:
-        """Every file under the blob directory: complete blobs and temporary ones."""
-        return sorted(p for p in self.blob_dir.rglob("*") if p.is_file())
+    @property
+    def store(self) -> BlobStore:
+        return blobs_of(self.hub.runtime)
 
-    def blob_path(self, document: Document) -> Path:
-        return blobs_of(self.hub.runtime).path_of(document.blob_name)
+    async def stored(self) -> list[str]:
+        """What the blob store holds: complete blobs by name, then unfinished uploads (tests.support.blobs)."""
+        return await stored(self.store)
+
+    async def read_blob(self, document: Document) -> bytes:
+        return await read_blob(self.store, document.blob_name)
+
+    async def write_blob(self, document: Document, data: bytes) -> None:
+        await write_blob(self.store, document.blob_name, data)
 
     async def documents(self) -> list[Document]:
         async with self.hub.db() as db:
@@ -236,10 +245,10 @@ class Vault:
         # An aborted write whose last batch is still in a worker thread removes its .part file when that batch is done
         # (never under the thread): allow it that moment, no more.
         for _ in range(40):
-            if not self.files_in_store():
+            if not await self.stored():
                 break
             await asyncio.sleep(0.05)
-        assert self.files_in_store() == []
+        assert await self.stored() == []
         assert not any(a.startswith("document.upload") for a, _ in await self.audit_actions())
 
     async def upload_ok(self, client: HubClient, filename: str, content: bytes, **kw: Any) -> Document:
@@ -301,9 +310,25 @@ async def build_vault(hub: HubUnderTest) -> Vault:
     )
 
 
+# Every document test runs on both blob stores: the folder in the data dir and S3 object storage (SeaweedFS).
+
+
+@pytest.fixture
+async def hub(database_url: str, tmp_path: Path, blob_settings: dict[str, str]) -> AsyncIterator[HubUnderTest]:
+    """A running hub on SQLite and PostgreSQL, each with either blob store."""
+    async with running_hub(tmp_path / "data", database_url, **blob_settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def hub_sqlite(sqlite_url: str, tmp_path: Path, blob_settings: dict[str, str]) -> AsyncIterator[HubUnderTest]:
+    async with running_hub(tmp_path / "data", sqlite_url, **blob_settings) as running:
+        yield running
+
+
 @pytest.fixture
 async def vault(hub: HubUnderTest) -> Vault:
-    """The world on SQLite and on PostgreSQL in turn."""
+    """The world on SQLite and on PostgreSQL in turn, with either blob store."""
     return await build_vault(hub)
 
 
@@ -313,13 +338,21 @@ async def vault_sqlite(hub_sqlite: HubUnderTest) -> Vault:
 
 
 @pytest.fixture
-def make_vault(sqlite_url: str, tmp_path: Path) -> Callable[..., Any]:
-    """A world on a hub with extra settings (HUB_CLAMD, HUB_MAX_UPLOAD_MB, ...), on SQLite."""
+async def vault_folder(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Vault]:
+    """The world with the blob folder only: for what only a file system can do (fill up, permissions)."""
+    async with running_hub(tmp_path / "data", sqlite_url) as running:
+        yield await build_vault(running)
+
+
+@pytest.fixture
+def make_vault(sqlite_url: str, tmp_path: Path, blob_settings: dict[str, str]) -> Callable[..., Any]:
+    """A world on a hub with extra settings (HUB_CLAMD, HUB_MAX_UPLOAD_MB, ...), on SQLite, with either blob store."""
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
     async def make(**settings: str) -> AsyncIterator[Vault]:
-        async with running_hub(tmp_path / f"data-{secrets.token_hex(3)}", sqlite_url, **settings) as hub:
+        path = tmp_path / f"data-{secrets.token_hex(3)}"
+        async with running_hub(path, sqlite_url, **{**blob_settings, **settings}) as hub:
             yield await build_vault(hub)
 
     return make

@@ -10,6 +10,7 @@ from typing import Any
 
 from crypto import decrypt_field
 from hub.documents.blobstore import FilesystemBlobStore
+from hub.documents.s3store import PART_SIZE
 from hub.documents.services import cleanup_orphan_blobs
 from hub.fields import DOCUMENT_SHA256
 from tests.documents.conftest import BOUNDARY, Vault, asgi_post, multipart_parts, pdf_bytes, upload_fields, upload_url
@@ -57,7 +58,10 @@ async def test_64_mib_upload_uses_little_memory(vault_sqlite: Vault) -> None:
         tracemalloc.stop()
     assert response.status == 303, bytes(response.body)
     growth = peak - baseline
-    assert growth < 12 * MIB, f"peak {growth / MIB:.1f} MiB above the start for a 64 MiB upload"
+    # The folder store writes batches of 1 MiB; the S3 store sends parts of 5 MiB (S3's smallest), one gathered while
+    # the one before is on its way, and the HTTP client copies the part it sends.
+    bound = 12 * MIB if isinstance(vault.store, FilesystemBlobStore) else 4 * PART_SIZE
+    assert growth < bound, f"peak {growth / MIB:.1f} MiB above the start for a 64 MiB upload"
 
     (document,) = await vault.documents()
     assert document.size == size + len(first)

@@ -16,15 +16,15 @@ from tests.documents.conftest import Vault, pdf_bytes, post_upload
 
 
 @pytest.fixture
-def tiny_blob_store(vault_sqlite: Vault) -> Iterator[Vault]:
+def tiny_blob_store(vault_folder: Vault) -> Iterator[Vault]:
     assert os.geteuid() == 0, "this test mounts a 256 KiB tmpfs as the blob store: run it as root (make test does)"
-    blob_dir = vault_sqlite.blob_dir
+    blob_dir = vault_folder.blob_dir
     hidden = {p.name for p in blob_dir.iterdir()}
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(blob_dir)], check=True)
     try:
         for name in hidden:  # the store's own folders (e.g. for temporary files), now on the tiny file system
             (blob_dir / name).mkdir(mode=0o700)
-        yield vault_sqlite
+        yield vault_folder
     finally:
         subprocess.run(["umount", "-l", str(blob_dir)], check=True)
 

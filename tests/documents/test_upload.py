@@ -73,7 +73,7 @@ async def test_upload_list_and_download(vault: Vault) -> None:
         == hashlib.sha256(data).digest()
     )
     assert b"Jansen" not in document.filename
-    assert [p.name for p in vault.files_in_store()] == [document.blob_name]
+    assert await vault.stored() == [document.blob_name]
 
     # The gemeente, the other party, sees it in the list and downloads it.
     karim = await vault.hub.client_for(vault.klantmanager)
@@ -127,13 +127,13 @@ async def test_blob_on_disk_holds_no_run_of_the_plaintext(vault_sqlite: Vault) -
     # Random content (so any 64-byte run is unique) with a readable, repetitive part in the middle.
     data = pdf_bytes(150_000)[:75_000] + b"BSN 111222333 Jan Jansen " * 400 + os.urandom(75_000)
     document = await vault_sqlite.upload_ok(bea, "jansen-bsn-111222333.pdf", data)
-    blob = vault_sqlite.blob_path(document).read_bytes()
+    blob = await vault_sqlite.read_blob(document)
     windows = {blob[i : i + 64] for i in range(len(blob) - 63)}
     leaked = [i for i in range(len(data) - 63) if data[i : i + 64] in windows]
     assert leaked == []
     assert b"111222333" not in blob and b"jansen" not in blob.lower()
-    # Nothing else on disk holds it either: the store has the blob only, no temporary file.
-    assert vault_sqlite.files_in_store() == [vault_sqlite.blob_path(document)]
+    # Nothing else in the store holds it either: the blob only, no unfinished upload.
+    assert await vault_sqlite.stored() == [document.blob_name]
 
 
 # -- refused uploads --------------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ async def test_other_organisations_get_404(vault: Vault) -> None:
             with pytest.raises(NotFound):
                 await DocumentService(db, vault.hub.runtime.keyring).list_for_case(outsider, vault.case)
     assert [d.id for d in await vault.documents()] == [document.id]
-    assert [p.name for p in vault.files_in_store()] == [document.blob_name]
+    assert await vault.stored() == [document.blob_name]
     # Unknown ids look the same as other organisations' ids.
     assert (await bea.get("/documenten/" + "0" * 32 + "/downloaden")).status_code == 404
     assert (await bea.get("/documenten/../../etc/passwd/downloaden")).status_code == 404

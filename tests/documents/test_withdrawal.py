@@ -42,7 +42,7 @@ async def test_the_uploaders_organisation_withdraws_with_a_reason(vault: Vault) 
         vault.hub.runtime.keyring, fresh.withdrawal_reason, context=DOCUMENT_WITHDRAWAL_REASON.context(document.id)
     )
     assert reason == "Verkeerd dossier: hoort bij een andere cliënt."
-    assert vault.blob_path(document).exists()  # kept for the retention step
+    assert await vault.store.exists(document.blob_name)  # kept for the retention step
     assert ("document.withdraw", document.id) in await vault.audit_actions()
     with pytest.raises(ValidationError) as caught:
         await withdraw(vault, vault.bewindvoerder, document, "Nog eens")
