@@ -14,6 +14,9 @@ from starlette.staticfiles import StaticFiles
 from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
+from hub.api import API_PREFIX
+from hub.api import routes as api_routes
+from hub.api.authn import BearerTokens
 from hub.audit import head as audit_head
 from hub.calendars import views as calendar_views
 from hub.cases import correction_views as case_correction_views
@@ -74,6 +77,7 @@ def routes() -> list[BaseRoute]:
         *oversight_views.routes,
         *retention_views.routes,
         *monitoring_views.routes,
+        api_routes.mount(),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -115,11 +119,13 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(AccessLogMiddleware),
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),
-            Middleware(SessionMiddleware, cookies=cookies, loader=load_session),
-            Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES),
+            # A session cookie never authenticates an API call, and bearer-token calls carry no CSRF token.
+            Middleware(SessionMiddleware, cookies=cookies, loader=load_session, skip_prefix=API_PREFIX),
+            Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES, exempt_prefix=API_PREFIX),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,
     )
+    app.state.api_authenticator = BearerTokens()  # the seam for mutual TLS or OAuth (hub.api.authn)
     app.state.site = Site(cookies=cookies, may=may, navigation=navigation, version=VERSION)
     return app

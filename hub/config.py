@@ -80,6 +80,7 @@ SETTINGS: tuple[Setting, ...] = (
         "(1-100).",
     ),
     Setting("HUB_RETENTION_WITHDRAWN_DAYS", "30", "Days after its withdrawal before a document is deleted (1-3650)."),
+    Setting("HUB_API_RATE_LIMIT", "600", "API calls per token per minute (10-100000); more are answered with 429."),
     Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a mail outbox row is kept (1-3650)."),
     Setting(
         "HUB_MONITORING_TERM_MONTHS",
@@ -133,6 +134,7 @@ class Settings:
     retention_case_years: int = 7  # hub.retention: see README "Retention"
     retention_withdrawn_days: int = 30
     retention_outbox_days: int = 90
+    api_rate_limit: int = 600  # API calls per token per minute (hub.accounts.api_tokens)
     monitoring_term_months: int = 12  # the term of the monitoring's D2 (handreiking ch. 5: "bijv. twaalf maanden")
     # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
     security_contacts: tuple[str, ...] = ()
@@ -326,6 +328,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_cafile=env.get("HUB_SMTP_CAFILE", "").strip(),
         mail_from=mail_from,
         run_worker=worker == "on",
+        api_rate_limit=_int(env, "HUB_API_RATE_LIMIT", "600", 10, 100_000),
         digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
         escalate_after_werkdagen=_int(env, "HUB_ESCALATE_AFTER_WERKDAGEN", "1", 1, 20),
         schuldhulp_warn_months=_months(env, "HUB_SCHULDHULP_WARN_MONTHS", "2,1"),

@@ -155,7 +155,12 @@ class ApiTokenService:
     async def _admin_org(self, admin: User) -> Organisation:
         org = await self.db.get(Organisation, admin.organisation_id)
         # The functioneel beheerder's own organisation is party to no case: it has no use for a token.
-        if org is None or org.org_kind == OrgKind.BEHEER or admin.disabled or not admin.has_role(ADMIN_ROLE[org.org_kind]):
+        if (
+            org is None
+            or org.org_kind == OrgKind.BEHEER
+            or admin.disabled
+            or not admin.has_role(ADMIN_ROLE[org.org_kind])
+        ):
             raise Forbidden("api_token")
         return org
 
@@ -247,5 +252,5 @@ class ApiTokenService:
         # audit records of the call name the token as the one who acted.
         return User(
             id=row.id, organisation_id=row.organisation_id, name=f"Koppeling {row.name}", email="",
-            roles=format_roles({Role(row.role or "")}), password_hash="!",
+            roles=format_roles({Role(row.role or "")}), password_hash="!",  # noqa: S106  (no password: never logs in)
         )  # fmt: skip
