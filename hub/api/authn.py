@@ -25,6 +25,7 @@ class Principal:
     user: User  # the acting user (an organisation token's stand-in is not stored)
     scopes: frozenset[str]
     credential_id: str  # the token's id: named in the audit record of every call
+    is_person: bool  # False for an organisation's (system) credential: its user is a stand-in, never stored
 
     @property
     def organisation_id(self) -> str:
@@ -61,4 +62,9 @@ class BearerTokens:
                 "Te veel verzoeken met deze API-sleutel. Probeer het over enkele seconden opnieuw.",
                 headers={"Retry-After": str(limited.retry_after)},
             ) from None
-        return Principal(user=caller.user, scopes=caller.scopes, credential_id=caller.token.id)
+        return Principal(
+            user=caller.user,
+            scopes=caller.scopes,
+            credential_id=caller.token.id,
+            is_person=not caller.is_organisation_token,
+        )

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.models import Organisation, User
 from hub.api.operations import ApiModel, Call, Operation
@@ -22,10 +23,6 @@ from hub.cases.services import CaseService
 
 TAG = "Dossiers"
 Sort = Literal["nieuwste", "oudste", "referentie", "naam"]
-StatusName = Literal["aangemeld", "actief", "in_schuldregeling", "uitstroom", "beeindigd"]
-KindName = Literal["schuldenbewind", "toestandenbewind", "beide"]
-assert set(StatusName.__args__) == {s.value for s in CaseStatus}  # type: ignore[attr-defined]
-assert set(KindName.__args__) == {k.value for k in BewindKind}  # type: ignore[attr-defined]
 
 
 class Party(ApiModel):
@@ -38,8 +35,8 @@ class CaseSummary(ApiModel):
     reference: str = Field(description="Het dossiernummer, bijvoorbeeld 2026-483917.")
     client_name: str | None = Field(description="Naam van de cliënt; null als die niet te ontsleutelen is.")
     partner: Party = Field(description="De andere partij: de gemeente of het bewindvoerderskantoor.")
-    bewind_kind: KindName
-    status: StatusName
+    bewind_kind: BewindKind
+    status: CaseStatus
     beschikking_date: date | None
     bewind_start_date: date | None
     created_at: datetime
@@ -68,8 +65,8 @@ class CaseDetail(ApiModel):
     gemeente: Party
     kantoor: Party
     convenant_id: str
-    bewind_kind: KindName
-    status: StatusName
+    bewind_kind: BewindKind
+    status: CaseStatus
     rechtbank: str
     beschikking_date: date | None
     bewind_start_date: date | None
@@ -80,8 +77,8 @@ class CaseDetail(ApiModel):
 
 
 class CaseListQuery(PageQuery):
-    status: StatusName | None = None
-    kind: KindName | None = Field(default=None, description="Soort bewind.")
+    status: CaseStatus | None = None
+    kind: BewindKind | None = Field(default=None, description="Soort bewind.")
     partner_id: str | None = Field(default=None, max_length=32, description="Alleen dossiers met deze partij.")
     reference: str | None = Field(
         default=None, max_length=40, description="Een dossiernummer of de laatste cijfers ervan (nooit een BSN)."
@@ -100,14 +97,14 @@ class CaseSearchResult(ApiModel):
 def summary(row: CaseRow) -> CaseSummary:
     return CaseSummary(
         id=row.id, reference=row.reference, client_name=row.client_name,
-        partner=Party(id=row.partner_id, name=row.partner_name), bewind_kind=row.bewind_kind,  # type: ignore[arg-type]
-        status=row.status, beschikking_date=row.beschikking_date,  # type: ignore[arg-type]
+        partner=Party(id=row.partner_id, name=row.partner_name), bewind_kind=BewindKind(row.bewind_kind),
+        status=CaseStatus(row.status), beschikking_date=row.beschikking_date,
         bewind_start_date=row.bewind_start_date, created_at=row.created_at,
     )  # fmt: skip
 
 
-def _service(call: Call, db: object) -> CaseService:
-    return CaseService(db, call.runtime.keyring)  # type: ignore[arg-type]
+def _service(call: Call, db: AsyncSession) -> CaseService:
+    return CaseService(db, call.runtime.keyring)
 
 
 async def list_cases(call: Call) -> CaseList:
@@ -148,7 +145,7 @@ async def read_case(call: Call) -> CaseDetail:
         id=case.id, reference=case.reference,
         client=Client(name=identity.name, bsn=identity.bsn, birth_date=identity.birth_date),
         gemeente=_party(details.gemeente), kantoor=_party(details.kantoor), convenant_id=case.convenant_id,
-        bewind_kind=case.bewind_kind, status=case.status, rechtbank=case.rechtbank,  # type: ignore[arg-type]
+        bewind_kind=BewindKind(case.bewind_kind), status=CaseStatus(case.status), rechtbank=case.rechtbank,
         beschikking_date=case.beschikking_date, bewind_start_date=case.bewind_start_date,
         bewindvoerder=_person(details.bewindvoerder), gemeente_contact=_person(details.gemeente_contact),
         created_at=case.created_at, updated_at=case.updated_at,

@@ -79,6 +79,10 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
         for name in PATH_PARAM.findall(op.path)
     ]
+    params += [
+        {"name": name, "in": "header", "required": True, "description": text, "schema": {"type": "string"}}
+        for name, text in op.request_headers.items()
+    ]
     if op.query is not NoQuery:
         props, required = schemas.properties(op.query)
         for name, schema in props.items():
@@ -96,7 +100,7 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
         statuses |= {401, 403, 429}
     if params and any(p["in"] == "path" for p in params):
         statuses.add(404)
-    if op.body is not None or op.request_media or any(p["in"] == "query" for p in params):
+    if op.body is not None or op.request_media or any(p["in"] in ("query", "header") for p in params):
         statuses.add(400)
     doc: dict[str, Any] = {
         "operationId": op.operation_id,

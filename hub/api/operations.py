@@ -88,6 +88,7 @@ class Operation:
     response_media: str | None = None
     request_media: str | None = None
     description: str = ""
+    request_headers: dict[str, str] = field(default_factory=dict)  # a required request header: its description
     extra_statuses: tuple[int, ...] = field(default=())
 
     @property

@@ -17,6 +17,7 @@ TITLES = {
     404: "Niet gevonden",
     405: "Methode niet toegestaan",
     409: "Conflict",
+    410: "Niet meer beschikbaar",
     413: "Te groot",
     415: "Mediatype niet ondersteund",
     422: "Niet verwerkt",
