@@ -10,6 +10,7 @@ import pytest
 
 from hub.accounts.api_tokens import SCOPES, ApiTokenService
 from hub.accounts.models import User
+from hub.messaging.threads import ThreadService
 from tests.cases.world import World, build_world
 from tests.support.hubclient import HubUnderTest
 
@@ -37,6 +38,13 @@ class Api:
                 admin, name="Zaaksysteem", role=role, scopes=ALL_SCOPES if scopes is None else scopes, days=90
             )
         return token
+
+    async def thread(self, author: User, case_id: str, subject: str = "Vraag over de beschikking") -> str:
+        """A casuïstiek thread on the case, started through the service (the pages' path)."""
+        async with self.hub.db() as db:
+            svc = ThreadService(db, self.hub.runtime.keyring)
+            thread = await svc.start_thread(author, subject=subject, body="Wanneer komt de beschikking?", case=case_id)
+        return thread.id
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
         client = self.hub.client(**kwargs)
