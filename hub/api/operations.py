@@ -162,7 +162,9 @@ async def serve(op: Operation, request: Request) -> Response:
     except Forbidden:
         response = problem_response(403, "Uw rol staat deze handeling niet toe.")
     except ValidationError as exc:
-        response = problem_response(400, "Een of meer velden zijn ongeldig.", invalid=exc.errors)
+        # The service names its form fields; the API names them as its JSON does.
+        invalid = {to_camel(name): reason for name, reason in exc.errors.items()}
+        response = problem_response(400, "Een of meer velden zijn ongeldig.", invalid=invalid)
     except OutcomeUnknown as exc:
         response = problem_response(
             503, f"Niet bekend of {exc.what} is opgeslagen. Controleer het en probeer zo nodig opnieuw."
@@ -210,10 +212,6 @@ def api_routes(operations: Sequence[Operation]) -> list[Route]:
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
     """Any other path below /api/v1 (also one with a trailing slash: the API never redirects)."""
     await problem_response(404, "Deze URL bestaat niet in de API.")(scope, receive, send)
-
-
-def camel(name: str) -> str:
-    return to_camel(name)
 
 
 def dump(model: BaseModel) -> dict[str, Any]:
