@@ -8,16 +8,19 @@ Who may do what is checked in the services (hub.accounts.authz):
   exist for them (404);
 - a contractmanager keeps the routekaart (the partners' contact details, checked at least once a year, §1a.1)
   and reads their gemeente's convenants (convenants.py);
+- every case worker makes their own API tokens, an organisation's administrator its system tokens
+  (api_tokens.py);
 - a kantoorbeheerder or contractmanager confirms or corrects their own organisation's contact details.
 """
 
 from __future__ import annotations
 
-from hub.accounts.views import account, contacts, convenants, enrol, organisations, sessions, users
+from hub.accounts.views import account, api_tokens, contacts, convenants, enrol, organisations, sessions, users
 
 routes = [
     *account.routes,
     *sessions.routes,
+    *api_tokens.routes,
     *enrol.routes,
     *users.routes,
     *organisations.routes,
