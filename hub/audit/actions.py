@@ -42,8 +42,8 @@ ORGANISATION_RETENTION_CHANGED: Final = "organisation.retention_changed"  # `hub
 RETENTION_RUN: Final = "retention.run"  # a real (not dry) run; object id: who ran it (worker or cli)
 # -- the API ------------------------------------------------------------------------------------------------------
 API_CALL: Final = "api.call"  # every accepted API call; object: the token (its id, never the token)
-API_TOKEN_CREATE: Final = "api_token.create"  # noqa: S105  (an action name)
-API_TOKEN_REVOKE: Final = "api_token.revoke"  # noqa: S105  (an action name)
+API_TOKEN_CREATE: Final = "api.token_create"  # noqa: S105  (an action name)
+API_TOKEN_REVOKE: Final = "api.token_revoke"  # noqa: S105  (an action name)
 # -- the audit log itself ----------------------------------------------------------------------------------------
 AUDIT_VIEW: Final = "audit.view"  # the Auditlog page of a functionaris gegevensbescherming
 AUDIT_EXPORT: Final = "audit.export"  # a JSON-lines export: the FG's download, or `hub audit export`
