@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
@@ -17,6 +18,7 @@ from hub.accounts.authz import may
 from hub.api import API_PREFIX
 from hub.api import routes as api_routes
 from hub.api.authn import BearerTokens
+from hub.api.problems import Handler, problems_below_api
 from hub.audit import head as audit_head
 from hub.calendars import views as calendar_views
 from hub.cases import correction_views as case_correction_views
@@ -48,7 +50,7 @@ from hub.web.access_log import AccessLogMiddleware
 from hub.web.cookies import CookiePolicy
 from hub.web.csrf import CSRFMiddleware
 from hub.web.error_shield import ErrorShieldMiddleware
-from hub.web.errors import EXCEPTION_HANDLERS
+from hub.web.errors import EXCEPTION_HANDLERS, http_error
 from hub.web.security_headers import SecurityHeadersMiddleware
 from hub.web.session import SessionMiddleware
 from hub.web.site import Site
@@ -77,7 +79,7 @@ def routes() -> list[BaseRoute]:
         *oversight_views.routes,
         *retention_views.routes,
         *monitoring_views.routes,
-        api_routes.mount(),
+        *api_routes.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -107,7 +109,8 @@ def create_app(settings: Settings) -> Starlette:
             # The origin, for the record of an expired session.
             return await AuthService(db, runtime.keyring).load_session(token, origin=current_origin())
 
-    handlers = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
+    handlers: dict[type[Exception], Handler] = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
+    handlers[HTTPException] = problems_below_api(http_error)
     app_routes = routes()
     named = {getattr(route, "name", None) for route in app_routes}
     if missing := [name for name in UPLOAD_ROUTES if name not in named]:

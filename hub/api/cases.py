@@ -14,11 +14,11 @@ from pydantic import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.models import Organisation, User
-from hub.api.operations import ApiModel, Call, Operation
+from hub.api.operations import ID_PATTERN, ApiModel, Call, Operation
 from hub.api.paging import PageQuery, decode_cursor, next_link
 from hub.api.problems import ApiProblem
 from hub.cases.models import BewindKind, Case, CaseStatus
-from hub.cases.records import CaseRow, is_reference_query
+from hub.cases.records import REFERENCE_PATTERN, CaseRow, is_reference_query
 from hub.cases.services import CaseService
 
 TAG = "Dossiers"
@@ -79,10 +79,11 @@ class CaseDetail(ApiModel):
 class CaseListQuery(PageQuery):
     status: CaseStatus | None = None
     kind: BewindKind | None = Field(default=None, description="Soort bewind.")
-    partner_id: str | None = Field(default=None, max_length=32, description="Alleen dossiers met deze partij.")
+    partner_id: str | None = Field(default=None, pattern=ID_PATTERN, description="Alleen dossiers met deze partij.")
     reference: str | None = Field(
-        default=None, max_length=40, description="Een dossiernummer of de laatste cijfers ervan (nooit een BSN)."
-    )
+        default=None, pattern=rf"^({REFERENCE_PATTERN})$",
+        description="Een dossiernummer of de laatste cijfers ervan (nooit een BSN).",
+    )  # fmt: skip
     sort: Sort = "nieuwste"
 
 

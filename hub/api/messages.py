@@ -17,7 +17,7 @@ from typing import Literal, TypeVar
 from pydantic import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.api.operations import ApiModel, Call, Operation
+from hub.api.operations import ID_PATTERN, ApiModel, Call, Operation
 from hub.api.paging import PageQuery, decode_cursor, encode_cursor
 from hub.api.problems import ApiProblem
 from hub.calendars.services import calendar_source
@@ -61,10 +61,12 @@ class InboxQuery(PageQuery):
     tab: Literal["te_beantwoorden", "wacht_op_ander", "alle"] = Field(
         default="te_beantwoorden", description="Zoals de tabbladen van Berichten."
     )
-    case_id: str | None = Field(default=None, max_length=32)
+    case_id: str | None = Field(default=None, pattern=ID_PATTERN)
     kind: ThreadKind | None = None
     status: ThreadStatus | None = None
-    assignee: str | None = Field(default=None, max_length=32, description="`mij`, `niemand` of het id van een collega.")
+    assignee: str | None = Field(
+        default=None, pattern="^(mij|niemand|[0-9a-f]{32})$", description="`mij`, `niemand` of het id van een collega."
+    )
 
 
 class Attachment(ApiModel):
@@ -223,6 +225,7 @@ OPERATIONS = [
         scope="messages:read",
         query=InboxQuery,
         response=Inbox,
+        extra_statuses=(404,),  # a caseId of another organisation
         description="Dezelfde tabbladen, filters en volgorde als de pagina Berichten (meest urgent eerst).",
     ),
     Operation(

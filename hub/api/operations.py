@@ -36,6 +36,7 @@ from hub.runtime import Runtime
 log = logging.getLogger("hub.api")
 M = TypeVar("M", bound=BaseModel)
 MAX_JSON_BYTES = 64 * 1024
+ID_PATTERN = "^[0-9a-f]{32}$"  # every object's id (hub.db.new_id)
 
 
 class ApiModel(BaseModel):

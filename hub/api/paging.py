@@ -23,7 +23,9 @@ _MAX_OFFSET = 1_000_000
 
 class PageQuery(ApiModel):
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1-200).")
-    cursor: str | None = Field(default=None, max_length=100, description="The next page, from a `next` link.")
+    cursor: str | None = Field(
+        default=None, max_length=100, pattern="^[A-Za-z0-9_-]+$", description="The next page, from a `next` link."
+    )
 
 
 def encode_cursor(offset: int) -> str:

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
-from hub.api import API_VERSION
+from hub.api import API_PREFIX, API_VERSION
 
 PROBLEM_TYPE = "application/problem+json"
 TITLES = {
@@ -62,3 +65,19 @@ def problem_response(
 
 def from_problem(problem: ApiProblem) -> JSONResponse:
     return problem_response(problem.status, problem.detail, invalid=problem.invalid, headers=problem.headers)
+
+
+Handler = Callable[[Request, Exception], Coroutine[Any, Any, Response]]
+
+
+def problems_below_api(pages: Handler) -> Handler:
+    """The app's HTTPException handler, answering a problem for a path below the API that no API route took (a path
+    the mount does not match, such as one with a line break in it) and the pages' answer anywhere else."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        if isinstance(exc, HTTPException) and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            return problem_response(exc.status_code, "Deze URL bestaat niet in de API.")
+        return await pages(request, exc)
+
+    return handle

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.routing import Mount, Router
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route, Router
 
 from hub.api import API_PREFIX
 from hub.api import cases as case_api
@@ -10,6 +12,7 @@ from hub.api import documents as document_api
 from hub.api import messages as message_api
 from hub.api.openapi import openapi_operation
 from hub.api.operations import Operation, api_routes, not_found
+from hub.api.problems import problem_response
 
 
 def operations() -> list[Operation]:
@@ -20,7 +23,12 @@ def operations() -> list[Operation]:
 OPENAPI = openapi_operation(operations)
 
 
-def mount() -> Mount:
+async def _bare_prefix(request: Request) -> Response:
+    return problem_response(404, "Deze URL bestaat niet in de API. Het OpenAPI-document staat op /api/v1/openapi.json.")
+
+
+def routes() -> list[BaseRoute]:
+    """The mounted API, and its bare prefix as a 404 (else the app would redirect /api/v1 to /api/v1/)."""
     # No redirect for a trailing slash: the API has none, and an unknown path is a problem (404), not a page.
     router = Router(routes=api_routes(operations()), redirect_slashes=False, default=not_found)
-    return Mount(API_PREFIX, app=router, name="api")
+    return [Route(API_PREFIX, _bare_prefix), Mount(API_PREFIX, app=router, name="api")]

@@ -83,6 +83,8 @@ async def test_errors_are_problems_without_trailing_slashes_or_redirects(api_sql
     client = api_sqlite.client(token)
     assert_problem(await client.get("/api/v1/cases/"), 404)
     assert_problem(await client.get("/api/v1/nergens"), 404)
+    assert_problem(await client.get("/api/v1/documents/%0A/content"), 404)  # a path no API route can match
+    assert_problem(await client.get("/api/v1"), 404)
     assert_problem(await client.get(f"/api/v1/cases/{ID}"), 404)
     not_allowed = assert_problem(await client.delete("/api/v1/cases"), 405)
     assert not_allowed["title"]
