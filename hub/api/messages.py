@@ -22,12 +22,15 @@ from hub.api.paging import PageQuery, decode_cursor, encode_cursor
 from hub.api.problems import ApiProblem
 from hub.calendars.services import calendar_source
 from hub.messaging.access import MessagingBase
+from hub.messaging.form_tokens import FORM_TOKEN_RE
 from hub.messaging.inbox import InboxRow, InboxService
 from hub.messaging.models import MessageKind, ThreadKind, ThreadStatus
 from hub.messaging.reading import MessageView, ReadingService
 from hub.messaging.threads import ThreadService
 
 TAG = "Berichten"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_TEXT = "32 tot 64 tekens A-Z, a-z, 0-9, _ of -, per bericht nieuw (bijvoorbeeld een UUID zonder streepjes)."
 NO_PERSON_ACTOR = (
     "Een organisatiesleutel kan nog geen berichten versturen: een bericht noemt de persoon die het schreef. "
     "Gebruik de API-sleutel van een medewerker."
@@ -203,14 +206,19 @@ class PostedMessage(ApiModel):
 async def post_message(call: Call) -> PostedMessage:
     body = call.body_as(NewMessage)
     user = call.principal.user
+    key = call.request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not FORM_TOKEN_RE.fullmatch(key):
+        raise ApiProblem(400, "De Idempotency-Key is ongeldig.", invalid={IDEMPOTENCY_HEADER: IDEMPOTENCY_TEXT})
     async with call.runtime.transaction() as db:
         svc = _service(call, db, ThreadService)
         thread = await svc.get_thread(user, call.path("threadId"))  # another organisation's thread: 404 first
         if not call.principal.is_person:
             raise ApiProblem(403, NO_PERSON_ACTOR)
+        # The same key again (a retry after a lost answer) returns the message it posted; nothing is posted twice.
         message = await svc.post_message(
-            user, thread, body.body, kind=body.kind, agreed_date=body.agreed_date, attachment_ids=body.attachment_ids
-        )
+            user, thread, body.body, kind=body.kind, agreed_date=body.agreed_date, attachment_ids=body.attachment_ids,
+            form_token=key,
+        )  # fmt: skip
     return PostedMessage(id=message.id, thread_id=thread.id, kind=MessageKind(message.kind), sent_at=message.sent_at)
 
 
@@ -249,6 +257,7 @@ OPERATIONS = [
         body=NewMessage,
         response=PostedMessage,
         status=201,
+        optional_headers={IDEMPOTENCY_HEADER: (IDEMPOTENCY_TEXT, f"^{FORM_TOKEN_RE.pattern}$")},
         description="Met een soort (bericht, procesafspraak met datum, inhoudelijke reactie, ...): dezelfde "
         "termijnregels als in de pagina's.",
     ),

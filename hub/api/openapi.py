@@ -83,6 +83,11 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
         {"name": name, "in": "header", "required": True, "description": text, "schema": {"type": "string"}}
         for name, text in op.request_headers.items()
     ]
+    params += [
+        {"name": name, "in": "header", "required": False, "description": text,
+         "schema": {"type": "string", "pattern": pattern}}
+        for name, (text, pattern) in op.optional_headers.items()
+    ]  # fmt: skip
     if op.query is not NoQuery:
         props, required = schemas.properties(op.query)
         for name, schema in props.items():

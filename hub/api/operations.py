@@ -90,6 +90,7 @@ class Operation:
     request_media: str | None = None
     description: str = ""
     request_headers: dict[str, str] = field(default_factory=dict)  # a required request header: its description
+    optional_headers: dict[str, tuple[str, str]] = field(default_factory=dict)  # name: (description, pattern)
     extra_statuses: tuple[int, ...] = field(default=())
 
     @property

@@ -152,7 +152,17 @@ async def test_the_inbox_a_thread_and_a_reply_of_a_kind(api: Api) -> None:
     assert (await kantoor.get("/api/v1/threads")).json()["items"] == []  # nothing owed any more
     waiting = (await api.client(await api.token(w.km_arnhem)).get("/api/v1/threads", params={"tab": "alle"})).json()
     assert [t["id"] for t in waiting["items"]] == [thread_id]
-    assert len(await actions_of(api, "message.post")) == 2  # the question and the answer
+    # A retry with the same Idempotency-Key (the answer was lost) posts nothing new and answers the same message.
+    key = {"Idempotency-Key": "k" * 40}
+    note = {"body": "Dank u wel.", "kind": "geen_reactie_nodig"}
+    once = await kantoor.post(f"/api/v1/threads/{thread_id}/messages", json=note, headers=key)
+    again = await kantoor.post(f"/api/v1/threads/{thread_id}/messages", json=note, headers=key)
+    assert once.status_code == again.status_code == 201 and once.json()["id"] == again.json()["id"]
+    assert len((await kantoor.get(f"/api/v1/threads/{thread_id}")).json()["messages"]) == 3
+    bad_key = await kantoor.post(f"/api/v1/threads/{thread_id}/messages", json=note, headers={"Idempotency-Key": "x"})
+    assert bad_key.status_code == 400 and bad_key.json()["invalidParams"][0]["name"] == "Idempotency-Key"
+    # The question, the answer, the note and its retry (the attempt is recorded); the refused posts left none.
+    assert len(await actions_of(api, "message.post")) == 4
     system = api.client(await api.org_token(w.kb_x, Role.BEWINDVOERDER.value))
     assert (await system.post(f"/api/v1/threads/{thread_id}/messages", json={"body": "Dank"})).status_code == 403
 
