@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from hub.accounts.models import ApiToken
+from hub.accounts.roles import Role
 from tests.api.conftest import Api
 
 TOKEN_RE = re.compile(r'<code id="api-token" class="token">(hub_[A-Za-z0-9_-]+)</code>')
@@ -56,3 +57,15 @@ async def test_only_the_administrator_makes_the_organisations_tokens(api_sqlite:
     assert made.status_code == 200 and match is not None
     response = await api.client(match.group(1)).get("/api/v1/cases")
     assert response.status_code == 200
+
+
+async def test_the_fg_sees_an_organisation_tokens_calls_under_its_name(api_sqlite: Api) -> None:
+    api = api_sqlite
+    case = await api.world.open_case()
+    token = await api.org_token(api.world.kb_x, Role.BEWINDVOERDER.value)
+    assert (await api.client(token).get(f"/api/v1/cases/{case.id}")).status_code == 200
+    fg = await api.hub.client_for(await api.hub.user(api.world.xander, Role.FG, name="Fien FG"))
+    page = await fg.get("/auditlog")
+    assert page.status_code == 200
+    assert "API-koppeling Zaaksysteem" in page.text and "API-aanroep" in page.text and "API-sleutel" in page.text
+    assert "Onbekende gebruiker" not in page.text
