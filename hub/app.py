@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
@@ -17,6 +18,10 @@ from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
 from hub.accounts.kept_forms import StoredForms
+from hub.api import API_PREFIX
+from hub.api import routes as api_routes
+from hub.api.authn import BearerTokens
+from hub.api.problems import Handler, problems_below_api
 from hub.audit import head as audit_head
 from hub.calendars import views as calendar_views
 from hub.cases import correction_views as case_correction_views
@@ -50,7 +55,7 @@ from hub.web.access_log import AccessLogMiddleware
 from hub.web.cookies import CookiePolicy
 from hub.web.csrf import CSRFMiddleware
 from hub.web.error_shield import ErrorShieldMiddleware
-from hub.web.errors import EXCEPTION_HANDLERS
+from hub.web.errors import EXCEPTION_HANDLERS, http_error
 from hub.web.kept_forms import KeptFormMiddleware
 from hub.web.metrics import RequestMetrics, RequestMetricsMiddleware
 from hub.web.request_id import RequestIdMiddleware
@@ -83,6 +88,7 @@ def routes() -> list[BaseRoute]:
         *oversight_views.routes,
         *retention_views.routes,
         *monitoring_views.routes,
+        *api_routes.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -122,7 +128,8 @@ def create_app(settings: Settings) -> Starlette:
             active, ended_user_id = await auth.look_up_session(token, origin=current_origin())
         return EndedSession(ended_user_id) if ended_user_id is not None else active
 
-    handlers = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
+    handlers: dict[type[Exception], Handler] = {k: v for k, v in EXCEPTION_HANDLERS.items() if k is not Exception}
+    handlers[HTTPException] = problems_below_api(http_error)
     app_routes = routes()
     named = {getattr(route, "name", None) for route in app_routes}
     if missing := [name for name in UPLOAD_ROUTES if name not in named]:
@@ -141,13 +148,15 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(AccessLogMiddleware, quiet=ops_health_views.PROBE_PATHS),
             Middleware(SecurityHeadersMiddleware, https=settings.https),
             Middleware(ErrorShieldMiddleware),
-            Middleware(SessionMiddleware, cookies=cookies, loader=load_session),
+            # A session cookie never authenticates an API call, and bearer-token calls carry no CSRF token.
+            Middleware(SessionMiddleware, cookies=cookies, loader=load_session, skip_prefix=API_PREFIX),
             Middleware(KeptFormMiddleware, cookies=cookies, keeper=StoredForms(lambda: app.state.hub)),
-            Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES),
+            Middleware(CSRFMiddleware, cookies=cookies, upload_routes=UPLOAD_ROUTES, exempt_prefix=API_PREFIX),
         ],
         exception_handlers=handlers,
         lifespan=lifespan,
     )
+    app.state.api_authenticator = BearerTokens()  # the seam for mutual TLS or OAuth (hub.api.authn)
     app.state.site = Site(
         cookies=cookies,
         may=may,

@@ -93,6 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
         "(1-100).",
     ),
     Setting("HUB_RETENTION_WITHDRAWN_DAYS", "30", "Days after its withdrawal before a document is deleted (1-3650)."),
+    Setting("HUB_API_RATE_LIMIT", "600", "API calls per token per minute (10-100000); more are answered with 429."),
     Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a mail outbox row is kept (1-3650)."),
     Setting(
         "HUB_MONITORING_TERM_MONTHS",

@@ -24,6 +24,7 @@ class Action(StrEnum):
     MANAGE_ORGANISATIONS = "manage_organisations"  # organisations and convenants of the whole hub
     MANAGE_ALL_USERS = "manage_all_users"
     MANAGE_OWN_USERS = "manage_own_users"
+    MANAGE_ORGANISATION_TOKENS = "manage_organisation_tokens"  # API tokens of the own organisation (hub.api)
     VIEW_ROUTEKAART = "view_routekaart"
     CONFIRM_OWN_CONTACTS = "confirm_own_contacts"
     VIEW_CASES = "view_cases"
@@ -50,6 +51,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ORGANISATIONS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
     Action.MANAGE_ALL_USERS: frozenset({Role.FUNCTIONEEL_BEHEERDER}),
     Action.MANAGE_OWN_USERS: frozenset({Role.KANTOORBEHEERDER, Role.GEMEENTEBEHEERDER, Role.FUNCTIONEEL_BEHEERDER}),
+    Action.MANAGE_ORGANISATION_TOKENS: frozenset({Role.KANTOORBEHEERDER, Role.GEMEENTEBEHEERDER}),
     Action.VIEW_ROUTEKAART: frozenset({Role.CONTRACTMANAGER}),
     Action.CONFIRM_OWN_CONTACTS: frozenset({Role.KANTOORBEHEERDER, Role.CONTRACTMANAGER}),
     Action.VIEW_CASES: CASE_WORKERS,

@@ -160,3 +160,31 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     window_start: datetime = Field(default_factory=utcnow, sa_column=_moment())
     locked_until: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the API (hub.api). The token is ``hub_<id>_<secret>``: the id finds the row, only the
+    SHA-256 of the whole token is stored (the secret is 256 random bits, so a fast hash suffices). A user's token
+    acts as that user; an organisation's token (``user_id`` NULL) acts as the organisation with ``role``. The scopes
+    narrow what the roles allow, never widen it. The rate window is stored here so that every server counts alike."""
+
+    __tablename__ = "api_token"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    user_id: str | None = Field(default=None, foreign_key="user_account.id", index=True, max_length=32)
+    role: str | None = Field(default=None, max_length=40)  # an organisation token's role; NULL for a user's token
+    name: str = Field(max_length=100)
+    scopes: str = Field(max_length=300)  # comma-separated, hub.accounts.api_tokens.SCOPES
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: str = Field(foreign_key="user_account.id", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    expires_at: datetime = Field(sa_column=_moment())
+    revoked_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    last_used_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    rate_window_start: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    rate_count: int = 0
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(s for s in self.scopes.split(",") if s)

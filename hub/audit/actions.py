@@ -40,6 +40,10 @@ DOCUMENT_DELETE: Final = "document.delete"  # a withdrawn document deleted by re
 # -- retention ---------------------------------------------------------------------------------------------------
 ORGANISATION_RETENTION_CHANGED: Final = "organisation.retention_changed"  # `hub retention years`
 RETENTION_RUN: Final = "retention.run"  # a real (not dry) run; object id: who ran it (worker or cli)
+# -- the API ------------------------------------------------------------------------------------------------------
+API_CALL: Final = "api.call"  # every accepted API call; object: the token (its id, never the token)
+API_TOKEN_CREATE: Final = "api.token_create"  # noqa: S105  (an action name)
+API_TOKEN_REVOKE: Final = "api.token_revoke"  # noqa: S105  (an action name)
 # -- the audit log itself ----------------------------------------------------------------------------------------
 AUDIT_VIEW: Final = "audit.view"  # the Auditlog page of a functionaris gegevensbescherming
 AUDIT_EXPORT: Final = "audit.export"  # a JSON-lines export: the FG's download, or `hub audit export`
@@ -82,6 +86,9 @@ ACTIONS: Final[dict[str, str]] = {
     "clock.due_recomputed": "Termijn herberekend (sluitingsdag)",
     "calendar.closing_day_add": "Sluitingsdag toegevoegd",
     "calendar.closing_day_remove": "Sluitingsdag verwijderd",
+    API_CALL: "API-aanroep",
+    API_TOKEN_CREATE: "API-sleutel aangemaakt",
+    API_TOKEN_REVOKE: "API-sleutel ingetrokken",
     AUDIT_VIEW: "Auditlog bekeken",
     AUDIT_EXPORT: "Auditlog geëxporteerd",
     "organisation.create": "Organisatie aangemaakt",

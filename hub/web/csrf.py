@@ -30,9 +30,12 @@ class CSRFMiddleware:
         *,
         cookies: CookiePolicy,
         upload_routes: Iterable[str] = (),
+        exempt_prefix: str = "",
     ) -> None:
-        """``upload_routes``: names of the streaming upload routes."""
+        """``upload_routes``: names of the streaming upload routes. ``exempt_prefix``: paths below it (the API's)
+        are authenticated by a bearer token, which a browser never adds by itself, and load no session."""
         self.app = app
+        self.exempt_prefix = f"{exempt_prefix.rstrip('/')}/" if exempt_prefix else ""
         self.cookies = cookies
         self.upload_route_names = tuple(upload_routes)
         self._upload_routes: list[BaseRoute] | None = None
@@ -52,7 +55,8 @@ class CSRFMiddleware:
         return any(route.matches(scope)[0] == Match.FULL for route in self.upload_routes(scope))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+        exempt = bool(self.exempt_prefix) and scope.get("path", "").startswith(self.exempt_prefix)
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS or exempt:
             await self.app(scope, receive, send)
             return
         expected = expected_csrf_token(scope, self.cookies)

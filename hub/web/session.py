@@ -49,8 +49,10 @@ SessionLoader = Callable[[str], Awaitable[LoadedSession | EndedSession | None]]
 class SessionMiddleware:
     """Loads the server-side session named by the cookie into scope["state"]["active"] (or None)."""
 
-    def __init__(self, app: ASGIApp, *, cookies: CookiePolicy, loader: SessionLoader) -> None:
+    def __init__(self, app: ASGIApp, *, cookies: CookiePolicy, loader: SessionLoader, skip_prefix: str = "") -> None:
+        """``skip_prefix``: paths below it (the API's) never load a session, whatever cookie comes along."""
         self.app = app
+        self.skip_prefix = f"{skip_prefix.rstrip('/')}/" if skip_prefix else ""
         self.cookies = cookies
         self.loader = loader
 
@@ -61,7 +63,10 @@ class SessionMiddleware:
         state = scope.setdefault("state", {})
         active: LoadedSession | None = None
         token = read_cookie(scope, self.cookies.session_name)
-        if token and not scope["path"].startswith("/static/"):
+        skipped = scope["path"].startswith("/static/") or (
+            self.skip_prefix and scope["path"].startswith(self.skip_prefix)
+        )
+        if token and not skipped:
             found = await self.loader(token)
             if isinstance(found, EndedSession):
                 state["ended_user_id"] = found.user_id

@@ -8,6 +8,8 @@ Who may do what is checked in the services (hub.accounts.authz):
   exist for them (404);
 - a contractmanager keeps the routekaart (the partners' contact details, checked at least once a year, §1a.1)
   and reads their gemeente's convenants (convenants.py);
+- every case worker makes their own API tokens, an organisation's administrator its system tokens
+  (api_tokens.py);
 - a kantoorbeheerder or contractmanager confirms or corrects their own organisation's contact details.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from hub.accounts.views import (
     account,
+    api_tokens,
     contacts,
     convenants,
     enrol,
@@ -29,6 +32,7 @@ routes = [
     *account.routes,
     *sessions.routes,
     *recovery_codes.routes,
+    *api_tokens.routes,
     *enrol.routes,
     *users.routes,
     *user_confirm.routes,
