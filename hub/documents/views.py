@@ -3,8 +3,8 @@
 The upload is parsed as a stream by :mod:`hub.web.multipart` (``request.form()`` is never used: it spools the
 plaintext file to disk). The CSRF middleware lets multipart bodies through only on named upload routes
 (:data:`UPLOAD_ROUTE`); the form
-puts ``csrf_token`` first, and it is checked before a single byte of the file is accepted. The other fields
-(``doc_type``, ``document_date``) come next, the file last.
+puts ``csrf_token`` first, and it is checked before a single byte of a file is accepted. Then come one or more rows,
+each a file after its own ``doc_type`` and ``document_date`` (hub.documents.batch_views): all are kept, or none.
 
 The download verifies the whole blob before the response starts (see hub.documents.services), so a damaged blob
 gives an error page instead of damaged content.
@@ -24,10 +24,10 @@ from starlette.routing import Route
 
 from hub.accounts.authz import Action
 from hub.db import commit_or_unknown
+from hub.documents.batch_views import FIELDS_PER_FILE, FileBatch, receive_files
 from hub.documents.components import blobs_of, scanner_of
-from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
-from hub.documents.forms import parse_document_date, refusal_of, upload_context
-from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
+from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, UploadBrokenOff, UploadRefused
+from hub.documents.forms import MAX_FILES, FileRow, rows_for_page, upload_context
 from hub.documents.services import DocumentService, DocumentUnavailable
 from hub.documents.sniff import kind_for_content_type
 from hub.runtime import Runtime
@@ -43,7 +43,7 @@ UPLOAD_ROUTE = "documents.upload"
 
 # Bytes allowed on top of the file itself: boundaries, part headers and the small fields.
 MULTIPART_OVERHEAD = 64 * 1024
-MAX_FIELDS = 8
+MAX_FIELDS = 1 + MAX_FILES * FIELDS_PER_FILE  # the CSRF token, then each row's type and date
 
 WITHDRAWN = (
     "Dit document is ingetrokken door de organisatie die het heeft toegevoegd en kan niet meer worden gedownload. "
@@ -60,12 +60,12 @@ async def _refused(
     request: Request,
     rt: Runtime,
     case_id: str,
-    exc: UploadRefused,
-    values: dict[str, str] | None = None,
+    errors: dict[str, str],
+    status: int,
+    rows: list[FileRow] | None = None,
 ) -> Response:
-    """The upload section again, with the reason, under the case's reference."""
+    """The upload section again, with the reasons (by row), under the case's reference."""
     user = user_of(request).user
-    refusal = refusal_of(exc)
     async with rt.sessions() as db:
         service = DocumentService(db, rt.keyring)
         case = await service.case_for_upload(user, case_id)
@@ -76,28 +76,38 @@ async def _refused(
         {
             "case": case,
             "documents": documents,
-            "errors": {refusal.field: refusal.message},
-            "values": values or {},
+            "errors": errors,
             "title": "Document niet opgeslagen",
             **upload_context(rt.settings, may_upload=not case.ended),
+            "file_rows": rows_for_page(rows or []),
         },
-        status_code=refusal.status,
+        status_code=status,
     )
+
+
+async def _refused_one(
+    request: Request, rt: Runtime, case_id: str, exc: UploadRefused, number: int = 1, rows: list[FileRow] | None = None
+) -> Response:
+    """Refused as a whole (too large, broken off, case ended): the reason at the row being read."""
+    batch = FileBatch(rows=rows or [])
+    batch.refuse(number, exc)
+    return await _refused(request, rt, case_id, batch.errors, batch.status, batch.rows)
 
 
 @login_required(Action.UPLOAD_DOCUMENT)
 async def upload(request: Request) -> Response:
+    """One or more files, each with its type and date (hub.documents.batch_views): all are kept, or none."""
     user = user_of(request).user
     rt = runtime(request)
     case_id = request.path_params["case_id"]
     max_bytes = rt.settings.max_upload_bytes
-    body_limit = max_bytes + MULTIPART_OVERHEAD
+    body_limit = MAX_FILES * (max_bytes + MULTIPART_OVERHEAD)
 
     # Who may post here is decided before a byte of the body is read.
     async with rt.sessions() as db:
         target = await DocumentService(db, rt.keyring).case_for_upload(user, case_id)
     if target.ended:  # read-only: refused before a byte of the body is read
-        return await _refused(request, rt, case_id, CaseEnded())
+        return await _refused_one(request, rt, case_id, CaseEnded())
 
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary", b"")
@@ -106,63 +116,58 @@ async def upload(request: Request) -> Response:
     length = request.headers.get("content-length", "")
     if length and (not length.isdigit() or int(length) > body_limit):
         # Refused up front: nothing is read (a browser may show this page or a reset connection).
-        return await _refused(request, rt, case_id, FileTooLarge(max_bytes))
+        return await _refused_one(request, rt, case_id, FileTooLarge(max_bytes))
 
     multipart = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
-    values: dict[str, str] = {}
-    try:
-        fields, filename = await multipart.read_fields(max_parts=MAX_FIELDS)
-        values = {k: fields[k][0] for k in (FIELD_TYPE, FIELD_DATE) if k in fields}
-        if filename is None:
-            raise NoFile("no file part")
-        doc_type = parse_doc_type(values.get(FIELD_TYPE, ""))
-        document_date = parse_document_date(values.get(FIELD_DATE, ""))
-        async with rt.sessions() as db:
-            service = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt))
+    batch = FileBatch()
+    async with rt.sessions() as db:
+        service = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt))
+        try:
+            fields, filename = await multipart.read_fields(max_parts=MAX_FIELDS)
             case = await service.case_for_upload(user, case_id)
-            await db.commit()  # no connection is held while the file streams in
-            document = await service.store(
-                user,
-                case,
-                doc_type=doc_type,
-                document_date=document_date,
-                filename=filename,
-                chunks=multipart.file_chunks(),
+            await db.commit()  # no connection is held while the files stream in
+            await receive_files(
+                multipart,
+                batch,
+                fields,
+                filename,
+                service=service,
+                user=user,
+                case=case,
                 max_bytes=max_bytes,
+                max_parts=MAX_FIELDS,
             )
-            try:
-                await multipart.expect_end()  # nothing may follow the file: a form we do not know is refused
-            except BaseException:
-                await service.forget_blob(document)  # not committed: nothing of it is kept
-                raise
-            # A failed commit may have taken effect (its answer lost): the blob stays, the orphan sweep decides.
+            if batch.errors:
+                await batch.discard(service)
+                return await _refused(request, rt, case_id, batch.errors, batch.status, batch.rows)
+            await service.keep(user, case, batch.documents)
+            # A failed commit may have taken effect (its answer lost): the blobs stay, the orphan sweep decides.
             await commit_or_unknown(db, "document")
-            scanned = service.last_upload_scanned
-    except CSRFRejected:
-        await multipart.drain()
-        return render_error(
-            request.scope,
-            403,
-            "Verzoek geweigerd",
-            "Dit formulier is verlopen of niet afkomstig van deze site. Ga terug, laad de pagina opnieuw en probeer "
-            "het nog eens.",
-        )
-    except BodyTooLarge:
-        return await _refused(request, rt, case_id, FileTooLarge(max_bytes), values)
-    except UploadRefused as exc:
-        await multipart.drain()
-        return await _refused(request, rt, case_id, exc, values)
-    except UploadIncomplete:
-        log.info("upload to case %s broken off by the client", case_id)
-        # Usually nobody is listening any more; a client whose body merely ended early reads why.
-        return await _refused(request, rt, case_id, UploadBrokenOff(), values)
-    except MalformedUpload:
-        await multipart.drain()
-        return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")
+        except CSRFRejected:
+            await multipart.drain()
+            return render_error(
+                request.scope,
+                403,
+                "Verzoek geweigerd",
+                "Dit formulier is verlopen of niet afkomstig van deze site. Ga terug, laad de pagina opnieuw en "
+                "probeer het nog eens.",
+            )
+        except BodyTooLarge:
+            return await _refused_one(request, rt, case_id, FileTooLarge(max_bytes), batch.current, batch.rows)
+        except UploadIncomplete:
+            log.info("upload to case %s broken off by the client", case_id)
+            # Usually nobody is listening any more; a client whose body merely ended early reads why.
+            return await _refused_one(request, rt, case_id, UploadBrokenOff())
+        except MalformedUpload:
+            await multipart.drain()
+            return render_error(
+                request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina."
+            )
+    key = SCANNED_KEY if batch.scanned else SUCCESS_KEY
+    if len(batch.documents) > 1:
+        key += "-meer"
     return RedirectResponse(
-        request.app.url_path_for("cases.detail", case_id=case_id)
-        + f"?gelukt={SCANNED_KEY if scanned else SUCCESS_KEY}",
-        status_code=303,
+        request.app.url_path_for("cases.detail", case_id=case_id) + f"?gelukt={key}", status_code=303
     )
 
 

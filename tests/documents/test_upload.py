@@ -339,7 +339,7 @@ async def test_the_form_offers_every_document_type_with_its_label(vault_sqlite: 
 
     bea = await vault_sqlite.hub.client_for(vault_sqlite.bewindvoerder)
     page = (await bea.get(f"/dossiers/{vault_sqlite.case.id}")).text
-    start = page.index('<select id="doc_type"')
+    start = page.index('<select id="doc_type-1"')
     select = page[start : page.index("</select>", start)]
     offered = re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', select)
     assert offered == [(t.value, label) for t, label in DOCUMENT_TYPE_LABELS.items()]
