@@ -30,6 +30,7 @@ from hub.documents.errors import (
     UploadBrokenOff,
     UploadRefused,
 )
+from hub.documents.inline import PREVIEW_TYPES
 from hub.documents.models import DOCUMENT_TYPE_OPTIONS, FIELD_DATE, FIELD_FILE, FIELD_TYPE, check_document_date
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
 from hub.web.forms import BadDate, parse_date
@@ -138,4 +139,5 @@ def upload_context(settings: Settings, *, may_upload: bool) -> dict[str, object]
         "scanning": settings.scanning,
         "file_rows": rows_for_page([]),
         "max_files": MAX_FILES,
+        "preview_types": PREVIEW_TYPES,  # a "Bekijken" link next to the download for these
     }

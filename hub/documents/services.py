@@ -383,8 +383,8 @@ class DocumentService:
         if last:
             yield last
 
-    async def record_download(self, user: User, document: Document) -> None:
-        await self._audit(user, "document.download", document.id)
+    async def record_download(self, user: User, document: Document, action: str = "document.download") -> None:
+        await self._audit(user, action, document.id)
 
     async def open_download(self, user: User, document_id: str) -> tuple[Document, str, AsyncIterator[bytes]]:
         """Authorise, verify the whole blob, write the audit record, and return (document, file name, plaintext).

@@ -23,11 +23,13 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from hub.accounts.authz import Action
+from hub.audit.actions import DOCUMENT_DOWNLOAD, DOCUMENT_PREVIEW
 from hub.db import commit_or_unknown
 from hub.documents.batch_views import FIELDS_PER_FILE, FileBatch, receive_files
 from hub.documents.components import blobs_of, scanner_of
 from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, UploadBrokenOff, UploadRefused
 from hub.documents.forms import MAX_FILES, FileRow, rows_for_page, upload_context
+from hub.documents.inline import document_headers, may_preview
 from hub.documents.services import DocumentService, DocumentUnavailable
 from hub.documents.sniff import kind_for_content_type
 from hub.runtime import Runtime
@@ -49,6 +51,7 @@ WITHDRAWN = (
     "Dit document is ingetrokken door de organisatie die het heeft toegevoegd en kan niet meer worden gedownload. "
     "Op de dossierpagina staat wanneer en waarom."
 )
+NO_PREVIEW = "Van dit soort bestand kan de browser geen voorbeeld tonen. Download het document om het te openen."
 SUCCESS_KEY = "document"  # stored, not scanned (HUB_CLAMD=off): the notice claims no scan
 SCANNED_KEY = "document-gescand"  # stored after the virus scanner checked it
 
@@ -171,7 +174,7 @@ async def upload(request: Request) -> Response:
     )
 
 
-def content_disposition(filename: str, fallback_ext: str = "") -> str:
+def content_disposition(filename: str, fallback_ext: str = "", *, inline: bool = False) -> str:
     """RFC 6266: an ASCII ``filename`` for old clients and the exact name as ``filename*=UTF-8''...``."""
     decomposed = unicodedata.normalize("NFKD", filename)  # é -> e + accent, so that the accent can be dropped
     ascii_name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -179,11 +182,23 @@ def content_disposition(filename: str, fallback_ext: str = "") -> str:
     stem = ascii_name.rsplit(".", 1)[0] if "." in ascii_name else ascii_name
     if not stem.strip("_ "):  # nothing readable is left of the name (e.g. Cyrillic): a neutral one
         ascii_name = "document" + fallback_ext
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @login_required(Action.VIEW_CASES)
 async def download(request: Request) -> Response:
+    return await _serve(request, inline=False)
+
+
+@login_required(Action.VIEW_CASES)
+async def preview(request: Request) -> Response:
+    """The document shown by the browser itself (PDF, PNG, JPEG only), sandboxed: same rights and audit as a
+    download, its own audit action."""
+    return await _serve(request, inline=True)
+
+
+async def _serve(request: Request, *, inline: bool) -> Response:
     user = user_of(request).user
     rt = runtime(request)
     blobs = blobs_of(rt)
@@ -192,11 +207,14 @@ async def download(request: Request) -> Response:
         async with rt.sessions() as db:
             service = DocumentService(db, rt.keyring, blobs)
             prepared = await service.prepare_download(user, document_id)
+        if inline and not may_preview(prepared.document.content_type):
+            return render_error(request.scope, 404, "Geen voorbeeld", NO_PREVIEW)
         # Verified (and later streamed) with the session closed: verify() and plaintext() use the blob store only,
         # so no database connection is held while the blob is read twice.
         await service.verify(prepared)
         async with rt.sessions() as db:
-            await DocumentService(db, rt.keyring, blobs).record_download(user, prepared.document)
+            action = DOCUMENT_PREVIEW if inline else DOCUMENT_DOWNLOAD
+            await DocumentService(db, rt.keyring, blobs).record_download(user, prepared.document, action)
             await db.commit()
     except DocumentUnavailable:
         return render_error(request.scope, 500, "Document niet beschikbaar", DocumentUnavailable.message)
@@ -204,21 +222,16 @@ async def download(request: Request) -> Response:
         return render_error(request.scope, 410, "Document ingetrokken", WITHDRAWN)
     document = prepared.document
     kind = kind_for_content_type(document.content_type)
-    headers = {
-        "Content-Disposition": content_disposition(prepared.filename, kind.extensions[0] if kind else ""),
-        "Content-Length": str(document.size),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }
+    disposition = content_disposition(prepared.filename, kind.extensions[0] if kind else "", inline=inline)
     return StreamingResponse(
         service.plaintext(prepared),
         media_type=kind.content_type if kind else "application/octet-stream",
-        headers=headers,
+        headers=document_headers(document.size, disposition),
     )
 
 
 routes = [
     Route("/dossiers/{case_id}/documenten", upload, methods=["POST"], name=UPLOAD_ROUTE),
     Route("/documenten/{document_id}/downloaden", download, methods=["GET"], name="documents.download"),
+    Route("/documenten/{document_id}/bekijken", preview, methods=["GET"], name="documents.preview"),
 ]
