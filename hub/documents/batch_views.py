@@ -66,12 +66,14 @@ async def receive_files(
     case: Case | None,
     max_bytes: int,
     max_parts: int,
+    field_limits: dict[str, int] | None = None,
+    required: bool = True,
 ) -> None:
     """Read every file row of the body into ``batch``, starting with the file part that ``read_fields`` just
     returned (its ``fields`` and ``filename``), to the end of the body. ``case`` None: the form around the files
     was refused, so nothing is stored (the rows are still checked). A row without a file and without type or date
-    is skipped; no file at all is a NoFile on the first row. Raises the upload's exceptions (too large, broken off,
-    malformed) after removing the blobs received so far."""
+    is skipped; no file at all is a NoFile on the first row when ``required``. Raises the upload's exceptions
+    (too large, broken off, malformed) after removing the blobs received so far."""
     try:
         while filename is not None:
             number = len(batch.rows) + 1
@@ -81,10 +83,10 @@ async def receive_files(
             batch.rows.append(row)
             await _receive_row(upload, batch, row, service=service, user=user, case=case, max_bytes=max_bytes)
             await upload.skip_file()  # the rest of a refused or skipped file
-            fields, filename = await upload.read_fields(max_parts=max_parts)
+            fields, filename = await upload.read_fields(max_parts=max_parts, field_limits=field_limits)
         if fields:  # a browser sends every row's file part, empty or not: this is not our form
             raise MalformedUpload("fields after the last file")
-        if not batch.documents and not batch.errors and case is not None:
+        if required and not batch.documents and not batch.errors and case is not None:
             batch.refuse(1, NoFile("no file in the form"))
     except BaseException:
         await batch.discard(service)

@@ -67,10 +67,10 @@ class FileRow:
     filename: str = ""
 
 
-def rows_for_page(rows: list[FileRow]) -> list[FileRow]:
-    """The rows the form shows: those sent (their type and date kept), then empty ones up to ROWS_SHOWN."""
-    shown = [FileRow(r.number, r.doc_type, r.document_date) for r in rows[:MAX_FILES]]
-    return shown + [FileRow(n) for n in range(len(shown) + 1, max(ROWS_SHOWN, len(shown)) + 1)]
+def rows_for_page(rows: list[FileRow], shown: int = ROWS_SHOWN) -> list[FileRow]:
+    """The rows the form shows: those sent (their type and date kept), then empty ones up to ``shown``."""
+    sent = [FileRow(r.number, r.doc_type, r.document_date) for r in rows[:MAX_FILES]]
+    return sent + [FileRow(n) for n in range(len(sent) + 1, max(shown, len(sent)) + 1)]
 
 
 @dataclass(frozen=True)
