@@ -65,7 +65,11 @@ from hub.web.site import Site
 from hub.worker import start_worker, stop_worker
 
 # Routes whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
-UPLOAD_ROUTES: list[str] = [document_views.UPLOAD_ROUTE, messaging_views.REPLY_UPLOAD_ROUTE]
+UPLOAD_ROUTES: list[str] = [
+    document_views.UPLOAD_ROUTE,
+    messaging_views.REPLY_UPLOAD_ROUTE,
+    messaging_views.NEW_UPLOAD_ROUTE,
+]
 
 
 def routes() -> list[BaseRoute]:

@@ -27,6 +27,7 @@ from hub.db import commit_or_unknown
 from hub.documents.components import blobs_of, scanner_of
 from hub.documents.errors import DocumentWithdrawn, FileTooLarge, UploadBrokenOff, UploadRefused
 from hub.documents.forms import refusal_of
+from hub.documents.inline import document_headers
 from hub.documents.models import FIELD_DATE, FIELD_FILE, FIELD_TYPE, DocumentType
 from hub.documents.services import DocumentRow, DocumentService, DocumentUnavailable
 from hub.documents.sniff import kind_for_content_type
@@ -114,13 +115,9 @@ async def download(call: Call) -> Response:
     return StreamingResponse(
         stream.body(),
         media_type=kind.content_type if kind else "application/octet-stream",
-        headers={
-            "Content-Disposition": content_disposition(prepared.filename, kind.extensions[0] if kind else ""),
-            "Content-Length": str(stream.length),
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
+        headers=document_headers(
+            stream.length, content_disposition(prepared.filename, kind.extensions[0] if kind else "")
+        ),
     )
 
 

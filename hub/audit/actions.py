@@ -36,6 +36,7 @@ MESSAGE_POST: Final = "message.post"
 # -- documents ---------------------------------------------------------------------------------------------------
 DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
+DOCUMENT_PREVIEW: Final = "document.preview"  # shown in the browser (PDF, PNG, JPEG), next to the download
 DOCUMENT_DELETE: Final = "document.delete"  # a withdrawn document deleted by retention, one record per party
 # -- retention ---------------------------------------------------------------------------------------------------
 ORGANISATION_RETENTION_CHANGED: Final = "organisation.retention_changed"  # `hub retention years`
@@ -80,6 +81,7 @@ ACTIONS: Final[dict[str, str]] = {
     MESSAGE_POST: "Bericht verstuurd",
     DOCUMENT_UPLOAD: "Document toegevoegd",
     DOCUMENT_DOWNLOAD: "Document gedownload",
+    DOCUMENT_PREVIEW: "Document bekeken in de browser",
     "document.withdraw": "Document ingetrokken",
     DOCUMENT_DELETE: "Ingetrokken document verwijderd (bewaartermijn)",
     RETENTION_RUN: "Bewaartermijnen toegepast",

@@ -30,6 +30,7 @@ from hub.documents.errors import (
     UploadBrokenOff,
     UploadRefused,
 )
+from hub.documents.inline import PREVIEW_TYPES
 from hub.documents.models import DOCUMENT_TYPE_OPTIONS, FIELD_DATE, FIELD_FILE, FIELD_TYPE, check_document_date
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
 from hub.web.forms import BadDate, parse_date
@@ -46,6 +47,30 @@ BAD_TYPE = "Kies het soort document."
 BAD_DATE = "Vul de datum van het document in, bijvoorbeeld 13-03-2026 (dag-maand-jaar)."
 FUTURE_DATE = "De datum van het document kan niet in de toekomst liggen. Vul de datum in die op het document staat."
 REFUSED = "Dit bestand is geweigerd. Er is niets opgeslagen."
+
+MAX_FILES = 10  # rows one form may send; the plain form shows ROWS_SHOWN, the script adds rows up to this
+ROWS_SHOWN = 5
+
+
+def row_key(name: str, number: int) -> str:
+    """The id of a row's field in the page, and the key of its problem: ``doc_type-2``."""
+    return f"{name}-{number}"
+
+
+@dataclass
+class FileRow:
+    """One row of the form as it was sent: what the page shows again after a refusal (the file itself is gone)."""
+
+    number: int
+    doc_type: str = ""
+    document_date: str = ""
+    filename: str = ""
+
+
+def rows_for_page(rows: list[FileRow], shown: int = ROWS_SHOWN) -> list[FileRow]:
+    """The rows the form shows: those sent (their type and date kept), then empty ones up to ``shown``."""
+    sent = [FileRow(r.number, r.doc_type, r.document_date) for r in rows[:MAX_FILES]]
+    return sent + [FileRow(n) for n in range(len(sent) + 1, max(shown, len(sent)) + 1)]
 
 
 @dataclass(frozen=True)
@@ -112,4 +137,7 @@ def upload_context(settings: Settings, *, may_upload: bool) -> dict[str, object]
         "max_upload_mb": settings.max_upload_bytes // (1024 * 1024),
         # The form promises a scan only when clamd is configured (HUB_CLAMD=off scans nothing).
         "scanning": settings.scanning,
+        "file_rows": rows_for_page([]),
+        "max_files": MAX_FILES,
+        "preview_types": PREVIEW_TYPES,  # a "Bekijken" link next to the download for these
     }

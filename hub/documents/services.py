@@ -152,12 +152,38 @@ class DocumentService:
         or should know; NotFound/Forbidden for authorisation; anything else is a server error. In every failing
         case nothing stays behind.
         """
+        document = await self.receive(
+            user,
+            case,
+            doc_type=doc_type,
+            document_date=document_date,
+            filename=filename,
+            chunks=chunks,
+            max_bytes=max_bytes,
+        )
+        await self.keep(user, case, [document])
+        return document
+
+    async def receive(
+        self,
+        user: User,
+        case: Case,
+        *,
+        doc_type: str | DocumentType,
+        document_date: date | None,
+        filename: str,
+        chunks: AsyncIterator[bytes],
+        max_bytes: int,
+    ) -> Document:
+        """The first half of :meth:`store`: the file in the blob store (checked, encrypted), its row not yet added
+        and the session untouched. :meth:`keep` adds it; a caller that does not keep it calls :meth:`forget_blob`.
+        Several files of one upload are received one by one and kept together, or none of them."""
         require(user, Action.UPLOAD_DOCUMENT, case)
         if case.ended:
             raise CaseEnded()
         kind_of_document = doc_type if isinstance(doc_type, DocumentType) else parse_doc_type(doc_type)
         document_date = check_document_date(document_date, local_today())
-        vault = Vault(self.db, self.keyring, self.blobs, self.scanner)
+        vault = Vault(self.keyring, self.blobs, self.scanner)
         document = await stream_into_vault(
             vault,
             user,
@@ -169,29 +195,37 @@ class DocumentService:
             max_bytes=max_bytes,
         )
         self.last_upload_scanned = vault.scanned
+        return document
+
+    async def keep(self, user: User, case: Case, documents: list[Document]) -> None:
+        """Add received documents (flushed, not committed), with an audit record each and one notice to the other
+        party for them all. Should this fail, their blobs are removed."""
         try:
-            await self._audit(user, "document.upload", document.id)
-            if self.notifications:
+            for document in documents:
+                self.db.add(document)
+            await self.db.flush()
+            for document in documents:
+                await self._audit(user, "document.upload", document.id)
+            if self.notifications and documents:
                 other = case.kantoor_id if user.organisation_id == case.gemeente_id else case.gemeente_id
                 # The receiving side's assignee of the case, else (none) its users of the recipient roles.
                 assignee = case.gemeente_contact_id if other == case.gemeente_id else case.bewindvoerder_id
+                # An aanvraag bijzondere bijstand reaches the gemeente's consulenten too.
+                bijstand = any(DocumentType(d.doc_type) in BIJZONDERE_BIJSTAND_TYPES for d in documents)
                 await self.notifier.notify(
                     NotificationEvent(
                         kind=MailKind.NIEUW_DOCUMENT,
                         organisation_id=other,
                         case_id=case.id,
                         assigned_user_ids=(assignee,) if assignee else (),
-                        # An aanvraag bijzondere bijstand reaches the gemeente's consulenten too.
-                        topics=frozenset(
-                            {Topic.BIJZONDERE_BIJSTAND} if kind_of_document in BIJZONDERE_BIJSTAND_TYPES else ()
-                        ),
+                        topics=frozenset({Topic.BIJZONDERE_BIJSTAND} if bijstand else ()),
                     ),
                     now=utcnow(),
                 )
         except BaseException:
-            await self.forget_blob(document)
+            for document in documents:
+                await self.forget_blob(document)
             raise
-        return document
 
     async def forget_blob(self, document: Document) -> None:
         """Remove the blob of a document whose row was not committed after all (the caller's commit failed)."""
@@ -295,8 +329,8 @@ class DocumentService:
         """The document's plaintext (or ``byte_range`` of it), verified chunk by chunk while it streams."""
         return PlaintextStream(self.blobs, download.document, download.data_key, byte_range)
 
-    async def record_download(self, user: User, document: Document) -> None:
-        await self._audit(user, "document.download", document.id)
+    async def record_download(self, user: User, document: Document, action: str = "document.download") -> None:
+        await self._audit(user, action, document.id)
 
     async def open_download(self, user: User, document_id: str) -> tuple[Document, str, AsyncIterator[bytes]]:
         """Authorise, start the stream (DocumentUnavailable when even its start fails), write the audit record, and

@@ -4,7 +4,7 @@
 
 No plaintext byte is written anywhere: the blob store gets ciphertext only, in batches of about 1 MiB. Only when the
 whole file has passed every check (size, type, zip-bomb limits, virus scan) is the blob renamed into place and the
-``document`` row added, with the per-document data key wrapped by the keyring's primary KEK (the document id bound
+``document`` row made, with the per-document data key wrapped by the keyring's primary KEK (the document id bound
 as associated data) and the file name and digest field-encrypted. Any failure (too large, wrong type, infected,
 scanner down, client gone, an exception) removes the blob and adds nothing; a refusal raises one of the
 exceptions of :mod:`hub.documents.errors`.
@@ -21,8 +21,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring, StreamEncryptor, encrypt_field, generate_data_key
 from hub.accounts.models import User
@@ -50,9 +48,8 @@ REVISION = 1
 
 @dataclass
 class Vault:
-    """Where an upload goes: the database session for its row, the keyring, the blob store and the scanner."""
+    """Where an upload goes: the keyring (its data key and encrypted fields), the blob store and the scanner."""
 
-    db: AsyncSession
     keyring: Keyring
     blobs: BlobStore
     scanner: Scanner
@@ -70,7 +67,8 @@ async def stream_into_vault(
     chunks: AsyncIterator[bytes],
     max_bytes: int,
 ) -> Document:
-    """Stream one upload into the vault; return the new (flushed, not committed) Document row.
+    """Stream one upload into the vault; return its Document row, not yet added to the session (the caller adds
+    it, or removes the blob: several files of one upload are added together when all are in).
 
     The name is checked before the first byte of ``chunks`` is read. Raises an UploadRefused for anything the
     uploader can fix or should know; anything else is a server error. In every failing case nothing stays behind.
@@ -145,8 +143,6 @@ async def stream_into_vault(
             wrapped_key=keyring.wrap(data_key, associated_data=DOCUMENT_KEY.associated_data(document_id)),
             blob_name=writer.name,
         )
-        vault.db.add(document)
-        await vault.db.flush()
         return document
     except BaseException as exc:
         await scan.abort()

@@ -3,8 +3,8 @@
 The upload is parsed as a stream by :mod:`hub.web.multipart` (``request.form()`` is never used: it spools the
 plaintext file to disk). The CSRF middleware lets multipart bodies through only on named upload routes
 (:data:`UPLOAD_ROUTE`); the form
-puts ``csrf_token`` first, and it is checked before a single byte of the file is accepted. The other fields
-(``doc_type``, ``document_date``) come next, the file last.
+puts ``csrf_token`` first, and it is checked before a single byte of a file is accepted. Then come one or more rows,
+each a file after its own ``doc_type`` and ``document_date`` (hub.documents.batch_views): all are kept, or none.
 
 The download verifies the whole blob before the response starts (see hub.documents.services), so a damaged blob
 gives an error page instead of damaged content.
@@ -23,12 +23,14 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from hub.accounts.authz import Action
+from hub.audit.actions import DOCUMENT_DOWNLOAD, DOCUMENT_PREVIEW
 from hub.db import commit_or_unknown
+from hub.documents.batch_views import FIELDS_PER_FILE, FileBatch, receive_files
 from hub.documents.components import blobs_of, scanner_of
 from hub.documents.download import DocumentUnavailable, RangeNotSatisfiable, parse_range
-from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
-from hub.documents.forms import parse_document_date, refusal_of, upload_context
-from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
+from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, UploadBrokenOff, UploadRefused
+from hub.documents.forms import MAX_FILES, FileRow, rows_for_page, upload_context
+from hub.documents.inline import document_headers, may_preview
 from hub.documents.services import DocumentService
 from hub.documents.sniff import kind_for_content_type
 from hub.runtime import Runtime
@@ -44,12 +46,13 @@ UPLOAD_ROUTE = "documents.upload"
 
 # Bytes allowed on top of the file itself: boundaries, part headers and the small fields.
 MULTIPART_OVERHEAD = 64 * 1024
-MAX_FIELDS = 8
+MAX_FIELDS = 1 + MAX_FILES * FIELDS_PER_FILE  # the CSRF token, then each row's type and date
 
 WITHDRAWN = (
     "Dit document is ingetrokken door de organisatie die het heeft toegevoegd en kan niet meer worden gedownload. "
     "Op de dossierpagina staat wanneer en waarom."
 )
+NO_PREVIEW = "Van dit soort bestand kan de browser geen voorbeeld tonen. Download het document om het te openen."
 SUCCESS_KEY = "document"  # stored, not scanned (HUB_CLAMD=off): the notice claims no scan
 SCANNED_KEY = "document-gescand"  # stored after the virus scanner checked it
 
@@ -61,12 +64,12 @@ async def _refused(
     request: Request,
     rt: Runtime,
     case_id: str,
-    exc: UploadRefused,
-    values: dict[str, str] | None = None,
+    errors: dict[str, str],
+    status: int,
+    rows: list[FileRow] | None = None,
 ) -> Response:
-    """The upload section again, with the reason, under the case's reference."""
+    """The upload section again, with the reasons (by row), under the case's reference."""
     user = user_of(request).user
-    refusal = refusal_of(exc)
     async with rt.sessions() as db:
         service = DocumentService(db, rt.keyring)
         case = await service.case_for_upload(user, case_id)
@@ -77,28 +80,38 @@ async def _refused(
         {
             "case": case,
             "documents": documents,
-            "errors": {refusal.field: refusal.message},
-            "values": values or {},
+            "errors": errors,
             "title": "Document niet opgeslagen",
             **upload_context(rt.settings, may_upload=not case.ended),
+            "file_rows": rows_for_page(rows or []),
         },
-        status_code=refusal.status,
+        status_code=status,
     )
+
+
+async def _refused_one(
+    request: Request, rt: Runtime, case_id: str, exc: UploadRefused, number: int = 1, rows: list[FileRow] | None = None
+) -> Response:
+    """Refused as a whole (too large, broken off, case ended): the reason at the row being read."""
+    batch = FileBatch(rows=rows or [])
+    batch.refuse(number, exc)
+    return await _refused(request, rt, case_id, batch.errors, batch.status, batch.rows)
 
 
 @login_required(Action.UPLOAD_DOCUMENT)
 async def upload(request: Request) -> Response:
+    """One or more files, each with its type and date (hub.documents.batch_views): all are kept, or none."""
     user = user_of(request).user
     rt = runtime(request)
     case_id = request.path_params["case_id"]
     max_bytes = rt.settings.max_upload_bytes
-    body_limit = max_bytes + MULTIPART_OVERHEAD
+    body_limit = MAX_FILES * (max_bytes + MULTIPART_OVERHEAD)
 
     # Who may post here is decided before a byte of the body is read.
     async with rt.sessions() as db:
         target = await DocumentService(db, rt.keyring).case_for_upload(user, case_id)
     if target.ended:  # read-only: refused before a byte of the body is read
-        return await _refused(request, rt, case_id, CaseEnded())
+        return await _refused_one(request, rt, case_id, CaseEnded())
 
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary", b"")
@@ -107,67 +120,62 @@ async def upload(request: Request) -> Response:
     length = request.headers.get("content-length", "")
     if length and (not length.isdigit() or int(length) > body_limit):
         # Refused up front: nothing is read (a browser may show this page or a reset connection).
-        return await _refused(request, rt, case_id, FileTooLarge(max_bytes))
+        return await _refused_one(request, rt, case_id, FileTooLarge(max_bytes))
 
     multipart = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)
-    values: dict[str, str] = {}
-    try:
-        fields, filename = await multipart.read_fields(max_parts=MAX_FIELDS)
-        values = {k: fields[k][0] for k in (FIELD_TYPE, FIELD_DATE) if k in fields}
-        if filename is None:
-            raise NoFile("no file part")
-        doc_type = parse_doc_type(values.get(FIELD_TYPE, ""))
-        document_date = parse_document_date(values.get(FIELD_DATE, ""))
-        async with rt.sessions() as db:
-            service = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt))
+    batch = FileBatch()
+    async with rt.sessions() as db:
+        service = DocumentService(db, rt.keyring, blobs_of(rt), scanner_of(rt))
+        try:
+            fields, filename = await multipart.read_fields(max_parts=MAX_FIELDS)
             case = await service.case_for_upload(user, case_id)
-            await db.commit()  # no connection is held while the file streams in
-            document = await service.store(
-                user,
-                case,
-                doc_type=doc_type,
-                document_date=document_date,
-                filename=filename,
-                chunks=multipart.file_chunks(),
+            await db.commit()  # no connection is held while the files stream in
+            await receive_files(
+                multipart,
+                batch,
+                fields,
+                filename,
+                service=service,
+                user=user,
+                case=case,
                 max_bytes=max_bytes,
+                max_parts=MAX_FIELDS,
             )
-            try:
-                await multipart.expect_end()  # nothing may follow the file: a form we do not know is refused
-            except BaseException:
-                await service.forget_blob(document)  # not committed: nothing of it is kept
-                raise
-            # A failed commit may have taken effect (its answer lost): the blob stays, the orphan sweep decides.
+            if batch.errors:
+                await batch.discard(service)
+                return await _refused(request, rt, case_id, batch.errors, batch.status, batch.rows)
+            await service.keep(user, case, batch.documents)
+            # A failed commit may have taken effect (its answer lost): the blobs stay, the orphan sweep decides.
             await commit_or_unknown(db, "document")
-            scanned = service.last_upload_scanned
-    except CSRFRejected:
-        await multipart.drain()
-        return render_error(
-            request.scope,
-            403,
-            "Verzoek geweigerd",
-            "Dit formulier is verlopen of niet afkomstig van deze site. Ga terug, laad de pagina opnieuw en probeer "
-            "het nog eens.",
-        )
-    except BodyTooLarge:
-        return await _refused(request, rt, case_id, FileTooLarge(max_bytes), values)
-    except UploadRefused as exc:
-        await multipart.drain()
-        return await _refused(request, rt, case_id, exc, values)
-    except UploadIncomplete:
-        log.info("upload to case %s broken off by the client", case_id)
-        # Usually nobody is listening any more; a client whose body merely ended early reads why.
-        return await _refused(request, rt, case_id, UploadBrokenOff(), values)
-    except MalformedUpload:
-        await multipart.drain()
-        return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")
+        except CSRFRejected:
+            await multipart.drain()
+            return render_error(
+                request.scope,
+                403,
+                "Verzoek geweigerd",
+                "Dit formulier is verlopen of niet afkomstig van deze site. Ga terug, laad de pagina opnieuw en "
+                "probeer het nog eens.",
+            )
+        except BodyTooLarge:
+            return await _refused_one(request, rt, case_id, FileTooLarge(max_bytes), batch.current, batch.rows)
+        except UploadIncomplete:
+            log.info("upload to case %s broken off by the client", case_id)
+            # Usually nobody is listening any more; a client whose body merely ended early reads why.
+            return await _refused_one(request, rt, case_id, UploadBrokenOff())
+        except MalformedUpload:
+            await multipart.drain()
+            return render_error(
+                request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina."
+            )
+    key = SCANNED_KEY if batch.scanned else SUCCESS_KEY
+    if len(batch.documents) > 1:
+        key += "-meer"
     return RedirectResponse(
-        request.app.url_path_for("cases.detail", case_id=case_id)
-        + f"?gelukt={SCANNED_KEY if scanned else SUCCESS_KEY}",
-        status_code=303,
+        request.app.url_path_for("cases.detail", case_id=case_id) + f"?gelukt={key}", status_code=303
     )
 
 
-def content_disposition(filename: str, fallback_ext: str = "") -> str:
+def content_disposition(filename: str, fallback_ext: str = "", *, inline: bool = False) -> str:
     """RFC 6266: an ASCII ``filename`` for old clients and the exact name as ``filename*=UTF-8''...``."""
     decomposed = unicodedata.normalize("NFKD", filename)  # é -> e + accent, so that the accent can be dropped
     ascii_name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -175,12 +183,23 @@ def content_disposition(filename: str, fallback_ext: str = "") -> str:
     stem = ascii_name.rsplit(".", 1)[0] if "." in ascii_name else ascii_name
     if not stem.strip("_ "):  # nothing readable is left of the name (e.g. Cyrillic): a neutral one
         ascii_name = "document" + fallback_ext
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @login_required(Action.VIEW_CASES)
 async def download(request: Request) -> Response:
-    """The document, or one byte range of it (206), streamed and verified chunk by chunk (hub.documents.download)."""
+    return await _serve(request, inline=False)
+
+
+@login_required(Action.VIEW_CASES)
+async def preview(request: Request) -> Response:
+    """The document shown by the browser itself (PDF, PNG, JPEG only), sandboxed: same rights and audit as a
+    download, its own audit action."""
+    return await _serve(request, inline=True)
+
+
+async def _serve(request: Request, *, inline: bool) -> Response:
     user = user_of(request).user
     rt = runtime(request)
     blobs = blobs_of(rt)
@@ -190,6 +209,8 @@ async def download(request: Request) -> Response:
             service = DocumentService(db, rt.keyring, blobs)
             prepared = await service.prepare_download(user, document_id)
         document = prepared.document
+        if inline and not may_preview(document.content_type):
+            return render_error(request.scope, 404, "Geen voorbeeld", NO_PREVIEW)
         try:
             byte_range = parse_range(request.headers.get("range"), document.size)
         except RangeNotSatisfiable:
@@ -201,7 +222,8 @@ async def download(request: Request) -> Response:
         await stream.start()
         try:
             async with rt.sessions() as db:
-                await DocumentService(db, rt.keyring, blobs).record_download(user, document)
+                action = DOCUMENT_PREVIEW if inline else DOCUMENT_DOWNLOAD
+                await DocumentService(db, rt.keyring, blobs).record_download(user, document, action)
                 await db.commit()
         except BaseException:
             await stream.close()
@@ -211,12 +233,8 @@ async def download(request: Request) -> Response:
     except DocumentWithdrawn:
         return render_error(request.scope, 410, "Document ingetrokken", WITHDRAWN)
     kind = kind_for_content_type(document.content_type)
-    headers = {
-        **PRIVATE,
-        "Content-Disposition": content_disposition(prepared.filename, kind.extensions[0] if kind else ""),
-        "Content-Length": str(stream.length),
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }
+    disposition = content_disposition(prepared.filename, kind.extensions[0] if kind else "", inline=inline)
+    headers = {**PRIVATE, **document_headers(stream.length, disposition)}
     if byte_range is not None:
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{document.size}"
     return StreamingResponse(
@@ -234,4 +252,5 @@ PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Ac
 routes = [
     Route("/dossiers/{case_id}/documenten", upload, methods=["POST"], name=UPLOAD_ROUTE),
     Route("/documenten/{document_id}/downloaden", download, methods=["GET"], name="documents.download"),
+    Route("/documenten/{document_id}/bekijken", preview, methods=["GET"], name="documents.preview"),
 ]

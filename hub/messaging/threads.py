@@ -89,6 +89,7 @@ class ThreadService(MessagingBase):
         kind: ThreadKind | str | None = None,
         form_token: str | None = None,
         bijzondere_bijstand: bool = False,
+        documents: Sequence[Document] = (),
         now: datetime | None = None,
     ) -> Thread:
         """Open a thread on a case (casuïstiek) or a convenant (algemene vraag) with its first message.
@@ -96,6 +97,7 @@ class ThreadService(MessagingBase):
         The parties are the case's or convenant's gemeente and kantoor; the user's organisation must be one of
         them (NotFound otherwise) and the role must allow posting. The starter is assigned on their side.
         ``bijzondere_bijstand``: a case thread about bijzondere bijstand (its notices reach the consulenten too).
+        ``documents``: new documents of the case (added in this transaction) attached to the first message.
         """
         now = self._now(now)
         already = await self.posted_with(user, form_token)  # the same form sent again: its thread, not a new one
@@ -158,7 +160,15 @@ class ThreadService(MessagingBase):
         self.db.add(thread)
         await self.db.flush()
         await self._post(
-            user, thread, body, MessageKind.BERICHT, None, (), now, message_id, form_token_digest(user, form_token)
+            user,
+            thread,
+            body,
+            MessageKind.BERICHT,
+            None,
+            [d.id for d in documents],
+            now,
+            message_id,
+            form_token_digest(user, form_token),
         )
         return thread
 

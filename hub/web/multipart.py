@@ -62,6 +62,8 @@ class MultipartUpload:
         self._body_limit = body_limit
         self.csrf_ok = False  # the first part was the session's CSRF token: until then, answer nothing of the user's
         self.received = 0
+        self.in_file = False  # read_fields returned a file part whose end has not been read yet
+        self._parts = 0  # small fields read so far (the CSRF token first), over every call of read_fields
         self._finished = False  # the body iterator is exhausted
         self._events: deque[tuple[str, bytes]] = deque()
         # python-multipart refuses some boundaries outright (over 256 bytes): such a body is malformed, and says so
@@ -113,11 +115,14 @@ class MultipartUpload:
     async def read_fields(
         self, *, max_parts: int = 8, field_limits: Mapping[str, int] | None = None, default_limit: int = MAX_FIELD_BYTES
     ) -> tuple[dict[str, list[str]], str | None]:
-        """The fields before the file (each name with its stripped values in order), and the file part's name: None
-        when the body has no file part, "" when a browser sent an empty one because no file was chosen.
+        """The fields before the next file (each name with its stripped values in order), and the file part's name:
+        None when the body ends without another file part, "" when a browser sent an empty one because no file was
+        chosen. Called again after a file's :meth:`file_chunks` (or :meth:`skip_file`), it reads the fields up to the
+        next file: a form with several files, each after its own fields.
 
         A field may hold ``field_limits[name]`` bytes (default :data:`MAX_FIELD_BYTES`); more than ``max_parts``
-        fields is refused. Raises CSRFRejected unless the very first part is ``csrf_token`` with the session's token.
+        fields in the whole body is refused. Raises CSRFRejected unless the very first part is ``csrf_token`` with
+        the session's token.
         """
         limits = field_limits or {}
         if not self._verify_csrf:
@@ -128,7 +133,6 @@ class MultipartUpload:
         header_value = b""
         name = ""
         value = bytearray()
-        parts = 0
         while True:
             kind, data = await self._next()
             if kind == "begin":
@@ -145,11 +149,12 @@ class MultipartUpload:
                 if disposition != b"form-data" or b"name" not in options:
                     raise MalformedUpload("part without a name")
                 name = options[b"name"].decode("utf-8", "replace")
-                if parts == 0 and name != CSRF_FIELD and self._verify_csrf:
+                if self._parts == 0 and name != CSRF_FIELD and self._verify_csrf:
                     raise CSRFRejected()
                 if b"filename" in options:
                     if not self.csrf_ok:
                         raise CSRFRejected()
+                    self.in_file = True
                     return fields, options[b"filename"].decode("utf-8", "replace")
             elif kind == "data":
                 value += data
@@ -157,14 +162,14 @@ class MultipartUpload:
                     raise MalformedUpload("field too long")
             elif kind == "end":
                 text = value.decode("utf-8", "replace")
-                if parts == 0 and self._verify_csrf:
+                if self._parts == 0 and self._verify_csrf:
                     if not csrf_matches(text, self._csrf_expected):
                         raise CSRFRejected()
                     self.csrf_ok = True
                 else:
                     fields.setdefault(name, []).append(text.strip())
-                parts += 1
-                if parts > max_parts:
+                self._parts += 1
+                if self._parts > max_parts:
                     raise MalformedUpload("too many fields")
             elif kind == "done":
                 if not self.csrf_ok:
@@ -178,12 +183,16 @@ class MultipartUpload:
             if kind == "data":
                 yield data
             elif kind == "end":
+                self.in_file = False
                 return
             else:
                 raise MalformedUpload(f"unexpected {kind} inside the file")
 
     async def skip_file(self) -> None:
-        """Read past a file part that is not kept (an empty one: no file was chosen)."""
+        """Read past (the rest of) a file part that is not kept: an empty one (no file was chosen), or one refused
+        half-way. Nothing when the part's end was read already."""
+        if not self.in_file:
+            return
         async for _ in self.file_chunks():
             pass
 

@@ -117,10 +117,11 @@ def test_search_correct_and_withdraw_in_the_browser(tmp_path: Path) -> None:
         assert_accessible(page)
 
         # Upload, then withdraw: the reason is required.
-        page.get_by_label("Soort document").select_option("benoemingsbeschikking")
-        page.get_by_label("Datum van het document").fill("2025-06-01")
-        page.get_by_label("Bestand").set_input_files(str(sample))
-        page.get_by_role("button", name="Document uploaden").click()
+        row = page.get_by_role("group", name="Bestand 1", exact=True)
+        row.get_by_label("Soort document").select_option("benoemingsbeschikking")
+        row.get_by_label("Datum van het document").fill("2025-06-01")
+        row.get_by_label("Bestand", exact=True).set_input_files(str(sample))
+        page.get_by_role("button", name="Documenten uploaden").click()
         page.wait_for_url(f"{base}/dossiers/{case.id}?gelukt=document")
         page.get_by_role("link", name="Intrekken van beschikking-verkeerd.pdf").click()
         page.wait_for_url("**/intrekken")

@@ -82,10 +82,11 @@ def _login(page: Any, base: str, email: str, secret: bytes) -> None:
 
 
 def _upload(page: Any, path: Path, doc_type: str) -> None:
-    page.get_by_label("Soort document").select_option(doc_type)
-    page.get_by_label("Datum van het document").fill("2026-01-15")
-    page.get_by_label("Bestand").set_input_files(str(path))
-    page.get_by_role("button", name="Document uploaden").click()
+    row = page.get_by_role("group", name="Bestand 1", exact=True)
+    row.get_by_label("Soort document").select_option(doc_type)
+    row.get_by_label("Datum van het document").fill("2026-01-15")
+    row.get_by_label("Bestand", exact=True).set_input_files(str(path))
+    page.get_by_role("button", name="Documenten uploaden").click()
 
 
 def test_upload_and_download_in_the_browser(tmp_path: Path) -> None:

@@ -27,14 +27,13 @@ async def test_a_document_whose_commit_answer_is_lost_is_kept_and_the_user_is_to
     proxied: tuple[Vault, CuttingProxy], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vault, proxy = proxied
-    store = DocumentService.store
+    keep = DocumentService.keep  # the upload's last step before its COMMIT
 
-    async def store_then_lose_the_commit_answer(self: DocumentService, *args: Any, **kwargs: Any) -> Any:
-        document = await store(self, *args, **kwargs)
+    async def keep_then_lose_the_commit_answer(self: DocumentService, *args: Any, **kwargs: Any) -> Any:
+        await keep(self, *args, **kwargs)
         proxy.armed = True  # the next COMMIT is this upload's
-        return document
 
-    monkeypatch.setattr(DocumentService, "store", store_then_lose_the_commit_answer)
+    monkeypatch.setattr(DocumentService, "keep", keep_then_lose_the_commit_answer)
     client = await vault.hub.client_for(vault.bewindvoerder)
     content = pdf_bytes(300_000)
     response = await post_upload(client, vault.case.id, "beschikking.pdf", content)

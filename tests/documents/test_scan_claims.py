@@ -43,7 +43,7 @@ async def test_with_clamd_the_form_and_the_notice_say_the_file_was_scanned(make_
         bea = await vault.hub.client_for(vault.bewindvoerder)
         case_url = f"/dossiers/{vault.case.id}"
         form = await bea.get(case_url)
-        assert "Het bestand wordt op virussen gecontroleerd en versleuteld bewaard." in form.text
+        assert "Elk bestand wordt op virussen gecontroleerd en versleuteld bewaard." in form.text
         await vault.upload_ok(bea, "a.pdf", pdf_bytes())  # answers ?gelukt=document-gescand: clamd checked it
         page = await bea.get(f"{case_url}?gelukt=document-gescand")
         assert notice_of(page.text).endswith(

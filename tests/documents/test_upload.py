@@ -339,7 +339,7 @@ async def test_the_form_offers_every_document_type_with_its_label(vault_sqlite: 
 
     bea = await vault_sqlite.hub.client_for(vault_sqlite.bewindvoerder)
     page = (await bea.get(f"/dossiers/{vault_sqlite.case.id}")).text
-    start = page.index('<select id="doc_type"')
+    start = page.index('<select id="doc_type-1"')
     select = page[start : page.index("</select>", start)]
     offered = re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', select)
     assert offered == [(t.value, label) for t, label in DOCUMENT_TYPE_LABELS.items()]
@@ -348,11 +348,15 @@ async def test_the_form_offers_every_document_type_with_its_label(vault_sqlite: 
 def test_the_form_template_writes_out_no_types_and_puts_the_token_first() -> None:
     from pathlib import Path
 
-    template = (Path(__file__).resolve().parents[2] / "templates/documents/_case_documents.html").read_text()
-    assert "benoemingsbeschikking" not in template.lower()  # rendered from DOCUMENT_TYPE_LABELS, not written out
+    templates = Path(__file__).resolve().parents[2] / "templates/documents"
+    template = (templates / "_case_documents.html").read_text()
+    rows = (templates / "_file_rows.html").read_text()
+    assert "benoemingsbeschikking" not in (template + rows).lower()  # rendered from DOCUMENT_TYPE_LABELS
     # The CSRF token is the form's first field: the streaming parser refuses anything else first.
     form = template[template.index("<form") :]
-    assert form.index("csrf(csrf_token)") < form.index("<select") < form.index('type="file"')
+    assert form.index("csrf(csrf_token)") < form.index('include "documents/_file_rows.html"')
+    # Each row: its type and date before its file (the parser pairs a file with the fields just before it).
+    assert rows.index("<select") < rows.index('name="document_date"') < rows.index('type="file"')
 
 
 async def test_case_page_lists_documents_and_offers_the_form(vault_sqlite: Vault) -> None:

@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.accounts.authz import Action, may
+from hub.accounts.models import Convenant, User
 from hub.cases.models import Case
 from hub.cases.queries import AmbiguousReference
 from hub.db import transaction, utcnow
+from hub.documents.forms import FileRow, rows_for_page, upload_context
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
 from hub.errors import NotFound, ValidationError
 from hub.messaging.form_tokens import new_form_token
@@ -34,6 +36,8 @@ from hub.messaging.views.reply_form import reply_form
 from hub.web.forms import form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
+
+QUESTION_ROWS = 3  # file rows the new-question form shows (the script adds more, up to MAX_FILES)
 
 
 async def thread_response(
@@ -128,13 +132,18 @@ async def _new_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
+    rows: list[FileRow] | None = None,
 ) -> Response:
+    """The new-question form; ``rows``: the file rows as sent (their type and date shown again)."""
     user = user_of(request).user
-    async with transaction(runtime(request).sessions) as db:
+    rt = runtime(request)
+    async with transaction(rt.sessions) as db:
         svc = service(request, db, InboxService)
         case = await svc.case_for(user, case_id) if case_id else None
         convenants = await svc.convenants_for(user)
     default_kind = ThreadKind.CASUISTIEK.value if case or convenants == [] else ""
+    # Files can go with a question on a case (a document always belongs to one) that has not ended.
+    may_attach = may(user, Action.UPLOAD_DOCUMENT) and not (case is not None and case.ended)
     return render(
         request,
         "messaging/new.html",
@@ -145,9 +154,50 @@ async def _new_page(
             "values": values or {"soort": default_kind},
             "subject_max": SUBJECT_MAX,
             "form_token": (values or {}).get("form_token") or new_form_token(),
+            **upload_context(rt.settings, may_upload=may_attach),
+            "file_rows": rows_for_page(rows or [], shown=QUESTION_ROWS),
         },
         status_code=status,
     )
+
+
+async def resolve_question(
+    svc: InboxService, user: User, case_id: str, values: dict[str, str]
+) -> tuple[dict[str, str], Case | None, Convenant | None]:
+    """The new question's case or convenant from the form, and the problems with choosing it."""
+    errors: dict[str, str] = {}
+    case = convenant = None
+    if values["soort"] == ThreadKind.CASUISTIEK.value:
+        try:
+            if case_id:
+                case = await svc.case_for(user, case_id)
+            elif values["dossiernummer"]:
+                case = await svc.case_by_reference(user, values["dossiernummer"])
+            else:
+                errors["dossiernummer"] = "Vul het dossiernummer in, bijvoorbeeld 2026-483917."
+        except NotFound:
+            if case_id:
+                raise
+            errors["dossiernummer"] = UNKNOWN_REFERENCE
+        except AmbiguousReference:
+            errors["dossiernummer"] = AMBIGUOUS_REFERENCE
+    elif values["soort"] == ThreadKind.ALGEMEEN.value:
+        mine = {c.id: c for c, _ in await svc.convenants_for(user)}
+        convenant = mine.get(values["convenant_id"])
+        if convenant is None:
+            errors["convenant_id"] = "Kies het convenant waarover uw vraag gaat."
+    else:
+        errors["soort"] = "Kies of uw vraag over een dossier gaat of een algemene vraag is."
+    return errors, case, convenant
+
+
+def question_values(form: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The case id (when the form was opened from a case) and the question's fields as typed."""
+    case_id = form.get("case_id", "")[:32]
+    values = {k: form.get(k, "") for k in (*NEW_FIELDS, "form_token")}
+    if case_id:
+        values["soort"] = ThreadKind.CASUISTIEK.value
+    return case_id, values
 
 
 @login_required(Action.POST_MESSAGE)
@@ -158,37 +208,11 @@ async def new_page(request: Request) -> Response:
 @login_required(Action.POST_MESSAGE)
 async def new_submit(request: Request) -> Response:
     user = user_of(request).user
-    form = await form_values(request)
-    case_id = form.get("case_id", "")[:32]
-    values = {k: form.get(k, "") for k in (*NEW_FIELDS, "form_token")}
-    if case_id:
-        values["soort"] = ThreadKind.CASUISTIEK.value
-    errors: dict[str, str] = {}
+    case_id, values = question_values(await form_values(request))
     try:
         async with transaction(runtime(request).sessions) as db:
             svc = service(request, db, InboxService)
-            case = convenant = None
-            if values["soort"] == ThreadKind.CASUISTIEK.value:
-                try:
-                    if case_id:
-                        case = await svc.case_for(user, case_id)
-                    elif values["dossiernummer"]:
-                        case = await svc.case_by_reference(user, values["dossiernummer"])
-                    else:
-                        errors["dossiernummer"] = "Vul het dossiernummer in, bijvoorbeeld 2026-483917."
-                except NotFound:
-                    if case_id:
-                        raise
-                    errors["dossiernummer"] = UNKNOWN_REFERENCE
-                except AmbiguousReference:
-                    errors["dossiernummer"] = AMBIGUOUS_REFERENCE
-            elif values["soort"] == ThreadKind.ALGEMEEN.value:
-                mine = {c.id: c for c, _ in await svc.convenants_for(user)}
-                convenant = mine.get(values["convenant_id"])
-                if convenant is None:
-                    errors["convenant_id"] = "Kies het convenant waarover uw vraag gaat."
-            else:
-                errors["soort"] = "Kies of uw vraag over een dossier gaat of een algemene vraag is."
+            errors, case, convenant = await resolve_question(svc, user, case_id, values)
             try:
                 thread = await svc.using(ThreadService).start_thread(
                     user,
