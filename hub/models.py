@@ -9,6 +9,7 @@ from hub.documents import models as documents_models
 from hub.messaging import models as messaging_models
 from hub.monitoring import steekproef_models as monitoring_steekproef_models
 from hub.notifications import models as notifications_models
+from hub.orgdocs import models as orgdocs_models
 from hub.retention import models as retention_models
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "messaging_models",
     "monitoring_steekproef_models",
     "notifications_models",
+    "orgdocs_models",
     "retention_models",
 ]

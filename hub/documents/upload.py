@@ -59,10 +59,24 @@ class Vault:
     scanned: bool = False  # set by stream_into_vault: a scanner checked the upload it stored
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a new document belongs: a case with its two parties, or (``case_id`` None) an organisation document of
+    hub.orgdocs, whose owner that package records."""
+
+    case_id: str | None
+    gemeente_id: str | None
+    kantoor_id: str
+
+    @classmethod
+    def of_case(cls, case: Case) -> Placement:
+        return cls(case.id, case.gemeente_id, case.kantoor_id)
+
+
 async def stream_into_vault(
     vault: Vault,
     user: User,
-    case: Case,
+    place: Placement,
     *,
     doc_type: DocumentType,
     document_date: date,
@@ -120,7 +134,9 @@ async def stream_into_vault(
         # The scanner's verdict comes before the type's: a small infected file is reported as infected.
         verdict = await scan.verdict()
         if not verdict.clean:
-            log.warning("upload to case %s by user %s refused: %s", case.id, user.id, verdict.signature)
+            log.warning(
+                "upload to case %s by user %s refused: %s", place.case_id or "-", user.id, verdict.signature
+            )
             raise FileInfected(verdict.signature)
         vault.scanned = verdict.scanned
         kind = sniffer.finish()
@@ -130,9 +146,9 @@ async def stream_into_vault(
         keyring = vault.keyring
         document = Document(
             id=document_id,
-            case_id=case.id,
-            gemeente_id=case.gemeente_id,
-            kantoor_id=case.kantoor_id,
+            case_id=place.case_id,
+            gemeente_id=place.gemeente_id,
+            kantoor_id=place.kantoor_id,
             revision=REVISION,
             doc_type=doc_type.value,
             document_date=document_date,
