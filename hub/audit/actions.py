@@ -37,6 +37,10 @@ MESSAGE_POST: Final = "message.post"
 DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
 DOCUMENT_DELETE: Final = "document.delete"  # a withdrawn document deleted by retention, one record per party
+# -- organisation documents: the signed convenant, a kantoor's quality documents (hub.orgdocs) --------------------
+ORG_DOCUMENT_UPLOAD: Final = "organisation_document.upload"
+ORG_DOCUMENT_DOWNLOAD: Final = "organisation_document.download"
+ORG_DOCUMENT_WITHDRAW: Final = "organisation_document.withdraw"
 # -- retention ---------------------------------------------------------------------------------------------------
 ORGANISATION_RETENTION_CHANGED: Final = "organisation.retention_changed"  # `hub retention years`
 RETENTION_RUN: Final = "retention.run"  # a real (not dry) run; object id: who ran it (worker or cli)
@@ -78,6 +82,9 @@ ACTIONS: Final[dict[str, str]] = {
     DOCUMENT_DOWNLOAD: "Document gedownload",
     "document.withdraw": "Document ingetrokken",
     DOCUMENT_DELETE: "Ingetrokken document verwijderd (bewaartermijn)",
+    ORG_DOCUMENT_UPLOAD: "Convenant- of kwaliteitsdocument toegevoegd",
+    ORG_DOCUMENT_DOWNLOAD: "Convenant- of kwaliteitsdocument gedownload",
+    ORG_DOCUMENT_WITHDRAW: "Convenant- of kwaliteitsdocument ingetrokken",
     RETENTION_RUN: "Bewaartermijnen toegepast",
     "clock.due_recomputed": "Termijn herberekend (sluitingsdag)",
     "calendar.closing_day_add": "Sluitingsdag toegevoegd",

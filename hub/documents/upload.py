@@ -21,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,7 +39,7 @@ from hub.documents.errors import (
     ScannerTimedOut,
     ScannerUnavailable,
 )
-from hub.documents.models import Document, DocumentType
+from hub.documents.models import Document
 from hub.documents.scanner import Scanner, ScanSession, ScanTimedOut, ScanTooLarge, ScanUnavailable
 from hub.documents.sniff import ContentSniffer, SniffError, clean_filename, extension_of, kind_for_filename
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_SHA256
@@ -78,13 +79,14 @@ async def stream_into_vault(
     user: User,
     place: Placement,
     *,
-    doc_type: DocumentType,
+    doc_type: StrEnum,
     document_date: date,
     filename: str,
     chunks: AsyncIterator[bytes],
     max_bytes: int,
 ) -> Document:
-    """Stream one upload into the vault; return the new (flushed, not committed) Document row.
+    """Stream one upload into the vault; return the new (flushed, not committed) Document row. ``doc_type`` is a
+    checked kind: a DocumentType for a case, hub.orgdocs' OrgDocKind for an organisation document.
 
     The name is checked before the first byte of ``chunks`` is read. Raises an UploadRefused for anything the
     uploader can fix or should know; anything else is a server error. In every failing case nothing stays behind.
@@ -150,7 +152,7 @@ async def stream_into_vault(
             gemeente_id=place.gemeente_id,
             kantoor_id=place.kantoor_id,
             revision=REVISION,
-            doc_type=doc_type.value,
+            doc_type=str(doc_type),
             document_date=document_date,
             uploaded_by=user.id,
             uploaded_at=utcnow(),
