@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
+from hub.accounts.views import convenants as convenant_views
 from hub.audit import head as audit_head
 from hub.calendars import views as calendar_views
 from hub.cases import correction_views as case_correction_views
@@ -35,6 +36,7 @@ from hub.monitoring import steekproef_views as monitoring_steekproef_views
 from hub.monitoring import views as monitoring_views
 from hub.navigation import navigation
 from hub.notifications import views as notification_views
+from hub.orgdocs import views as orgdocs_views
 from hub.origin import current_origin
 from hub.oversight import views as oversight_views
 from hub.resources import STATIC_DIR
@@ -52,7 +54,12 @@ from hub.web.site import Site
 from hub.worker import start_worker, stop_worker
 
 # Routes whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
-UPLOAD_ROUTES: list[str] = [document_views.UPLOAD_ROUTE, messaging_views.REPLY_UPLOAD_ROUTE]
+UPLOAD_ROUTES: list[str] = [
+    document_views.UPLOAD_ROUTE,
+    messaging_views.REPLY_UPLOAD_ROUTE,
+    convenant_views.UPLOAD_ROUTE,
+    orgdocs_views.UPLOAD_ROUTE,
+]
 
 
 def routes() -> list[BaseRoute]:
@@ -65,6 +72,7 @@ def routes() -> list[BaseRoute]:
         *case_worklist_views.routes,
         *document_views.routes,
         *document_withdrawal_views.routes,
+        *orgdocs_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
         *monitoring_compliance_views.routes,

@@ -136,9 +136,7 @@ async def stream_into_vault(
         # The scanner's verdict comes before the type's: a small infected file is reported as infected.
         verdict = await scan.verdict()
         if not verdict.clean:
-            log.warning(
-                "upload to case %s by user %s refused: %s", place.case_id or "-", user.id, verdict.signature
-            )
+            log.warning("upload to case %s by user %s refused: %s", place.case_id or "-", user.id, verdict.signature)
             raise FileInfected(verdict.signature)
         vault.scanned = verdict.scanned
         kind = sniffer.finish()

@@ -28,7 +28,7 @@ from hub.documents.components import blobs_of, scanner_of
 from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, NoFile, UploadBrokenOff, UploadRefused
 from hub.documents.forms import parse_document_date, refusal_of, upload_context
 from hub.documents.models import FIELD_DATE, FIELD_TYPE, parse_doc_type
-from hub.documents.services import DocumentService, DocumentUnavailable
+from hub.documents.services import DocumentService, DocumentUnavailable, Download
 from hub.documents.sniff import kind_for_content_type
 from hub.runtime import Runtime
 from hub.web.forms import runtime
@@ -197,6 +197,11 @@ async def download(request: Request) -> Response:
         return render_error(request.scope, 500, "Document niet beschikbaar", DocumentUnavailable.message)
     except DocumentWithdrawn:
         return render_error(request.scope, 410, "Document ingetrokken", WITHDRAWN)
+    return download_response(service, prepared)
+
+
+def download_response(service: DocumentService, prepared: Download) -> StreamingResponse:
+    """The verified document's plaintext as an attachment (also for hub.orgdocs), never rendered by the browser."""
     document = prepared.document
     kind = kind_for_content_type(document.content_type)
     headers = {

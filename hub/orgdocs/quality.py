@@ -18,13 +18,13 @@ from hub.accounts.organisations import ConvenantService
 from hub.cases.records import local_today
 from hub.db import utcnow
 from hub.orgdocs.models import QUALITY_KINDS, OrgDocKind
-from hub.orgdocs.services import OrgDocRow, OrgDocumentService
+from hub.orgdocs.services import OrgDocRow, OrgDocumentService, shown_version
 from hub.terms import decharge_due, is_overdue, kwaliteitsverklaring_due
 
 
-def due_again(kind: OrgDocKind, document_date: date | None, valid_until: date | None, *, decharge_months: int) -> (
-    datetime | None
-):
+def due_again(
+    kind: OrgDocKind, document_date: date | None, valid_until: date | None, *, decharge_months: int
+) -> datetime | None:
     """When the next document of ``kind`` is due, from the current one (None when that cannot be told)."""
     if kind == OrgDocKind.KWALITEITSVERKLARING:
         return kwaliteitsverklaring_due(valid_until) if valid_until is not None else None
@@ -62,7 +62,7 @@ def quality_of(
     """The state of one kantoor's §3 documents from its documents (newest first)."""
     statuses = []
     for kind in QUALITY_KINDS:
-        current = next((d for d in documents if d.kind == kind and not d.withdrawn), None)
+        current, _ = shown_version([d for d in documents if d.kind == kind])
         due = (
             due_again(kind, current.row.document_date, current.valid_until, decharge_months=decharge_months)
             if current is not None

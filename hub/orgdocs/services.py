@@ -70,6 +70,13 @@ class OrgDocRow:
         return self.row.withdrawn_at is not None
 
 
+def shown_version(entries: list[OrgDocRow]) -> tuple[OrgDocRow | None, list[OrgDocRow]]:
+    """The version a page shows (the newest that is not withdrawn: a new upload replaces the one shown) and the
+    others, newest first. ``entries`` newest first, as :meth:`OrgDocumentService.rows` gives them."""
+    current = next((e for e in entries if not e.withdrawn), None)
+    return current, [e for e in entries if e is not current]
+
+
 def parse_quality_kind(raw: str) -> OrgDocKind:
     """Decharge or kwaliteitsverklaring from the form; BadDocumentType otherwise (a convenant is not one)."""
     for kind in QUALITY_KINDS:
@@ -87,6 +94,21 @@ def check_valid_until(kind: OrgDocKind, document_date: date, valid_until: date |
     if valid_until < document_date:
         raise BadValidUntil("De kwaliteitsverklaring kan niet eindigen voor de datum van het document.")
     return valid_until
+
+
+def _check_convenant_uploader(user: User, convenant: Convenant) -> None:
+    """NotFound unless the user's organisation is party to the convenant; Forbidden unless it is its gemeente and
+    the user its contractmanager."""
+    require(user, Action.UPLOAD_CONVENANT_DOCUMENT, convenant)
+    if user.organisation_id != convenant.gemeente_id:
+        raise Forbidden(Action.UPLOAD_CONVENANT_DOCUMENT.value)
+
+
+def _check_quality_uploader(user: User, kantoor: Organisation) -> None:
+    """NotFound for another organisation; Forbidden unless it is a kantoor and the user may add its documents."""
+    require(user, Action.UPLOAD_QUALITY_DOCUMENT, kantoor)
+    if kantoor.org_kind != OrgKind.KANTOOR:
+        raise Forbidden(Action.UPLOAD_QUALITY_DOCUMENT.value)
 
 
 class OrgDocumentService:
@@ -108,17 +130,13 @@ class OrgDocumentService:
         convenant = await self.db.get(Convenant, convenant_id) if is_id(convenant_id) else None
         if convenant is None:
             raise NotFound("Convenant")
-        require(user, Action.UPLOAD_CONVENANT_DOCUMENT, convenant)
-        if user.organisation_id != convenant.gemeente_id:
-            raise Forbidden(Action.UPLOAD_CONVENANT_DOCUMENT.value)
+        _check_convenant_uploader(user, convenant)
         return convenant
 
     async def kantoor_for_upload(self, user: User) -> Organisation:
         """The user's own kantoor, if the user may add its quality documents (Forbidden otherwise)."""
         own = await OrganisationService(self.db).own(user)
-        require(user, Action.UPLOAD_QUALITY_DOCUMENT, own)
-        if own.org_kind != OrgKind.KANTOOR:
-            raise Forbidden(Action.UPLOAD_QUALITY_DOCUMENT.value)
+        _check_quality_uploader(user, own)
         return own
 
     async def readable_kantoren(self, user: User) -> list[Organisation]:
@@ -166,8 +184,9 @@ class OrgDocumentService:
         max_bytes: int,
     ) -> Document:
         """The signed convenant (a PDF; its date is the signing date). Like DocumentService.store: the checks come
-        before the first byte, nothing stays behind on failure; the row is flushed, not committed."""
-        await self.convenant_for_upload(user, convenant.id)
+        before the first byte (without the database: commit before calling, so that no connection is held while
+        the file streams in), nothing stays behind on failure; the row is flushed, not committed."""
+        _check_convenant_uploader(user, convenant)
         try:
             if kind_for_filename(clean_filename(filename)) is not PDF:
                 raise FileTypeRefused("type", NOT_PDF)
@@ -181,6 +200,7 @@ class OrgDocumentService:
     async def store_quality(
         self,
         user: User,
+        kantoor: Organisation,
         *,
         kind: OrgDocKind,
         document_date: date | None,
@@ -189,9 +209,9 @@ class OrgDocumentService:
         chunks: AsyncIterator[bytes],
         max_bytes: int,
     ) -> Document:
-        """A quality document of the user's own kantoor, with its date (and a kwaliteitsverklaring's last valid
-        day: BadValidUntil)."""
-        kantoor = await self.kantoor_for_upload(user)
+        """A quality document of the user's own kantoor (:meth:`kantoor_for_upload`), with its date (and a
+        kwaliteitsverklaring's last valid day: BadValidUntil). As :meth:`store_convenant` otherwise."""
+        _check_quality_uploader(user, kantoor)
         if kind not in QUALITY_KINDS:
             raise BadDocumentType()
         day = check_document_date(document_date, local_today())
@@ -303,9 +323,9 @@ class OrgDocumentService:
     async def record_download(self, user: User, document: Document) -> None:
         await self._audit(user, ORG_DOCUMENT_DOWNLOAD, document.id)
 
-    async def withdraw(self, user: User, document_id: str, reason: str) -> Document:
-        """Withdrawn by the organisation that owns it (the convenant's gemeente, the quality document's kantoor) with
-        the upload right; NotFound for the other party, Forbidden for a role without it."""
+    async def withdrawable(self, user: User, document_id: str) -> tuple[Document, OrganisationDocument]:
+        """The document if the user's organisation owns it (the convenant's gemeente, the quality document's kantoor)
+        and the user has the upload right; NotFound for the other party, Forbidden for a role without it."""
         document, link = await self.readable(user, document_id)
         if link.convenant_id is not None:
             owner, action = document.gemeente_id, Action.UPLOAD_CONVENANT_DOCUMENT
@@ -314,7 +334,13 @@ class OrgDocumentService:
         if user.organisation_id != owner:
             raise NotFound("Document")
         require(user, action)
-        return await mark_withdrawn(self.db, self.keyring, user, document, reason, action=ORG_DOCUMENT_WITHDRAW)
+        return document, link
+
+    async def withdraw(self, user: User, document_id: str, reason: str) -> tuple[Document, OrganisationDocument]:
+        """Withdraw it (:meth:`withdrawable`) with a reason: the vault's withdrawal (hub.documents.withdrawal)."""
+        document, link = await self.withdrawable(user, document_id)
+        await mark_withdrawn(self.db, self.keyring, user, document, reason, action=ORG_DOCUMENT_WITHDRAW)
+        return document, link
 
     async def _audit(self, user: User, action: str, document_id: str) -> None:
         await audit.record(
