@@ -287,7 +287,7 @@ class OrgDocumentService:
                 | (col(Document.kantoor_id) == user.organisation_id),
             )
         )
-        owner_of = dict(result.tuples().all())
+        owner_of: dict[str, str | None] = {document_id: convenant_id for document_id, convenant_id in result.all()}
         for entry in await self.rows(user, col(Document.id).in_(list(owner_of))):
             convenant_id = owner_of[entry.row.id]
             if convenant_id is not None:
@@ -308,7 +308,7 @@ class OrgDocumentService:
                 col(Document.kantoor_id).in_(kantoor_ids),
             )
         )
-        kantoor_of = dict(result.tuples().all())
+        kantoor_of: dict[str, str] = {document_id: kantoor_id for document_id, kantoor_id in result.all()}
         for entry in await self.rows(user, col(Document.id).in_(list(kantoor_of))):
             by_kantoor[kantoor_of[entry.row.id]].append(entry)
         return by_kantoor
