@@ -87,6 +87,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Months after the start of the bewind within which the monitoring's D2 counts an aanmelding schuldhulp (1-36).",
     ),
     Setting(
+        "HUB_DECHARGE_MONTHS",
+        "12",
+        "Months after a kantoor's last decharge (convenant §3b names no period) before the next is due (1-36).",
+    ),
+    Setting(
         "HUB_SECURITY_CONTACT",
         "",
         "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "
