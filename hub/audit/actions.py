@@ -38,9 +38,9 @@ DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
 DOCUMENT_DELETE: Final = "document.delete"  # a withdrawn document deleted by retention, one record per party
 # -- organisation documents: the signed convenant, a kantoor's quality documents (hub.orgdocs) --------------------
-ORG_DOCUMENT_UPLOAD: Final = "organisation_document.upload"
-ORG_DOCUMENT_DOWNLOAD: Final = "organisation_document.download"
-ORG_DOCUMENT_WITHDRAW: Final = "organisation_document.withdraw"
+ORG_DOCUMENT_UPLOAD: Final = "orgdocument.upload"
+ORG_DOCUMENT_DOWNLOAD: Final = "orgdocument.download"
+ORG_DOCUMENT_WITHDRAW: Final = "orgdocument.withdraw"
 # -- retention ---------------------------------------------------------------------------------------------------
 ORGANISATION_RETENTION_CHANGED: Final = "organisation.retention_changed"  # `hub retention years`
 RETENTION_RUN: Final = "retention.run"  # a real (not dry) run; object id: who ran it (worker or cli)

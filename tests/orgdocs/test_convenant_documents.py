@@ -60,8 +60,8 @@ async def test_both_parties_read_the_signed_convenant_and_a_new_version_replaces
     old = await (await hub.client_for(world.base.contractmanager)).get(f"/organisatiedocumenten/{first}/downloaden")
     assert old.status_code == 200 and old.content == first_content  # the earlier version stays readable
 
-    assert await audit_actions(hub, first) == ["organisation_document.upload", "organisation_document.download"]
-    assert await audit_actions(hub, second) == ["organisation_document.upload", "organisation_document.download"]
+    assert await audit_actions(hub, first) == ["orgdocument.upload", "orgdocument.download"]
+    assert await audit_actions(hub, second) == ["orgdocument.upload", "orgdocument.download"]
 
 
 async def test_nobody_else_reads_or_uploads_it(hub: HubUnderTest) -> None:
@@ -118,7 +118,7 @@ async def test_withdrawn_by_its_gemeente_and_never_part_of_a_case(hub: HubUnderT
     assert (await kantoor.get(f"/organisatiedocumenten/{document_id}/downloaden")).status_code == 410
     page = (await kantoor.get("/convenanten")).text
     assert "Ingetrokken" in page and "Verkeerde versie" in page and "nog niet toegevoegd" in page
-    assert await audit_actions(hub, document_id) == ["organisation_document.upload", "organisation_document.withdraw"]
+    assert await audit_actions(hub, document_id) == ["orgdocument.upload", "orgdocument.withdraw"]
 
     async with hub.db() as db:  # the case's list and the case retention never see it
         listed = await DocumentService(db, hub.runtime.keyring).list_for_case(world.base.bewindvoerder, world.base.case)

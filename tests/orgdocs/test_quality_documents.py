@@ -67,8 +67,8 @@ async def test_the_gemeente_sees_its_partners_documents_with_due_dates(hub: HubU
     await upload(world, "decharge", today - timedelta(days=10))
     monitoring = (await carla.get("/monitoring")).text
     assert "Elk kantoor met een lopend convenant heeft" in monitoring
-    assert await audit_actions(hub, old_decharge) == ["organisation_document.upload"]
-    assert await audit_actions(hub, verklaring) == ["organisation_document.upload", "organisation_document.download"]
+    assert await audit_actions(hub, old_decharge) == ["orgdocument.upload"]
+    assert await audit_actions(hub, verklaring) == ["orgdocument.upload", "orgdocument.download"]
 
     # The kantoor withdraws its kwaliteitsverklaring: now it is missing.
     kantoor = await hub.client_for(world.kantoorbeheerder)
