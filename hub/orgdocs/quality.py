@@ -1,8 +1,8 @@
 """The quality documents of convenant §3 per kantoor: the current one of each kind, when the next is due, and
 whether it is overdue or missing.
 
-"Due again" has one rule, :func:`due_again` (the terms themselves live in hub.terms): a kwaliteitsverklaring at the
-end of its last valid day, a decharge ``decharge_months`` (HUB_DECHARGE_MONTHS) after its date. Overdue only once
+"Due again" has one rule, :func:`due_again`: a kwaliteitsverklaring at the end of its last valid day, a decharge
+``decharge_months`` (HUB_DECHARGE_MONTHS) after its date by the term rule hub.terms.decharge_due. Overdue only once
 the due day is over (hub.terms.is_overdue). The current document of a kind is its newest by upload that is not
 withdrawn: a new upload replaces it, the older ones stay listed.
 """
@@ -19,7 +19,7 @@ from hub.cases.records import local_today
 from hub.db import utcnow
 from hub.orgdocs.models import QUALITY_KINDS, OrgDocKind
 from hub.orgdocs.services import OrgDocRow, OrgDocumentService, shown_version
-from hub.terms import decharge_due, is_overdue, kwaliteitsverklaring_due
+from hub.terms import decharge_due, end_of_day, is_overdue
 
 
 def due_again(
@@ -27,7 +27,9 @@ def due_again(
 ) -> datetime | None:
     """When the next document of ``kind`` is due, from the current one (None when that cannot be told)."""
     if kind == OrgDocKind.KWALITEITSVERKLARING:
-        return kwaliteitsverklaring_due(valid_until) if valid_until is not None else None
+        # §3a/§3d: valid for the whole looptijd, so a new one is due when it stops being valid, at the end of its
+        # last valid day (a fact of the document, not a term: not moved to a werkdag).
+        return end_of_day(valid_until) if valid_until is not None else None
     if kind == OrgDocKind.DECHARGE and document_date is not None:
         return decharge_due(document_date, months=decharge_months)
     return None

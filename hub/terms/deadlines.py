@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from hub.terms.werkdagen import WerkdagCalendar, add_months, as_local_date, default_calendar, end_of_day
+from hub.terms.werkdagen import WerkdagCalendar, add_months, as_local_date, default_calendar
 
 __all__ = [
     "aanmelding_schuldhulp_due",
@@ -25,7 +25,6 @@ __all__ = [
     "contact_nieuwe_klant_due",
     "controle_contactgegevens_due",
     "decharge_due",
-    "kwaliteitsverklaring_due",
     "melding_wijziging_due",
     "reactie_casuistiek_due",
     "uitstroomverslag_window",
@@ -114,15 +113,8 @@ def controle_contactgegevens_due(last_checked: date, *, calendar: WerkdagCalenda
     return _cal(calendar).add_period(last_checked, months=12)
 
 
-def decharge_due(document_date: date, *, months: int, calendar: WerkdagCalendar | None = None) -> datetime:
+def decharge_due(document_date: date, *, months: int = 12, calendar: WerkdagCalendar | None = None) -> datetime:
     """Decharge (convenant §3b): the bewindvoerder overlegt the rechtbank's decharge. The convenant names no period;
     the rechtbank discharges the yearly rekening en verantwoording, so the next one is due ``months`` (the setting
     HUB_DECHARGE_MONTHS, 12 by default) after the date of the last, moved to a werkdag like every month term."""
     return _cal(calendar).add_period(document_date, months=months)
-
-
-def kwaliteitsverklaring_due(valid_until: date) -> datetime:
-    """Kwaliteitsverklaring (convenant §3a, §3d): the written statement of how the quality requirements are met,
-    given before signing and kept valid for the whole looptijd; a new one is due when the current one stops being
-    valid, at the end of its last valid day (a validity end is a fact of the document, not a term: not moved)."""
-    return end_of_day(valid_until)
