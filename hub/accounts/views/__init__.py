@@ -7,7 +7,8 @@ Who may do what is checked in the services (hub.accounts.authz):
 - a kantoorbeheerder or gemeentebeheerder manages the users of their own organisation only; any other user does not
   exist for them (404);
 - a contractmanager keeps the routekaart (the partners' contact details, checked at least once a year, §1a.1)
-  and reads their gemeente's convenants (convenants.py);
+  and reads their gemeente's convenants, adding the signed convenant (convenants.py); a kantoorbeheerder reads the
+  kantoor's;
 - a kantoorbeheerder or contractmanager confirms or corrects their own organisation's contact details.
 """
 
