@@ -18,6 +18,7 @@ from hub.accounts import views as account_views
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.authz import may
 from hub.accounts.kept_forms import StoredForms
+from hub.accounts.views import convenants as convenant_views
 from hub.api import API_PREFIX
 from hub.api import routes as api_routes
 from hub.api.authn import BearerTokens
@@ -45,6 +46,7 @@ from hub.navigation import navigation
 from hub.notifications import views as notification_views
 from hub.ops import health_views as ops_health_views
 from hub.ops.metrics_server import serving_metrics
+from hub.orgdocs import views as orgdocs_views
 from hub.origin import current_origin
 from hub.oversight import views as oversight_views
 from hub.resources import STATIC_DIR
@@ -69,6 +71,8 @@ UPLOAD_ROUTES: list[str] = [
     document_views.UPLOAD_ROUTE,
     messaging_views.REPLY_UPLOAD_ROUTE,
     messaging_views.NEW_UPLOAD_ROUTE,
+    convenant_views.UPLOAD_ROUTE,
+    orgdocs_views.UPLOAD_ROUTE,
 ]
 
 
@@ -83,6 +87,7 @@ def routes() -> list[BaseRoute]:
         *case_worklist_views.routes,
         *document_views.routes,
         *document_withdrawal_views.routes,
+        *orgdocs_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
         *monitoring_compliance_views.routes,

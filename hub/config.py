@@ -80,6 +80,7 @@ class Settings:
     session_idle_seconds: int = 1800  # hub.accounts.auth: a full session ends after this long without a request
     session_warning_seconds: int = 120  # static/session-timeout.js warns this long before that end
     monitoring_term_months: int = 12  # the term of the monitoring's D2 (handreiking ch. 5: "bijv. twaalf maanden")
+    decharge_months: int = 12  # when a kantoor's next decharge is due (§3b names no period): hub.terms.decharge_due
     # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
     security_contacts: tuple[str, ...] = ()
     security_policy_url: str = ""  # empty: the hub's own disclosure page
@@ -362,6 +363,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention_withdrawn_days=_int(env, "HUB_RETENTION_WITHDRAWN_DAYS", "30", 1, 3650),
         retention_outbox_days=_int(env, "HUB_RETENTION_OUTBOX_DAYS", "90", 1, 3650),
         monitoring_term_months=_int(env, "HUB_MONITORING_TERM_MONTHS", "12", 1, 36),
+        decharge_months=_int(env, "HUB_DECHARGE_MONTHS", "12", 1, 36),
         security_contacts=_security_contacts(env, base_url),
         security_policy_url=policy_url,
     )

@@ -11,6 +11,7 @@ from hub.messaging import models as messaging_models
 from hub.monitoring import steekproef_models as monitoring_steekproef_models
 from hub.notifications import models as notifications_models
 from hub.ops import models as ops_models
+from hub.orgdocs import models as orgdocs_models
 from hub.retention import models as retention_models
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "monitoring_steekproef_models",
     "notifications_models",
     "ops_models",
+    "orgdocs_models",
     "retention_models",
 ]

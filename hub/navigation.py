@@ -16,6 +16,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("cases.schuldhulp_check", "Aanmelding schuldhulp", Action.VIEW_SCHULDHULP_CHECK),
     ("admin.routekaart", "Routekaart", Action.VIEW_ROUTEKAART),
     ("accounts.convenants", "Convenanten", Action.READ_CONVENANTS),
+    ("orgdocs.quality", "Kwaliteitsdocumenten", Action.VIEW_QUALITY_DOCUMENTS),
     ("monitoring.page", "Monitoring", Action.VIEW_MONITORING),
     ("admin.organisations", "Organisaties", Action.MANAGE_ORGANISATIONS),
     ("admin.convenants", "Convenanten", Action.MANAGE_ORGANISATIONS),

@@ -111,6 +111,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds before the idle end at which the page offers to stay logged in (5-3600; needs JavaScript).",
     ),
     Setting(
+        "HUB_DECHARGE_MONTHS",
+        "12",
+        "Months after a kantoor's last decharge (convenant §3b names no period) before the next is due (1-36).",
+    ),
+    Setting(
         "HUB_SECURITY_CONTACT",
         "",
         "Where to report a vulnerability in this hub (security.txt Contact): mailto: or https: URIs, comma-separated; "

@@ -39,7 +39,10 @@ class Action(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"  # the audit records about the own organisation's cases and users (the FG)
     VIEW_TERM_COMPLIANCE = "view_term_compliance"  # how the partners kept the terms (no content)
     DRAW_STEEKPROEF = "draw_steekproef"  # the steekproef op rechtmatigheid of the gemeente's bijstand cases (§2.2)
-    READ_CONVENANTS = "read_convenants"  # the convenants of the user's own organisation, read-only
+    READ_CONVENANTS = "read_convenants"  # the convenants of the user's own organisation and their signed copy
+    UPLOAD_CONVENANT_DOCUMENT = "upload_convenant_document"  # the signed convenant, by its gemeente (hub.orgdocs)
+    VIEW_QUALITY_DOCUMENTS = "view_quality_documents"  # a kantoor's own §3 documents, or its partners' for a gemeente
+    UPLOAD_QUALITY_DOCUMENT = "upload_quality_document"  # decharge, kwaliteitsverklaring (§3), by the kantoor
     VIEW_MONITORING = "view_monitoring"  # the gemeente's monitoring figures (aggregated, small counts suppressed)
 
 
@@ -66,7 +69,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_AUDIT_LOG: frozenset({Role.FG}),
     Action.VIEW_TERM_COMPLIANCE: frozenset({Role.CONTRACTMANAGER, Role.KANTOORBEHEERDER}),
     Action.DRAW_STEEKPROEF: frozenset({Role.CONTRACTMANAGER}),
-    Action.READ_CONVENANTS: frozenset({Role.CONTRACTMANAGER}),
+    Action.READ_CONVENANTS: frozenset({Role.CONTRACTMANAGER, Role.KANTOORBEHEERDER}),
+    Action.UPLOAD_CONVENANT_DOCUMENT: frozenset({Role.CONTRACTMANAGER}),
+    Action.VIEW_QUALITY_DOCUMENTS: frozenset({Role.CONTRACTMANAGER, Role.KANTOORBEHEERDER, Role.BEWINDVOERDER}),
+    Action.UPLOAD_QUALITY_DOCUMENT: frozenset({Role.KANTOORBEHEERDER, Role.BEWINDVOERDER}),
     Action.VIEW_MONITORING: frozenset({Role.CONTRACTMANAGER}),
 }
 

@@ -38,6 +38,10 @@ DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
 DOCUMENT_PREVIEW: Final = "document.preview"  # shown in the browser (PDF, PNG, JPEG), next to the download
 DOCUMENT_DELETE: Final = "document.delete"  # a withdrawn document deleted by retention, one record per party
+# -- organisation documents: the signed convenant, a kantoor's quality documents (hub.orgdocs) --------------------
+ORG_DOCUMENT_UPLOAD: Final = "orgdocument.upload"
+ORG_DOCUMENT_DOWNLOAD: Final = "orgdocument.download"
+ORG_DOCUMENT_WITHDRAW: Final = "orgdocument.withdraw"
 # -- retention ---------------------------------------------------------------------------------------------------
 ORGANISATION_RETENTION_CHANGED: Final = "organisation.retention_changed"  # `hub retention years`
 RETENTION_RUN: Final = "retention.run"  # a real (not dry) run; object id: who ran it (worker or cli)
@@ -84,6 +88,9 @@ ACTIONS: Final[dict[str, str]] = {
     DOCUMENT_PREVIEW: "Document bekeken in de browser",
     "document.withdraw": "Document ingetrokken",
     DOCUMENT_DELETE: "Ingetrokken document verwijderd (bewaartermijn)",
+    ORG_DOCUMENT_UPLOAD: "Convenant- of kwaliteitsdocument toegevoegd",
+    ORG_DOCUMENT_DOWNLOAD: "Convenant- of kwaliteitsdocument gedownload",
+    ORG_DOCUMENT_WITHDRAW: "Convenant- of kwaliteitsdocument ingetrokken",
     RETENTION_RUN: "Bewaartermijnen toegepast",
     "clock.due_recomputed": "Termijn herberekend (sluitingsdag)",
     "calendar.closing_day_add": "Sluitingsdag toegevoegd",

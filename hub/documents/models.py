@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, new_id, utcnow
@@ -75,11 +75,16 @@ def check_document_date(day: date | None, today: date) -> date:
 
 class Document(SQLModel, table=True):
     __tablename__ = "document"
-    __table_args__ = (Index("ix_document_case_uploaded", "case_id", "uploaded_at"),)
+    __table_args__ = (
+        Index("ix_document_case_uploaded", "case_id", "uploaded_at"),
+        CheckConstraint("case_id IS NULL OR gemeente_id IS NOT NULL", name="ck_document_case_has_gemeente"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    case_id: str = Field(foreign_key="dossier.id", max_length=32)
-    gemeente_id: str = Field(foreign_key="organisation.id", max_length=32)
+    # None for an organisation document (hub.orgdocs: the signed convenant, a kantoor's quality document): it
+    # belongs to no case; a kantoor's quality document has no gemeente either.
+    case_id: str | None = Field(default=None, foreign_key="dossier.id", max_length=32)
+    gemeente_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=32)
     kantoor_id: str = Field(foreign_key="organisation.id", max_length=32)
     revision: int = 1
     doc_type: str = Field(max_length=40)
@@ -99,5 +104,9 @@ class Document(SQLModel, table=True):
     withdrawn_by: str | None = Field(default=None, foreign_key="user_account.id", max_length=32)
     withdrawal_reason: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
-    def party_ids(self) -> tuple[str, str]:
+    def party_ids(self) -> tuple[str, ...]:
+        """The parties of its case. None for an organisation document: then every case route (download,
+        withdrawal, attaching) answers NotFound, and only hub.orgdocs' own rules hand it out."""
+        if self.case_id is None or self.gemeente_id is None:
+            return ()
         return (self.gemeente_id, self.kantoor_id)

@@ -40,7 +40,7 @@ from hub.documents.models import (
     parse_doc_type,
 )
 from hub.documents.scanner import NoScanner, Scanner
-from hub.documents.upload import Vault, stream_into_vault
+from hub.documents.upload import Placement, Vault, stream_into_vault
 from hub.errors import NotFound
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_WITHDRAWAL_REASON
 from hub.notifications.interfaces import MailKind, NotificationEvent, Notifier, Topic
@@ -187,7 +187,7 @@ class DocumentService:
         document = await stream_into_vault(
             vault,
             user,
-            case,
+            Placement.of_case(case),
             doc_type=kind_of_document,
             document_date=document_date,
             filename=filename,
@@ -313,7 +313,11 @@ class DocumentService:
     async def prepare_download(self, user: User, document_id: str) -> Download:
         """Authorise and unwrap the data key (database work only). DocumentWithdrawn for a withdrawn document,
         DocumentUnavailable if the key does not unwrap."""
-        document = await self.get_document(user, document_id)
+        return self.unwrap(await self.get_document(user, document_id))
+
+    def unwrap(self, document: Document) -> Download:
+        """A document someone was allowed to read, ready for :meth:`verify` and :meth:`plaintext` (hub.orgdocs
+        authorises its own documents and comes here). DocumentWithdrawn, DocumentUnavailable as above."""
         if document.withdrawn_at is not None:
             raise DocumentWithdrawn(document.id)
         try:

@@ -21,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from crypto import Keyring, StreamEncryptor, encrypt_field, generate_data_key
 from hub.accounts.models import User
@@ -36,7 +37,7 @@ from hub.documents.errors import (
     ScannerTimedOut,
     ScannerUnavailable,
 )
-from hub.documents.models import Document, DocumentType
+from hub.documents.models import Document
 from hub.documents.scanner import Scanner, ScanSession, ScanTimedOut, ScanTooLarge, ScanUnavailable
 from hub.documents.sniff import ContentSniffer, SniffError, clean_filename, extension_of, kind_for_filename
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_SHA256
@@ -56,19 +57,34 @@ class Vault:
     scanned: bool = False  # set by stream_into_vault: a scanner checked the upload it stored
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a new document belongs: a case with its two parties, or (``case_id`` None) an organisation document of
+    hub.orgdocs, whose owner that package records."""
+
+    case_id: str | None
+    gemeente_id: str | None
+    kantoor_id: str
+
+    @classmethod
+    def of_case(cls, case: Case) -> Placement:
+        return cls(case.id, case.gemeente_id, case.kantoor_id)
+
+
 async def stream_into_vault(
     vault: Vault,
     user: User,
-    case: Case,
+    place: Placement,
     *,
-    doc_type: DocumentType,
+    doc_type: StrEnum,
     document_date: date,
     filename: str,
     chunks: AsyncIterator[bytes],
     max_bytes: int,
 ) -> Document:
     """Stream one upload into the vault; return its Document row, not yet added to the session (the caller adds
-    it, or removes the blob: several files of one upload are added together when all are in).
+    it, or removes the blob: several files of one upload are added together when all are in). ``doc_type`` is a
+    checked kind: a DocumentType for a case, hub.orgdocs' OrgDocKind for an organisation document.
 
     The name is checked before the first byte of ``chunks`` is read. Raises an UploadRefused for anything the
     uploader can fix or should know; anything else is a server error. In every failing case nothing stays behind.
@@ -118,7 +134,7 @@ async def stream_into_vault(
         # The scanner's verdict comes before the type's: a small infected file is reported as infected.
         verdict = await scan.verdict()
         if not verdict.clean:
-            log.warning("upload to case %s by user %s refused: %s", case.id, user.id, verdict.signature)
+            log.warning("upload to case %s by user %s refused: %s", place.case_id or "-", user.id, verdict.signature)
             raise FileInfected(verdict.signature)
         vault.scanned = verdict.scanned
         kind = sniffer.finish()
@@ -128,11 +144,11 @@ async def stream_into_vault(
         keyring = vault.keyring
         document = Document(
             id=document_id,
-            case_id=case.id,
-            gemeente_id=case.gemeente_id,
-            kantoor_id=case.kantoor_id,
+            case_id=place.case_id,
+            gemeente_id=place.gemeente_id,
+            kantoor_id=place.kantoor_id,
             revision=REVISION,
-            doc_type=doc_type.value,
+            doc_type=str(doc_type),
             document_date=document_date,
             uploaded_by=user.id,
             uploaded_at=utcnow(),

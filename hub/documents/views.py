@@ -27,11 +27,11 @@ from hub.audit.actions import DOCUMENT_DOWNLOAD, DOCUMENT_PREVIEW
 from hub.db import commit_or_unknown
 from hub.documents.batch_views import FIELDS_PER_FILE, FileBatch, receive_files
 from hub.documents.components import blobs_of, scanner_of
-from hub.documents.download import DocumentUnavailable, RangeNotSatisfiable, parse_range
+from hub.documents.download import ByteRange, DocumentUnavailable, PlaintextStream, RangeNotSatisfiable, parse_range
 from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, UploadBrokenOff, UploadRefused
 from hub.documents.forms import MAX_FILES, FileRow, rows_for_page, upload_context
 from hub.documents.inline import document_headers, may_preview
-from hub.documents.services import DocumentService
+from hub.documents.services import DocumentService, Download
 from hub.documents.sniff import kind_for_content_type
 from hub.runtime import Runtime
 from hub.web.forms import runtime
@@ -232,6 +232,15 @@ async def _serve(request: Request, *, inline: bool) -> Response:
         return render_error(request.scope, 500, "Document niet beschikbaar", DocumentUnavailable.message)
     except DocumentWithdrawn:
         return render_error(request.scope, 410, "Document ingetrokken", WITHDRAWN)
+    return download_response(prepared, stream, byte_range, inline=inline)
+
+
+def download_response(
+    prepared: Download, stream: PlaintextStream, byte_range: ByteRange | None = None, *, inline: bool = False
+) -> StreamingResponse:
+    """The document's plaintext (``stream``, started), verified chunk by chunk while it goes out: an attachment, or
+    with ``inline`` the sandboxed preview; one range of it (206) when ``byte_range`` is given. Also for hub.orgdocs."""
+    document = prepared.document
     kind = kind_for_content_type(document.content_type)
     disposition = content_disposition(prepared.filename, kind.extensions[0] if kind else "", inline=inline)
     headers = {**PRIVATE, **document_headers(stream.length, disposition)}

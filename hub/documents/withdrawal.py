@@ -59,21 +59,38 @@ class DocumentWithdrawal:
         case = await self.db.get(Case, document.case_id)
         if case is None or case.ended:  # the ended case's documents wait for retention as they are
             raise ValidationError({REASON_FIELD: CASE_ENDED})
-        if not text:
-            raise ValidationError({REASON_FIELD: "Vul de reden in waarom u het document intrekt."})
-        if len(text) > REASON_MAX:
-            raise ValidationError({REASON_FIELD: f"De reden is te lang: gebruik hoogstens {REASON_MAX} tekens."})
-        if any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text):
-            raise ValidationError({REASON_FIELD: "De reden bevat een teken dat niet in een tekst hoort."})
-        document.withdrawn_at = now or utcnow()
-        document.withdrawn_by = user.id
-        document.withdrawal_reason = encrypt_field(
-            self.keyring, text, context=DOCUMENT_WITHDRAWAL_REASON.context(document.id)
-        )
-        self.db.add(document)
-        await audit.record(
-            self.db, user_id=user.id, organisation_id=user.organisation_id, action="document.withdraw",
-            object_type="document", object_id=document.id,
-        )  # fmt: skip
-        await self.db.flush()
-        return document
+        return await mark_withdrawn(self.db, self.keyring, user, document, text, action="document.withdraw", now=now)
+
+
+async def mark_withdrawn(
+    db: AsyncSession,
+    keyring: Keyring,
+    user: User,
+    document: Document,
+    reason: str,
+    *,
+    action: str,
+    now: datetime | None = None,
+) -> Document:
+    """The withdrawal itself, for a case document (above) and an organisation document (hub.orgdocs) alike, once
+    the caller has decided that ``user`` may: check the reason, mark the row (the reason field-encrypted), write the
+    audit record ``action``. ValidationError, nothing changed, for a missing or too long reason or a second try."""
+    text = reason.strip()
+    if document.withdrawn_at is not None:
+        raise ValidationError({REASON_FIELD: "Dit document is al ingetrokken."})
+    if not text:
+        raise ValidationError({REASON_FIELD: "Vul de reden in waarom u het document intrekt."})
+    if len(text) > REASON_MAX:
+        raise ValidationError({REASON_FIELD: f"De reden is te lang: gebruik hoogstens {REASON_MAX} tekens."})
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in text):
+        raise ValidationError({REASON_FIELD: "De reden bevat een teken dat niet in een tekst hoort."})
+    document.withdrawn_at = now or utcnow()
+    document.withdrawn_by = user.id
+    document.withdrawal_reason = encrypt_field(keyring, text, context=DOCUMENT_WITHDRAWAL_REASON.context(document.id))
+    db.add(document)
+    await audit.record(
+        db, user_id=user.id, organisation_id=user.organisation_id, action=action,
+        object_type="document", object_id=document.id,
+    )  # fmt: skip
+    await db.flush()
+    return document

@@ -39,7 +39,7 @@ def attachment_view(keyring: Keyring, document: Document) -> AttachmentView:
         label = document.doc_type
     return AttachmentView(
         document_id=document.id,
-        case_id=document.case_id,
+        case_id=document.case_id or "",  # always set: only a case's documents are attachable (attachable below)
         filename=name,
         type_label=label,
         withdrawn=document.withdrawn_at is not None,

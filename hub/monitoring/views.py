@@ -18,6 +18,8 @@ from hub.monitoring.exports import as_csv, as_ods
 from hub.monitoring.figures import Figures, lines
 from hub.monitoring.queries import FIRST_YEAR, Report, record_export, report
 from hub.monitoring.suppression import Protected, protect_report
+from hub.orgdocs.quality import needing_attention
+from hub.orgdocs.services import OrgDocumentService
 from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
@@ -60,6 +62,11 @@ async def monitoring_page(request: Request) -> Response:
     current, previous = table.total(year), table.total(year - 1)
     heads, kantoor_rows = per_kantoor(found, table)
     this_year = local_today().year
+    rt = runtime(request)
+    async with transaction(rt.sessions) as db:
+        attention = await needing_attention(
+            OrgDocumentService(db, rt.keyring), user_of(request).user, decharge_months=rt.settings.decharge_months
+        )
     return render(
         request,
         "monitoring/page.html",
@@ -73,6 +80,7 @@ async def monitoring_page(request: Request) -> Response:
             "panels": panels(current, previous, year),
             "kantoor_heads": heads,
             "kantoor_rows": kantoor_rows,
+            "quality_attention": attention,
         },
         status_code=400 if error else 200,
     )

@@ -56,7 +56,7 @@ OBJECT_LABELS = {
 GENERAL_QUESTION = "algemene vraag"  # a thread about a convenant, not a case
 
 
-def _of_org(gemeente: Mapped[str], kantoor: Mapped[str], org_id: str) -> ColumnElement[bool]:
+def _of_org(gemeente: Mapped[str] | Mapped[str | None], kantoor: Mapped[str], org_id: str) -> ColumnElement[bool]:
     return or_(gemeente == org_id, kantoor == org_id)
 
 

@@ -45,4 +45,8 @@ CONVENANT_TERMS: tuple[TermInWords, ...] = (
     TermInWords("controle_contactgegevens_due", "Controle contactgegevens", "1 jaar",
                 "De laatste bevestiging van de contactgegevens", "De gegevens zijn opnieuw bevestigd",
                 "Elke partij; de contractmanager controleert", "§1a.1"),
+    TermInWords("decharge_due", "Nieuwe decharge van de rechtbank", "12 maanden",
+                "De datum van de vorige decharge (het convenant noemt geen termijn; de beheerder van de omgeving kan "
+                "een andere instellen)", "Een nieuwe decharge is toegevoegd bij Kwaliteitsdocumenten", "Bewindvoerder",
+                "§3b"),
 )  # fmt: skip

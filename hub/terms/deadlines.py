@@ -24,6 +24,7 @@ __all__ = [
     "algemene_inhoudelijke_reactie_due",
     "contact_nieuwe_klant_due",
     "controle_contactgegevens_due",
+    "decharge_due",
     "melding_wijziging_due",
     "reactie_casuistiek_due",
     "uitstroomverslag_window",
@@ -110,3 +111,10 @@ def controle_contactgegevens_due(last_checked: date, *, calendar: WerkdagCalenda
     """Controle contactgegevens: the contractmanager checks an organisation's contact details at least once a
     year (convenant §1a.1), so the next check is due 1 jaar after the last one."""
     return _cal(calendar).add_period(last_checked, months=12)
+
+
+def decharge_due(document_date: date, *, months: int = 12, calendar: WerkdagCalendar | None = None) -> datetime:
+    """Decharge (convenant §3b): the bewindvoerder overlegt the rechtbank's decharge. The convenant names no period;
+    the rechtbank discharges the yearly rekening en verantwoording, so the next one is due ``months`` (the setting
+    HUB_DECHARGE_MONTHS, 12 by default) after the date of the last, moved to a werkdag like every month term."""
+    return _cal(calendar).add_period(document_date, months=months)

@@ -24,7 +24,9 @@ async def test_the_page_shows_the_years_figures_with_charts_and_tables(seeded: S
     assert page.status_code == 200
     html = page.text
     assert "Monitoring 2025: Gemeente Arnhem" in html
-    assert html.count('role="img"') == 4 and html.count("<desc ") == 4 and html.count("<table") == 5
+    # Four charts with their tables, the table per kantoor, and the kantoren without their quality documents (§3).
+    assert html.count('role="img"') == 4 and html.count("<desc ") == 4 and html.count("<table") == 6
+    assert "Kantoren met een ontbrekend of verlopen kwaliteitsdocument" in html
     assert 'aria-labelledby="chart-instroom-title chart-instroom-desc"' in html
     # The I1 row of the instroom table: 2024 and 2025 (the year before is compared).
     row = re.search(r"kosten van beschermingsbewind vergoed krijgt uit de bijzondere bijstand</th>\s*"

@@ -10,6 +10,8 @@ Who may do what is checked in the services (hub.accounts.authz):
   and reads their gemeente's convenants (convenants.py);
 - every case worker makes their own API tokens, an organisation's administrator its system tokens
   (api_tokens.py);
+  and reads their gemeente's convenants, adding the signed convenant (convenants.py); a kantoorbeheerder reads the
+  kantoor's;
 - a kantoorbeheerder or contractmanager confirms or corrects their own organisation's contact details.
 """
 
