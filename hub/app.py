@@ -34,6 +34,7 @@ from hub.monitoring import compliance_views as monitoring_compliance_views
 from hub.monitoring import steekproef_views as monitoring_steekproef_views
 from hub.monitoring import views as monitoring_views
 from hub.navigation import navigation
+from hub.notes import views as note_views
 from hub.notifications import views as notification_views
 from hub.origin import current_origin
 from hub.oversight import views as oversight_views
@@ -67,6 +68,7 @@ def routes() -> list[BaseRoute]:
         *document_withdrawal_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
+        *note_views.routes,
         *monitoring_compliance_views.routes,
         *monitoring_steekproef_views.routes,
         *calendar_views.routes,

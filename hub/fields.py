@@ -52,6 +52,7 @@ DOCUMENT_WITHDRAWAL_REASON = EncryptedField("document", "withdrawal_reason")
 THREAD_SUBJECT = EncryptedField("message_thread", "subject")
 MESSAGE_BODY = EncryptedField("message", "body")
 STEEKPROEF_CASE_NOTE = EncryptedField("steekproef_case", "note")  # the finding on a drawn case: may be personal
+INTERNAL_NOTE_BODY = EncryptedField("internal_note", "body")  # an organisation's own note on a case or thread
 
 DOCUMENT_KEY = WrappedKeyColumn("document", "wrapped_key")
 
@@ -72,6 +73,7 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     THREAD_SUBJECT,
     MESSAGE_BODY,
     STEEKPROEF_CASE_NOTE,
+    INTERNAL_NOTE_BODY,
 )
 
 WRAPPED_KEYS: tuple[WrappedKeyColumn, ...] = (DOCUMENT_KEY,)

@@ -33,6 +33,9 @@ THREAD_SEARCH: Final = "thread.search"  # an inbox page with a filter; object = 
 THREAD_ASSIGN: Final = "thread.assign"
 THREAD_CLOSE: Final = "thread.close"
 MESSAGE_POST: Final = "message.post"
+# -- internal notes (hub.notes) ----------------------------------------------------------------------------------
+NOTE_ADDED: Final = "note.added"  # a note on a case or thread, for the author's own organisation only
+NOTE_REMOVED: Final = "note.removed"  # its author removed it (the text is gone; this record stays)
 # -- documents ---------------------------------------------------------------------------------------------------
 DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
@@ -74,6 +77,8 @@ ACTIONS: Final[dict[str, str]] = {
     THREAD_ASSIGN: "Gesprek toegewezen",
     THREAD_CLOSE: "Gesprek afgerond",
     MESSAGE_POST: "Bericht verstuurd",
+    NOTE_ADDED: "Interne notitie toegevoegd",
+    NOTE_REMOVED: "Interne notitie verwijderd",
     DOCUMENT_UPLOAD: "Document toegevoegd",
     DOCUMENT_DOWNLOAD: "Document gedownload",
     "document.withdraw": "Document ingetrokken",
