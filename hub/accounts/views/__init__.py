@@ -13,13 +13,14 @@ Who may do what is checked in the services (hub.accounts.authz):
 
 from __future__ import annotations
 
-from hub.accounts.views import account, contacts, convenants, enrol, organisations, sessions, users
+from hub.accounts.views import account, contacts, convenants, enrol, organisations, sessions, user_edit, users
 
 routes = [
     *account.routes,
     *sessions.routes,
     *enrol.routes,
     *users.routes,
+    *user_edit.routes,
     *organisations.routes,
     *convenants.routes,
     *contacts.routes,
