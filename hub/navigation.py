@@ -24,6 +24,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("calendars.closing_days", "Sluitingsdagen", Action.MANAGE_CLOSING_DAYS),
     ("notifications.outbox", "E-mail", Action.VIEW_OPERATIONS),
     ("admin.users", "Gebruikers", Action.MANAGE_OWN_USERS),
+    ("admin.user_search", "Gebruikers zoeken", Action.MANAGE_ALL_USERS),
     ("admin.contacts", "Contactgegevens", Action.CONFIRM_OWN_CONTACTS),
     ("oversight.auditlog", "Auditlog", Action.VIEW_AUDIT_LOG),
     ("accounts.account", "Mijn account", None),

@@ -13,7 +13,18 @@ Who may do what is checked in the services (hub.accounts.authz):
 
 from __future__ import annotations
 
-from hub.accounts.views import account, contacts, convenants, enrol, organisations, sessions, user_edit, users
+from hub.accounts.views import (
+    account,
+    contacts,
+    convenants,
+    enrol,
+    organisation_edit,
+    organisations,
+    sessions,
+    user_edit,
+    user_search,
+    users,
+)
 
 routes = [
     *account.routes,
@@ -22,6 +33,8 @@ routes = [
     *users.routes,
     *user_edit.routes,
     *organisations.routes,
+    *organisation_edit.routes,
+    *user_search.routes,
     *convenants.routes,
     *contacts.routes,
 ]
