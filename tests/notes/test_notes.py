@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from hub.accounts.roles import Role
 from hub.audit.models import AuditEvent
 from hub.messaging.models import Clock, Thread
 from hub.notes.models import InternalNote
@@ -87,6 +88,15 @@ async def test_only_the_own_organisation_sees_a_note(world: World) -> None:
     assert len(notes) == 2 and all(SECRET.encode() not in n.body for n in notes)
     assert {e.object_id for e in events} == {n.id for n in notes}
     assert {e.organisation_id for e in events} == {world.gemeente.id}
+    # The kantoor's functionaris gegevensbescherming sees no trace of them either; the gemeente's does.
+    fg_kantoor = await world.hub.client_for(await world.hub.user(world.kantoor, Role.FG, email="fg@brug.example.nl"))
+    fg_gemeente = await world.hub.client_for(
+        await world.hub.user(world.gemeente, Role.FG, email="fg@nijmegen.example.nl")
+    )
+    # (once in the page's action filter; again for each record shown)
+    assert (await fg_kantoor.get("/auditlog")).text.count("Interne notitie toegevoegd") == 1
+    assert (await fg_gemeente.get("/auditlog")).text.count("Interne notitie toegevoegd") == 3
+    assert "internal_note" not in (await fg_kantoor.get("/auditlog/export")).text
 
 
 async def test_other_organisations_cannot_add_read_or_remove(world: World) -> None:
