@@ -211,6 +211,8 @@ async def test_a_removed_user_cannot_log_in_and_keeps_their_name(hub: HubUnderTe
     # A removed account is not changed again.
     form = {"name": "Bea", "email": "bea@bewind.example.nl", "roles": ["bewindvoerder"]}
     assert (await admin.post_form(f"/gebruikers/{bea.id}/bewerken", form)).status_code == 403
+    assert (await admin.post_form(f"/gebruikers/{bea.id}/deblokkeren")).status_code == 403
+    assert (await hub.reload(bea)).disabled
 
 
 async def test_removal_without_a_successor_leaves_the_work_unassigned(hub: HubUnderTest, office: Office) -> None:
