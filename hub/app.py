@@ -43,6 +43,7 @@ from hub.monitoring import compliance_views as monitoring_compliance_views
 from hub.monitoring import steekproef_views as monitoring_steekproef_views
 from hub.monitoring import views as monitoring_views
 from hub.navigation import navigation
+from hub.notes import views as note_views
 from hub.notifications import views as notification_views
 from hub.ops import health_views as ops_health_views
 from hub.ops.metrics_server import serving_metrics
@@ -90,6 +91,7 @@ def routes() -> list[BaseRoute]:
         *orgdocs_views.routes,
         *notification_views.routes,
         *messaging_views.routes,
+        *note_views.routes,
         *monitoring_compliance_views.routes,
         *monitoring_steekproef_views.routes,
         *calendar_views.routes,

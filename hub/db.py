@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -56,6 +56,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SQLITE_UNICODE_LOWER = "hub_unicode_lower"
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
+
+
+def unicode_lower(dialect: str, value: Any) -> Any:
+    """``lower(value)`` that folds every letter on both backends (an SQL expression)."""
+    return getattr(func, SQLITE_UNICODE_LOWER)(value) if dialect == "sqlite" else func.lower(value)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # A database error quotes its statement; its parameters (e-mail addresses, ids of people) stay out of it.
     kwargs.setdefault("hide_parameters", True)
@@ -70,6 +82,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # SQLite's own lower() folds ASCII only; searches that must find "Ünal" by "ünal" use this one (PostgreSQL's
+            # lower() folds every letter already): see :func:`unicode_lower`.
+            dbapi_conn.create_function(SQLITE_UNICODE_LOWER, 1, _lower, deterministic=True)
             # The driver's own transaction handling starts a transaction only before the first INSERT/UPDATE/DELETE,
             # so a SAVEPOINT before it commits on RELEASE and earlier reads see no consistent snapshot. Switch it off
             # and begin every transaction ourselves (SQLAlchemy's documented recipe for pysqlite/aiosqlite).

@@ -53,6 +53,7 @@ THREAD_SUBJECT = EncryptedField("message_thread", "subject")
 MESSAGE_BODY = EncryptedField("message", "body")
 STEEKPROEF_CASE_NOTE = EncryptedField("steekproef_case", "note")  # the finding on a drawn case: may be personal
 KEPT_FORM_FIELDS = EncryptedField("kept_form", "fields")  # what a user typed when their session had ended
+INTERNAL_NOTE_BODY = EncryptedField("internal_note", "body")  # an organisation's own note on a case or thread
 
 DOCUMENT_KEY = WrappedKeyColumn("document", "wrapped_key")
 
@@ -74,6 +75,7 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     MESSAGE_BODY,
     STEEKPROEF_CASE_NOTE,
     KEPT_FORM_FIELDS,
+    INTERNAL_NOTE_BODY,
 )
 
 WRAPPED_KEYS: tuple[WrappedKeyColumn, ...] = (DOCUMENT_KEY,)

@@ -9,6 +9,7 @@ from hub.cases import models as cases_models
 from hub.documents import models as documents_models
 from hub.messaging import models as messaging_models
 from hub.monitoring import steekproef_models as monitoring_steekproef_models
+from hub.notes import models as notes_models
 from hub.notifications import models as notifications_models
 from hub.ops import models as ops_models
 from hub.orgdocs import models as orgdocs_models
@@ -24,6 +25,7 @@ __all__ = [
     "documents_models",
     "messaging_models",
     "monitoring_steekproef_models",
+    "notes_models",
     "notifications_models",
     "ops_models",
     "orgdocs_models",

@@ -53,6 +53,9 @@ class AccountEvent(StrEnum):
     ROLES_CHANGED = "roles_changed"
     ENROLLED = "enrolment_link_used"  # the user set their password through an enrolment link
     ENROLMENT_REISSUED = "enrolment_link_reissued"  # by the operator: a new link for one who never enrolled
+    DETAILS_CHANGED = "details_changed"  # name or address changed by an administrator (hub.accounts.user_admin)
+    REMOVED = "removed"  # removed by the organisation's administrator: never logs in again
+    HANDED_OVER = "assignments_handed_over"  # the user's open cases and threads handed to a colleague (no mail)
 
 
 # The events whose mail carries an enrolment link.

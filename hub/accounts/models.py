@@ -34,6 +34,9 @@ class Organisation(SQLModel, table=True):
     # Its own retention period for ended cases, in years (hub.retention); None: HUB_RETENTION_CASE_YEARS. A case
     # is kept for the longer period of its two parties.
     retention_case_years: int | None = None
+    # The day the organisation ended (hub.accounts.organisation_admin): its convenants end that day too, so no new
+    # case or question starts; its history stays.
+    ended_on: date | None = None
 
     @property
     def org_kind(self) -> OrgKind:
@@ -92,6 +95,9 @@ class User(SQLModel, table=True):
     # the user chose, or one set before expiry existed).
     password_expires_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_moment())
+    # Removed by an administrator (hub.accounts.user_admin): also ``disabled``, for good. The row stays so that the
+    # audit log, messages and notes keep showing the name; the user is in no list of people to assign.
+    removed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
 
     @property
     def role_set(self) -> frozenset[Role]:

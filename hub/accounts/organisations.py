@@ -169,7 +169,7 @@ class OrganisationService:
         org = await self.create(
             kind, name, contact_person=contact_person, contact_email=contact_email, contact_phone=contact_phone
         )
-        await _audit(self.db, actor, "organisation.create", "organisation", org.id)
+        await audit_change(self.db, actor, "organisation.create", "organisation", org.id)
         return org
 
     async def overview(self, actor: User, now: datetime | None = None) -> list[PartnerContact]:
@@ -224,7 +224,7 @@ class OrganisationService:
         if topics is not None:
             changed = await topic_contacts.replace(self.db, own.id, topics) or changed
         action = "organisation.contacts_changed" if changed else "organisation.contacts_confirmed"
-        await _audit(self.db, actor, action, "organisation", own.id)
+        await audit_change(self.db, actor, action, "organisation", own.id)
         return changed
 
 
@@ -292,7 +292,7 @@ class ConvenantService:
     ) -> Convenant:
         require(actor, Action.MANAGE_ORGANISATIONS)
         convenant = await self.create(gemeente_id, kantoor_id, start, end, status)
-        await _audit(self.db, actor, "convenant.create", "convenant", convenant.id)
+        await audit_change(self.db, actor, "convenant.create", "convenant", convenant.id)
         return convenant
 
     async def overview(self, actor: User) -> list[tuple[Convenant, Organisation, Organisation]]:
@@ -305,7 +305,7 @@ class ConvenantService:
         return await self.for_organisation(actor.organisation_id)
 
 
-async def _audit(db: AsyncSession, actor: User, action: str, object_type: str, object_id: str) -> None:
+async def audit_change(db: AsyncSession, actor: User, action: str, object_type: str, object_id: str) -> None:
     """Organisations and convenants made or changed by a user: who, which organisation, what (ids only)."""
     await audit.record(
         db,

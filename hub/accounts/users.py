@@ -190,6 +190,8 @@ class UserService:
         return int((await self.db.execute(select(func.count()).select_from(User))).scalar_one())
 
     async def set_disabled(self, user: User, disabled: bool, auth: AuthService) -> None:
+        if not disabled and user.removed_at is not None:
+            raise Forbidden("a removed account stays blocked (hub.accounts.user_admin)")
         user.disabled = disabled
         self.db.add(user)
         if disabled:

@@ -33,6 +33,9 @@ THREAD_SEARCH: Final = "thread.search"  # an inbox page with a filter; object = 
 THREAD_ASSIGN: Final = "thread.assign"
 THREAD_CLOSE: Final = "thread.close"
 MESSAGE_POST: Final = "message.post"
+# -- internal notes (hub.notes) ----------------------------------------------------------------------------------
+NOTE_ADDED: Final = "note.added"  # a note on a case or thread, for the author's own organisation only
+NOTE_REMOVED: Final = "note.removed"  # its author removed it (the text is gone; this record stays)
 # -- documents ---------------------------------------------------------------------------------------------------
 DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
@@ -83,6 +86,8 @@ ACTIONS: Final[dict[str, str]] = {
     THREAD_ASSIGN: "Gesprek toegewezen",
     THREAD_CLOSE: "Gesprek afgerond",
     MESSAGE_POST: "Bericht verstuurd",
+    NOTE_ADDED: "Interne notitie toegevoegd",
+    NOTE_REMOVED: "Interne notitie verwijderd",
     DOCUMENT_UPLOAD: "Document toegevoegd",
     DOCUMENT_DOWNLOAD: "Document gedownload",
     DOCUMENT_PREVIEW: "Document bekeken in de browser",
@@ -105,6 +110,10 @@ ACTIONS: Final[dict[str, str]] = {
     "organisation.contacts_confirmed": "Contactgegevens bevestigd",
     ORGANISATION_RETENTION_CHANGED: "Bewaartermijn van organisatie gewijzigd",
     "convenant.create": "Convenant aangemaakt",
+    "organisation.changed": "Organisatie gewijzigd",
+    "organisation.ended": "Organisatie beëindigd",
+    "convenant.changed": "Convenant gewijzigd",
+    "convenant.ended": "Convenant beëindigd",
     "auth.login": "Ingelogd",
     "auth.logout": "Uitgelogd",
     "auth.password_failed": "Wachtwoord onjuist",
@@ -131,6 +140,9 @@ ACTIONS: Final[dict[str, str]] = {
     "user.enrolment_link_used": "Activeringslink gebruikt",
     "user.enrolment_link_reissued": "Nieuwe activeringslink",
     "user.address_refused": "E-mailadres geweigerd",
+    "user.details_changed": "Naam of e-mailadres gewijzigd",
+    "user.removed": "Gebruiker verwijderd",
+    "user.assignments_handed_over": "Dossiers en gesprekken overgedragen",
     "keys.rotate": "Sleutel vernieuwd",
     "keys.rewrap": "Gegevenssleutels herverpakt",
     "keys.remove": "Sleutel verwijderd",

@@ -29,6 +29,7 @@ from hub.db import transaction
 from hub.documents.forms import upload_context
 from hub.documents.services import DocumentService
 from hub.errors import ValidationError
+from hub.notes.views import NOTE_NOTICES, notes_context
 from hub.retention.legal_hold import hold_reason
 from hub.web.forms import date_field, form_values, runtime
 from hub.web.guards import login_required, user_of
@@ -295,11 +296,12 @@ async def _case_page(
         documents = await DocumentService(db, rt.keyring).list_for_case(user, case)
         path = await path_view(request, milestone_service(request, db), user, case, documents, failed=failed)
         corrections = await svc.history(user, case)
+        notes = await notes_context(request, db, user, case)
     hold = hold_reason(rt.keyring, case)
     own_side_is_kantoor = user.organisation_id == case.kantoor_id
     assigned_id = case.bewindvoerder_id if own_side_is_kantoor else case.gemeente_contact_id
     errors = {**(errors or {}), **path.errors}
-    notice = "" if errors else CASE_NOTICES.get(request.query_params.get("gelukt", ""), "")
+    notice = "" if errors else {**CASE_NOTICES, **NOTE_NOTICES}.get(request.query_params.get("gelukt", ""), "")
     return render(
         request,
         "cases/case.html",
@@ -319,6 +321,7 @@ async def _case_page(
             "corrections": corrections,
             "may_correct": bool(correctable_fields(user, case)),
             "hold_reason": hold,
+            **notes,
         },
         status_code=status,
     )

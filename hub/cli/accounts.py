@@ -124,6 +124,8 @@ async def _user(db: Any, email: str) -> Any:
 def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: AsyncSession, rt: Runtime) -> None:
         user = await _user(db, args.email)
+        if args.enable and user.removed_at is not None:
+            raise CliError(f"User {user.email} was removed by their administrator and stays blocked.")
         users = UserService(db, OutboxAccountMailer(db))
         await users.set_disabled(user, not args.enable, AuthService(db, rt.keyring))
         event = AccountEvent.UNBLOCKED if args.enable else AccountEvent.BLOCKED

@@ -25,6 +25,8 @@ MAIL_FOR_EVENT: dict[AccountEvent, MailKind] = {
     AccountEvent.ENROLMENT_REISSUED: MailKind.ACCOUNT_NIEUWE_LINK,
     AccountEvent.MFA_RESET: MailKind.ACCOUNT_MFA,
     AccountEvent.ROLES_CHANGED: MailKind.ACCOUNT_ROLLEN,
+    AccountEvent.DETAILS_CHANGED: MailKind.ACCOUNT_GEGEVENS,
+    AccountEvent.REMOVED: MailKind.ACCOUNT_VERWIJDERD,
 }
 
 

@@ -44,6 +44,8 @@ class MailKind(StrEnum):
     ACCOUNT_WACHTWOORD = "account_wachtwoord"
     ACCOUNT_MFA = "account_mfa"
     ACCOUNT_ROLLEN = "account_rollen"
+    ACCOUNT_GEGEVENS = "account_gegevens"  # name or address changed (to the old address and the new one)
+    ACCOUNT_VERWIJDERD = "account_verwijderd"
 
     @property
     def label(self) -> str:
@@ -71,6 +73,8 @@ MAIL_KIND_LABELS: dict[MailKind, str] = {
     MailKind.ACCOUNT_WACHTWOORD: "Wachtwoord hersteld",
     MailKind.ACCOUNT_MFA: "Tweestapsverificatie hersteld",
     MailKind.ACCOUNT_ROLLEN: "Rollen gewijzigd",
+    MailKind.ACCOUNT_GEGEVENS: "Accountgegevens gewijzigd",
+    MailKind.ACCOUNT_VERWIJDERD: "Account verwijderd",
 }
 # The mails that carry a single-use enrolment link, made by the worker as it sends (never stored in a row).
 ENROLMENT_KINDS = frozenset({MailKind.ACCOUNT_ACTIVEREN, MailKind.ACCOUNT_HERSTELLEN, MailKind.ACCOUNT_NIEUWE_LINK})
@@ -83,6 +87,8 @@ ACCOUNT_KINDS = ENROLMENT_KINDS | frozenset(
         MailKind.ACCOUNT_WACHTWOORD,
         MailKind.ACCOUNT_MFA,
         MailKind.ACCOUNT_ROLLEN,
+        MailKind.ACCOUNT_GEGEVENS,
+        MailKind.ACCOUNT_VERWIJDERD,
     }
 )
 

@@ -49,6 +49,7 @@ OBJECT_LABELS = {
     "reaction_clock": "Termijn",
     "closing_day": "Sluitingsdag",
     "keyring": "Sleutelbos",
+    "internal_note": "Interne notitie",
     "retention": "Bewaartermijnen",  # hub.retention.run.RUN_OBJECT
     "api_token": "API-sleutel",  # hub.accounts.api_tokens.OBJECT_TYPE
 }

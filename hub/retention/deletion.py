@@ -25,6 +25,7 @@ from hub.cases.models import (
 )
 from hub.documents.models import Document
 from hub.messaging.models import Clock, ClockNotice, Message, MessageAttachment, MessageReceipt, Thread, ThreadRead
+from hub.notes.models import InternalNote
 
 
 async def _ids(db: AsyncSession, column: Any, *where: Any) -> list[str]:
@@ -32,7 +33,8 @@ async def _ids(db: AsyncSession, column: Any, *where: Any) -> list[str]:
 
 
 async def _delete_threads(db: AsyncSession, thread_ids: Sequence[str]) -> None:
-    """The threads with their messages, receipts, read marks, attachments (links) and reaction clocks."""
+    """The threads with their messages, receipts, read marks, attachments (links), internal notes and reaction
+    clocks."""
     if not thread_ids:
         return
     message_ids = await _ids(db, col(Message.id), col(Message.thread_id).in_(thread_ids))
@@ -44,6 +46,7 @@ async def _delete_threads(db: AsyncSession, thread_ids: Sequence[str]) -> None:
         await db.execute(delete(MessageAttachment).where(col(MessageAttachment.message_id).in_(message_ids)))
         await db.execute(delete(MessageReceipt).where(col(MessageReceipt.message_id).in_(message_ids)))
     await db.execute(delete(ThreadRead).where(col(ThreadRead.thread_id).in_(thread_ids)))
+    await db.execute(delete(InternalNote).where(col(InternalNote.thread_id).in_(thread_ids)))
     await db.execute(delete(Message).where(col(Message.thread_id).in_(thread_ids)))
     await db.execute(delete(Thread).where(col(Thread.id).in_(thread_ids)))
 
@@ -64,6 +67,7 @@ async def delete_case(db: AsyncSession, case_id: str) -> list[str]:
     await db.execute(delete(CaseTerm).where(col(CaseTerm.case_id) == case_id))
     await db.execute(delete(CaseCorrection).where(col(CaseCorrection.case_id) == case_id))
     await db.execute(delete(CaseNameToken).where(col(CaseNameToken.case_id) == case_id))
+    await db.execute(delete(InternalNote).where(col(InternalNote.case_id) == case_id))
     blob_names = await _ids(db, col(Document.blob_name), col(Document.case_id) == case_id)
     await db.execute(delete(Document).where(col(Document.case_id) == case_id))
     await db.execute(delete(Case).where(col(Case.id) == case_id))

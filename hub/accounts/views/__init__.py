@@ -23,10 +23,13 @@ from hub.accounts.views import (
     contacts,
     convenants,
     enrol,
+    organisation_edit,
     organisations,
     recovery_codes,
     sessions,
     user_confirm,
+    user_edit,
+    user_search,
     users,
 )
 
@@ -38,7 +41,10 @@ routes = [
     *enrol.routes,
     *users.routes,
     *user_confirm.routes,
+    *user_edit.routes,
     *organisations.routes,
+    *organisation_edit.routes,
+    *user_search.routes,
     *convenants.routes,
     *contacts.routes,
 ]

@@ -36,6 +36,8 @@ USER_NOTICES = {
     "keer inloggen opnieuw tweestapsverificatie in.",
     "activeringslink": "Er is een nieuwe activeringslink gemaild naar het e-mailadres van de gebruiker. Eerdere "
     "links werken niet meer.",
+    "verwijderd": "De gebruiker is verwijderd en kan niet meer inloggen. De naam blijft zichtbaar in berichten en in "
+    "het auditlog.",
 }
 USER_FIELDS = ("organisation_id", "name", "email", "roles")
 OPERATOR_REFUSED = (

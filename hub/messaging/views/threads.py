@@ -33,6 +33,7 @@ from hub.messaging.views.common import (
     thread_path,
 )
 from hub.messaging.views.reply_form import reply_form
+from hub.notes.views import NOTE_NOTICES, notes_context
 from hub.web.forms import form_values, in_form_order, runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
@@ -60,6 +61,7 @@ async def thread_response(
         # The kinds of reply for the user's side, each with what it would do to the terms now.
         calendar = await svc.calendars.for_gemeente(db, view.thread.gemeente_id)
         form = reply_form(view, user.organisation_id, now, calendar)
+        notes = await notes_context(request, db, user, view.thread)
     may_post = may(user, Action.POST_MESSAGE)
     rt = runtime(request)
     return render(
@@ -79,7 +81,7 @@ async def thread_response(
             "values": values or {"kind": form.default, "attachments": []},
             # A form shown again after an error keeps its token: nothing was posted with it yet.
             "form_token": (values or {}).get("form_token") or new_form_token(),
-            "notice": "" if errors else notice_of(request, THREAD_NOTICES),
+            "notice": "" if errors else notice_of(request, {**THREAD_NOTICES, **NOTE_NOTICES}),
             # A file can go with a reply on a case's thread only (a document always belongs to a case), and not once
             # the case has ended (it is read-only).
             "may_upload_file": may_post and case is not None and not case.ended and may(user, Action.UPLOAD_DOCUMENT),
@@ -87,6 +89,7 @@ async def thread_response(
             "accept_extensions": ACCEPT_ATTRIBUTE,
             "max_upload_mb": rt.settings.max_upload_bytes // (1024 * 1024),
             "scanning": rt.settings.scanning,  # the form promises a scan only when clamd is configured
+            **notes,
         },
         status_code=status,
     )
