@@ -18,7 +18,8 @@ from tests.support.hubclient import HubClient
 
 SECRET = "Cliënt belde boos op; pas op met de toon"
 LABEL = "Interne notitie — alleen zichtbaar voor Gemeente Nijmegen"
-VOLATILE = re.compile(r'name="(csrf_token|form_token)" value="[^"]*"')
+# Per-request tokens, and the seconds left of the session (the idle warning's countdown).
+VOLATILE = re.compile(r'name="(csrf_token|form_token)" value="[^"]*"|data-session-seconds="\d+"')
 
 
 async def _pages(client: HubClient, world: World, thread_id: str) -> dict[str, str]:
