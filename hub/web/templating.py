@@ -30,6 +30,18 @@ def datum(value: date | datetime | None) -> str:
     return f"{value.day} {MAANDEN[value.month - 1]} {value.year}"
 
 
+# The context keys under which pages hand problems to their templates.
+PROBLEM_KEYS = ("errors", "error", "action_error")
+
+
+def form_failed(name: str, status_code: int, context: dict[str, Any]) -> bool:
+    """A page that shows a refused submit or search: its title starts with "Fout: " (WCAG 3.3.1). The error page of
+    a 404 or 403 keeps its own title: it is not a form."""
+    if name == "error.html":
+        return False
+    return 400 <= status_code < 500 or any(context.get(key) for key in PROBLEM_KEYS)
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -68,6 +80,7 @@ def render(
         "values": {},
     }
     ctx.update(context or {})
+    ctx["form_failed"] = form_failed(name, status_code, ctx)
     return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)
 
 

@@ -230,7 +230,7 @@ async def test_list_filters_and_sort_by_query(world: World) -> None:
 
     def names(html: str) -> list[str]:
         body = html.split("<tbody>")[1].split("</tbody>")[0]
-        return re.findall(r"<td>([A-Z][a-z]+ [^<]+)</td>", body)
+        return re.findall(r"<td data-label=\"[^\"]*\">([A-Z][a-z]+ [^<]+)</td>", body)
 
     def names_only(html: str) -> list[str]:
         return [n for n in names(html) if not n.startswith(("Gemeente", "Schulden", "Toestand"))]

@@ -1011,7 +1011,7 @@ async def _contact_check(world: World, clock: Frozen, beheerder: User, confirmed
         clock.set(moment)
         carla = await world.hub.client_for(world.contractmanager)
         page = (await carla.get("/routekaart")).text
-        row = page[page.index("<td>Bewindvoering De Brug") :]
+        row = page[page.index('<td data-label="Naam">Bewindvoering De Brug') :]
         row = row[: row.index("</tr>")]
         if flagged:
             assert "Controle nodig: langer dan een jaar niet bevestigd" in row
