@@ -105,7 +105,10 @@ async def test_the_contractmanager_sees_the_monthly_check_per_kantoor(world: Wor
     assert 'href="/aanmelding-schuldhulp"' in (await client.get("/")).text
     page = await client.get("/aanmelding-schuldhulp")
     assert page.status_code == 200
-    row = '<tr><td data-label="Bewindvoerderskantoor">{}</td><td data-label="Termijn verlopen">{}</td><td data-label="Termijn nadert">{}</td></tr>'
+    row = (
+        '<tr><td data-label="Bewindvoerderskantoor">{}</td><td data-label="Termijn verlopen">{}</td>'
+        '<td data-label="Termijn nadert">{}</td></tr>'
+    )
     assert row.format("Kantoor Xander", 1, 1) in page.text
     assert row.format("Kantoor Ypsilon", 0, 1) in page.text
     assert "uitstel afgesproken met BSHV" in page.text and "Termijn verlopen" in page.text

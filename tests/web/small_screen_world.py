@@ -107,7 +107,7 @@ async def _seed(settings: Settings) -> tuple[list[demo.DemoAccount], dict[str, s
                 roles={Role.BEWINDVOERDER}, password="een-lang-wachtwoord-voor-de-test", must_change_password=False,
             )  # fmt: skip
             auth = AuthService(db, runtime.keyring)
-            tokens = {role: (await auth.start_session(users[email], STAGE_FULL))[0] for role, email in ROLE_EMAILS.items()}
+            tokens = {role: (await auth.start_session(users[e], STAGE_FULL))[0] for role, e in ROLE_EMAILS.items()}
             return accounts, tokens, case.id, case.reference
 
 
@@ -119,6 +119,4 @@ def small_screen_world(data_dir: Path) -> Iterator[SmallScreenWorld]:
     migrate.upgrade(settings.database_url)
     accounts, tokens, case_id, reference = asyncio.run(_seed(settings))
     with serve_in_thread(settings) as base, chromium() as browser:
-        yield SmallScreenWorld(
-            base, browser, settings, tokens, {a.email: a for a in accounts}, case_id, reference
-        )
+        yield SmallScreenWorld(base, browser, settings, tokens, {a.email: a for a in accounts}, case_id, reference)
