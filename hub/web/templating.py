@@ -17,6 +17,7 @@ from starlette.types import Scope
 from hub.resources import TEMPLATE_DIR
 from hub.terms import AMSTERDAM
 from hub.terms.wording import MAANDEN
+from hub.web.forms import DATE_FORMAT_HINT, date_text
 from hub.web.session import LoadedSession
 
 
@@ -51,6 +52,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["datum"] = datum
+    env.filters["invoerdatum"] = date_text  # a date field's value: 13-03-2026
+    env.globals["DATE_FORMAT_HINT"] = DATE_FORMAT_HINT
     return env
 
 
