@@ -50,10 +50,12 @@ def date_text(value: date | str | None) -> str:
         if match is None:
             return value
         try:
-            value = date(int(match["y"]), int(match["m"]), int(match["d"]))
+            day = date(int(match["y"]), int(match["m"]), int(match["d"]))
         except ValueError:
             return value
-    return f"{value.day:02d}-{value.month:02d}-{value.year}"
+    else:
+        day = value
+    return f"{day.day:02d}-{day.month:02d}-{day.year}"
 
 
 def invalid_date_message(label: str = "datum") -> str:
