@@ -188,3 +188,67 @@ def test_the_upload_form_keeps_working_at_320(world: SmallScreenWorld, tmp_path:
     _assert_no_sideways_scroll(page)
     assert_accessible(page)
     page.context.close()
+
+
+def _login_without_script(world: SmallScreenWorld, role: str) -> Any:
+    """A page with JavaScript disabled, logged in through the forms (password, then the authenticator code)."""
+    context = world.browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    email = ROLE_EMAILS[role]
+    page.goto(f"{world.base}/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(world.accounts[email].password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/inloggen/mfa**")
+    page.get_by_label("Code uit uw authenticator-app").fill(world.totp_code(email))
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{world.base}/")
+    return page
+
+
+def test_the_main_flows_work_without_javascript(world: SmallScreenWorld, tmp_path: Path) -> None:
+    bea = _login_without_script(world, "bewindvoerder")
+    bea.get_by_role("link", name="Dossiers", exact=True).click()
+    bea.wait_for_url(f"{world.base}/dossiers")
+    bea.get_by_role("link", name=world.reference).click()
+    bea.wait_for_url(f"{world.base}/dossiers/{world.case_id}")
+
+    besluit = tmp_path / "cak-nota.pdf"
+    besluit.write_bytes(b"%PDF-1.4\n" + b"1" * 4000 + b"\n%%EOF\n")
+    bea.get_by_label("Soort document").select_option("cak_nota")
+    bea.get_by_label("Datum van het document").fill("2-3-2026")
+    bea.get_by_label("Bestand", exact=True).set_input_files(besluit)
+    bea.get_by_role("button", name="Document uploaden").click()
+    bea.wait_for_url(f"**/dossiers/{world.case_id}?gelukt=document*")
+    expect(bea.locator("table.documents td", has_text="2 maart 2026")).to_be_visible()
+
+    bea.goto(f"{world.base}/berichten/nieuw?dossier={world.case_id}")
+    bea.get_by_role("button", name="Vraag versturen").click()  # empty: refused
+    assert bea.title().startswith("Fout: ")
+    # Without the script nothing moves the focus; the summary is still the first thing after the heading.
+    expect(bea.locator("h1 + [data-error-summary]")).to_be_visible()
+    bea.get_by_label("Onderwerp").fill("Welke CAK-nota geldt?")
+    bea.get_by_label("Uw vraag").fill("Er staan twee CAK-nota's in het dossier. Welke is de juiste?")
+    bea.get_by_role("button", name="Vraag versturen").click()
+    bea.wait_for_url("**/berichten/*?gelukt=gestart")
+    thread_url = bea.url.split("?")[0]
+    expect(bea.get_by_text("Uw vraag is verstuurd.")).to_be_visible()
+
+    karim = _login_without_script(world, "klantmanager")
+    karim.goto(thread_url)
+    # The kantoor's upload is new to the klantmanager, named with its type and date beside the other cak-nota.
+    new_one = karim.get_by_label("cak-nota.pdf (CAK-nota, maandag 2 maart 2026) — nieuw")
+    expect(new_one).to_be_visible()
+    expect(karim.get_by_label(f"{LONG_FILENAME} (CAK-nota, donderdag 15 januari 2026) — nieuw")).to_be_visible()
+    karim.get_by_label("Uw bericht").fill("De nota van 2 maart geldt; die van januari is vervangen.")
+    karim.get_by_label("Inhoudelijke reactie").check()
+    new_one.check()
+    karim.get_by_role("button", name="Versturen").click()
+    karim.wait_for_url("**/berichten/*?gelukt=verstuurd*")
+    expect(karim.get_by_text("Uw bericht is verstuurd.")).to_be_visible()
+
+    bea.goto(thread_url)
+    expect(bea.get_by_text("De nota van 2 maart geldt")).to_be_visible()
+    expect(bea.locator(".message .attachments").get_by_role("link", name="cak-nota.pdf")).to_be_visible()
+    for page in (bea, karim):
+        page.context.close()
