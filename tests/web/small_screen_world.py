@@ -39,6 +39,7 @@ ROLE_EMAILS = {
     "bewindvoerder": "bewindvoerder@bewindvoering-brug.example.nl",
     "kantoorbeheerder": "kantoorbeheerder@bewindvoering-brug.example.nl",
     "klantmanager": "klantmanager@nijmegen.example.nl",
+    "consulent": "consulent@nijmegen.example.nl",
     "contractmanager": "contractmanager@nijmegen.example.nl",
     "gemeentebeheerder": "gemeentebeheerder@nijmegen.example.nl",
     "fg": "functionaris@nijmegen.example.nl",

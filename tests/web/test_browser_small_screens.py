@@ -23,10 +23,12 @@ pytestmark = pytest.mark.browser
 PAGES = {
     "bewindvoerder": (
         "/", "/dossiers", "/dossiers/{case}", "/dossiers/{case}/inzage", "/dossiers/{case}/corrigeren",
-        "/dossiers/nieuw", "/berichten", "/berichten?tab=alle", "/berichten/nieuw?dossier={case}", "/account",
+        "/dossiers/nieuw", "/dossiers/{case}/bewaren", "/berichten", "/berichten?tab=alle",
+        "/berichten/nieuw?dossier={case}", "/account",
     ),
     "kantoorbeheerder": ("/gebruikers", "/organisatie/contactgegevens"),
     "klantmanager": ("/", "/dossiers", "/dossiers/{case}", "/berichten?tab=alle"),
+    "consulent": ("/", "/bijzondere-bijstand"),
     "contractmanager": (
         "/monitoring", "/monitoring/termijnen", "/monitoring/steekproeven", "/instellingen/sluitingsdagen",
         "/aanmelding-schuldhulp", "/routekaart",
