@@ -29,6 +29,7 @@ from hub.cases.models import BewindKind, Case, CaseMilestone
 from hub.cases.timeline import Step, StepState, timeline
 from hub.db import utcnow
 from hub.documents.evidence import case_document_type
+from hub.documents.models import choice_label
 from hub.documents.services import DocumentRow
 from hub.terms import WerkdagCalendar, as_local_date, format_datum
 from hub.web.forms import date_field, form_values, runtime
@@ -136,6 +137,7 @@ async def path_view(
     documents: list[DocumentRow],
     *,
     failed: MilestoneForm | None = None,
+    new_ids: frozenset[str] = frozenset(),
 ) -> PathView:
     """Everything the Verloop section shows to ``user``; ``failed``: the form that came back with errors."""
     db = svc.db
@@ -152,7 +154,11 @@ async def path_view(
     usable = [d for d in documents if d.withdrawn_at is None]
 
     def docs_of_type(wanted: str | None) -> list[tuple[str, str]]:
-        return [(d.id, f"{d.type_label}: {d.filename}") for d in usable if wanted is None or d.doc_type == wanted]
+        return [
+            (d.id, choice_label(d.filename, d.type_label, d.document_date, new=d.id in new_ids))
+            for d in usable
+            if wanted is None or d.doc_type == wanted
+        ]
 
     def docs_for(kind: MilestoneKind) -> list[tuple[str, str]]:
         return docs_of_type(RULES[kind].evidence_type)

@@ -234,3 +234,15 @@ class CaseNameToken(SQLModel, table=True):
 
     token: str = Field(primary_key=True, max_length=32)
     case_id: str = Field(foreign_key="dossier.id", primary_key=True, max_length=32, index=True)
+
+
+class CaseVisit(SQLModel, table=True):
+    """When a user last opened a case's page: documents uploaded since by someone else are marked "nieuw"
+    (hub.cases.visits). The case's twin of messaging's ThreadRead."""
+
+    __tablename__ = "case_visit"
+
+    # The key starts with the user: a page asks for one user's visit of one case.
+    user_id: str = Field(foreign_key="user_account.id", primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="dossier.id", primary_key=True, max_length=32, index=True)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -25,7 +25,8 @@ from hub.cases.milestone_views import MilestoneForm, failed_form, milestone_serv
 from hub.cases.models import BewindKind, CaseStatus
 from hub.cases.records import REFERENCE_PATTERN, is_reference_query
 from hub.cases.services import NAME_SORT_LIMIT, NEW_CASE_FIELDS, RECHTBANKEN, SORTS, CaseService
-from hub.db import transaction
+from hub.cases.visits import is_new, last_visit, record_visit
+from hub.db import transaction, utcnow
 from hub.documents.forms import upload_context
 from hub.documents.services import DocumentService
 from hub.errors import ValidationError
@@ -294,7 +295,14 @@ async def _case_page(
         details = await svc.details(case)
         assignable = await svc.assignable(user, case)
         documents = await DocumentService(db, rt.keyring).list_for_case(user, case)
-        path = await path_view(request, milestone_service(request, db), user, case, documents, failed=failed)
+        # A plain visit moves the user's "last seen"; the page marks what is new since the visit before.
+        if request.method == "GET":
+            since = await record_visit(db, user.id, case.id, utcnow())
+        else:
+            since = await last_visit(db, user.id, case.id)
+        new_ids = frozenset(d.id for d in documents if is_new(d.uploaded_at, d.uploader_id, user.id, since))
+        milestones = milestone_service(request, db)
+        path = await path_view(request, milestones, user, case, documents, failed=failed, new_ids=new_ids)
         corrections = await svc.history(user, case)
         notes = await notes_context(request, db, user, case)
     hold = hold_reason(rt.keyring, case)
@@ -310,6 +318,7 @@ async def _case_page(
             "details": details,
             "identity": identity,
             "documents": documents,
+            "new_documents": new_ids,
             **upload_context(rt.settings, may_upload=may(user, Action.UPLOAD_DOCUMENT) and not case.ended),
             "may_message": may(user, Action.POST_MESSAGE),
             "assign_label": "Bewindvoerder wijzigen" if own_side_is_kantoor else "Contactpersoon gemeente wijzigen",

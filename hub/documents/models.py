@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from hub.db import UTCDateTime, new_id, utcnow
 from hub.documents.errors import BadDocumentDate, BadDocumentType, FutureDocumentDate
+from hub.terms import format_datum
 
 # The upload form's fields (the document upload and the messaging reply with a file use the same names).
 FIELD_FILE = "document_file"
@@ -110,3 +111,10 @@ class Document(SQLModel, table=True):
         if self.case_id is None or self.gemeente_id is None:
             return ()
         return (self.gemeente_id, self.kantoor_id)
+
+
+def choice_label(filename: str, type_label: str, document_date: date | None, *, new: bool = False) -> str:
+    """How a document is named where the user picks one (reply attachments, a milestone's evidence): with its type
+    and date, so two files called cak-nota.pdf can be told apart, and "nieuw" since the user's last visit."""
+    day = format_datum(document_date) if document_date else "zonder datum"
+    return f"{filename} ({type_label}, {day})" + (" — nieuw" if new else "")

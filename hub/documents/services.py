@@ -77,6 +77,7 @@ class DocumentRow:
     may_withdraw: bool = False  # the viewer's organisation uploaded it and it is not withdrawn
     withdrawn_at: datetime | None = None
     withdrawal_reason: str = ""
+    uploader_id: str = ""  # the user id behind ``uploaded_by`` (hub.cases.visits: new to whom)
 
     @property
     def size_label(self) -> str:
@@ -280,6 +281,7 @@ class DocumentService:
             may_withdraw=own and document.withdrawn_at is None and not ended,
             withdrawn_at=document.withdrawn_at,
             withdrawal_reason=self._reason(document),
+            uploader_id=document.uploaded_by,
         )
 
     def _reason(self, document: Document) -> str:

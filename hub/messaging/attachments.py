@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import DecryptionError, Keyring, decrypt_text
-from hub.documents.models import Document, DocumentType
+from hub.documents.models import Document, DocumentType, choice_label
 from hub.fields import DOCUMENT_FILENAME
 from hub.messaging.models import MessageAttachment, Thread
 
@@ -26,6 +27,12 @@ class AttachmentView:
     filename: str
     type_label: str
     withdrawn: bool = False  # withdrawn by its uploader since: named, not linked
+    document_date: date | None = None
+    uploaded_at: datetime | None = None
+    uploaded_by: str = ""  # a user id (hub.cases.visits: new to whom)
+
+    def choice_label(self, *, new: bool = False) -> str:
+        return choice_label(self.filename, self.type_label, self.document_date, new=new)
 
 
 def attachment_view(keyring: Keyring, document: Document) -> AttachmentView:
@@ -43,6 +50,9 @@ def attachment_view(keyring: Keyring, document: Document) -> AttachmentView:
         filename=name,
         type_label=label,
         withdrawn=document.withdrawn_at is not None,
+        document_date=document.document_date,
+        uploaded_at=document.uploaded_at,
+        uploaded_by=document.uploaded_by,
     )
 
 

@@ -22,6 +22,7 @@ from hub.cases.models import (
     CaseNameToken,
     CaseTerm,
     CaseTermNotice,
+    CaseVisit,
 )
 from hub.documents.models import Document
 from hub.messaging.models import Clock, ClockNotice, Message, MessageAttachment, MessageReceipt, Thread, ThreadRead
@@ -68,6 +69,7 @@ async def delete_case(db: AsyncSession, case_id: str) -> list[str]:
     await db.execute(delete(CaseCorrection).where(col(CaseCorrection.case_id) == case_id))
     await db.execute(delete(CaseNameToken).where(col(CaseNameToken.case_id) == case_id))
     await db.execute(delete(InternalNote).where(col(InternalNote.case_id) == case_id))
+    await db.execute(delete(CaseVisit).where(col(CaseVisit.case_id) == case_id))
     blob_names = await _ids(db, col(Document.blob_name), col(Document.case_id) == case_id)
     await db.execute(delete(Document).where(col(Document.case_id) == case_id))
     await db.execute(delete(Case).where(col(Case.id) == case_id))

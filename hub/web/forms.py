@@ -1,4 +1,7 @@
-"""Small helpers for reading posted forms and the runtime from a request, and the one rule for a date in a form."""
+"""Small helpers for reading posted forms and the runtime from a request, and the one rule for a date in a form.
+
+Date fields are plain text fields in the format a Dutch user writes (13-03-2026, also 1-3-2026): a browser's date
+picker shows whatever its own locale says, so a hint in one format would not match what the user sees."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
 DUTCH_DATE = re.compile(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})$")
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 DATE_EXAMPLE = "bijvoorbeeld 13-03-2026 (dag-maand-jaar)"
+# The hint under every date field; the error message (invalid_date_message) names the same format.
+DATE_FORMAT_HINT = "Typ de datum als dag-maand-jaar, bijvoorbeeld 13-03-2026."
 
 
 class BadDate(ValueError):
@@ -34,6 +39,23 @@ def parse_date(raw: str) -> date:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise BadDate(value)
     return day
+
+
+def date_text(value: date | str | None) -> str:
+    """What a date field shows: 13-03-2026 for a date or a stored yyyy-mm-dd; anything else as the user typed it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        match = ISO_DATE.match(value.strip())
+        if match is None:
+            return value
+        try:
+            day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+        except ValueError:
+            return value
+    else:
+        day = value
+    return f"{day.day:02d}-{day.month:02d}-{day.year}"
 
 
 def invalid_date_message(label: str = "datum") -> str:

@@ -18,6 +18,7 @@ from hub.resources import TEMPLATE_DIR
 from hub.terms import AMSTERDAM
 from hub.terms.wording import MAANDEN
 from hub.web.form_fill import fill_form
+from hub.web.forms import DATE_FORMAT_HINT, date_text
 from hub.web.kept_forms import KEPT_NOTICE
 from hub.web.session import LoadedSession
 
@@ -32,6 +33,18 @@ def datum(value: date | datetime | None) -> str:
     return f"{value.day} {MAANDEN[value.month - 1]} {value.year}"
 
 
+# The context keys under which pages hand problems to their templates.
+PROBLEM_KEYS = ("errors", "error", "action_error")
+
+
+def form_failed(name: str, status_code: int, context: dict[str, Any]) -> bool:
+    """A page that shows a refused submit or search: its title starts with "Fout: " (WCAG 3.3.1). The error page of
+    a 404 or 403 keeps its own title: it is not a form."""
+    if name == "error.html":
+        return False
+    return 400 <= status_code < 500 or any(context.get(key) for key in PROBLEM_KEYS)
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -41,6 +54,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["datum"] = datum
+    env.filters["invoerdatum"] = date_text  # a date field's value: 13-03-2026
+    env.globals["DATE_FORMAT_HINT"] = DATE_FORMAT_HINT
     return env
 
 
@@ -84,6 +99,7 @@ def render(
     if kept is not None:
         ctx["kept_notice"] = KEPT_NOTICE
     ctx.update(context or {})
+    ctx["form_failed"] = form_failed(name, status_code, ctx)
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)
     if kept is None:
         return response

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from hub.cases.milestones import K
 from hub.cases.models import CaseMilestoneEvidence
 from hub.cases.records import local_today
+from hub.documents.models import choice_label
 from hub.documents.withdrawal import DocumentWithdrawal
 from hub.errors import ValidationError
 from tests.cases.path import Path, build_path
@@ -105,7 +106,9 @@ async def test_the_form_shows_the_checklist_and_refuses_without_evidence(world: 
     assert "Cliënt woont in een beschermde woonvorm of Wlz-instelling" in text
     assert 'id="m-aanvraag_bijzondere_bijstand-evidence_cak_nota"' in text
     assert "Er staat nog geen nota periodieke kosten in dit dossier." in text
-    assert f'<option value="{beschikking.id}">Benoemingsbeschikking: benoemingsbeschikking.pdf</option>' in text
+    # Each document with its type and date (the uploader's own: not marked new).
+    label = choice_label("benoemingsbeschikking.pdf", "Benoemingsbeschikking", DAY)
+    assert f'<option value="{beschikking.id}">{label}</option>' in text
 
     url = f"/dossiers/{case.id}/verloop"
     day = (local_today() - timedelta(days=1)).isoformat()

@@ -25,6 +25,7 @@ from hub.cases.records import local_today
 from hub.cases.services import CaseService
 from hub.config import Settings
 from hub.db import create_engine, session_factory, transaction
+from hub.documents.models import choice_label
 from hub.keys import create_keyring
 from tests.support.browser import assert_accessible, chromium, serve_in_thread
 from tests.support.hubclient import PASSWORD
@@ -111,9 +112,11 @@ def test_bijstand_application_and_decision_in_the_browser(tmp_path: Path) -> Non
         page.locator(f"{prefix}milestone_date").fill(local_today().isoformat())
         page.get_by_label("Cliënt woont in een beschermde woonvorm of Wlz-instelling").check()
         page.locator(f"{prefix}evidence_benoemingsbeschikking").select_option(
-            label="Benoemingsbeschikking: beschikking.pdf"
+            label=choice_label("beschikking.pdf", "Benoemingsbeschikking", day)
         )
-        page.locator(f"{prefix}evidence_nota_periodieke_kosten").select_option(label="Nota periodieke kosten: nota.pdf")
+        page.locator(f"{prefix}evidence_nota_periodieke_kosten").select_option(
+            label=choice_label("nota.pdf", "Nota periodieke kosten", day)
+        )
         page.locator(f"{prefix}milestone_date").locator("xpath=ancestor::form").get_by_role(
             "button", name="Vastleggen"
         ).click()

@@ -231,7 +231,8 @@ async def test_correct_through_the_page_and_see_the_history(world: World) -> Non
     assert "Gewijzigd: naam, door Karin Klantmanager (Gemeente Arnhem), op " in shown.text
     assert "Toelichting: BRP" in shown.text
     history = shown.text.split('id="corrections-title"')[1].split("</section>")[0]
-    assert "<td>Johanna de Vries</td>" in history and "<td>Johanna de Vries-Smit</td>" in history
+    assert '<td data-label="Was">Johanna de Vries</td>' in history
+    assert '<td data-label="Wordt">Johanna de Vries-Smit</td>' in history
     # An outsider gets 404 on both the page and the post.
     outsider = await world.hub.client_for(world.bv_y)
     assert (await outsider.get(f"/dossiers/{case.id}/corrigeren")).status_code == 404

@@ -12,6 +12,7 @@ from hub.cases.records import local_today
 from hub.documents import errors
 from hub.documents.forms import FUTURE_DATE, parse_document_date
 from hub.documents.models import check_document_date
+from hub.web.forms import date_text
 from tests.documents.conftest import Vault, pdf_bytes, post_upload, upload_fields
 
 
@@ -36,7 +37,7 @@ async def test_the_upload_refuses_a_future_date_and_keeps_nothing(vault: Vault) 
     response = await post_upload(bea, vault.case.id, "beschikking.pdf", pdf_bytes(50_000), fields=fields)
     assert response.status_code == 400
     assert FUTURE_DATE in response.text
-    assert f'value="{tomorrow}"' in response.text and 'aria-invalid="true"' in response.text
+    assert f'value="{date_text(tomorrow)}"' in response.text and 'aria-invalid="true"' in response.text
     await vault.assert_nothing_kept()
     # The service holds the same rule for a caller that skips the form.
     async with vault.hub.db() as db:

@@ -23,6 +23,7 @@ from hub.db import create_engine, session_factory, transaction, utcnow
 from hub.keys import create_keyring
 from hub.messaging.models import Clock
 from hub.terms import AMSTERDAM, default_calendar, format_datum
+from hub.web.forms import date_text
 from hub.web.templating import datum
 from tests.messaging.test_browser_messaging import _login, _seed
 from tests.support.browser import assert_accessible, chromium, serve_in_thread
@@ -106,7 +107,7 @@ def test_the_reply_form_defaults_and_explains_before_sending(tmp_path: Path) -> 
         bea.get_by_label("Afgesproken datum").fill(saturday.isoformat())
         bea.get_by_role("button", name="Versturen").click()
         expect(bea.get_by_role("alert")).to_contain_text(f"{format_datum(saturday)} is geen werkdag.")
-        expect(bea.get_by_label("Afgesproken datum")).to_have_value(instead.isoformat())
+        expect(bea.get_by_label("Afgesproken datum")).to_have_value(date_text(instead))  # the Dutch way
         expect(bea.get_by_label("Procesafspraak")).to_be_checked()
         assert_accessible(bea)
         bea.get_by_role("button", name="Versturen").click()

@@ -14,6 +14,7 @@ from hub.documents.models import Document
 from hub.messaging.models import Clock, ClockKind, MessageKind, Thread
 from hub.messaging.views.reply import FILE_NOT_KEPT
 from hub.terms import AMSTERDAM, default_calendar, end_of_day, format_datum
+from hub.web.forms import date_text
 from tests.messaging.test_reply_upload import count, minimal_pdf, post_reply, reply_fields
 from tests.messaging.world import World
 from tests.support.hubclient import HubClient
@@ -161,7 +162,7 @@ async def test_a_procesafspraak_date_that_is_not_a_werkdag_is_shown_again_with_t
     assert response.status_code == 400
     assert f"{format_datum(saturday)} is geen werkdag." in response.text
     assert f'<a href="#agreed_date">{format_datum(saturday)} is geen werkdag.' in response.text  # the summary
-    assert f'value="{instead.isoformat()}"' in response.text  # the next werkdag, filled in
+    assert f'value="{date_text(instead)}"' in response.text  # the next werkdag, filled in
     assert "Ik vraag het na." in response.text  # what was typed stays
     assert reply_options(response.text)["procesafspraak"].checked
     assert len(await world.call("messages", world.klantmanager, thread.id)) == 1  # nothing stored
@@ -186,7 +187,7 @@ async def test_with_a_file_the_non_werkdag_date_is_caught_before_the_file_is_sto
     response = await post_reply(karim, thread.id, fields, ("besluit.pdf", minimal_pdf()))
     assert response.status_code == 400
     assert f"{format_datum(sunday)} is geen werkdag." in response.text
-    assert f'value="{instead.isoformat()}"' in response.text
+    assert f'value="{date_text(instead)}"' in response.text
     assert FILE_NOT_KEPT in response.text
     assert await count(world, Document) == 0
     assert len(await world.call("messages", world.klantmanager, thread.id)) == 1

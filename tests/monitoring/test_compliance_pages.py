@@ -26,7 +26,8 @@ async def test_contractmanager_reads_the_figures_and_the_late_items(world_sqlite
     assert world.case.reference in late.text
     assert "Te late termijnen (4)" in late.text
     assert "Afspraak met de nieuwe klant" in late.text and "loopt nog" in late.text
-    assert "<td>11 maart 2026</td>" in late.text and "23:59" not in late.text  # due day of the late reply
+    # The due day of the late reply, without a time.
+    assert '<td data-label="Uiterlijk">11 maart 2026</td>' in late.text and "23:59" not in late.text
     for secret in ("Vraag over de aanvraag", "Het antwoord", "Kunt u kijken", "Jan Jansen", "111222333"):
         assert secret not in late.text and secret not in html
 

@@ -454,7 +454,7 @@ async def test_start_page_for_functioneel_beheerder_shows_counts(hub: HubUnderTe
     assert "3 organisaties" in start.text and "1 convenant " in start.text and "1 gebruiker " in start.text
     for href in ("/beheer/organisaties", "/beheer/convenanten", "/gebruikers"):
         assert f'href="{href}"' in start.text
-    # Everything a page renders passes the CSP: no inline style or script.
+    # Everything a page renders passes the CSP: no inline style or script (only the one static script file).
     for path in ("/", "/gebruikers", "/beheer/organisaties", "/beheer/convenanten"):
         html = (await fb.get(path)).text
         # Scripts only as files from the hub itself (script-src 'self'), never inline.

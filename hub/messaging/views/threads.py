@@ -12,6 +12,7 @@ from hub.accounts.authz import Action, may
 from hub.accounts.models import Convenant, User
 from hub.cases.models import Case
 from hub.cases.queries import AmbiguousReference
+from hub.cases.visits import is_new, last_visit
 from hub.db import transaction, utcnow
 from hub.documents.forms import FileRow, rows_for_page, upload_context
 from hub.documents.sniff import ACCEPT_ATTRIBUTE
@@ -56,6 +57,11 @@ async def thread_response(
         # Read (audited) and, on a plain visit, marked read; a page shown again with errors marks nothing.
         view = await svc.thread_view(user, thread_id, now, mark_read=status == 200)
         documents = await svc.attachable_documents(user, view.thread)
+        # Marked against the user's last visit of the case page (hub.cases.visits); the thread moves nothing.
+        since = await last_visit(db, user.id, view.thread.case_id) if view.thread.case_id else None
+        new_ids = frozenset(
+            d.document_id for d in documents if is_new(d.uploaded_at or now, d.uploaded_by, user.id, since)
+        )
         case = await db.get(Case, view.thread.case_id) if view.thread.case_id else None
         colleagues = await svc.using(InboxService).colleagues(user)
         # The kinds of reply for the user's side, each with what it would do to the terms now.
@@ -71,6 +77,7 @@ async def thread_response(
             "view": view,
             "title": view.subject,
             "documents": documents,
+            "new_documents": new_ids,
             "colleagues": colleagues,
             "may_post": may_post,
             "may_close": may_post and view.status == ThreadStatus.OPEN and not any(c.running for c in view.clocks),
