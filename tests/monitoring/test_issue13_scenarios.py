@@ -1,0 +1,356 @@
+"""Issue 13 as its scenario tests read it, on SQLite and PostgreSQL: a gemeente whose figures are known by
+construction (a toestandenbewind, a bewind ending mid-year, the year boundary, today in the running year, corrections
+and withdrawals), its exports (aggregated, small counts hidden, no sum giving one away, no formula), the steekproef
+(reproducible, participants at the lower rate, rates checked, another gemeente's draw 404) and who may see what."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from odf.opendocument import load
+from odf.table import TableCell, TableRow
+from sqlalchemy import update
+from sqlmodel import col
+
+from hub.accounts.models import Convenant, Organisation, User
+from hub.accounts.roles import Role
+from hub.cases.milestones import K
+from hub.cases.models import Case, CaseMilestone
+from hub.db import new_id
+from hub.errors import NotFound, ValidationError
+from hub.monitoring.compliance import Period
+from hub.monitoring.figures import Figures
+from hub.monitoring.queries import report
+from hub.monitoring.steekproef import Stratum, draw, population_from_json
+from hub.monitoring.steekproef_service import SteekproefService
+from tests.cases.world import World, build_world
+from tests.monitoring.seed import valid_bsn
+from tests.support.hubclient import HubUnderTest
+
+TODAY = date(2026, 12, 7)  # the machine's today: the pages count the running year up to it
+TOMORROW = TODAY + timedelta(days=1)
+
+# Built below, group by group (5 cases each, so that the exports show them): what each counts.
+EXPECTED = {
+    2025: {
+        "": dict(i1=20, i1_new=15, d1=15, d2_within=0, d2_not=5, u1=0, u2=5, u3_offered=0, u3_accepted=0),
+        "X": dict(i1=10, i1_new=10, d1=10, d2_within=0, d2_not=0, u1=0, u2=5, u3_offered=0, u3_accepted=0),
+        "Y": dict(i1=10, i1_new=5, d1=5, d2_within=0, d2_not=5, u1=0, u2=0, u3_offered=0, u3_accepted=0),
+    },
+    2026: {
+        "": dict(i1=25, i1_new=5, d1=20, d2_within=5, d2_not=5, u1=5, u2=5, u3_offered=5, u3_accepted=3),
+        "X": dict(i1=15, i1_new=5, d1=15, d2_within=5, d2_not=5, u1=0, u2=0, u3_offered=0, u3_accepted=0),
+        "Y": dict(i1=10, i1_new=0, d1=5, d2_within=0, d2_not=0, u1=5, u2=5, u3_offered=5, u3_accepted=3),
+    },
+}
+REASONS = {2025: {"verhuizing": 5}, 2026: {"schulden_opgelost": 5}}
+
+
+@dataclass
+class Town:
+    world: World
+    cm: User  # contractmanager of Arnhem
+    cm_berkel: User
+    references: list[str]
+    bsns: list[str]
+
+
+async def build_town(hub: HubUnderTest) -> Town:
+    w = await build_world(hub)
+    numbers = (b for b in map(valid_bsn, itertools.count(20_000_001)) if b)
+    references: list[str] = []
+    bsns: list[str] = []
+
+    async def case(user: User, convenant: Convenant, start: date, kind: str = "schuldenbewind",
+                   beschikking: date | None = None) -> Case:  # fmt: skip
+        bsns.append(next(numbers))
+        opened = await w.open_case(user, convenant_id=convenant.id, bsn=bsns[-1], bewind_kind=kind,
+                                   beschikking_date=beschikking or start, bewind_start_date=start)  # fmt: skip
+        references.append(opened.reference)
+        return opened
+
+    async def rows(opened: Case, user: User, *facts: tuple[K, date, str | None]) -> list[CaseMilestone]:
+        made = [CaseMilestone(id=new_id(), case_id=opened.id, kind=kind.value, milestone_date=day, outcome=outcome,
+                              recorded_by=user.id, recorded_by_org_id=user.organisation_id)
+                for kind, day, outcome in facts]  # fmt: skip
+        async with hub.db() as db:
+            db.add_all(made)
+        return made
+
+    async def supersede(old: CaseMilestone, user: User, day: date, outcome: str | None, *, void: bool = False) -> None:
+        async with hub.db() as db:
+            db.add(CaseMilestone(case_id=old.case_id, kind=old.kind, milestone_date=day, outcome=outcome, void=void,
+                                 recorded_by=user.id, recorded_by_org_id=user.organisation_id,
+                                 supersedes_id=old.id))  # fmt: skip
+
+    ax, ay, bx = w.arnhem_xander, w.arnhem_ypsilon, w.berkel_xander
+    for _ in range(5):  # T: a toestandenbewind: in I1 and D1, never in D2
+        c = await case(w.bv_x, ax, date(2025, 3, 1), "toestandenbewind")
+        await rows(c, w.bv_x, (K.BESLUIT_BIJSTAND, date(2025, 4, 1), "toegekend"))
+    for _ in range(5):  # S: schuldenbewind, registered on the term's last day (2026-03-01): D2 within in 2026
+        c = await case(w.bv_x, ax, date(2025, 3, 1))
+        await rows(c, w.bv_x, (K.BESLUIT_BIJSTAND, date(2025, 4, 1), "toegekend"),
+                   (K.AANMELDING_SCHULDHULP, date(2026, 3, 1), None))  # fmt: skip
+    for _ in range(5):  # L: registered a day after the term: D2 not within, in 2026
+        c = await case(w.bv_x, ax, date(2025, 3, 1))
+        await rows(c, w.bv_x, (K.AANMELDING_SCHULDHULP, date(2026, 3, 2), None))
+    for i in range(5):  # M: a bewind ending mid-2026 (no separate end of the bijstand), nazorg offered
+        c = await case(w.bv_y, ay, date(2020, 1, 6))
+        accepted = date(2026, 7, 15) if i < 3 else TOMORROW  # two accept after today: not yet
+        await rows(c, w.bv_y, (K.BESLUIT_BIJSTAND, date(2020, 2, 1), "toegekend"),
+                   (K.AANMELDING_SCHULDHULP, date(2020, 6, 1), None),
+                   (K.START_SCHULDREGELING, date(2020, 9, 1), "minnelijk"),
+                   (K.EINDE_BEWIND, date(2026, 6, 30), "schulden_opgelost"),
+                   (K.NAZORG_AANGEBODEN, date(2026, 7, 1), None), (K.NAZORG_GEACCEPTEERD, accepted, None))  # fmt: skip
+    for _ in range(5):  # B: the year boundary; the ingangsdatum (31 Dec 2024) differs from the beschikking's date
+        c = await case(w.bv_y, ay, date(2024, 12, 31), beschikking=date(2024, 12, 20))
+        await rows(c, w.bv_y, (K.BESLUIT_BIJSTAND, date(2025, 12, 31), "toegekend"),
+                   (K.EINDE_BIJSTAND, date(2026, 1, 1), None),
+                   (K.AANMELDING_SCHULDHULP, date(2026, 1, 2), None))  # fmt: skip
+    for _ in range(5):  # C: a granted bijstand withdrawn; an end withdrawn; an end corrected into 2025
+        c = await case(w.bv_x, ax, date(2023, 1, 2))
+        besluit, einde = await rows(c, w.bv_x, (K.BESLUIT_BIJSTAND, date(2023, 2, 1), "toegekend"),
+                                    (K.EINDE_BEWIND, date(2026, 2, 1), "overlijden"))  # fmt: skip
+        await supersede(besluit, w.bv_x, besluit.milestone_date, besluit.outcome, void=True)
+        await supersede(einde, w.bv_x, date(2025, 12, 31), "verhuizing")
+    for _ in range(5):  # F: granted today, in the running year
+        c = await case(w.bv_x, ax, date(2026, 1, 5), "toestandenbewind")
+        await rows(c, w.bv_x, (K.BESLUIT_BIJSTAND, TODAY, "toegekend"))
+    for _ in range(2):  # granted tomorrow, and a bewind ended tomorrow: not yet in any figure
+        c = await case(w.bv_x, ax, date(2026, 1, 5), "toestandenbewind")
+        await rows(c, w.bv_x, (K.BESLUIT_BIJSTAND, TOMORROW, "toegekend"), (K.EINDE_BEWIND, TOMORROW, "anders"))
+    for _ in range(5):  # Berkel's: never Arnhem's
+        c = await case(w.bv_x, bx, date(2025, 3, 1))
+        await rows(c, w.bv_x, (K.BESLUIT_BIJSTAND, date(2026, 2, 1), "toegekend"),
+                   (K.EINDE_BEWIND, date(2026, 5, 1), "overlijden"))  # fmt: skip
+    return Town(
+        w,
+        cm=await hub.user(w.arnhem, Role.CONTRACTMANAGER, name="Carla Contractmanager"),
+        cm_berkel=await hub.user(w.berkel, Role.CONTRACTMANAGER, name="Bea Berkel"),
+        references=references,
+        bsns=bsns,
+    )
+
+
+@pytest.fixture
+async def town(hub: HubUnderTest) -> Town:
+    return await build_town(hub)
+
+
+def plain(figures: Figures) -> dict[str, int]:
+    return {k: v for k, v in asdict(figures).items() if k != "u2_reasons"}
+
+
+# -- the figures -------------------------------------------------------------------------------------------------
+
+
+async def test_the_constructed_gemeente_gives_exactly_its_figures_per_gemeente_and_kantoor(town: Town) -> None:
+    w = town.world
+    parts = {"X": w.xander.id, "Y": w.ypsilon.id}
+    async with w.hub.db() as db:
+        found = await report(db, town.cm, 2026, TODAY, 12)
+    for year, figures in ((2026, found.current), (2025, found.previous)):
+        assert plain(figures.total) == EXPECTED[year][""], year
+        assert {k: v for k, v in figures.total.u2_reasons.items() if v} == REASONS[year]
+        for name, kantoor_id in parts.items():
+            assert plain(figures.per_kantoor[kantoor_id]) == EXPECTED[year][name], (year, name)
+    assert found.current.window.last == TODAY
+    async with w.hub.db() as db:
+        berkel = await report(db, town.cm_berkel, 2026, TODAY, 12)
+    assert (berkel.current.total.i1, berkel.current.total.u2, berkel.current.total.d2_not) == (5, 5, 5)
+    assert list(berkel.current.per_kantoor) == [w.xander.id]
+
+
+# -- the exports -------------------------------------------------------------------------------------------------
+
+
+def _csv(body: bytes) -> list[list[str]]:
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def _ods(body: bytes) -> list[list[str]]:
+    doc = load(io.BytesIO(body))
+    found = []
+    for row in doc.spreadsheet.getElementsByType(TableRow):
+        cells = row.getElementsByType(TableCell)
+        assert all(not cell.getAttribute("formula") for cell in cells)
+        found.append([str(cell) for cell in cells])
+    return found
+
+
+def _range(text: str) -> tuple[int, int]:
+    if text == "< 5":
+        return 0, 4
+    if text == "x":
+        return 5, 10**6
+    assert text.isdigit() and int(text) >= 5, text
+    return int(text), int(text)
+
+
+def _pinned(total: str, parts: list[str]) -> list[str]:
+    """The hidden cells of ``total = sum(parts)`` that the shown ones leave only one possible value."""
+    cells = [(_range(total), -1), *((_range(p), 1) for p in parts)]  # sum(sign * value) == 0
+    texts = [total, *parts]
+    found = []
+    for i, ((own_low, own_high), sign) in enumerate(cells):
+        if texts[i].isdigit():
+            continue
+        others = [cell for j, cell in enumerate(cells) if j != i]
+        low = sum(lo if s == 1 else -hi for (lo, hi), s in others)  # the range of the others' signed sum
+        high = sum(hi if s == 1 else -lo for (lo, hi), s in others)
+        lo, hi = (-high, -low) if sign == 1 else (low, high)
+        if max(lo, own_low) == min(hi, own_high):
+            found.append(f"{texts[i]} at {i}")
+    return found
+
+
+def _check_no_sum_gives_a_small_count_away(rows: list[list[str]], gemeente: str, kantoren: list[str]) -> None:
+    by_part: dict[str, list[list[str]]] = {}
+    for row in rows[1:]:
+        by_part.setdefault(row[0], []).append(row)
+    for column in (3, 4):
+        for part, part_rows in by_part.items():
+            for i, row in enumerate(part_rows):
+                if row[1] in ("D2", "U2") and not row[2].startswith("waarvan"):
+                    shares = []
+                    for later in part_rows[i + 1 :]:
+                        if later[1] != row[1] or not later[2].startswith("waarvan"):
+                            break
+                        shares.append(later[column])
+                    assert not _pinned(row[column], shares), (part, row, shares)
+        total_rows = by_part[f"{gemeente} (alle kantoren)"]
+        for i, row in enumerate(total_rows):
+            shares = [by_part[k][i][column] for k in kantoren]
+            assert not _pinned(row[column], shares), (row, shares)
+
+
+async def test_exports_hold_aggregated_figures_only_with_no_small_count_to_be_worked_out(town: Town) -> None:
+    w = town.world
+    client = await w.hub.client_for(town.cm)
+    csv_rows = _csv((await client.get("/monitoring.csv?jaar=2026")).content)
+    ods_answer = await client.get("/monitoring.ods?jaar=2026")
+    ods_rows = _ods(ods_answer.content)
+    assert csv_rows == ods_rows
+    assert csv_rows[0] == ["Onderdeel", "Code", "Indicator", "2025", "2026"]
+    by = {(r[0], r[2]): r[3:] for r in csv_rows[1:]}
+    total = "Gemeente Arnhem (alle kantoren)"
+    i1 = "Aantal inwoners dat de kosten van beschermingsbewind vergoed krijgt uit de bijzondere bijstand"
+    assert by[(total, i1)] == ["20", "25"] and by[("Kantoor Xander", i1)] == ["10", "15"]
+    # 2026's 5 new are all Xander's: with Ypsilon's "< 5" beside it the sum would tell Ypsilon's 0 (and a hidden
+    # Xander would still be exactly 5), so the gemeente's count is hidden as well.
+    assert by[(total, "waarvan nieuw in 2026")] == ["15", "x"]
+    assert by[("Kantoor Ypsilon", "waarvan nazorg geaccepteerd")] == ["< 5", "< 5"]
+    for row in csv_rows[1:]:
+        for cell in row[3:]:
+            _range(cell)  # every count shown is 5 or more, or hidden
+    _check_no_sum_gives_a_small_count_away(csv_rows, "Gemeente Arnhem", ["Kantoor Xander", "Kantoor Ypsilon"])
+    flat = "\n".join(";".join(r) for r in csv_rows)
+    for secret in [*town.references, *town.bsns, "Johanna de Vries", "Bas Bewindvoerder", "Yara Ypsilon"]:
+        assert secret not in flat and secret.encode() not in ods_answer.content
+
+
+async def test_a_kantoor_name_like_a_formula_is_text_in_both_exports(town: Town) -> None:
+    w = town.world
+    async with w.hub.db() as db:
+        await db.execute(update(Organisation).where(col(Organisation.id) == w.ypsilon.id)
+                         .values(name='=HYPERLINK("http://evil.example","klik")'))  # fmt: skip
+        await db.execute(update(Organisation).where(col(Organisation.id) == w.xander.id)
+                         .values(name="@SUM(1+1)*cmd|' /C calc'!A0"))  # fmt: skip
+    client = await w.hub.client_for(town.cm)
+    rows = _csv((await client.get("/monitoring.csv?jaar=2026")).content)
+    names = {r[0] for r in rows[1:]}
+    assert '\'=HYPERLINK("http://evil.example","klik")' in names and "'@SUM(1+1)*cmd|' /C calc'!A0" in names
+    assert all(name[:1] not in "=+-@\t\r" for name in names)
+    ods = _ods((await client.get("/monitoring.ods?jaar=2026")).content)
+    assert all(cell[:1] not in "=+-@" for row in ods for cell in row)
+
+
+# -- the steekproef ----------------------------------------------------------------------------------------------
+
+
+async def test_a_steekproef_repeated_with_its_stored_seed_gives_the_same_sample(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = town.world
+    period = Period(date(2025, 1, 1), TODAY)
+    async with w.hub.db() as db:
+        service = SteekproefService(db, w.hub.runtime.keyring)
+        row = await service.draw(town.cm, period, 5000, 10000)
+        view = await service.view(town.cm, row.id)
+    assert view.verified
+    population = population_from_json(row.population)
+    # T, S, B granted in 2025; F today (not tomorrow's, not Berkel's, not the withdrawn grant of C).
+    assert len(population) == 20 and {s for _, s in population} == {Stratum.DEELNEMER.value}
+    assert draw(bytes.fromhex(row.seed), population, {"deelnemer": 5000, "buiten_convenant": 10000}) == json.loads(
+        row.result
+    )
+    # The same inputs again: the same sample; another seed: (almost surely) another.
+    assert draw(bytes.fromhex(row.seed), list(reversed(population)), {"deelnemer": 5000}) == json.loads(row.result)
+    # A stored result that does not follow from its inputs is shown as such.
+    async with w.hub.db() as db:
+        await db.execute(update(type(row)).where(col(type(row).id) == row.id).values(result="[]"))
+    async with w.hub.db() as db:
+        assert not (await SteekproefService(db, w.hub.runtime.keyring).view(town.cm, row.id)).verified
+
+
+async def test_participants_are_drawn_at_the_lower_rate_over_many_draws(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kantoor Ypsilon's convenant stopped before the period: its cases are outside. Over 200 draws with fixed
+    seeds (the test cannot flake) each stratum's share is close to its rate."""
+    w = town.world
+    async with w.hub.db() as db:
+        await db.execute(update(Convenant).where(col(Convenant.id) == w.arnhem_ypsilon.id)
+                         .values(status="beeindigd", end_date=date(2024, 12, 31)))  # fmt: skip
+    seeds = iter(i.to_bytes(32, "big") for i in range(1, 10_000))
+    monkeypatch.setattr("hub.monitoring.steekproef_service.secrets", SimpleNamespace(token_bytes=lambda n: next(seeds)))
+    period = Period(date(2025, 1, 1), TODAY)
+    drawn = {"deelnemer": 0, "buiten_convenant": 0}
+    sizes = {}
+    async with w.hub.db() as db:
+        service = SteekproefService(db, w.hub.runtime.keyring)
+        for _ in range(200):
+            row = await service.draw(town.cm, period, 1000, 4000)
+            population = dict(population_from_json(row.population))
+            for case_id in json.loads(row.result):
+                drawn[population[case_id]] += 1
+        sizes = {s: sum(1 for v in population.values() if v == s) for s in drawn}
+    assert sizes == {"deelnemer": 15, "buiten_convenant": 5}  # T, S, F (Xander); B (Ypsilon)
+    share = {s: drawn[s] / (200 * sizes[s]) for s in drawn}
+    assert 0.07 < share["deelnemer"] < 0.13, share  # 10 %: 3000 trials, sd 0.55 %
+    assert 0.33 < share["buiten_convenant"] < 0.47, share  # 40 %: 1000 trials, sd 1.5 %
+
+
+@pytest.mark.parametrize("rates", [(-1, 1000), (1000, 10_001), (2000, 1000)])
+async def test_rates_are_checked_by_the_service(town: Town, rates: tuple[int, int]) -> None:
+    w = town.world
+    async with w.hub.db() as db:
+        with pytest.raises(ValidationError):
+            await SteekproefService(db, w.hub.runtime.keyring).draw(town.cm, Period(TODAY, TODAY), *rates)
+        with pytest.raises(ValidationError):
+            await SteekproefService(db, w.hub.runtime.keyring).draw(
+                town.cm, Period(TODAY, TODAY - timedelta(days=1)), 10, 10
+            )
+
+
+async def test_another_gemeentes_draw_is_not_found(town: Town) -> None:
+    w = town.world
+    async with w.hub.db() as db:
+        row = await SteekproefService(db, w.hub.runtime.keyring).draw(town.cm, Period(date(2025, 1, 1), TODAY),
+                                                                      10000, 10000)  # fmt: skip
+    async with w.hub.db() as db:
+        with pytest.raises(NotFound):
+            await SteekproefService(db, w.hub.runtime.keyring).view(town.cm_berkel, row.id)
+    berkel = await w.hub.client_for(town.cm_berkel)
+    assert (await berkel.get(f"/monitoring/steekproeven/{row.id}")).status_code == 404
+    case_id = json.loads(row.result)[0]
+    answer = await berkel.post_form(f"/monitoring/steekproeven/{row.id}/dossiers/{case_id}", {"outcome": "in_orde"})
+    assert answer.status_code == 404
