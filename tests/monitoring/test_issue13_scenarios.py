@@ -16,22 +16,28 @@ from types import SimpleNamespace
 import pytest
 from odf.opendocument import load
 from odf.table import TableCell, TableRow
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import col
 
 from hub.accounts.models import Convenant, Organisation, User
-from hub.accounts.roles import Role
+from hub.accounts.roles import OrgKind, Role
 from hub.cases.milestones import K
 from hub.cases.models import Case, CaseMilestone
 from hub.db import new_id
 from hub.errors import NotFound, ValidationError
+from hub.messaging.models import MessageKind
 from hub.monitoring.compliance import Period
+from hub.monitoring.compliance_service import ComplianceService
 from hub.monitoring.figures import Figures
 from hub.monitoring.queries import report
 from hub.monitoring.steekproef import Stratum, draw, population_from_json
 from hub.monitoring.steekproef_service import SteekproefService
+from hub.orgdocs.models import OrganisationDocument
 from tests.cases.world import World, build_world
+from tests.messaging.world import at
+from tests.messaging.world import build_world as build_messaging_world
 from tests.monitoring.seed import valid_bsn
+from tests.orgdocs.world import build_org_world, pdf_bytes, post_multipart
 from tests.support.hubclient import HubUnderTest
 
 TODAY = date(2026, 12, 7)  # the machine's today: the pages count the running year up to it
@@ -354,3 +360,133 @@ async def test_another_gemeentes_draw_is_not_found(town: Town) -> None:
     case_id = json.loads(row.result)[0]
     answer = await berkel.post_form(f"/monitoring/steekproeven/{row.id}/dossiers/{case_id}", {"outcome": "in_orde"})
     assert answer.status_code == 404
+
+
+# -- term compliance ---------------------------------------------------------------------------------------------
+
+
+async def test_term_compliance_of_a_constructed_set_kept_late_median_and_p90(hub: HubUnderTest) -> None:
+    """Six questions of the kantoor to the gemeente in March 2026 (the term: 2 werkdagen), answered after 0, 1, 2, 3,
+    5 and 2 werkdagen (the last over a weekend): 4 kept, 2 late; times [0, 1, 2, 2, 3, 5]: median (rank 3) 2, 90th
+    percentile (rank 6) 5. The late drill-down shows the two late ones, never their subject or text."""
+    world = await build_messaging_world(hub)
+    asked_answered = [((2, 10), (2, 15)), ((2, 10), (3, 10)), ((2, 10), (4, 10)), ((2, 10), (5, 10)),
+                      ((2, 10), (9, 10)), ((6, 10), (10, 10))]  # fmt: skip
+    for (day, hour), (answer_day, answer_hour) in asked_answered:
+        thread = await world.call("start_thread", world.bewindvoerder, subject="Geheime vraag over de schulden",
+                                  body="Vertrouwelijk", case=world.case, now=at(2026, 3, day, hour))  # fmt: skip
+        await world.call("post_message", world.klantmanager, thread.id, "Vertrouwelijk antwoord",
+                         kind=MessageKind.INHOUDELIJKE_REACTIE, now=at(2026, 3, answer_day, answer_hour))  # fmt: skip
+    period = Period(date(2026, 3, 1), date(2026, 3, 31))
+    async with hub.db() as db:
+        found = await ComplianceService(db, world.calendars).report(world.contractmanager, period, date(2026, 4, 1))
+    [(partner, row)] = found.rows
+    assert partner.id == world.kantoor.id
+    ours = row.ours  # what the gemeente owed
+    assert (ours.clocks, ours.clocks_kept) == (6, 4)
+    assert sorted(ours.reaction_days) == [0, 1, 2, 2, 3, 5]
+    assert (ours.median_days, ours.p90_days) == (2, 5)
+    async with hub.db() as db:
+        late = await ComplianceService(db, world.calendars).late(
+            world.contractmanager, world.kantoor.id, period, date(2026, 4, 1)
+        )
+    assert len(late.items) == 2 and {i.case_reference for i in late.items} == {world.case.reference}
+    client = await hub.client_for(world.contractmanager)
+    page = await client.get(f"/monitoring/termijnen/{world.kantoor.id}?van=2026-03-01&tot=2026-03-31")
+    assert page.status_code == 200 and world.case.reference in page.text
+    assert "Geheime vraag" not in page.text and "Vertrouwelijk" not in page.text and "Jan Jansen" not in page.text
+
+
+# -- who may see what --------------------------------------------------------------------------------------------
+
+
+async def test_every_page_export_and_post_answers_each_role_and_organisation_as_the_readme_says(
+    hub: HubUnderTest,
+) -> None:
+    """The contractmanager's pages of issue 13 for each role of both parties, and for the other gemeente's and the
+    other kantoor's users: 404 for another organisation's object, 403 for a wrong role; every POST needs its token."""
+    org = await build_org_world(hub)
+    w = org.base
+    roles = {
+        "cm": w.contractmanager,
+        "km": w.klantmanager,
+        "consulent": await hub.user(w.gemeente, Role.CONSULENT, name="Coen Consulent"),
+        "gb": await hub.user(w.gemeente, Role.GEMEENTEBEHEERDER, name="Gijs Gemeentebeheer"),
+        "fg": await hub.user(w.gemeente, Role.FG, name="Fleur FG"),
+        "bv": w.bewindvoerder,
+        "kb": org.kantoorbeheerder,
+        "other_cm": org.other_contractmanager,
+        "other_kb": org.other_kantoorbeheerder,
+        "fb": await hub.user(await hub.org(OrgKind.BEHEER, "Beheer"), Role.FUNCTIONEEL_BEHEERDER, name="Femke"),
+    }
+    async with hub.db() as db:
+        db.add(CaseMilestone(case_id=w.case.id, kind=K.AANVRAAG_BIJSTAND.value, milestone_date=date(2026, 3, 2),
+                             recorded_by=w.bewindvoerder.id, recorded_by_org_id=w.kantoor.id))  # fmt: skip
+    async with hub.db() as db:
+        steekproef = await SteekproefService(db, hub.runtime.keyring).draw(
+            w.contractmanager, Period(date(2026, 1, 1), date(2026, 6, 30)), 10000, 10000
+        )
+    assert json.loads(steekproef.result) == [w.case.id]
+    cm = await hub.client_for(w.contractmanager)
+    signed = await post_multipart(cm, f"/convenanten/{w.convenant.id}/documenten", [("document_date", "2026-01-15")],
+                                  "convenant.pdf", pdf_bytes(2000))  # fmt: skip
+    assert signed.status_code == 303
+    kb = await hub.client_for(org.kantoorbeheerder)
+    decharge = [("doc_type", "decharge"), ("document_date", "2026-01-15"), ("valid_until", "")]
+    quality = await post_multipart(kb, "/kwaliteitsdocumenten", decharge, "d.pdf", pdf_bytes(2000))
+    assert quality.status_code == 303
+    async with hub.db() as db:
+        rows = await db.execute(select(col(OrganisationDocument.document_id), col(OrganisationDocument.convenant_id)))
+        docs = {("convenant" if convenant_id else "decharge"): doc for doc, convenant_id in rows.all()}
+    convenant_doc, quality_doc = docs["convenant"], docs["decharge"]
+    strangers = {"other_cm", "other_kb", "fb"}
+
+    everyone = set(roles)
+    gets: dict[str, dict[str, set[str]]] = {  # url: {status: who}; everyone else 403
+        "/monitoring?jaar=2026": {"200": {"cm", "other_cm"}},
+        "/monitoring.csv?jaar=2026": {"200": {"cm", "other_cm"}},
+        "/monitoring.ods?jaar=2026": {"200": {"cm", "other_cm"}},
+        "/monitoring/termijnen": {"200": {"cm", "other_cm", "kb", "other_kb"}},
+        f"/monitoring/termijnen/{w.kantoor.id}": {"200": {"cm"}, "404": {"other_cm", "kb", "other_kb"}},
+        f"/monitoring/termijnen/{w.gemeente.id}": {"200": {"kb"}, "404": {"cm", "other_cm", "other_kb"}},
+        "/monitoring/steekproeven": {"200": {"cm", "other_cm"}},
+        f"/monitoring/steekproeven/{steekproef.id}": {"200": {"cm"}, "404": {"other_cm"}},
+        "/convenanten": {"200": {"cm", "other_cm", "kb", "other_kb"}},
+        "/routekaart": {"200": {"cm", "other_cm"}},
+        "/organisatie/contactgegevens": {"200": {"cm", "other_cm", "kb", "other_kb"}},
+        "/kwaliteitsdocumenten": {"200": {"cm", "other_cm", "kb", "other_kb", "bv"}},
+        f"/organisatiedocumenten/{convenant_doc}/downloaden": {"200": {"cm", "kb"}, "404": strangers},
+        f"/organisatiedocumenten/{quality_doc}/downloaden": {"200": {"cm", "kb", "bv"}, "404": strangers},
+        # Only the owning kantoor withdraws its document; for the gemeente that reads it, it is another's object.
+        f"/organisatiedocumenten/{quality_doc}/intrekken": {"200": {"kb", "bv"}, "404": strangers | {"cm"}},
+    }
+    clients = {name: await hub.client_for(user) for name, user in roles.items()}
+    wrong = []
+    for url, expected in gets.items():
+        for name in sorted(everyone):
+            want = next((int(s) for s, who in expected.items() if name in who), 403)
+            got = (await clients[name].get(url)).status_code
+            if got != want:
+                wrong.append((url, name, want, got))
+    assert wrong == []
+
+    assess = f"/monitoring/steekproeven/{steekproef.id}/dossiers/{w.case.id}"
+    withdrawers = {"303": {"bv", "kb"}, "404": strangers | {"cm"}}  # the second one finds it withdrawn: 400
+    contacts = {"contact_person": "Vera Vast", "contact_email": "info@example.nl", "contact_phone": ""}
+    draw_form = {"van": "2026-01-01", "tot": "2026-06-30", "rate_deelnemer": "100", "rate_buiten": "100"}
+    posts: dict[str, tuple[dict[str, str], dict[str, set[str]]]] = {
+        "/monitoring/steekproeven": (draw_form, {"303": {"cm", "other_cm"}}),
+        assess: ({"outcome": "in_orde"}, {"303": {"cm"}, "404": {"other_cm"}}),
+        f"/organisatiedocumenten/{quality_doc}/intrekken": ({"reason": "Fout"}, withdrawers),
+        "/organisatie/contactgegevens": (contacts, {"303": {"cm", "kb", "other_cm", "other_kb"}}),
+    }
+    for url, (form, expected) in posts.items():
+        for name in sorted(everyone):
+            want = next((int(s) for s, who in expected.items() if name in who), 403)
+            without = await clients[name].post_form(url, form, csrf=False)
+            if without.status_code != 403:
+                wrong.append((url, name, "no csrf", without.status_code))
+            got = (await clients[name].post_form(url, form)).status_code
+            if got not in (want, 400 if want == 303 else want):
+                wrong.append((url, name, want, got))
+    assert wrong == []
