@@ -6,6 +6,7 @@ and withdrawals), its exports (aggregated, small counts hidden, no sum giving on
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
 import json
@@ -30,7 +31,7 @@ from hub.monitoring.compliance import Period
 from hub.monitoring.compliance_service import ComplianceService
 from hub.monitoring.figures import Figures
 from hub.monitoring.queries import report
-from hub.monitoring.steekproef import Stratum, draw, population_from_json
+from hub.monitoring.steekproef import Stratum, draw, drawn, population_from_json
 from hub.monitoring.steekproef_service import SteekproefService
 from hub.orgdocs.models import OrganisationDocument
 from tests.cases.world import World, build_world
@@ -157,7 +158,7 @@ def plain(figures: Figures) -> dict[str, int]:
 # -- the figures -------------------------------------------------------------------------------------------------
 
 
-async def test_the_constructed_gemeente_gives_exactly_its_figures_per_gemeente_and_kantoor(town: Town) -> None:
+async def _figures_are_exactly_those_constructed(town: Town) -> None:
     w = town.world
     parts = {"X": w.xander.id, "Y": w.ypsilon.id}
     async with w.hub.db() as db:
@@ -238,7 +239,7 @@ def _check_no_sum_gives_a_small_count_away(rows: list[list[str]], gemeente: str,
             assert not _pinned(row[column], shares), (row, shares)
 
 
-async def test_exports_hold_aggregated_figures_only_with_no_small_count_to_be_worked_out(town: Town) -> None:
+async def _exports_hold_aggregated_figures_only_with_no_small_count_to_be_worked_out(town: Town) -> None:
     w = town.world
     client = await w.hub.client_for(town.cm)
     csv_rows = _csv((await client.get("/monitoring.csv?jaar=2026")).content)
@@ -263,7 +264,7 @@ async def test_exports_hold_aggregated_figures_only_with_no_small_count_to_be_wo
         assert secret not in flat and secret.encode() not in ods_answer.content
 
 
-async def test_a_kantoor_name_like_a_formula_is_text_in_both_exports(town: Town) -> None:
+async def _a_kantoor_name_like_a_formula_is_text_in_both_exports(town: Town) -> None:
     w = town.world
     async with w.hub.db() as db:
         await db.execute(update(Organisation).where(col(Organisation.id) == w.ypsilon.id)
@@ -279,12 +280,18 @@ async def test_a_kantoor_name_like_a_formula_is_text_in_both_exports(town: Town)
     assert all(cell[:1] not in "=+-@" for row in ods for cell in row)
 
 
+async def test_the_constructed_gemeente_its_figures_and_its_exports(town: Town) -> None:
+    """Exactly the constructed figures per gemeente and kantoor; both exports aggregated, with no small count shown
+    or derivable from a sum, no personal data, and an organisation name like a formula kept as text."""
+    await _figures_are_exactly_those_constructed(town)
+    await _exports_hold_aggregated_figures_only_with_no_small_count_to_be_worked_out(town)
+    await _a_kantoor_name_like_a_formula_is_text_in_both_exports(town)
+
+
 # -- the steekproef ----------------------------------------------------------------------------------------------
 
 
-async def test_a_steekproef_repeated_with_its_stored_seed_gives_the_same_sample(
-    town: Town, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def _repeated_with_its_stored_seed_gives_the_same_sample(town: Town) -> None:
     w = town.world
     period = Period(date(2025, 1, 1), TODAY)
     async with w.hub.db() as db:
@@ -307,47 +314,66 @@ async def test_a_steekproef_repeated_with_its_stored_seed_gives_the_same_sample(
         assert not (await SteekproefService(db, w.hub.runtime.keyring).view(town.cm, row.id)).verified
 
 
-async def test_participants_are_drawn_at_the_lower_rate_over_many_draws(
-    town: Town, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Kantoor Ypsilon's convenant stopped before the period: its cases are outside. Over 200 draws with fixed
-    seeds (the test cannot flake) each stratum's share is close to its rate."""
+async def _each_stratum_is_drawn_at_its_rate(town: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kantoor Ypsilon's convenant stopped before the period: its cases are drawn at the rate outside the convenant.
+    With fixed seeds each draw of the service is exactly the algorithm's, case by case, at its stratum's rate."""
     w = town.world
     async with w.hub.db() as db:
         await db.execute(update(Convenant).where(col(Convenant.id) == w.arnhem_ypsilon.id)
                          .values(status="beeindigd", end_date=date(2024, 12, 31)))  # fmt: skip
-    seeds = iter(i.to_bytes(32, "big") for i in range(1, 10_000))
+    seeds = iter(i.to_bytes(32, "big") for i in range(1, 1000))
     monkeypatch.setattr("hub.monitoring.steekproef_service.secrets", SimpleNamespace(token_bytes=lambda n: next(seeds)))
-    period = Period(date(2025, 1, 1), TODAY)
-    drawn = {"deelnemer": 0, "buiten_convenant": 0}
-    sizes = {}
     async with w.hub.db() as db:
         service = SteekproefService(db, w.hub.runtime.keyring)
-        for _ in range(200):
-            row = await service.draw(town.cm, period, 1000, 4000)
-            population = dict(population_from_json(row.population))
-            for case_id in json.loads(row.result):
-                drawn[population[case_id]] += 1
-        sizes = {s: sum(1 for v in population.values() if v == s) for s in drawn}
-    assert sizes == {"deelnemer": 15, "buiten_convenant": 5}  # T, S, F (Xander); B (Ypsilon)
-    share = {s: drawn[s] / (200 * sizes[s]) for s in drawn}
-    assert 0.07 < share["deelnemer"] < 0.13, share  # 10 %: 3000 trials, sd 0.55 %
-    assert 0.33 < share["buiten_convenant"] < 0.47, share  # 40 %: 1000 trials, sd 1.5 %
+        for i in range(1, 21):
+            row = await service.draw(town.cm, Period(date(2025, 1, 1), TODAY), 2000, 6000)
+            population = population_from_json(row.population)
+            assert row.seed == i.to_bytes(32, "big").hex()
+            rate = {"deelnemer": 2000, "buiten_convenant": 6000}
+            expected = sorted(c for c, stratum in population if drawn(bytes.fromhex(row.seed), c, rate[stratum]))
+            assert json.loads(row.result) == expected
+    strata = [stratum for _, stratum in population]
+    assert (strata.count("deelnemer"), strata.count("buiten_convenant")) == (15, 5)  # T, S, F; B (Ypsilon)
 
 
-@pytest.mark.parametrize("rates", [(-1, 1000), (1000, 10_001), (2000, 1000)])
-async def test_rates_are_checked_by_the_service(town: Town, rates: tuple[int, int]) -> None:
-    w = town.world
-    async with w.hub.db() as db:
-        with pytest.raises(ValidationError):
-            await SteekproefService(db, w.hub.runtime.keyring).draw(town.cm, Period(TODAY, TODAY), *rates)
-        with pytest.raises(ValidationError):
-            await SteekproefService(db, w.hub.runtime.keyring).draw(
-                town.cm, Period(TODAY, TODAY - timedelta(days=1)), 10, 10
-            )
+def test_participants_are_drawn_at_the_lower_rate_over_many_draws() -> None:
+    """500 draws with fixed seeds over a fixed population of 200 participants and 100 others (deterministic: the
+    test cannot flake): each stratum's share of drawn cases is close to its rate."""
+    population = [(f"case-{i:04d}", "deelnemer") for i in range(200)]
+    population += [(f"case-{i:04d}", "buiten_convenant") for i in range(200, 300)]
+    rates = {"deelnemer": 500, "buiten_convenant": 2000}
+    counts = {"deelnemer": 0, "buiten_convenant": 0}
+    stratum_of = dict(population)
+    for i in range(500):
+        for case_id in draw(hashlib.sha256(f"seed {i}".encode()).digest(), population, rates):
+            counts[stratum_of[case_id]] += 1
+    share = {"deelnemer": counts["deelnemer"] / (500 * 200), "buiten_convenant": counts["buiten_convenant"] / 50_000}
+    assert 0.045 < share["deelnemer"] < 0.055, share  # 5 %: 100 000 trials, sd 0.07 %
+    assert 0.19 < share["buiten_convenant"] < 0.21, share  # 20 %: 50 000 trials, sd 0.18 %
 
 
-async def test_another_gemeentes_draw_is_not_found(town: Town) -> None:
+async def test_a_steekproef_is_reproducible_its_own_gemeentes_and_drawn_at_each_strata_rate(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _repeated_with_its_stored_seed_gives_the_same_sample(town)
+    await _another_gemeentes_draw_is_not_found(town)
+    await _each_stratum_is_drawn_at_its_rate(town, monkeypatch)
+
+
+async def test_a_steekproefs_rates_and_period_are_checked_by_the_service(hub: HubUnderTest) -> None:
+    world = await build_messaging_world(hub)
+    day = date(2026, 3, 2)
+    wrong = [(Period(day, day), -1, 1000), (Period(day, day), 1000, 10_001), (Period(day, day), 2000, 1000),
+             (Period(day, day - timedelta(days=1)), 10, 10)]  # fmt: skip
+    for period, deelnemer, buiten in wrong:
+        async with hub.db() as db:
+            with pytest.raises(ValidationError):
+                await SteekproefService(db, hub.runtime.keyring).draw(world.contractmanager, period, deelnemer, buiten)
+    async with hub.db() as db:
+        assert await SteekproefService(db, hub.runtime.keyring).draws(world.contractmanager) == []
+
+
+async def _another_gemeentes_draw_is_not_found(town: Town) -> None:
     w = town.world
     async with w.hub.db() as db:
         row = await SteekproefService(db, w.hub.runtime.keyring).draw(town.cm, Period(date(2025, 1, 1), TODAY),
