@@ -10,8 +10,10 @@ import hashlib
 import io
 import itertools
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -24,6 +26,7 @@ from hub.accounts.models import Convenant, Organisation, User
 from hub.accounts.roles import OrgKind, Role
 from hub.cases.milestones import K
 from hub.cases.models import Case, CaseMilestone
+from hub.cases.records import local_today
 from hub.db import new_id
 from hub.errors import NotFound, ValidationError
 from hub.messaging.models import MessageKind
@@ -34,12 +37,13 @@ from hub.monitoring.queries import report
 from hub.monitoring.steekproef import Stratum, draw, drawn, population_from_json
 from hub.monitoring.steekproef_service import SteekproefService
 from hub.orgdocs.models import OrganisationDocument
+from hub.web.templating import datum
 from tests.cases.world import World, build_world
 from tests.messaging.world import at
 from tests.messaging.world import build_world as build_messaging_world
 from tests.monitoring.seed import valid_bsn
 from tests.orgdocs.world import build_org_world, pdf_bytes, post_multipart
-from tests.support.hubclient import HubUnderTest
+from tests.support.hubclient import HubUnderTest, running_hub
 
 TODAY = date(2026, 12, 7)  # the machine's today: the pages count the running year up to it
 TOMORROW = TODAY + timedelta(days=1)
@@ -516,3 +520,47 @@ async def test_every_page_export_and_post_answers_each_role_and_organisation_as_
             if got not in (want, 400 if want == 303 else want):
                 wrong.append((url, name, want, got))
     assert wrong == []
+
+
+# -- the convenant, its documents and the routekaart --------------------------------------------------------------
+
+
+async def test_the_contractmanager_and_the_kantoor_read_the_convenant_its_terms_documents_and_routekaart(
+    database_url: str, tmp_path: Path
+) -> None:
+    """With the decharge due 18 months after the last one (a setting): the convenant page states that term, a
+    decharge of 400 days ago is not yet due, a kwaliteitsverklaring valid up to today is not overdue, the signed PDF
+    is read by both parties, and the routekaart shows the contact the kantoor named for schuldhulp."""
+    async with running_hub(tmp_path / "data", database_url, HUB_DECHARGE_MONTHS="18") as hub:
+        org = await build_org_world(hub)
+        w = org.base
+        cm, kb = await hub.client_for(w.contractmanager), await hub.client_for(org.kantoorbeheerder)
+        signed = await post_multipart(cm, f"/convenanten/{w.convenant.id}/documenten",
+                                      [("document_date", "2025-01-02")], "getekend.pdf", pdf_bytes(2100))  # fmt: skip
+        assert signed.status_code == 303
+        today = local_today()
+        for kind, day, valid in (("decharge", today - timedelta(days=400), ""),
+                                 ("kwaliteitsverklaring", today - timedelta(days=30), today.isoformat())):  # fmt: skip
+            fields = [("doc_type", kind), ("document_date", day.isoformat()), ("valid_until", valid)]
+            assert (
+                await post_multipart(kb, "/kwaliteitsdocumenten", fields, f"{kind}.pdf", pdf_bytes())
+            ).status_code == 303
+        for client in (cm, kb):
+            page = (await client.get("/convenanten")).text
+            assert "Gemeente Nijmegen en Bewindvoering De Brug" in page and "Gemeente Wijchen" not in page
+            assert "1 januari 2025" in page and "Actief" in page and "getekend.pdf" in page and "2 januari 2025" in page
+            assert re.search(r"Nieuwe decharge van de rechtbank</th><td>18 maanden</td>", page), "the setting"
+            assert re.search(r"Reactie casuïstiek</th><td>2 werkdagen</td>", page)
+            link = re.search(r'href="(/organisatiedocumenten/[0-9a-f]+/downloaden)"', page)
+            assert link is not None and (await client.get(link.group(1))).status_code == 200
+        quality = (await cm.get("/kwaliteitsdocumenten")).text
+        assert "Bewindvoering De Brug" in quality and "Verlopen" not in quality and "Ontbreekt" not in quality
+        assert datum(today) in quality  # the kwaliteitsverklaring is valid up to and with today
+        assert "Elk kantoor met een lopend convenant heeft" in (await cm.get("/monitoring")).text
+
+        contacts = {"contact_person": "Vera Vast", "contact_email": "info@brug.example.nl", "contact_phone": "",
+                    "schuldhulp_person": "Sam Schuld", "schuldhulp_email": "schuld@brug.example.nl"}  # fmt: skip
+        assert (await kb.post_form("/organisatie/contactgegevens", contacts)).status_code == 303
+        routekaart = (await cm.get("/routekaart")).text
+        assert "Sam Schuld" in routekaart and "Schuldhulpverlening (§2.3)" in routekaart
+        assert "Otto Ander" not in routekaart and "Ander Kantoor" not in routekaart
