@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import itertools
 import json
@@ -263,6 +264,13 @@ async def _exports_hold_aggregated_figures_only_with_no_small_count_to_be_worked
         for cell in row[3:]:
             _range(cell)  # every count shown is 5 or more, or hidden
     _check_no_sum_gives_a_small_count_away(csv_rows, "Gemeente Arnhem", ["Kantoor Xander", "Kantoor Ypsilon"])
+    # The page's table per kantoor shows the same cells as the exports (the reasons of U2 are in the chart only).
+    page = (await client.get("/monitoring?jaar=2026")).text
+    for kantoor in ("Kantoor Xander", "Kantoor Ypsilon"):
+        row = re.search(rf'<tr><th scope="row">{kantoor}</th>((?:<td>[^<]*</td>)+)</tr>', page)
+        assert row is not None
+        cells = [html.unescape(c) for c in re.findall(r"<td>([^<]*)</td>", row.group(1))]
+        assert cells == [r[4] for r in csv_rows[1:] if r[0] == kantoor and not r[2].startswith("waarvan reden")]
     flat = "\n".join(";".join(r) for r in csv_rows)
     for secret in [*town.references, *town.bsns, "Johanna de Vries", "Bas Bewindvoerder", "Yara Ypsilon"]:
         assert secret not in flat and secret.encode() not in ods_answer.content
