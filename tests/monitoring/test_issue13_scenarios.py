@@ -52,14 +52,14 @@ TOMORROW = TODAY + timedelta(days=1)
 # Built below, group by group (5 cases each, so that the exports show them): what each counts.
 EXPECTED = {
     2025: {
-        "": dict(i1=20, i1_new=15, d1=15, d2_within=0, d2_not=5, u1=0, u2=5, u3_offered=0, u3_accepted=0),
+        "": dict(i1=20, i1_new=15, d1=15, d2_within=0, d2_not=0, u1=0, u2=5, u3_offered=0, u3_accepted=0),
         "X": dict(i1=10, i1_new=10, d1=10, d2_within=0, d2_not=0, u1=0, u2=5, u3_offered=0, u3_accepted=0),
-        "Y": dict(i1=10, i1_new=5, d1=5, d2_within=0, d2_not=5, u1=0, u2=0, u3_offered=0, u3_accepted=0),
+        "Y": dict(i1=10, i1_new=5, d1=5, d2_within=0, d2_not=0, u1=0, u2=0, u3_offered=0, u3_accepted=0),
     },
     2026: {
-        "": dict(i1=25, i1_new=5, d1=20, d2_within=5, d2_not=5, u1=5, u2=5, u3_offered=5, u3_accepted=3),
+        "": dict(i1=25, i1_new=5, d1=20, d2_within=10, d2_not=5, u1=5, u2=5, u3_offered=5, u3_accepted=3),
         "X": dict(i1=15, i1_new=5, d1=15, d2_within=5, d2_not=5, u1=0, u2=0, u3_offered=0, u3_accepted=0),
-        "Y": dict(i1=10, i1_new=0, d1=5, d2_within=0, d2_not=0, u1=5, u2=5, u3_offered=5, u3_accepted=3),
+        "Y": dict(i1=10, i1_new=0, d1=5, d2_within=5, d2_not=0, u1=5, u2=5, u3_offered=5, u3_accepted=3),
     },
 }
 REASONS = {2025: {"verhuizing": 5}, 2026: {"schulden_opgelost": 5}}
@@ -121,8 +121,9 @@ async def build_town(hub: HubUnderTest) -> Town:
                    (K.START_SCHULDREGELING, date(2020, 9, 1), "minnelijk"),
                    (K.EINDE_BEWIND, date(2026, 6, 30), "schulden_opgelost"),
                    (K.NAZORG_AANGEBODEN, date(2026, 7, 1), None), (K.NAZORG_GEACCEPTEERD, accepted, None))  # fmt: skip
-    for _ in range(5):  # B: the year boundary; the ingangsdatum (31 Dec 2024) differs from the beschikking's date
-        c = await case(w.bv_y, ay, date(2024, 12, 31), beschikking=date(2024, 12, 20))
+    for _ in range(5):  # B: the year boundary. The term runs from the ingangsdatum (2 January 2025, not the
+        # beschikking's 20 December 2024) to 2 January 2026: D2 of 2026, registered on its last day.
+        c = await case(w.bv_y, ay, date(2025, 1, 2), beschikking=date(2024, 12, 20))
         await rows(c, w.bv_y, (K.BESLUIT_BIJSTAND, date(2025, 12, 31), "toegekend"),
                    (K.EINDE_BIJSTAND, date(2026, 1, 1), None),
                    (K.AANMELDING_SCHULDHULP, date(2026, 1, 2), None))  # fmt: skip
@@ -527,6 +528,15 @@ async def test_every_page_export_and_post_answers_each_role_and_organisation_as_
             got = (await clients[name].post_form(url, form)).status_code
             if got not in (want, 400 if want == 303 else want):
                 wrong.append((url, name, want, got))
+    # The streamed uploads check their token too (it comes first in the form), and store nothing without it.
+    for url, fields in ((f"/convenanten/{w.convenant.id}/documenten", [("document_date", "2026-01-15")]),
+                        ("/kwaliteitsdocumenten", decharge)):  # fmt: skip
+        for client in (cm, kb):
+            answer = await post_multipart(client, url, fields, "zonder-token.pdf", pdf_bytes(), csrf=None)
+            if answer.status_code != 403:
+                wrong.append((url, "no csrf", answer.status_code))
+    async with hub.db() as db:
+        assert len((await db.execute(select(col(OrganisationDocument.document_id)))).all()) == 2
     assert wrong == []
 
 
