@@ -557,8 +557,15 @@ async def test_the_contractmanager_and_the_kantoor_read_the_convenant_its_terms_
                                       [("document_date", "2025-01-02")], "getekend.pdf", pdf_bytes(2100))  # fmt: skip
         assert signed.status_code == 303
         today = local_today()
-        for kind, day, valid in (("decharge", today - timedelta(days=400), ""),
-                                 ("kwaliteitsverklaring", today - timedelta(days=30), today.isoformat())):  # fmt: skip
+        # The kantoor adds an older decharge and an older kwaliteitsverklaring afterwards, for the record: the current
+        # ones stay those due again last, so nothing is overdue.
+        documents = [
+            ("decharge", today - timedelta(days=400), ""),
+            ("kwaliteitsverklaring", today - timedelta(days=30), today.isoformat()),
+            ("decharge", today - timedelta(days=800), ""),
+            ("kwaliteitsverklaring", today - timedelta(days=400), str(today - timedelta(days=40))),
+        ]
+        for kind, day, valid in documents:
             fields = [("doc_type", kind), ("document_date", day.isoformat()), ("valid_until", valid)]
             assert (
                 await post_multipart(kb, "/kwaliteitsdocumenten", fields, f"{kind}.pdf", pdf_bytes())
