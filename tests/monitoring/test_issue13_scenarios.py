@@ -272,6 +272,10 @@ async def _exports_hold_aggregated_figures_only_with_no_small_count_to_be_worked
         assert row is not None
         cells = [html.unescape(c) for c in re.findall(r"<td>([^<]*)</td>", row.group(1))]
         assert cells == [r[4] for r in csv_rows[1:] if r[0] == kantoor and not r[2].startswith("waarvan reden")]
+    charted = [html.unescape(v) for v in re.findall(r'class="chart-value">([^<]*)<', page)]
+    assert len(charted) == 2 * 16  # two years of each of the 16 figures and reasons, with its shown count
+    for value in charted:
+        _range(value)
     flat = "\n".join(";".join(r) for r in csv_rows)
     for secret in [*town.references, *town.bsns, "Johanna de Vries", "Bas Bewindvoerder", "Yara Ypsilon"]:
         assert secret not in flat and secret.encode() not in ods_answer.content
