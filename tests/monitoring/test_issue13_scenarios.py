@@ -386,6 +386,12 @@ async def test_a_steekproefs_rates_and_period_are_checked_by_the_service(hub: Hu
         async with hub.db() as db:
             with pytest.raises(ValidationError):
                 await SteekproefService(db, hub.runtime.keyring).draw(world.contractmanager, period, deelnemer, buiten)
+    client = await hub.client_for(world.contractmanager)
+    form = {"van": "2026-01-01", "tot": "2026-06-30", "rate_deelnemer": "²", "rate_buiten": "٥"}
+    refused = await client.post_form("/monitoring/steekproeven", form)
+    assert refused.status_code == 400 and "Vul een percentage tussen 0 en 100 in" in refused.text
+    for url in ("/monitoring?jaar=²⁰²⁶", "/monitoring.csv?jaar=２０２６", "/monitoring.ods?jaar=-2026"):
+        assert (await client.get(url)).status_code == 400, url
     async with hub.db() as db:
         assert await SteekproefService(db, hub.runtime.keyring).draws(world.contractmanager) == []
 
