@@ -41,7 +41,8 @@ def _count(line: Line) -> Cell:
 
 
 def _safe_text(value: str) -> str:
-    """A text cell that a spreadsheet will not read as a formula (an organisation's name is typed in by people)."""
+    """A text cell that a spreadsheet will not read as a formula (an organisation's name is typed in by people). The
+    ODS export applies it too: its string cells are no formula, but a value copied out of one may become one."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
@@ -65,7 +66,7 @@ def as_ods(report: Report) -> bytes:
                 cell.addElement(P(text=str(value)))
             else:
                 cell = TableCell(valuetype="string")
-                cell.addElement(P(text=value))
+                cell.addElement(P(text=_safe_text(value)))
             table_row.addElement(cell)
         table.addElement(table_row)
     doc.spreadsheet.addElement(table)

@@ -85,7 +85,8 @@ def parse_rate(raw: str) -> int | None:
     None when it is not one."""
     text = raw.strip().replace(",", ".").removesuffix("%").strip()
     whole, _, fraction = text.partition(".")
-    if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 2:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not text.isascii() or not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 2:
         return None
     value = int(whole) * 100 + int(fraction.ljust(2, "0") or "0")
     return value if value <= BASIS else None

@@ -22,7 +22,7 @@ from hub.db import utcnow
 from hub.errors import NotFound, ValidationError
 from hub.fields import STEEKPROEF_CASE_NOTE
 from hub.monitoring.compliance import Period
-from hub.monitoring.steekproef import ALGORITHM, Stratum, draw, population_from_json, population_json, verify
+from hub.monitoring.steekproef import ALGORITHM, BASIS, Stratum, draw, population_from_json, population_json, verify
 from hub.monitoring.steekproef_models import Steekproef, SteekproefCase
 from hub.monitoring.steekproef_population import population
 
@@ -60,6 +60,22 @@ def rates_of(row: Steekproef) -> dict[str, int]:
     return {Stratum.DEELNEMER.value: row.rate_deelnemer_bp, Stratum.BUITEN_CONVENANT.value: row.rate_buiten_bp}
 
 
+def check_draw(period: Period, rate_deelnemer_bp: int, rate_buiten_bp: int) -> None:
+    """A draw's inputs: a period that does not end before it starts, rates from 0 to 100 %, and participants at a
+    rate not above the rate outside the convenant (§2.2: they are checked less often). ValidationError otherwise."""
+    errors: dict[str, str] = {}
+    if period.end < period.start:
+        errors["tot"] = "De einddatum ligt voor de begindatum."
+    for name, rate in (("rate_deelnemer", rate_deelnemer_bp), ("rate_buiten", rate_buiten_bp)):
+        if not 0 <= rate <= BASIS:
+            errors[name] = "Vul een percentage tussen 0 en 100 in."
+    if not errors and rate_deelnemer_bp > rate_buiten_bp:
+        too_high = "Het percentage voor deelnemers mag niet hoger zijn dan voor bewindvoerders buiten het convenant"
+        errors["rate_deelnemer"] = too_high + "."
+    if errors:
+        raise ValidationError(errors)
+
+
 class SteekproefService:
     def __init__(self, db: AsyncSession, keyring: Keyring) -> None:
         self.db = db
@@ -77,9 +93,7 @@ class SteekproefService:
     ) -> Steekproef:
         """Draw a new steekproef with a fresh random seed and store it with its inputs and result."""
         own = await self._gemeente(user)
-        if rate_deelnemer_bp > rate_buiten_bp:
-            too_high = "Het percentage voor deelnemers mag niet hoger zijn dan voor bewindvoerders buiten het convenant"
-            raise ValidationError({"rate_deelnemer": too_high + "."})
+        check_draw(period, rate_deelnemer_bp, rate_buiten_bp)
         members = await population(self.db, own.id, period)
         seed = secrets.token_bytes(32)
         row = Steekproef(

@@ -33,7 +33,7 @@ def chosen_year(request: Request) -> tuple[int, str]:
     raw = request.query_params.get("jaar", "").strip()
     if not raw:
         return this_year, ""
-    if raw.isdigit() and FIRST_YEAR <= int(raw) <= this_year:
+    if raw.isascii() and raw.isdigit() and FIRST_YEAR <= int(raw) <= this_year:  # not "²⁰²⁶": int() refuses it
         return int(raw), ""
     return this_year, f"Kies een jaar van {FIRST_YEAR} tot en met {this_year}. U ziet nu {this_year}."
 

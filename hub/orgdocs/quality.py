@@ -3,8 +3,9 @@ whether it is overdue or missing.
 
 "Due again" has one rule, :func:`due_again`: a kwaliteitsverklaring at the end of its last valid day, a decharge
 ``decharge_months`` (HUB_DECHARGE_MONTHS) after its date by the term rule hub.terms.decharge_due. Overdue only once
-the due day is over (hub.terms.is_overdue). The current document of a kind is its newest by upload that is not
-withdrawn: a new upload replaces it, the older ones stay listed.
+the due day is over (hub.terms.is_overdue). The current document of a kind is, of those not withdrawn, the one due
+again last (the latest decharge, the kwaliteitsverklaring valid longest; the newest upload among equals): an older
+document added afterwards for the record does not make the kantoor overdue. Every document stays listed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hub.accounts.organisations import ConvenantService
 from hub.cases.records import local_today
 from hub.db import utcnow
 from hub.orgdocs.models import QUALITY_KINDS, OrgDocKind
-from hub.orgdocs.services import OrgDocRow, OrgDocumentService, shown_version
+from hub.orgdocs.services import OrgDocRow, OrgDocumentService
 from hub.terms import decharge_due, end_of_day, is_overdue
 
 
@@ -64,12 +65,13 @@ def quality_of(
     """The state of one kantoor's §3 documents from its documents (newest first)."""
     statuses = []
     for kind in QUALITY_KINDS:
-        current, _ = shown_version([d for d in documents if d.kind == kind])
-        due = (
-            due_again(kind, current.row.document_date, current.valid_until, decharge_months=decharge_months)
-            if current is not None
-            else None
-        )
+        dues = [
+            (due_again(kind, d.row.document_date, d.valid_until, decharge_months=decharge_months), d)
+            for d in documents
+            if d.kind == kind and not d.withdrawn
+        ]
+        # max() keeps the first of equals: ``documents`` is newest first. A document without a due day counts last.
+        due, current = max(dues, key=lambda pair: (pair[0] is not None, pair[0] or now), default=(None, None))
         statuses.append(QualityStatus(kind, current, due, overdue=due is not None and is_overdue(due, now)))
     return KantoorQuality(kantoor, tuple(statuses), documents)
 

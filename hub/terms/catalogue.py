@@ -4,7 +4,7 @@ its rule computes, so the words and the rules cannot drift apart."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,12 @@ CONVENANT_TERMS: tuple[TermInWords, ...] = (
                 "een andere instellen)", "Een nieuwe decharge is toegevoegd bij Kwaliteitsdocumenten", "Bewindvoerder",
                 "§3b"),
 )  # fmt: skip
+
+
+def convenant_terms(decharge_months: int) -> tuple[TermInWords, ...]:
+    """The terms as they apply in this hub: the decharge's period is a setting (``HUB_DECHARGE_MONTHS``), so the page
+    states the configured one, not the default."""
+    return tuple(
+        replace(term, length=f"{decharge_months} maanden") if term.rule == "decharge_due" else term
+        for term in CONVENANT_TERMS
+    )

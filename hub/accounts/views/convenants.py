@@ -22,7 +22,7 @@ from hub.documents.models import FIELD_DATE, Document
 from hub.documents.sniff import PDF
 from hub.orgdocs.services import OrgDocumentService, shown_version
 from hub.orgdocs.upload_views import receive
-from hub.terms.catalogue import CONVENANT_TERMS
+from hub.terms.catalogue import convenant_terms
 from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of
 from hub.web.templating import render
@@ -52,7 +52,7 @@ async def _page(
         {
             "rows": rows,
             "status_labels": CONVENANT_STATUS_LABELS,
-            "terms": CONVENANT_TERMS,
+            "terms": convenant_terms(rt.settings.decharge_months),
             "is_gemeente": own.org_kind == OrgKind.GEMEENTE,
             "documents": {convenant_id: shown_version(entries) for convenant_id, entries in signed.items()},
             "may_upload": may(user, Action.UPLOAD_CONVENANT_DOCUMENT),
