@@ -141,7 +141,7 @@ def _months(env: Mapping[str, str], name: str, default: str) -> tuple[int, ...]:
     for part in (p.strip() for p in raw.split(",")):
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= 11:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 11:
             raise ConfigError(f"{name}={raw!r} must list whole months from 1 to 11, such as 2,1.")
         found.add(int(part))
     return tuple(sorted(found, reverse=True))

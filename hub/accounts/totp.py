@@ -49,7 +49,7 @@ def matching_step(secret: bytes, code: str, *, last_step: int | None, now: float
     Only a step later than the last accepted one counts, so a code (or an older one) cannot be replayed.
     """
     code = code.strip().replace(" ", "")
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     now = time.time() if now is None else now
     current = int(now) // STEP

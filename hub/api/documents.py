@@ -152,7 +152,7 @@ async def upload(call: Call) -> Response:
             invalid={"Content-Disposition": "attachment; filename*=UTF-8''<naam> ontbreekt."},
         )  # fmt: skip
     length = call.request.headers.get("content-length", "")
-    if length and (not length.isdigit() or int(length) > max_bytes):
+    if length and (not (length.isascii() and length.isdigit()) or int(length) > max_bytes):
         raise _refused(FileTooLarge(max_bytes))
     try:
         async with rt.sessions() as db:

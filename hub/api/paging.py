@@ -41,7 +41,7 @@ def decode_cursor(cursor: str | None) -> int:
         offset = int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         label, number, offset = "", "", -1
-    if label != "v1" or not 0 < offset <= _MAX_OFFSET or not number.isdigit():
+    if label != "v1" or not 0 < offset <= _MAX_OFFSET or not (number.isascii() and number.isdigit()):
         raise ApiProblem(400, "De cursor is ongeldig.", invalid={"cursor": "Gebruik de cursor uit een next-link."})
     return offset
 

@@ -91,7 +91,7 @@ class HeadFile:
         with self.path.open("r", encoding="ascii", errors="replace") as lines:
             for number, text in enumerate(lines, start=1):
                 parts = text.split()
-                if len(parts) != 2 or not parts[0].isdigit() or len(parts[1]) != 64:
+                if len(parts) != 2 or not (parts[0].isascii() and parts[0].isdigit()) or len(parts[1]) != 64:
                     raise HeadFileError(f"line {number} of {self.path} is not '<seq> <hash>'")
                 yield HeadEntry(number, int(parts[0]), parts[1])
 

@@ -137,7 +137,7 @@ def parse_address(address: str) -> tuple[str, int] | str:
     if value.startswith("/") or value.startswith("."):
         return value
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not host:
+    if not sep or not (port.isascii() and port.isdigit()) or not host:
         raise ValueError(f"clamd address {address!r} is neither a socket path nor host:port")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]

@@ -118,7 +118,7 @@ async def upload(request: Request) -> Response:
     if content_type != b"multipart/form-data" or not boundary:
         return render_error(request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina.")
     length = request.headers.get("content-length", "")
-    if length and (not length.isdigit() or int(length) > body_limit):
+    if length and (not (length.isascii() and length.isdigit()) or int(length) > body_limit):
         # Refused up front: nothing is read (a browser may show this page or a reset connection).
         return await _refused_one(request, rt, case_id, FileTooLarge(max_bytes))
 

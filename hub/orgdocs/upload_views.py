@@ -58,7 +58,7 @@ async def receive(request: Request, names: tuple[str, ...], store: Store, refuse
     if content_type != b"multipart/form-data" or not boundary:
         return render_error(request.scope, 400, "Ongeldig verzoek", USE_THE_FORM)
     length = request.headers.get("content-length", "")
-    if length and (not length.isdigit() or int(length) > body_limit):
+    if length and (not (length.isascii() and length.isdigit()) or int(length) > body_limit):
         return await refused(refusal(FileTooLarge(max_bytes)), {})  # refused before a byte is read
 
     multipart = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)

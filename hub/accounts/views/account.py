@@ -240,7 +240,7 @@ async def mfa_verify(request: Request) -> Response:
             error = THROTTLED
         else:
             digits = code.replace(" ", "")
-            by_totp = digits.isdigit()
+            by_totp = digits.isascii() and digits.isdigit()
             ok = await auth.verify_totp(user, digits) if by_totp else await auth.use_recovery_code(user, code)
             if ok:
                 if not by_totp:

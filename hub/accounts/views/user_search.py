@@ -19,7 +19,7 @@ from hub.web.templating import render
 
 
 def _page_number(raw: str) -> int:
-    return int(raw) if raw.isdigit() and len(raw) <= 6 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 1
 
 
 async def _search(request: Request, params: dict[str, str]) -> Response:

@@ -70,7 +70,7 @@ async def _new_with_files(request: Request, boundary: bytes) -> Response:
     if not boundary:
         return render_error(request.scope, 400, "Ongeldig verzoek", BAD_FORM)
     length = request.headers.get("content-length", "")
-    if length and (not length.isdigit() or int(length) > body_limit):
+    if length and (not (length.isascii() and length.isdigit()) or int(length) > body_limit):
         return render_error(request.scope, 413, "Bestand te groot", too_large_message(max_bytes))
 
     upload = MultipartUpload(request.stream(), boundary, getattr(request.state, "csrf_expected", ""), body_limit)

@@ -135,7 +135,7 @@ async def _reply_multipart(request: Request, boundary: bytes) -> Response:
     if not boundary:
         return render_error(request.scope, 400, "Ongeldig verzoek", BAD_FORM)
     length = request.headers.get("content-length", "")
-    if length and (not length.isdigit() or int(length) > body_limit):
+    if length and (not (length.isascii() and length.isdigit()) or int(length) > body_limit):
         # Refused up front: nothing is read (a browser may show this page or a reset connection). The CSRF token is
         # unread too, so the answer shows (and audits) nothing of the thread.
         return _too_large_page(request, max_bytes)
