@@ -84,6 +84,22 @@ def page_of(scope: Scope, path: str) -> str:
     return "/"
 
 
+def return_page(scope: Scope) -> str:
+    """Where the user comes back to: the form's page; with the form's query string when the form posts to its own
+    page (a new question opened from a case posts to ``/berichten/nieuw?dossier=<id>`` and returns there)."""
+    page = page_of(scope, scope["path"])
+    query = scope.get("query_string", b"").decode("latin-1")
+    if page == scope["path"] and query:
+        return safe_next(f"{page}?{query}")
+    return page
+
+
+def current_page(scope: Scope) -> str:
+    """The path and query string of a GET, to compare with a kept form's return page."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{scope['path']}?{query}" if query else str(scope["path"])
+
+
 async def _body(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
@@ -135,7 +151,7 @@ class KeptFormMiddleware:
             return
         reference = read_cookie(scope, self.cookies.kept_form_name)
         if scope["method"] == "GET" and full and reference and active is not None:
-            restored = await self.keeper.take(reference=reference, user_id=active.user.id, path=scope["path"])
+            restored = await self.keeper.take(reference=reference, user_id=active.user.id, path=current_page(scope))
             if restored is not None:
                 scope["state"]["kept_form"] = restored
                 await self.app(scope, receive, self._clearing_cookie(send))
@@ -145,7 +161,7 @@ class KeptFormMiddleware:
     async def _keep(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Keep what can be kept and send the browser to the login page, which returns to the form's page."""
         fields = keepable(await read_text_fields(scope, receive) or [])
-        page = page_of(scope, scope["path"])
+        page = return_page(scope)
         login = scope["app"].url_path_for(LOGIN_ROUTE)
         target = f"{login}?volgende={quote(page)}"
         reference = secrets.token_urlsafe(32)
