@@ -25,6 +25,7 @@ from hub.db import utcnow
 from hub.documents.models import Document
 from hub.messaging.models import Thread
 from hub.notifications.models import OutboxMail
+from hub.web.form_fill import fill_form
 from hub.web.kept_forms import KEPT_NOTICE
 from tests.messaging.test_reply_upload import BOUNDARY, minimal_pdf
 from tests.messaging.world import World, build_world
@@ -243,3 +244,20 @@ async def test_the_last_active_administrator_stays_when_the_other_is_blocked(hub
     response = await admin.post_form(f"/gebruikers/{kees.id}/verwijderen", {"bevestigd": "ja"})
     assert response.status_code == 400 and LAST_ADMIN in response.text
     assert (await hub.reload(kees)).role_set == {Role.KANTOORBEHEERDER}
+
+
+def test_rows_of_one_name_each_take_their_own_kept_value() -> None:
+    """A form with a row per file: the kept type and date of row 1 go back into row 1 only (the rows after it were
+    never read: their files came first), so the form can be sent again as it is."""
+    options = '<option value="">Kies</option><option value="overig">Overig</option><option value="nota">Nota</option>'
+    row = (
+        f'<select name="doc_type">{options}</select>'
+        '<input name="document_date" type="date"><input name="file" type="file">'
+    )
+    page = f'<form method="post" action="/dossiers/1/documenten">{row * 3}</form>'
+    kept = [("doc_type", "nota"), ("document_date", "2026-01-15")]
+    filled, found = fill_form(page, "/dossiers/1", "/dossiers/1/documenten", kept)
+    assert found
+    assert filled.count('value="nota" selected') == 1 and filled.count("selected") == 1
+    assert filled.count('value="2026-01-15"') == 1
+    assert filled.index('value="nota" selected') < filled.index('value="2026-01-15"') < filled.index('name="file"')
