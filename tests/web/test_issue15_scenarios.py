@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 import zipfile
 from datetime import timedelta
@@ -27,6 +28,7 @@ from hub.messaging.models import Thread
 from hub.notifications.models import OutboxMail
 from hub.web.form_fill import fill_form
 from hub.web.kept_forms import KEPT_NOTICE
+from tests.documents.conftest import build_vault
 from tests.messaging.test_reply_upload import BOUNDARY, minimal_pdf
 from tests.messaging.world import World, build_world
 from tests.support.hubclient import PASSWORD, HubClient, HubUnderTest, csrf_from
@@ -261,3 +263,24 @@ def test_rows_of_one_name_each_take_their_own_kept_value() -> None:
     assert filled.count('value="nota" selected') == 1 and filled.count("selected") == 1
     assert filled.count('value="2026-01-15"') == 1
     assert filled.index('value="nota" selected') < filled.index('value="2026-01-15"') < filled.index('name="file"')
+
+
+async def test_a_jpeg_preview_has_its_sniffed_type_and_a_withdrawn_one_is_gone(hub: HubUnderTest) -> None:
+    vault = await build_vault(hub)
+    bea = await hub.client_for(vault.bewindvoerder)
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(3000) + b"\xff\xd9"
+    document = await vault.upload_ok(bea, "foto van de brief.jpeg", photo)
+    response = await bea.get(f"/documenten/{document.id}/bekijken")
+    assert response.status_code == 200 and response.content == photo
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["content-security-policy"] == "sandbox; default-src 'none'"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-disposition"].startswith("inline")
+    # Another gemeente's klantmanager and another kantoor: 404, the bytes never leave.
+    for outsider in (vault.outsider_gemeente, vault.outsider_kantoor):
+        client = await hub.client_for(outsider)
+        refused = await client.get(f"/documenten/{document.id}/bekijken")
+        assert refused.status_code == 404 and photo[:4] not in refused.content
+    withdrawn = await bea.post_form(f"/documenten/{document.id}/intrekken", {"reason": "Verkeerd dossier"})
+    assert withdrawn.status_code == 303, withdrawn.text
+    assert (await bea.get(f"/documenten/{document.id}/bekijken")).status_code == 410
