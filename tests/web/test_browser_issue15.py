@@ -348,7 +348,7 @@ def test_confirm_pages_and_the_administration_pages(site: Site) -> None:
     async def bob_row(db: Any) -> User:
         found = await db.get(User, bob)
         assert found is not None
-        return found  # type: ignore[no-any-return]
+        return found
 
     assert not site.query(bob_row).must_change_password  # cancelled: nothing happened
     page.get_by_role("link", name="Nieuw tijdelijk wachtwoord voor Bob Blijft").click()

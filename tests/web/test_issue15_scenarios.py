@@ -5,6 +5,7 @@ no API answer and no export of either side; the last *active* administrator stay
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import os
@@ -54,7 +55,7 @@ async def _end_sessions(hub: HubUnderTest, user: User) -> None:
 
 async def _count(hub: HubUnderTest, model: type[object]) -> int:
     async with hub.db() as db:
-        return int((await db.execute(select(func.count()).select_from(model))).scalar_one())  # type: ignore[arg-type]
+        return int((await db.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def _log_in(hub: HubUnderTest, client: HubClient, user: User, target: str) -> str:
@@ -284,3 +285,42 @@ async def test_a_jpeg_preview_has_its_sniffed_type_and_a_withdrawn_one_is_gone(h
     withdrawn = await bea.post_form(f"/documenten/{document.id}/intrekken", {"reason": "Verkeerd dossier"})
     assert withdrawn.status_code == 303, withdrawn.text
     assert (await bea.get(f"/documenten/{document.id}/bekijken")).status_code == 410
+
+
+async def test_two_administrators_stepping_down_at_once_leave_one(hub: HubUnderTest) -> None:
+    """Both of the last two administrators demote themselves at the same moment: one is refused (on PostgreSQL the
+    two transactions really overlap; SQLite runs them one after the other)."""
+    kantoor = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    admins = [
+        await hub.user(kantoor, Role.KANTOORBEHEERDER, name=name, email=f"{name.lower()}@a.example.nl")
+        for name in ("Kees", "Lisa")
+    ]
+    clients = [await hub.client_for(admin) for admin in admins]
+    forms = [
+        {"name": admin.name, "email": admin.email, "roles": ["bewindvoerder"]} for admin in admins
+    ]  # each steps down
+    responses = await asyncio.gather(
+        *(
+            client.post_form(f"/gebruikers/{admin.id}/bewerken", form)
+            for client, admin, form in zip(clients, admins, forms, strict=True)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [303, 400]
+    roles = [(await hub.reload(admin)).role_set for admin in admins]
+    assert sum(Role.KANTOORBEHEERDER in r for r in roles) == 1
+
+
+async def test_two_administrators_removing_each_other_at_once_leave_one(hub: HubUnderTest) -> None:
+    kantoor = await hub.org(OrgKind.KANTOOR, "Kantoor A")
+    kees = await hub.user(kantoor, Role.KANTOORBEHEERDER, name="Kees", email="kees@a.example.nl")
+    lisa = await hub.user(kantoor, Role.KANTOORBEHEERDER, name="Lisa", email="lisa@a.example.nl")
+    by_kees, by_lisa = await hub.client_for(kees), await hub.client_for(lisa)
+    responses = await asyncio.gather(
+        by_kees.post_form(f"/gebruikers/{lisa.id}/verwijderen", {"bevestigd": "ja"}),
+        by_lisa.post_form(f"/gebruikers/{kees.id}/verwijderen", {"bevestigd": "ja"}),
+    )
+    # One is removed; the other is refused as the last administrator, or (when the first had finished before the
+    # second was read) its session had ended with the removal and it is sent to the login page.
+    done = [r for r in responses if r.headers.get("location", "").startswith("/gebruikers?gelukt=")]
+    assert len(done) == 1, [(r.status_code, r.headers.get("location")) for r in responses]
+    assert [(await hub.reload(u)).removed_at is None for u in (kees, lisa)].count(True) == 1
