@@ -127,7 +127,7 @@ async def test_a_new_question_from_a_case_comes_back_on_that_page_without_its_fi
 
     assert await _log_in(hub, bea, world.bewindvoerder, page_url) == page_url
     page = await bea.get(page_url)
-    assert page.status_code == 200
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     assert KEPT_NOTICE in page.text and "Bijlagen moeten opnieuw worden gekozen." in page.text
     assert f">{html.escape(QUESTION, quote=False)}</textarea>" in page.text
     assert 'value="Beschikking"' in page.text
@@ -324,3 +324,26 @@ async def test_two_administrators_removing_each_other_at_once_leave_one(hub: Hub
     done = [r for r in responses if r.headers.get("location", "").startswith("/gebruikers?gelukt=")]
     assert len(done) == 1, [(r.status_code, r.headers.get("location")) for r in responses]
     assert [(await hub.reload(u)).removed_at is None for u in (kees, lisa)].count(True) == 1
+
+
+async def test_a_general_question_comes_back_with_its_choices(world: World) -> None:
+    hub = world.hub
+    bea = await hub.client_for(world.bewindvoerder)
+    form = await bea.get("/berichten/nieuw")
+    assert form.status_code == 200
+    await _end_sessions(hub, world.bewindvoerder)
+    fields = {
+        "csrf_token": bea.csrf_token,
+        "soort": "algemeen",
+        "convenant_id": world.convenant.id,
+        "subject": "Tarieven 2027",
+        "body": QUESTION,
+    }
+    response = await bea.post("/berichten/nieuw", data=fields, headers={"sec-fetch-site": "same-origin"})
+    assert response.headers["location"] == "/inloggen?volgende=/berichten/nieuw&bewaard=1"
+    assert await _log_in(hub, bea, world.bewindvoerder, "/berichten/nieuw") == "/berichten/nieuw"
+    page = (await bea.get("/berichten/nieuw")).text
+    assert KEPT_NOTICE in page
+    assert re.search(r'value="algemeen"[^>]*checked', page) and not re.search(r'value="casuistiek"[^>]*checked', page)
+    assert re.search(rf'<option value="{world.convenant.id}"[^>]*selected', page)
+    assert 'value="Tarieven 2027"' in page and html.escape(QUESTION, quote=False) in page
