@@ -36,6 +36,7 @@ KEPT_SECONDS = 30 * 60  # the cookie's life; the stored form lives as long (hub.
 MAX_BODY_BYTES = 1024 * 1024  # as the CSRF middleware's form limit
 MAX_FIELD_BYTES = 256 * 1024
 MAX_PARTS = 40
+MAX_QUERY_KEPT = 200  # a form's own query string comes back with it up to this length (ids, never text)
 MAX_UPLOAD_DRAIN = 11 * 1024**3  # a file after the fields is read past (never kept) so the browser gets the answer
 # Never kept: tokens (CSRF, one-time form tokens), anything that is a password or a second-factor code.
 NEVER_KEPT = re.compile(r"token|password|wachtwoord|totp|^code$|codes", re.IGNORECASE)
@@ -89,9 +90,9 @@ def return_page(scope: Scope) -> str:
     page (a new question opened from a case posts to ``/berichten/nieuw?dossier=<id>`` and returns there)."""
     page = page_of(scope, scope["path"])
     query = scope.get("query_string", b"").decode("latin-1")
-    if page == scope["path"] and query:
+    if page == scope["path"] and query and len(query) <= MAX_QUERY_KEPT:
         return safe_next(f"{page}?{query}")
-    return page
+    return page  # a longer query is dropped rather than the form (a kept path has at most 500 characters)
 
 
 def current_page(scope: Scope) -> str:

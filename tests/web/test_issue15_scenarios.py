@@ -347,3 +347,13 @@ async def test_a_general_question_comes_back_with_its_choices(world: World) -> N
     assert re.search(r'value="algemeen"[^>]*checked', page) and not re.search(r'value="casuistiek"[^>]*checked', page)
     assert re.search(rf'<option value="{world.convenant.id}"[^>]*selected', page)
     assert 'value="Tarieven 2027"' in page and html.escape(QUESTION, quote=False) in page
+
+
+async def test_a_form_with_a_long_query_string_is_kept_without_it(world: World) -> None:
+    hub = world.hub
+    bea = await hub.client_for(world.bewindvoerder)
+    await _end_sessions(hub, world.bewindvoerder)
+    fields = {"csrf_token": bea.csrf_token, "subject": "Lang", "body": QUESTION}
+    response = await bea.post(f"/berichten/nieuw?dossier={'a' * 300}", data=fields)
+    assert response.headers["location"] == "/inloggen?volgende=/berichten/nieuw&bewaard=1"
+    assert await _count(hub, KeptForm) == 1
