@@ -82,7 +82,7 @@ async def test_three_files_are_kept_together_with_one_notice(scanned_vault: Vaul
         ("cak_nota", "2026-02-01"),
         ("overig", "2026-02-03"),
     ]
-    assert len(vault.files_in_store()) == 3
+    assert len(await vault.stored()) == 3
     uploads = [o for a, o in await vault.audit_actions() if a == "document.upload"]
     assert sorted(uploads) == sorted(d.id for d in documents)
     assert len(await _outbox(vault.hub)) == mails_before + 1  # one notice for the three files
