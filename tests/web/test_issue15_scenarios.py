@@ -357,3 +357,52 @@ async def test_a_form_with_a_long_query_string_is_kept_without_it(world: World) 
     response = await bea.post(f"/berichten/nieuw?dossier={'a' * 300}", data=fields)
     assert response.headers["location"] == "/inloggen?volgende=/berichten/nieuw&bewaard=1"
     assert await _count(hub, KeptForm) == 1
+
+
+async def test_forms_loaded_before_logging_in_again_are_put_back_not_refused(world: World) -> None:
+    """Two tabs: a reply in one, a new question with a file in the other. The session ends; the reply is sent and
+    comes back after logging in. The question, sent afterwards under the new session with the old page's token,
+    is put back into its page too (it used to be refused as a forged form, and its text lost)."""
+    hub = world.hub
+    thread = await world.call("start_thread", world.klantmanager, case=world.case, subject="V", body="?")
+    thread_page = f"/berichten/{thread.id}"
+    bea = await hub.client_for(world.bewindvoerder)
+    old_token = bea.csrf_token
+    reply = {"csrf_token": old_token, "body": "Antwoord uit het eerste tabblad", "kind": "inhoudelijke_reactie"}
+    await _end_sessions(hub, world.bewindvoerder)
+    assert (await bea.post(f"{thread_page}/reageren", data=reply)).status_code == 303
+    assert await _log_in(hub, bea, world.bewindvoerder, thread_page) == thread_page
+    assert "Antwoord uit het eerste tabblad" in (await bea.get(thread_page)).text
+    threads = await _count(hub, Thread)
+
+    # The second tab's question still carries the first session's token.
+    page_url = f"/berichten/nieuw?dossier={world.case.id}"
+    fields = [
+        ("csrf_token", old_token),
+        ("form_token", "f" * 43),
+        ("case_id", world.case.id),
+        ("soort", "casuistiek"),
+        ("subject", "Beschikking"),
+        ("body", QUESTION),
+        ("doc_type", "benoemingsbeschikking"),
+        ("document_date", "2026-03-02"),
+    ]
+    response = await bea.post(
+        page_url,
+        content=_question_body(fields, ("beschikking.pdf", minimal_pdf())),
+        headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}", "sec-fetch-site": "same-origin"},
+    )
+    assert response.status_code == 303 and response.headers["location"] == page_url
+    page = await bea.get(page_url)
+    assert KEPT_NOTICE in page.text and f">{html.escape(QUESTION, quote=False)}</textarea>" in page.text
+    assert await _count(hub, Thread) == threads and await _count(hub, KeptForm) == 0
+
+    # A form with the right token is simply sent; one from another site, or without any token, is refused as before.
+    fresh = {**reply, "csrf_token": csrf_from(page.text)}
+    sent = await bea.post(f"{thread_page}/reageren", data=fresh)
+    assert sent.status_code == 303 and sent.headers["location"].startswith(f"{thread_page}?gelukt=")
+    forged = await bea.post(f"{thread_page}/reageren", data=reply, headers={"sec-fetch-site": "cross-site"})
+    assert forged.status_code == 403
+    tokenless = await bea.post(f"{thread_page}/reageren", data={"body": "x", "kind": "bericht"})
+    assert tokenless.status_code == 403
+    assert await _count(hub, KeptForm) == 0
