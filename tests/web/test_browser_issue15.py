@@ -236,13 +236,31 @@ def test_a_question_and_a_reply_typed_while_the_session_ran_out_come_back(site: 
     expect(page.get_by_text("beschikking.pdf").first).to_be_visible()
     thread_url = page.url.split("?")[0]
 
-    # A reply typed while the session ends; a colleague logs in on this browser: he never sees it.
+    thread_path = thread_url.removeprefix(site.base)
+
+    # Two tabs: a reply in this one, another question in a second. The session ends; the reply is sent first and
+    # comes back after logging in; the question, sent afterwards with the ended session's token, comes back too.
+    second = page.context.new_page()
+    second.goto(site.base + question_url)
+    second.get_by_label("Onderwerp").fill("Tweede vraag")
+    second.get_by_label("Uw vraag").fill("Uit het tweede tabblad.")
     page.get_by_label("Uw bericht").fill(REPLY)
     site.end_sessions("bea")
     page.get_by_role("button", name="Versturen").click()
     page.wait_for_url("**/inloggen?**")
+    site.login(page, "bea", then=thread_path)
+    expect(page.get_by_label("Uw bericht")).to_have_value(REPLY)
+    second.get_by_role("button", name="Vraag versturen").click()
+    expect(second.locator("#teruggezet")).to_have_text(KEPT_NOTICE)
+    expect(second.get_by_label("Uw vraag")).to_have_value("Uit het tweede tabblad.")
+    assert_accessible(second)
+    second.close()
+
+    # A reply typed while the session ends; a colleague logs in on this browser: he never sees it.
+    site.end_sessions("bea")
+    page.get_by_role("button", name="Versturen").click()
+    page.wait_for_url("**/inloggen?**")
     assert _kept_forms(site) == 1
-    thread_path = thread_url.removeprefix(site.base)
     site.login(page, "bob", then=thread_path)
     expect(page.locator("#teruggezet")).to_have_count(0)
     expect(page.get_by_label("Uw bericht")).to_have_value("")
