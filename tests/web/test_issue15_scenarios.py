@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from hub.accounts.api_tokens import SCOPES, ApiTokenService
+from hub.accounts.auth import AuthService
 from hub.accounts.kept_forms import KeptForm
 from hub.accounts.models import User, UserSession
 from hub.accounts.roles import OrgKind, Role
@@ -405,4 +406,27 @@ async def test_forms_loaded_before_logging_in_again_are_put_back_not_refused(wor
     assert forged.status_code == 403
     tokenless = await bea.post(f"{thread_page}/reageren", data={"body": "x", "kind": "bericht"})
     assert tokenless.status_code == 403
+    assert await _count(hub, KeptForm) == 0
+
+
+async def test_a_session_ended_a_while_ago_still_names_its_user(world: World) -> None:
+    """The session ended; another tab's page was opened since (the login page), and the worker's purge ran. A reply
+    sent afterwards from the first tab is still kept for its own user: a colleague logging in on that browser first
+    does not get it, the user does."""
+    hub = world.hub
+    thread = await world.call("start_thread", world.bewindvoerder, case=world.case, subject="V", body="?")
+    thread_page = f"/berichten/{thread.id}"
+    karim = await hub.client_for(world.klantmanager)
+    await _end_sessions(hub, world.klantmanager)
+    assert (await karim.get("/berichten")).status_code == 303  # the other tab: to the login page
+    async with hub.db() as db:
+        assert await AuthService(db, hub.runtime.keyring).purge_expired_sessions() == 0  # kept a while, never valid
+    assert (await karim.get("/berichten")).status_code == 303
+    fields = {"csrf_token": karim.csrf_token, "body": QUESTION, "kind": "bericht"}
+    assert (await karim.post(f"{thread_page}/reageren", data=fields)).status_code == 303
+    async with hub.db() as db:
+        assert (await db.execute(select(col(KeptForm.user_id)))).scalar_one() == world.klantmanager.id
+
+    assert await _log_in(hub, karim, world.collega, thread_page) == thread_page
+    assert "wacht &lt;nog&gt; op antwoord" not in (await karim.get(thread_page)).text
     assert await _count(hub, KeptForm) == 0
