@@ -36,6 +36,10 @@ ADDRESS_MAX_FAILURES = 30
 
 STAGE_PASSWORD_OK = "password_ok"  # noqa: S105  (a stage name, not a password)
 STAGE_FULL = "full"
+# A full session past its end: never valid again, purged this long after it, so that a form sent with it later is
+# kept for its own user (hub.accounts.kept_forms).
+STAGE_ENDED = "ended"
+ENDED_KEPT = timedelta(hours=12)
 
 
 def hash_token(token: str) -> str:
@@ -228,10 +232,18 @@ class AuthService:
         if row is None:
             return None, None
         sess, user = row
+        if sess.stage == STAGE_ENDED:
+            return None, None if user.disabled else user.id
         if sess.stage == STAGE_FULL:
             expired = now - sess.last_seen_at > self.idle or now - sess.created_at > SESSION_ABSOLUTE
         else:  # a half-finished login: from the password step, however busy the user was since
             expired = now - sess.created_at > PARTIAL_SESSION_LIMIT
+        if expired and sess.stage == STAGE_FULL and not user.disabled:
+            sess.stage = STAGE_ENDED
+            await events.record_auth_event(
+                self.db, events.SESSION_EXPIRED, origin, user_id=user.id, organisation_id=user.organisation_id
+            )
+            return None, user.id
         if expired or user.disabled:
             await self.db.delete(sess)
             if expired:
@@ -261,12 +273,13 @@ class AuthService:
         await self.db.execute(delete(UserSession).where(col(UserSession.user_id) == user_id))
 
     async def purge_expired_sessions(self, now: datetime | None = None) -> int:
-        """Remove expired sessions, each one audited (``auth.session_purged``, no request)."""
+        """Remove expired sessions (full ones ENDED_KEPT after their end), audited (``auth.session_purged``)."""
         now = now or utcnow()
+        full = col(UserSession.stage).in_([STAGE_FULL, STAGE_ENDED])
         expired = (
-            (col(UserSession.last_seen_at) < now - self.idle)
-            | (col(UserSession.created_at) < now - SESSION_ABSOLUTE)
-            | ((col(UserSession.stage) != STAGE_FULL) & (col(UserSession.created_at) < now - PARTIAL_SESSION_LIMIT))
+            (col(UserSession.last_seen_at) < now - self.idle - ENDED_KEPT)
+            | (col(UserSession.created_at) < now - SESSION_ABSOLUTE - ENDED_KEPT)
+            | (~full & (col(UserSession.created_at) < now - PARTIAL_SESSION_LIMIT))
         )
         rows = (
             await self.db.execute(

@@ -87,7 +87,8 @@ async def keep_form(
 async def take_kept_form(
     db: AsyncSession, keyring: Keyring, *, reference: str, user_id: str, path: str, now: datetime | None = None
 ) -> KeptFields | None:
-    """The fields kept under ``reference`` for ``user_id``, once, when ``path`` is their page. Another user's kept
+    """The fields kept under ``reference`` for ``user_id``, once, when ``path`` (with its query string) is their
+    page. Another user's kept
     form is removed (it is never shown to anyone else); an expired one is gone."""
     now = now or utcnow()
     row = (
@@ -98,7 +99,7 @@ async def take_kept_form(
     if row.expires_at <= now or (row.user_id is not None and row.user_id != user_id):
         await db.delete(row)
         return None
-    if row.return_path != path:
+    if row.return_path not in (path, path.partition("?")[0]):  # the page itself (a kept query must match too)
         if row.user_id is None:
             row.user_id = user_id  # the first login with this cookie claims it
         return None

@@ -17,6 +17,8 @@ Every change is mailed to the user and audited (``user.details_changed``, ``user
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.addresses import AddressRefused, address_problem
@@ -66,8 +68,20 @@ class UserAdmin:
         admin = ADMIN_ROLE[organisation.org_kind]
         if admin in roles_after and not target.disabled:
             return True
-        others = await self.users.in_organisation(organisation.id)
-        return any(u.id != target.id and admin in u.role_set and not u.disabled for u in others)
+        # Two administrators stepping down (or removing each other) at once: the organisation's row lock makes the
+        # second wait for the first, and its colleagues are read afresh (not from this session's identity map, where
+        # the actor was loaded before the other change committed).
+        await self.db.execute(
+            select(col(Organisation.id)).where(col(Organisation.id) == organisation.id).with_for_update()
+        )
+        others = (
+            await self.db.execute(
+                select(User)
+                .where(col(User.organisation_id) == organisation.id, col(User.id) != target.id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+        return any(admin in u.role_set and not u.disabled for u in others)
 
     async def edit(self, actor: User, user_id: str, *, name: str, email: str, roles: set[Role]) -> User:
         """Change the user's name, address and roles (the actor's own account too, within the last-administrator

@@ -61,7 +61,7 @@ def fill_form(html: str, page_path: str, form_path: str, fields: list[tuple[str,
     chosen = set(fields)
     edits: list[tuple[int, int, str]] = []
     inside = found = False
-    select_name = ""
+    selected: set[str] | None = None  # the kept choice of the select being read; None: leave it as rendered
     textarea: tuple[str, int] | None = None
     for kind, tag, attrs, begin, end in events:
         attr = dict(attrs)
@@ -91,11 +91,16 @@ def fill_form(html: str, page_path: str, form_path: str, fields: list[tuple[str,
             edits.append((textarea[1], begin, lead + escape(textarea[0], quote=False)))
             textarea = None
         elif kind == "start" and tag == "select":
-            select_name = name if name in values else ""
+            # Selects of one name (a type per file row) take the kept values in order, one each, as text inputs
+            # do; a multiple select takes all of them.
+            if "multiple" in attr:
+                selected = set(values.pop(name)) if values.get(name) else None
+            else:
+                selected = {values[name].popleft()} if values.get(name) else None
         elif kind == "end" and tag == "select":
-            select_name = ""
-        elif kind == "start" and tag == "option" and select_name:
-            on = (select_name, attr.get("value") or "") in chosen
+            selected = None
+        elif kind == "start" and tag == "option" and selected is not None:
+            on = (attr.get("value") or "") in selected
             edits.append((begin, end, _tag(tag, _with(attrs, "selected", None, on))))
     for begin, end, text in sorted(edits, reverse=True):
         html = html[:begin] + text + html[end:]

@@ -3,10 +3,11 @@ fields, encrypted, for a short while) instead of refused; after logging in again
 the fields filled in and a notice. Nothing is submitted by itself.
 
 This middleware sits between the session middleware and the CSRF middleware. It keeps a form only when the request
-goes to an endpoint behind ``@login_required``, no full session came with it, and the browser says the form came from
-this site (``Sec-Fetch-Site: same-origin``; a browser too old to send it is trusted as before). CSRF tokens, one-time
-form tokens, passwords, codes and files are never kept. The storage is the app's (a :class:`FormKeeper`): hub/web
-knows no table.
+goes to an endpoint behind ``@login_required``, no full session came with it (or a full one, but the form carries an
+earlier session's CSRF token: its page was loaded before the user logged in again, hub.web.stale_forms), and the
+browser says the form came from this site (``Sec-Fetch-Site: same-origin``; a browser too old to send it is trusted
+as before). CSRF tokens, one-time form tokens, passwords, codes and files are never kept. The storage is the app's
+(a :class:`FormKeeper`): hub/web knows no table.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.web.cookies import CookiePolicy, read_cookie
+from hub.web.csrf import forbidden
 from hub.web.guards import LOGIN_ROUTE, MEMBERS_ONLY, safe_next
 from hub.web.multipart import BodyTooLarge, MalformedUpload, MultipartUpload, UploadIncomplete
 from hub.web.session import LoadedSession
+from hub.web.stale_forms import PeekedBody, is_stale, sent_token
 
 KEPT_NOTICE = (
     "Uw sessie was verlopen. Wat u had ingevuld is teruggezet; controleer het en verstuur opnieuw. Bijlagen moeten "
@@ -36,6 +39,7 @@ KEPT_SECONDS = 30 * 60  # the cookie's life; the stored form lives as long (hub.
 MAX_BODY_BYTES = 1024 * 1024  # as the CSRF middleware's form limit
 MAX_FIELD_BYTES = 256 * 1024
 MAX_PARTS = 40
+MAX_QUERY_KEPT = 200  # a form's own query string comes back with it up to this length (ids, never text)
 MAX_UPLOAD_DRAIN = 11 * 1024**3  # a file after the fields is read past (never kept) so the browser gets the answer
 # Never kept: tokens (CSRF, one-time form tokens), anything that is a password or a second-factor code.
 NEVER_KEPT = re.compile(r"token|password|wachtwoord|totp|^code$|codes", re.IGNORECASE)
@@ -84,6 +88,22 @@ def page_of(scope: Scope, path: str) -> str:
     return "/"
 
 
+def return_page(scope: Scope) -> str:
+    """Where the user comes back to: the form's page; with the form's query string when the form posts to its own
+    page (a new question opened from a case posts to ``/berichten/nieuw?dossier=<id>`` and returns there)."""
+    page = page_of(scope, scope["path"])
+    query = scope.get("query_string", b"").decode("latin-1")
+    if page == scope["path"] and query and len(query) <= MAX_QUERY_KEPT:
+        return safe_next(f"{page}?{query}")
+    return page  # a longer query is dropped rather than the form (a kept path has at most 500 characters)
+
+
+def current_page(scope: Scope) -> str:
+    """The path and query string of a GET, to compare with a kept form's return page."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{scope['path']}?{query}" if query else str(scope["path"])
+
+
 async def _body(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
@@ -130,12 +150,20 @@ class KeptFormMiddleware:
             return
         active: LoadedSession | None = scope.get("state", {}).get("active")
         full = active is not None and active.is_full
-        if scope["method"] == "POST" and not full and _same_site(scope) and _endpoint_members_only(scope):
-            await self._keep(scope, receive, send)
-            return
+        if scope["method"] == "POST" and _same_site(scope) and _endpoint_members_only(scope):
+            if not full or active is None:
+                await self._keep(scope, receive, send)
+                return
+            body = PeekedBody(receive)
+            # Only for a browser that says where the form came from: a wrong token from anything else stays a 403.
+            stated = Headers(scope=scope).get("sec-fetch-site") == "same-origin"
+            if stated and is_stale(await sent_token(scope, body), active.session.csrf_token):
+                await self._keep_stale(scope, body.replay(), send, active.user.id)
+                return
+            receive = body.replay()
         reference = read_cookie(scope, self.cookies.kept_form_name)
         if scope["method"] == "GET" and full and reference and active is not None:
-            restored = await self.keeper.take(reference=reference, user_id=active.user.id, path=scope["path"])
+            restored = await self.keeper.take(reference=reference, user_id=active.user.id, path=current_page(scope))
             if restored is not None:
                 scope["state"]["kept_form"] = restored
                 await self.app(scope, receive, self._clearing_cookie(send))
@@ -145,7 +173,7 @@ class KeptFormMiddleware:
     async def _keep(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Keep what can be kept and send the browser to the login page, which returns to the form's page."""
         fields = keepable(await read_text_fields(scope, receive) or [])
-        page = page_of(scope, scope["path"])
+        page = return_page(scope)
         login = scope["app"].url_path_for(LOGIN_ROUTE)
         target = f"{login}?volgende={quote(page)}"
         reference = secrets.token_urlsafe(32)
@@ -159,6 +187,22 @@ class KeptFormMiddleware:
         response: Response = RedirectResponse(target + ("&bewaard=1" if kept else "&verlopen=1"), status_code=303)
         if kept:
             self.cookies.set_kept_form(response, reference, KEPT_SECONDS)
+        await response(scope, receive, send)
+
+    async def _keep_stale(self, scope: Scope, receive: Receive, send: Send, user_id: str) -> None:
+        """A form loaded under an earlier session, sent under this one: kept for this user and put back into its
+        page at once (nothing to log in for); with nothing to keep, refused as the CSRF check refuses it."""
+        fields = keepable(await read_text_fields(scope, receive) or [])
+        page = return_page(scope)
+        reference = secrets.token_urlsafe(32)
+        kept = bool(fields) and await self.keeper.keep(
+            reference=reference, user_id=user_id, return_path=page, form_path=scope["path"], fields=fields
+        )
+        if not kept:
+            await forbidden(scope, receive, send)
+            return
+        response = RedirectResponse(page, status_code=303)
+        self.cookies.set_kept_form(response, reference, KEPT_SECONDS)
         await response(scope, receive, send)
 
     def _clearing_cookie(self, send: Send) -> Send:

@@ -102,7 +102,7 @@ def test_notes_user_administration_and_search_in_the_browser(tmp_path: Path) -> 
 
         # Edit Bea: a wrong address first.
         page.goto(f"{base}/gebruikers")
-        page.get_by_role("link", name="Bea Vertrek").click()
+        page.get_by_role("link", name="Bea Vertrek", exact=True).click()
         page.wait_for_url(f"{base}/gebruikers/{bea.id}")
         expect(page.get_by_text(f"Dossier {case.reference}")).to_be_visible()
         assert_accessible(page)
@@ -138,7 +138,7 @@ def test_notes_user_administration_and_search_in_the_browser(tmp_path: Path) -> 
         page.get_by_label("Naam of e-mailadres").fill("blijft")
         page.get_by_role("button", name="Zoeken").click()
         expect(page.get_by_text("1 gebruiker gevonden")).to_be_visible()
-        expect(page.get_by_role("link", name="Bob Blijft")).to_be_visible()
+        expect(page.get_by_role("link", name="Bob Blijft", exact=True)).to_be_visible()
         assert "blijft" not in page.url.lower()
         assert_accessible(page)
         page.goto(f"{base}/beheer/organisaties/{seeded['kantoor'].id}")
