@@ -3,12 +3,15 @@ so that it can be put back into the same page after they log in again (never sub
 
 The text fields are encrypted (:data:`hub.fields.KEPT_FORM_FIELDS`); the browser holds a random reference in a
 short-lived cookie, only its SHA-256 is stored. A kept form is bound to the user whose session had ended when that
-is known, else to the first user who logs in with the same cookie; anyone else logging in removes it unseen.
+is known; when that session is gone altogether (a logout in another tab, purged), to the user the browser's signed
+"who logged in last" cookie names (:func:`user_hint`); only without either to the first user who logs in with the
+same cookie. Anyone else logging in removes it unseen.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +47,24 @@ class KeptForm(SQLModel, table=True):
 class KeptFields:
     form_path: str
     fields: list[tuple[str, str]]
+
+
+def _hint_mac(keyring: Keyring, user_id: str) -> str:
+    # The keyring's index key, with a purpose prefix so that no blind index can ever equal a hint.
+    return hmac.new(keyring.index_key, b"hub kept-form user hint\x00" + user_id.encode(), hashlib.sha256).hexdigest()
+
+
+def user_hint(keyring: Keyring, user_id: str) -> str:
+    """The value of the browser's "who logged in last" cookie: the user's id with its MAC (no personal data)."""
+    return f"{user_id}.{_hint_mac(keyring, user_id)}"
+
+
+def user_of_hint(keyring: Keyring, value: str) -> str | None:
+    """The user id a hint cookie names, when its MAC is right; None for anything else."""
+    user_id, _, mac = value.partition(".")
+    if not user_id or len(user_id) > 32 or not hmac.compare_digest(mac, _hint_mac(keyring, user_id)):
+        return None
+    return user_id
 
 
 def reference_hash(reference: str) -> str:
@@ -122,9 +143,18 @@ class StoredForms:
         self.runtime = runtime
 
     async def keep(
-        self, *, reference: str, user_id: str | None, return_path: str, form_path: str, fields: list[tuple[str, str]]
+        self,
+        *,
+        reference: str,
+        user_id: str | None,
+        return_path: str,
+        form_path: str,
+        fields: list[tuple[str, str]],
+        user_hint: str = "",
     ) -> bool:
         rt = self.runtime()
+        if user_id is None and user_hint:
+            user_id = user_of_hint(rt.keyring, user_hint)
         async with transaction(rt.sessions) as db:
             return await keep_form(
                 db, rt.keyring, reference=reference, user_id=user_id, return_path=return_path, form_path=form_path,

@@ -46,6 +46,17 @@ class CookiePolicy:
     def clear_kept_form(self, response: Response) -> None:
         response.delete_cookie(self.kept_form_name, path="/", secure=self.https, httponly=True, samesite="lax")
 
+    @property
+    def user_hint_name(self) -> str:
+        return "__Host-hub_who" if self.https else "hub_who"
+
+    def set_user_hint(self, response: Response, value: str) -> None:
+        """Who last logged in with this browser (a signed user id, hub.accounts.kept_forms): a form kept after that
+        session is gone altogether is bound to them. A working day long; it outlives a logout on purpose."""
+        response.set_cookie(
+            self.user_hint_name, value, httponly=True, secure=self.https, samesite="lax", path="/", max_age=12 * 3600
+        )
+
     def set_login_csrf(self, response: Response, token: str) -> None:
         response.set_cookie(
             self.login_csrf_name, token, httponly=True, secure=self.https, samesite="strict", path="/", max_age=3600

@@ -57,8 +57,17 @@ class RestoredForm(Protocol):
 
 class FormKeeper(Protocol):
     async def keep(
-        self, *, reference: str, user_id: str | None, return_path: str, form_path: str, fields: list[tuple[str, str]]
-    ) -> bool: ...
+        self,
+        *,
+        reference: str,
+        user_id: str | None,
+        return_path: str,
+        form_path: str,
+        fields: list[tuple[str, str]],
+        user_hint: str = "",
+    ) -> bool:
+        """``user_hint``: the browser's signed "who logged in last" cookie, for when ``user_id`` is not known."""
+        ...
 
     async def take(self, *, reference: str, user_id: str, path: str) -> RestoredForm | None: ...
 
@@ -183,6 +192,7 @@ class KeptFormMiddleware:
             return_path=page,
             form_path=scope["path"],
             fields=fields,
+            user_hint=read_cookie(scope, self.cookies.user_hint_name),
         )
         response: Response = RedirectResponse(target + ("&bewaard=1" if kept else "&verlopen=1"), status_code=303)
         if kept:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 
 from hub.accounts.auth import AuthService
@@ -204,3 +204,39 @@ async def test_staying_logged_in_renews_the_session_and_an_ended_one_is_not_rene
     assert response.status_code == 303
     assert response.headers["location"] == "/inloggen?volgende=/&verlopen=1"
     assert await _count(hub, KeptForm) == 0  # nothing typed, nothing kept
+
+
+async def test_a_form_kept_after_the_session_is_gone_is_bound_to_who_logged_in_last_on_that_browser(
+    world: World,
+) -> None:
+    """A logout in another tab (or the purge) removes the session row: whose the form was then comes from the
+    browser's signed "who logged in last" cookie, so a colleague logging in next on that browser does not get it."""
+    hub = world.hub
+    thread: Thread = await world.call("start_thread", world.bewindvoerder, case=world.case, subject="V", body="?")
+    browser = hub.client()
+    assert await _log_in_again(hub, browser, world.klantmanager, "/") == "/"  # through the real login pages
+    hint = browser.cookies.get("hub_who")
+    assert hint and hint.startswith(world.klantmanager.id + ".")
+    async with hub.db() as db:  # logged out in another tab: the session is gone, not just ended
+        await db.execute(delete(UserSession).where(col(UserSession.user_id) == world.klantmanager.id))
+    response = await post_reply(browser, thread.id, reply_fields(browser, TYPED), None)
+    assert response.status_code == 303 and "bewaard=1" in response.headers["location"]
+    async with hub.db() as db:
+        assert (await db.execute(select(col(KeptForm.user_id)))).scalar_one() == world.klantmanager.id
+
+    page = f"/berichten/{thread.id}"
+    assert await _log_in_again(hub, browser, world.collega, page) == page  # Cas is next on this computer
+    seen = await browser.get(page)
+    assert KEPT_NOTICE not in seen.text and "lange tekst" not in seen.text
+    assert await _count(hub, KeptForm) == 0  # removed unseen
+
+
+async def test_a_forged_or_foreign_hint_cookie_binds_nothing(world: World) -> None:
+    from hub.accounts.kept_forms import user_hint, user_of_hint
+
+    keyring = world.hub.runtime.keyring
+    good = user_hint(keyring, world.klantmanager.id)
+    assert user_of_hint(keyring, good) == world.klantmanager.id
+    forged = f"{world.collega.id}.{good.partition('.')[2]}"  # another id with Karim's MAC
+    for value in (forged, world.collega.id, "", ".", good + "0", "x" * 40 + "." + good.partition(".")[2]):
+        assert user_of_hint(keyring, value) is None, value

@@ -15,6 +15,7 @@ from hub.accounts import totp
 from hub.accounts.auth import ActiveSession, AuthService
 from hub.accounts.credentials import CredentialService, ReauthenticationLimit
 from hub.accounts.devices import own_sessions
+from hub.accounts.kept_forms import user_hint
 from hub.accounts.models import NOTIFY_MODES, Organisation, User
 from hub.accounts.services import UserService
 from hub.audit import auth_events as events
@@ -207,6 +208,7 @@ async def mfa_enrol(request: Request) -> Response:
             request, "accounts/recovery_codes.html", {"codes": codes, "volgende": target, "first_time": True}
         )
         cookies_of(request).set_session(response, token)
+        cookies_of(request).set_user_hint(response, user_hint(rt.keyring, live.user.id))
         return response
     uri = totp.provisioning_uri(secret, active.user.email)
     qr = await asyncio.to_thread(totp.qr_svg, uri)  # ~50 ms of CPU: not on the event loop
@@ -259,6 +261,7 @@ async def mfa_verify(request: Request) -> Response:
         )
     response = _redirect(target)
     cookies_of(request).set_session(response, token)
+    cookies_of(request).set_user_hint(response, user_hint(rt.keyring, active.user.id))
     return response
 
 
