@@ -182,10 +182,10 @@ def test_the_upload_form_keeps_working_at_320(world: SmallScreenWorld, tmp_path:
     page.goto(f"{world.base}/dossiers/{world.case_id}")
     nota = tmp_path / LONG_FILENAME.replace("cak-nota", "tweede-cak-nota")
     nota.write_bytes(b"%PDF-1.4\n" + b"0" * 3000 + b"\n%%EOF\n")
-    page.get_by_label("Soort document").select_option("cak_nota")
-    page.get_by_label("Datum van het document").fill("3-2-2026")
-    page.get_by_label("Bestand", exact=True).set_input_files(nota)
-    page.get_by_role("button", name="Document uploaden").click()
+    page.locator("#doc_type-1").select_option("cak_nota")  # the first of the file rows
+    page.locator("#document_date-1").fill("3-2-2026")
+    page.locator("#document_file-1").set_input_files(nota)
+    page.get_by_role("button", name="Documenten uploaden").click()
     page.wait_for_url(f"**/dossiers/{world.case_id}?gelukt=document*")
     expect(page.get_by_role("link", name=nota.name).first).to_be_visible()
     _assert_no_sideways_scroll(page)
@@ -218,10 +218,10 @@ def test_the_main_flows_work_without_javascript(world: SmallScreenWorld, tmp_pat
 
     besluit = tmp_path / "cak-nota.pdf"
     besluit.write_bytes(b"%PDF-1.4\n" + b"1" * 4000 + b"\n%%EOF\n")
-    bea.get_by_label("Soort document").select_option("cak_nota")
-    bea.get_by_label("Datum van het document").fill("2-3-2026")
-    bea.get_by_label("Bestand", exact=True).set_input_files(besluit)
-    bea.get_by_role("button", name="Document uploaden").click()
+    bea.locator("#doc_type-1").select_option("cak_nota")  # the first of the file rows
+    bea.locator("#document_date-1").fill("2-3-2026")
+    bea.locator("#document_file-1").set_input_files(besluit)
+    bea.get_by_role("button", name="Documenten uploaden").click()
     bea.wait_for_url(f"**/dossiers/{world.case_id}?gelukt=document*")
     expect(bea.locator("table.documents td", has_text="2 maart 2026")).to_be_visible()
 
