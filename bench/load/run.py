@@ -28,6 +28,9 @@ class Outcome:
     actions: list[dict[str, Any]]
     checks: check.Verdict
     notes: list[str] = field(default_factory=list)
+    skipped: int = 0  # connections the proxy sent past the killed server
+    done_after_kill: int = 0  # actions completed after the kill: the run went on
+    killed: list[str] = field(default_factory=list)  # the processes killed, and found dead
 
     @property
     def ok(self) -> bool:
@@ -92,15 +95,17 @@ async def _run(stack: Stack, proxy: RoundRobinProxy, n_users: int, seconds: floa
         load_note(loads),
         *(f"error: {e}" for e in stats.error_samples),
     ]
-    return Outcome(action_rows(stats, elapsed), verdict, notes)
+    killed = [p.name for p in (stack.servers[0], stack.workers[0]) if p.killed and p.proc.poll() is not None]
+    return Outcome(action_rows(stats, elapsed), verdict, notes, proxy.skipped, stats.done_after_kill, killed)
 
 
-def run_load(n_users: int, seconds: float, think: float) -> Outcome:
+def run_load(n_users: int, seconds: float, think: float, cluster: Any = None, seaweed: Any = None) -> Outcome:
+    """The whole run; ``cluster`` and ``seaweed``: a PostgreSQL cluster and S3 server to use instead of new ones."""
     proxy = RoundRobinProxy([])
     proxy.start()
     stack = new_stack()
     try:
-        stack.start(SERVERS, WORKERS, base_url=f"http://127.0.0.1:{proxy.port}")
+        stack.start(SERVERS, WORKERS, f"http://127.0.0.1:{proxy.port}", cluster, seaweed)
         proxy.backends = [server.port for server in stack.servers]
         return asyncio.run(_run(stack, proxy, n_users, seconds, think))
     finally:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.upload_bench import PYTHON, ROOT, _environ, _wait_listening, free_port
 
@@ -53,17 +55,22 @@ class Stack:
     workers: list[Process] = field(default_factory=list)
     _cleanup: list[object] = field(default_factory=list)  # the cluster, SeaweedFS, the SMTP sink
 
-    def start(self, servers: int, workers: int, base_url: str) -> None:
+    def start(self, servers: int, workers: int, base_url: str, cluster: Any = None, seaweed: Any = None) -> None:
+        """Start everything; a PostgreSQL ``cluster`` and a ``seaweed`` given (the tests' session ones) are used, not
+        stopped: the run gets a database and a bucket prefix of its own in them."""
         from crypto import Keyring
         from tests.support.postgres import start_cluster
         from tests.support.seaweed import start_seaweed
         from tests.support.smtp import SmtpServer, make_certificate
 
-        cluster = start_cluster()
-        self._cleanup.append(cluster)
-        self.database_url = cluster.create_database("hub_load")
-        seaweed = start_seaweed()
-        self._cleanup.append(seaweed)
+        if cluster is None:
+            cluster = start_cluster()
+            self._cleanup.append(cluster)
+        name = f"hub_load_{secrets.token_hex(4)}"
+        self.database_url = cluster.create_database(name)
+        if seaweed is None:
+            seaweed = start_seaweed()
+            self._cleanup.append(seaweed)
         self.smtp = SmtpServer(*make_certificate(self.work))
         self.smtp.start()
         self._cleanup.append(self.smtp)
@@ -73,7 +80,7 @@ class Stack:
         keyring_file.unlink()
         self.env = {
             **self.smtp.hub_settings(HUB_BASE_URL=base_url),
-            **seaweed.settings("load"),
+            **seaweed.settings(name.replace("_", "-")),
             "HUB_DATABASE_URL": self.database_url,
             "HUB_KEYRING": self.keyring_env,
             "HUB_WORKER": "off",  # the servers serve; the `hub worker` processes send

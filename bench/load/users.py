@@ -32,7 +32,7 @@ CASE_RE = re.compile(r'href="/dossiers/([0-9a-f]{32})"')
 DOWNLOAD_RE = re.compile(r'href="/documenten/([0-9a-f]{32})/downloaden"')
 MESSAGE_RE = re.compile(r"#bericht-([0-9a-f]{32})$")
 KILL_WINDOW = 10.0  # seconds after the kill in which a cut connection counts as lost in the kill
-RELOGIN_AFTER = 60.0  # a user logs in again after this long (a new TOTP step each time)
+RELOGIN_AFTER = 150.0  # a user logs in again after this long (a new TOTP step each time)
 MB = 1_000_000
 # The mix: (action, weight). Uploads are fewer than downloads, and kantoor users only upload.
 MIX = (("inbox", 30), ("open thread", 25), ("reply", 18), ("open case", 12), ("download", 10), ("upload", 5))
@@ -40,6 +40,10 @@ MIX = (("inbox", 30), ("open thread", 25), ("reply", 18), ("open case", 12), ("d
 
 class Unexpected(Exception):
     """An answer that is not what the page flow expects (an error of the run)."""
+
+
+class SessionLost(Unexpected):
+    """Sent to the login page: the session is gone (the user logs in again; an error all the same)."""
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Stats:
     lost: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     error_samples: list[str] = field(default_factory=list)
     killed_at: float | None = None  # time.monotonic() of the kill
+    done_after_kill: int = 0  # actions completed after it
     replies: list[tuple[str, str, str]] = field(default_factory=list)  # (user id, form token, message id) acked
     unacked_replies: list[tuple[str, str]] = field(default_factory=list)  # (user id, form token) never acked
     uploads: dict[str, int] = field(default_factory=dict)  # SHA-256 hex -> size, acknowledged with a 303
@@ -75,6 +80,8 @@ def _one(pattern: re.Pattern[str], html: str, what: str) -> str:
 
 
 def _expect(response: httpx.Response, status: int, what: str) -> httpx.Response:
+    if response.status_code == 303 and response.headers.get("location", "").startswith("/inloggen") and status != 303:
+        raise SessionLost(f"{what}: sent to the login page")
     if response.status_code != status:
         raise Unexpected(f"{what}: HTTP {response.status_code}, expected {status}")
     return response
@@ -124,8 +131,11 @@ class User:
                 return
             except Unexpected as exc:
                 self.stats.error(action, str(exc))
+                if isinstance(exc, SessionLost):
+                    self.logged_in_at = 0.0  # log in again before the next action
                 return
             self.stats.timings[action].append(time.monotonic() - started)
+            self.stats.done_after_kill += self.stats.killed_at is not None and started > self.stats.killed_at
             return
         self.stats.error(action, "still cut off after retries")
 
@@ -141,8 +151,12 @@ class User:
     async def login(self) -> None:
         if self.client is not None:
             await self.client.aclose()
-        self.client = httpx.AsyncClient(base_url=self.url, timeout=120, follow_redirects=False)
+        # Idle connections are dropped well before the server's keep-alive timeout (uvicorn: 5 s), so a request never
+        # races the server closing the connection it was sent on.
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        self.client = httpx.AsyncClient(base_url=self.url, timeout=120, follow_redirects=False, limits=limits)
         client = self.client
+        succeeded: list[bool] = []
 
         async def step() -> None:
             client.cookies.clear()
@@ -154,9 +168,10 @@ class User:
             _expect(await client.post("/inloggen/mfa", data=form), 303, "TOTP code")
             start = _expect(await client.get("/"), 200, "start page")
             self.csrf = _one(CSRF_RE, start.text, "csrf")
+            succeeded.append(True)
 
         await self._timed("login", step, retry=True)
-        self.logged_in_at = time.monotonic()
+        self.logged_in_at = time.monotonic() if succeeded else 0.0  # failed: the next turn tries again
 
     async def inbox(self) -> None:
         assert self.client is not None
@@ -235,7 +250,10 @@ class User:
         acked: list[bool] = []
 
         async def step() -> None:
-            _expect(await client.post(f"/dossiers/{case_id}/documenten", data=data, files=files), 303, "upload")
+            answer = await client.post(f"/dossiers/{case_id}/documenten", data=data, files=files)
+            _expect(answer, 303, "upload")
+            if not answer.headers.get("location", "").startswith(f"/dossiers/{case_id}?gelukt="):
+                raise Unexpected(f"upload: sent to {answer.headers.get('location', '')[:30]!r}, not the case")
             acked.append(True)
 
         await self._timed("upload", step, retry=False)
@@ -266,6 +284,7 @@ class User:
     async def run(self) -> None:
         await asyncio.sleep(self.rng.random() * self.think * 2)  # not all at the same moment
         await self.login()
+        assert self.client is not None
         actions = {"inbox": self.inbox, "open thread": self.open_thread, "reply": self.reply,
                    "open case": self.open_case, "download": self.download, "upload": self.upload}  # fmt: skip
         names, weights = zip(*MIX, strict=True)
@@ -274,7 +293,7 @@ class User:
                 await asyncio.sleep(self.rng.expovariate(1 / self.think))
                 if time.monotonic() >= self.deadline:
                     break
-                if time.monotonic() - self.logged_in_at > RELOGIN_AFTER:
+                if not self.logged_in_at or time.monotonic() - self.logged_in_at > RELOGIN_AFTER:
                     await self.login()
                     continue
                 await actions[self.rng.choices(names, weights)[0]]()
