@@ -34,8 +34,9 @@ class RoundRobinProxy:
         self._thread: threading.Thread | None = None
 
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        for _ in self.backends:
-            port = self.backends[next(self._turn) % len(self.backends)]
+        first = next(self._turn)  # this connection's turn; on a dead backend it tries the following ones in order
+        for offset in range(len(self.backends)):
+            port = self.backends[(first + offset) % len(self.backends)]
             try:
                 backend_reader, backend_writer = await asyncio.open_connection("127.0.0.1", port)
             except OSError:

@@ -131,7 +131,10 @@ class Stack:
             process.stop()
         for part in reversed(self._cleanup):
             part.stop()  # type: ignore[attr-defined]
-        shutil.rmtree(self.work, ignore_errors=True)
+        if os.environ.get("LOAD_KEEP"):  # the processes' logs, for a run that went wrong
+            print(f"kept {self.work}")
+        else:
+            shutil.rmtree(self.work, ignore_errors=True)
 
 
 def new_stack() -> Stack:

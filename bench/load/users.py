@@ -31,6 +31,7 @@ THREAD_RE = re.compile(r'href="/berichten/([0-9a-f]{32})"')
 CASE_RE = re.compile(r'href="/dossiers/([0-9a-f]{32})"')
 DOWNLOAD_RE = re.compile(r'href="/documenten/([0-9a-f]{32})/downloaden"')
 MESSAGE_RE = re.compile(r"#bericht-([0-9a-f]{32})$")
+FORM_ERROR_RE = re.compile(r'class="error-message"[^>]*>(?:<span[^>]*>Fout:</span>)?\s*([^<]+)')
 KILL_WINDOW = 10.0  # seconds after the kill in which a cut connection counts as lost in the kill
 RELOGIN_AFTER = 150.0  # a user logs in again after this long (a new TOTP step each time)
 MB = 1_000_000
@@ -69,7 +70,8 @@ class Stats:
     def error(self, action: str, what: str) -> None:
         self.errors[action] += 1
         if len(self.error_samples) < 20:
-            self.error_samples.append(f"{action}: {what}")
+            since = f"{time.monotonic() - self.killed_at:+.0f} s from the kill" if self.killed_at else "before the kill"
+            self.error_samples.append(f"{action} ({since}): {what}")
 
 
 def _one(pattern: re.Pattern[str], html: str, what: str) -> str:
@@ -83,7 +85,8 @@ def _expect(response: httpx.Response, status: int, what: str) -> httpx.Response:
     if response.status_code == 303 and response.headers.get("location", "").startswith("/inloggen") and status != 303:
         raise SessionLost(f"{what}: sent to the login page")
     if response.status_code != status:
-        raise Unexpected(f"{what}: HTTP {response.status_code}, expected {status}")
+        said = FORM_ERROR_RE.search(response.text) if response.status_code == 400 else None
+        raise Unexpected(f"{what}: HTTP {response.status_code}, expected {status}" + (f" ({said[1]})" if said else ""))
     return response
 
 
@@ -127,7 +130,7 @@ class User:
                     if retry:
                         continue
                     return
-                self.stats.error(action, f"{type(exc).__name__}")
+                self.stats.error(action, f"{type(exc).__name__}: {exc}")
                 return
             except Unexpected as exc:
                 self.stats.error(action, str(exc))
