@@ -49,11 +49,13 @@ def action_rows(stats: Stats, seconds: float) -> list[dict[str, Any]]:
         done = stats.timings.get(action, [])
         rows.append({"action": action, "done": len(done), "per s": len(done) / seconds,
                      "p50 ms": _ms(done, 50), "p95 ms": _ms(done, 95), "p99 ms": _ms(done, 99),
-                     "errors": stats.errors.get(action, 0), "lost in the kill": stats.lost.get(action, 0)})  # fmt: skip
+                     "errors": stats.errors.get(action, 0), "lost in the kill": stats.lost.get(action, 0),
+                     "form refused": stats.refused.get(action, 0)})  # fmt: skip
     every = [t for times in stats.timings.values() for t in times]
     rows.append({"action": "all", "done": len(every), "per s": len(every) / seconds, "p50 ms": _ms(every, 50),
                  "p95 ms": _ms(every, 95), "p99 ms": _ms(every, 99), "errors": sum(stats.errors.values()),
-                 "lost in the kill": sum(stats.lost.values())})  # fmt: skip
+                 "lost in the kill": sum(stats.lost.values()),
+                 "form refused": sum(stats.refused.values())})  # fmt: skip
     return rows
 
 
@@ -94,6 +96,7 @@ async def _run(stack: Stack, proxy: RoundRobinProxy, n_users: int, seconds: floa
         f"{proxy.skipped} times; the outbox drained {drained} s after the run",
         load_note(loads),
         *(f"error: {e}" for e in stats.error_samples),
+        *(f"form refused (the thread changed since it was opened): {r}" for r in sorted(stats.refusal_samples)),
     ]
     killed = [p.name for p in (stack.servers[0], stack.workers[0]) if p.killed and p.proc.poll() is not None]
     return Outcome(action_rows(stats, elapsed), verdict, notes, proxy.skipped, stats.done_after_kill, killed)

@@ -43,6 +43,11 @@ class Unexpected(Exception):
     """An answer that is not what the page flow expects (an error of the run)."""
 
 
+class StaleForm(Unexpected):
+    """The reply form, sent back with the server's message: the thread changed since the page was opened (another
+    colleague answered, so the kind chosen no longer applies). What a real user then sees; not an error."""
+
+
 class SessionLost(Unexpected):
     """Sent to the login page: the session is gone (the user logs in again; an error all the same)."""
 
@@ -55,6 +60,8 @@ class Stats:
     timings: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lost: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # StaleForm: the form shown again
+    refusal_samples: set[str] = field(default_factory=set)
     error_samples: list[str] = field(default_factory=list)
     killed_at: float | None = None  # time.monotonic() of the kill
     done_after_kill: int = 0  # actions completed after it
@@ -86,7 +93,9 @@ def _expect(response: httpx.Response, status: int, what: str) -> httpx.Response:
         raise SessionLost(f"{what}: sent to the login page")
     if response.status_code != status:
         said = FORM_ERROR_RE.search(response.text) if response.status_code == 400 else None
-        raise Unexpected(f"{what}: HTTP {response.status_code}, expected {status}" + (f" ({said[1]})" if said else ""))
+        if said is not None:
+            raise StaleForm(f"{what}: {said[1].strip()}")
+        raise Unexpected(f"{what}: HTTP {response.status_code}, expected {status}")
     return response
 
 
@@ -131,6 +140,10 @@ class User:
                         continue
                     return
                 self.stats.error(action, f"{type(exc).__name__}: {exc}")
+                return
+            except StaleForm as exc:
+                self.stats.refused[action] += 1
+                self.stats.refusal_samples.add(str(exc))
                 return
             except Unexpected as exc:
                 self.stats.error(action, str(exc))
