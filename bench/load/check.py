@@ -78,7 +78,8 @@ async def check_replies(database_url: str, stats: Stats, verdict: Verdict) -> No
     once = sum(1 for u, t, m in stats.replies if by_digest.get(digest(u, t)) == [m])
     verdict.add("replies acknowledged (303): exactly one message each, the one named", len(stats.replies), once)
     lost = [len(by_digest.get(digest(u, t), [])) for u, t in stats.unacked_replies]
-    verdict.add("replies not acknowledged (cut off, form refused): at most one message each", len(lost), sum(1 for n in lost if n <= 1),
+    at_most_once = sum(1 for n in lost if n <= 1)
+    verdict.add("replies not acknowledged (cut off, form refused): at most one message each", len(lost), at_most_once,
                 f"{sum(lost)} of {len(lost)} were committed")  # fmt: skip
 
 
@@ -96,7 +97,8 @@ async def check_uploads(database_url: str, keyring_env: str, stats: Stats, verdi
     once = {d: found[d][0] for d, n in stats.uploads.items() if len(found.get(d, [])) == 1 and found[d][0][1] == n}
     verdict.add("uploads acknowledged (303): exactly one document each, its size", len(stats.uploads), len(once))
     lost = [len(found.get(d, [])) for d in stats.unacked_uploads]
-    verdict.add("uploads not acknowledged (cut off, failed): at most one document each", len(lost), sum(1 for n in lost if n <= 1),
+    at_most_once = sum(1 for n in lost if n <= 1)
+    verdict.add("uploads not acknowledged (cut off, failed): at most one document each", len(lost), at_most_once,
                 f"{sum(lost)} of {len(lost)} were committed")  # fmt: skip
     return {d: f"{doc_id}:{uploader}" for d, (doc_id, _size, uploader) in once.items()}
 
