@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := postgresql chromium clamav-daemon age curl
 
-.PHONY: demo test lint bench serve clean system-packages notices image
+.PHONY: demo test lint bench load serve clean system-packages notices image
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ image:
 
 bench: $(BIN)/activate system-packages
 	$(BIN)/python -m bench
+
+# Two servers and two workers on PostgreSQL and SeaweedFS (S3) under 50 simulated users for 5 minutes, with a SIGKILL
+# of one server and one worker, then the exactly-once check (README "Load"). LOAD_USERS, LOAD_SECONDS shorten it.
+load: $(BIN)/activate system-packages
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
