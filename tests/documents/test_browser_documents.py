@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from hub.config import Settings
 from hub.db import create_engine, session_factory, transaction
 from hub.keys import create_keyring
 from tests.documents.conftest import executable_bytes
-from tests.support.browser import assert_accessible, chromium, serve_in_thread
+from tests.support.browser import assert_accessible, chromium, log_in, serve_in_thread
 from tests.support.hubclient import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -70,17 +69,6 @@ async def _seed(url: str, keyring: Keyring) -> dict[str, Any]:
     return {"case_id": case.id, "secrets": secrets}
 
 
-def _login(page: Any, base: str, email: str, secret: bytes) -> None:
-    page.goto(f"{base}/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**/inloggen/mfa**")
-    page.get_by_label("Code uit uw authenticator-app").fill(totp.code_at(secret, time.time()))
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}/")
-
-
 def _upload(page: Any, path: Path, doc_type: str) -> None:
     row = page.get_by_role("group", name="Bestand 1", exact=True)
     row.get_by_label("Soort document").select_option(doc_type)
@@ -105,7 +93,7 @@ def test_upload_and_download_in_the_browser(tmp_path: Path) -> None:
     with serve_in_thread(settings) as base, chromium() as browser:
         bea_context = browser.new_context(bypass_csp=True, accept_downloads=True)  # bypass: only for axe's script
         bea = bea_context.new_page()
-        _login(bea, base, BEA, seeded["secrets"][BEA])
+        log_in(bea, base, BEA, seeded["secrets"][BEA])
         bea.goto(base + case_url)
         expect(bea.get_by_text("Er zijn nog geen documenten in dit dossier.")).to_be_visible()
         assert_accessible(bea)
@@ -124,7 +112,7 @@ def test_upload_and_download_in_the_browser(tmp_path: Path) -> None:
 
         karim_context = browser.new_context(accept_downloads=True)
         karim = karim_context.new_page()
-        _login(karim, base, KARIM, seeded["secrets"][KARIM])
+        log_in(karim, base, KARIM, seeded["secrets"][KARIM])
         karim.goto(base + case_url)
         with karim.expect_download() as info:
             karim.get_by_role("link", name="Nota periodieke kosten — mei.pdf downloaden").click()

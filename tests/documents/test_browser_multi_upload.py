@@ -17,8 +17,8 @@ from hub import migrate
 from hub.config import Settings
 from hub.keys import create_keyring
 from tests.documents.conftest import png_bytes
-from tests.documents.test_browser_documents import BEA, KARIM, _login, _seed
-from tests.support.browser import assert_accessible, chromium, serve_in_thread
+from tests.documents.test_browser_documents import BEA, KARIM, _seed
+from tests.support.browser import assert_accessible, chromium, log_in, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def _page(site: dict[str, Any], who: str, **context: Any) -> Any:
     if who in states:
         return site["browser"].new_context(storage_state=states[who], **context).new_page()
     page = site["browser"].new_context(**context).new_page()
-    _login(page, site["base"], who, site["secrets"][who])
+    log_in(page, site["base"], who, site["secrets"][who])
     states[who] = page.context.storage_state()
     return page
 

@@ -22,8 +22,7 @@ from hub.cases.models import Case
 from hub.config import Settings
 from hub.db import create_engine, new_id, session_factory, transaction
 from hub.keys import create_keyring
-from tests.messaging.test_browser_messaging import _login
-from tests.support.browser import assert_accessible, chromium, serve_in_thread
+from tests.support.browser import assert_accessible, chromium, log_in, serve_in_thread
 from tests.support.hubclient import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -77,7 +76,7 @@ def test_a_question_about_bijzondere_bijstand_reaches_the_consulent(tmp_path: Pa
     with serve_in_thread(settings) as base, chromium() as browser:
         bea_context = browser.new_context(bypass_csp=True)  # only so axe's script can be injected
         bea = bea_context.new_page()
-        _login(bea, base, BEA, seeded["secrets"][BEA])
+        log_in(bea, base, BEA, seeded["secrets"][BEA])
 
         # A general question cannot be about bijzondere bijstand: the form says why, keeps the input, stays usable.
         bea.goto(f"{base}/berichten/nieuw")
@@ -107,7 +106,7 @@ def test_a_question_about_bijzondere_bijstand_reaches_the_consulent(tmp_path: Pa
 
         cor_context = browser.new_context(bypass_csp=True)
         cor = cor_context.new_page()
-        _login(cor, base, COR, seeded["secrets"][COR])
+        log_in(cor, base, COR, seeded["secrets"][COR])
         cor.goto(f"{base}/berichten")
         row = cor.get_by_role("row", name="Aanvraag bijzondere bijstand bewindskosten")
         expect(row.locator(".tag", has_text="Bijzondere bijstand")).to_be_visible()

@@ -29,9 +29,9 @@ from hub.config import Settings
 from hub.db import create_engine, session_factory, transaction, utcnow
 from hub.keys import create_keyring
 from hub.web.kept_forms import KEPT_NOTICE
-from tests.messaging.test_browser_messaging import _login, _seed
+from tests.messaging.test_browser_messaging import _seed
 from tests.messaging.test_browser_reply_form import ask
-from tests.support.browser import assert_accessible, chromium, serve_in_thread
+from tests.support.browser import assert_accessible, chromium, log_in, serve_in_thread
 from tests.support.hubclient import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -133,7 +133,7 @@ def _settings(seeded: Seeded, **extra: str) -> Settings:
 def test_a_reply_typed_while_the_session_ran_out_is_back_after_logging_in(seeded: Seeded, browser: Any) -> None:
     with serve_in_thread(_settings(seeded)) as base:
         page = browser.new_context(bypass_csp=True).new_page()  # bypass_csp: only so axe's script can be injected
-        _login(page, base, "bea@brug.example.nl", seeded.secrets["bea@brug.example.nl"])
+        log_in(page, base, "bea@brug.example.nl", seeded.secrets["bea@brug.example.nl"])
         ask(page, base, seeded.case_id, "Stand van de aanvraag")
         thread_url = page.url.split("?")[0]
         page.get_by_label("Uw bericht").fill(TYPED)
@@ -169,7 +169,7 @@ def test_the_idle_warning_offers_to_stay_logged_in(seeded: Seeded, browser: Any)
     settings = _settings(seeded, HUB_SESSION_IDLE_SECONDS="10", HUB_SESSION_WARNING_SECONDS="8")
     with serve_in_thread(settings) as base:
         page = browser.new_context(bypass_csp=True).new_page()
-        _login(page, base, "karim@nijmegen.example.nl", seeded.secrets["karim@nijmegen.example.nl"])
+        log_in(page, base, "karim@nijmegen.example.nl", seeded.secrets["karim@nijmegen.example.nl"])
         dialog = page.get_by_role("dialog", name="Uw sessie verloopt bijna")
         expect(dialog).to_be_visible(timeout=6000)
         expect(dialog.get_by_role("button", name="Ingelogd blijven")).to_be_focused()
@@ -189,7 +189,7 @@ def test_the_idle_warning_offers_to_stay_logged_in(seeded: Seeded, browser: Any)
 def test_blocking_a_user_asks_for_confirmation_first(seeded: Seeded, browser: Any) -> None:
     with serve_in_thread(_settings(seeded)) as base:
         page = browser.new_context(bypass_csp=True).new_page()
-        _login(page, base, "kees@brug.example.nl", seeded.secrets["kees@brug.example.nl"])
+        log_in(page, base, "kees@brug.example.nl", seeded.secrets["kees@brug.example.nl"])
         page.goto(f"{base}/gebruikers")
         page.get_by_role("link", name="Blokkeren Bea Bewind").click()
         expect(page.get_by_role("heading", name="Gebruiker blokkeren?")).to_be_visible()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from hub.db import create_engine, new_id, session_factory, transaction, utcnow
 from hub.keys import create_keyring
 from hub.messaging.models import Thread
 from hub.terms import describe_due, werkdag_on_or_after
-from tests.support.browser import assert_accessible, chromium, serve_in_thread
+from tests.support.browser import assert_accessible, chromium, log_in, serve_in_thread
 from tests.support.hubclient import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -96,17 +95,6 @@ async def _thread_due(url: str) -> str:
     return describe_due(due, utcnow())
 
 
-def _login(page: Any, base: str, email: str, secret: bytes) -> None:
-    page.goto(f"{base}/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**/inloggen/mfa**")
-    page.get_by_label("Code uit uw authenticator-app").fill(totp.code_at(secret, time.time()))
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}/")
-
-
 def test_bewindvoerder_asks_and_klantmanager_answers(tmp_path: Path) -> None:
     settings = Settings.for_data_dir(tmp_path / "data")
     settings.data_dir.mkdir(parents=True)
@@ -117,7 +105,7 @@ def test_bewindvoerder_asks_and_klantmanager_answers(tmp_path: Path) -> None:
     with serve_in_thread(settings) as base, chromium() as browser:
         bea_context = browser.new_context(bypass_csp=True)  # only so axe's script can be injected
         bea = bea_context.new_page()
-        _login(bea, base, "bea@brug.example.nl", secrets["bea@brug.example.nl"])
+        log_in(bea, base, "bea@brug.example.nl", secrets["bea@brug.example.nl"])
         bea.get_by_role("link", name="Berichten").click()
         bea.wait_for_url(f"{base}/berichten")
         expect(bea.get_by_text("Er wachten geen gesprekken op een reactie van uw organisatie.")).to_be_visible()
@@ -136,7 +124,7 @@ def test_bewindvoerder_asks_and_klantmanager_answers(tmp_path: Path) -> None:
 
         karim_context = browser.new_context(bypass_csp=True)
         karim = karim_context.new_page()
-        _login(karim, base, "karim@nijmegen.example.nl", secrets["karim@nijmegen.example.nl"])
+        log_in(karim, base, "karim@nijmegen.example.nl", secrets["karim@nijmegen.example.nl"])
         karim.get_by_role("link", name="Berichten").click()
         karim.wait_for_url(f"{base}/berichten")
         # Playwright's sync API runs an event loop in this thread: read the database from another one.
@@ -192,7 +180,7 @@ def test_bewindvoerder_asks_and_klantmanager_answers(tmp_path: Path) -> None:
 
         carla_context = browser.new_context(bypass_csp=True)
         carla = carla_context.new_page()
-        _login(carla, base, "carla@nijmegen.example.nl", secrets["carla@nijmegen.example.nl"])
+        log_in(carla, base, "carla@nijmegen.example.nl", secrets["carla@nijmegen.example.nl"])
         carla.goto(f"{base}/berichten")
         carla.get_by_role("link", name="Sluitingsdagen van de gemeente").click()
         carla.wait_for_url(f"{base}/instellingen/sluitingsdagen")

@@ -25,8 +25,8 @@ from hub.messaging.models import Clock
 from hub.terms import AMSTERDAM, default_calendar, format_datum
 from hub.web.forms import date_text
 from hub.web.templating import datum
-from tests.messaging.test_browser_messaging import _login, _seed
-from tests.support.browser import assert_accessible, chromium, serve_in_thread
+from tests.messaging.test_browser_messaging import _seed
+from tests.support.browser import assert_accessible, chromium, log_in, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def test_the_reply_form_defaults_and_explains_before_sending(tmp_path: Path) -> 
     secrets, case_id = seeded["secrets"], seeded["case_id"]
     with serve_in_thread(settings) as base, chromium() as browser:
         bea = browser.new_context(bypass_csp=True).new_page()  # bypass_csp: only so axe's script can be injected
-        _login(bea, base, "bea@brug.example.nl", secrets["bea@brug.example.nl"])
+        log_in(bea, base, "bea@brug.example.nl", secrets["bea@brug.example.nl"])
         ask(bea, base, case_id, "Stand van de aanvraag")
         [clock] = clocks(settings.database_url)
         due = format_datum(clock.due_at)
@@ -77,7 +77,7 @@ def test_the_reply_form_defaults_and_explains_before_sending(tmp_path: Path) -> 
         assert_accessible(bea)
 
         karim = browser.new_context(bypass_csp=True).new_page()
-        _login(karim, base, "karim@nijmegen.example.nl", secrets["karim@nijmegen.example.nl"])
+        log_in(karim, base, "karim@nijmegen.example.nl", secrets["karim@nijmegen.example.nl"])
         karim.goto(f"{base}/berichten/{clock.thread_id}")
         answer = karim.get_by_label("Inhoudelijke reactie")
         expect(answer).to_be_checked()  # the safe default: the answer that stops the term

@@ -5,10 +5,8 @@ their refusal state included."""
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -23,7 +21,7 @@ from hub.config import Settings
 from hub.db import create_engine, session_factory, transaction
 from hub.keys import create_keyring
 from tests.documents.conftest import pdf_bytes
-from tests.support.browser import assert_accessible, chromium, serve_in_thread
+from tests.support.browser import assert_accessible, chromium, log_in, serve_in_thread
 from tests.support.hubclient import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -51,17 +49,6 @@ async def _seed(url: str, keyring: Keyring) -> dict[str, bytes]:
     return secrets
 
 
-def _login(page: Any, base: str, email: str, secret: bytes) -> None:
-    page.goto(f"{base}/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**/inloggen/mfa**")
-    page.get_by_label("Code uit uw authenticator-app").fill(totp.code_at(secret, time.time()))
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}/")
-
-
 def test_kantoor_adds_a_kwaliteitsverklaring_and_the_gemeente_its_signed_convenant(tmp_path: Path) -> None:
     settings = Settings.for_data_dir(tmp_path / "data")
     settings.data_dir.mkdir(parents=True)
@@ -74,7 +61,7 @@ def test_kantoor_adds_a_kwaliteitsverklaring_and_the_gemeente_its_signed_convena
     today = date.today()
     with serve_in_thread(settings) as base, chromium() as browser:
         page = browser.new_context(bypass_csp=True).new_page()  # only so axe's script can be injected
-        _login(page, base, BEA, secrets[BEA])
+        log_in(page, base, BEA, secrets[BEA])
         page.get_by_role("link", name="Kwaliteitsdocumenten").click()
         expect(page.get_by_role("heading", name="Bewindvoering De Brug")).to_be_visible()
         assert_accessible(page)
@@ -95,7 +82,7 @@ def test_kantoor_adds_a_kwaliteitsverklaring_and_the_gemeente_its_signed_convena
         assert_accessible(page)
 
         page = browser.new_context(bypass_csp=True).new_page()
-        _login(page, base, CARLA, secrets[CARLA])
+        log_in(page, base, CARLA, secrets[CARLA])
         page.get_by_role("link", name="Convenanten").click()
         page.get_by_label("Datum van ondertekening").fill("2025-01-01")
         page.get_by_label("Ondertekend convenant (PDF)").set_input_files(str(signed))

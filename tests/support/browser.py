@@ -12,8 +12,10 @@ from typing import Any
 
 import uvicorn
 
+from hub.accounts import totp
 from hub.app import create_app
 from hub.config import Settings
+from tests.support.hubclient import PASSWORD
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,3 +86,15 @@ def assert_accessible(page: Any) -> None:
         ensure_ascii=False,
     )
     assert not violations, f"axe found WCAG 2.1 AA violations on {page.url}:\n{report}"
+
+
+def log_in(page: Any, base: str, email: str, secret: bytes, password: str = PASSWORD) -> None:
+    """Through the real login pages: e-mail address and password, then the authenticator code; on the start page."""
+    page.goto(f"{base}/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/inloggen/mfa**")
+    page.get_by_label("Code uit uw authenticator-app").fill(totp.code_at(secret, time.time()))
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{base}/")
