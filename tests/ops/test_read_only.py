@@ -1,8 +1,9 @@
-"""The hub runs on a read-only root file system, as the container image and the Kubernetes manifests run it: in a
-mount namespace of its own whose root is remounted read-only, with only one scratch folder writable (a tmpfs holding the data dir and TMPDIR,
-as the image's /tmp volume; not /tmp itself, which may hold the checkout under test),
-`hub init` and `hub serve` start, /readyz answers ready (asked with curl, one of `make test`'s Debian packages), and
-SIGTERM stops the server. Runs as root (as `make test` does): mount namespaces need it."""
+"""The hub runs on a read-only root file system, as the container image and the Kubernetes manifests run it: in a mount
+namespace of its own whose root is remounted read-only, with only one scratch folder writable (a tmpfs holding the
+data dir and TMPDIR, as the image's /tmp volume; not /tmp itself, which may hold the checkout under test), `hub
+init` and `hub serve` start, /readyz answers ready (asked with curl, one of `make test`'s Debian packages), and
+SIGTERM stops the server. Runs as root (as `make test` does): mount namespaces need it.
+"""
 
 from __future__ import annotations
 
