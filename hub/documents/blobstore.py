@@ -102,6 +102,17 @@ class BlobStore(Protocol):
     async def close(self) -> None: ...
 
 
+async def write_whole(writer: BlobWriter, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
+    """Every chunk through ``writer``, committed (its name and size), or aborted on any failure: each store's put."""
+    try:
+        async for chunk in chunks:
+            await writer.write(chunk)
+        return writer.name, await writer.commit()
+    except BaseException:
+        await writer.abort()
+        raise
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):  # not every platform can fsync a directory
         fd = os.open(path, os.O_RDONLY)
@@ -147,14 +158,7 @@ class FilesystemBlobStore:
         return FilesystemBlobWriter(self, name, fd, tmp, final)
 
     async def put(self, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
-        writer = await self.open_writer()
-        try:
-            async for chunk in chunks:
-                await writer.write(chunk)
-            return writer.name, await writer.commit()
-        except BaseException:
-            await writer.abort()
-            raise
+        return await write_whole(await self.open_writer(), chunks)
 
     # -- reading and deleting ----------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from hub.config import ObjectStorage
-from hub.documents.blobstore import BATCH_SIZE, NAME_RE, InvalidBlobName, new_blob_name
+from hub.documents.blobstore import BATCH_SIZE, NAME_RE, InvalidBlobName, new_blob_name, write_whole
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -136,14 +136,7 @@ class S3BlobStore:
         return S3BlobWriter(client, self.bucket, name, key, upload["UploadId"])
 
     async def put(self, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
-        writer = await self.open_writer()
-        try:
-            async for chunk in chunks:
-                await writer.write(chunk)
-            return writer.name, await writer.commit()
-        except BaseException:
-            await writer.abort()
-            raise
+        return await write_whole(await self.open_writer(), chunks)
 
     # -- reading and deleting ----------------------------------------------------------------------------
 
