@@ -6,6 +6,8 @@ every part, wired here so that notifications imports none of them.
 - the purge of expired login sessions and of login-throttle rows that no longer count
   (:meth:`hub.accounts.auth.AuthService.purge_expired_sessions`, ``purge_expired_throttles``), and of kept forms
   past their 30 minutes (:func:`hub.accounts.kept_forms.purge_kept_forms`);
+- the disabling of the integration actors of expired organisation API tokens
+  (:meth:`hub.accounts.api_tokens.ApiTokenService.disable_expired`);
 - hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`);
 - daily, retention (:func:`hub.retention.run.run_retention`): ended cases, withdrawn documents, documents past
   their type's period and old outbox rows past their period, each deletion in a transaction of its own;
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hub.accounts.api_tokens import ApiTokenService
 from hub.accounts.auth import AuthService
 from hub.accounts.kept_forms import purge_kept_forms
 from hub.calendars.services import calendar_source
@@ -56,6 +59,9 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
     async def expired_throttles(db: AsyncSession, now: datetime) -> int:
         return await AuthService(db, runtime.keyring).purge_expired_throttles(now)
 
+    async def expired_api_tokens(db: AsyncSession, now: datetime) -> int:
+        return await ApiTokenService(db).disable_expired(now)
+
     last_orphan_sweep: list[datetime] = []
 
     async def orphan_blobs(db: AsyncSession, now: datetime) -> tuple[int, int]:
@@ -87,6 +93,7 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
         expired_sessions,
         expired_kept_forms,
         expired_throttles,
+        expired_api_tokens,
         orphan_blobs,
         retention,
         record_sweep,  # last: the sweep completed (the worker-lag metric, the same on every server)

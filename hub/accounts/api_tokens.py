@@ -9,7 +9,12 @@ Two kinds:
 - a user's token, made on *Mijn account*: acts as that user, with the user's roles as they are at each call (a
   blocked user's tokens stop working at once);
 - an organisation's token, made by the organisation's administrator for a system integration: acts as the
-  organisation with one chosen case role, not as any person.
+  organisation with one chosen case role, not as any person, through its *integration actor*: a stored user row of
+  kind ``integration`` with the token's id, named "API-koppeling <token name>", in the token's organisation with the
+  token's role. Documents and messages name it as their author; its audit records carry the token's id. It has no
+  password and no second factor, the login refuses it, and it is in no list of people (hub.accounts.models.people).
+  Revoking the token disables it at once; an expired token's actor is disabled by the worker's sweep (and the
+  token is refused from its expiry on anyway).
 The scopes narrow what the roles allow (``cases:read`` and so on); they never widen it.
 """
 
@@ -22,12 +27,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.authz import CASE_WORKERS
-from hub.accounts.models import ApiToken, Organisation, User
+from hub.accounts.models import INTEGRATION, INTEGRATION_PREFIX, ApiToken, Organisation, User
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role, format_roles
 from hub.audit import actions
 from hub.audit import services as audit
@@ -71,8 +76,8 @@ def org_token_roles(org: Organisation) -> list[Role]:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who an accepted token acts as: a user (the token's own, or an organisation's stand-in that is not stored),
-    the token itself, and its scopes."""
+    """Who an accepted token acts as: a user (the token's own, or an organisation token's integration actor), the
+    token itself, and its scopes."""
 
     user: User
     token: ApiToken
@@ -127,6 +132,8 @@ class ApiTokenService:
         token = f"{PREFIX}{row.id}_{secrets.token_urlsafe(32)}"
         row.token_hash = token_digest(token)
         self.db.add(row)
+        if user_id is None:
+            self.db.add(integration_actor(row))
         await self._audit(actor, actions.API_TOKEN_CREATE, row.id)
         await self.db.flush()
         return token, row
@@ -195,9 +202,31 @@ class ApiTokenService:
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             self.db.add(row)
+            await self._disable_actors([row.id])
             await self._audit(actor, actions.API_TOKEN_REVOKE, row.id)
             await self.db.flush()
         return row
+
+    async def _disable_actors(self, token_ids: list[str]) -> None:
+        await self.db.execute(
+            update(User)
+            .where(col(User.id).in_(token_ids), col(User.kind) == INTEGRATION)
+            .values(disabled=True)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def disable_expired(self, now: datetime) -> int:
+        """Disable the integration actors of the organisation tokens expired by ``now`` (the worker's sweep)."""
+        expired = select(col(ApiToken.id)).where(
+            col(ApiToken.user_id).is_(None), col(ApiToken.expires_at) <= now
+        )  # fmt: skip
+        result = await self.db.execute(
+            update(User)
+            .where(col(User.id).in_(expired), col(User.kind) == INTEGRATION, col(User.disabled).is_(False))
+            .values(disabled=True)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _audit(self, actor: User, action: str, token_id: str) -> None:
         await audit.record(
@@ -243,14 +272,25 @@ class ApiTokenService:
         return Caller(user=user, token=row)
 
     async def _acting_user(self, row: ApiToken) -> User:
-        if row.user_id is not None:
-            user = await self.db.get(User, row.user_id)
-            if user is None or user.disabled or user.organisation_id != row.organisation_id:
-                raise Refused
-            return user
-        # An organisation's token acts as a stand-in with the token's id and role; it is never stored, so the
-        # audit records of the call name the token as the one who acted.
-        return User(
-            id=row.id, organisation_id=row.organisation_id, name=f"Koppeling {row.name}", email="",
-            roles=format_roles({Role(row.role or "")}), password_hash="!",  # noqa: S106  (no password: never logs in)
-        )  # fmt: skip
+        """The token's user, or an organisation token's integration actor, as it is now (read afresh: a block or a
+        revocation committed since this session began counts)."""
+        user = (
+            await self.db.execute(
+                select(User).where(col(User.id) == (row.user_id or row.id)).execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        if user is None or user.disabled or user.organisation_id != row.organisation_id:
+            raise Refused
+        if user.is_person == (row.user_id is None):  # a person for an organisation's token, or the reverse
+            raise Refused
+        return user
+
+
+def integration_actor(token: ApiToken) -> User:
+    """An organisation token's actor: the token's id, organisation and role; no password (``!`` matches no hash),
+    no second factor, an address that can take no mail (``.invalid``, RFC 2606)."""
+    return User(
+        id=token.id, organisation_id=token.organisation_id, name=f"{INTEGRATION_PREFIX}{token.name}",
+        email=f"api-{token.id}@koppeling.invalid", roles=format_roles({Role(token.role or "")}),
+        password_hash="!", kind=INTEGRATION,  # noqa: S106  (no password: never logs in)
+    )  # fmt: skip

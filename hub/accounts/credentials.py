@@ -83,7 +83,8 @@ class CredentialService:
                 return LoginResult(user=None, throttled=True)
             user = await db.get(User, row.id) if row is not None else None
             # A password changed while we verified: the verified one is no longer the account's.
-            if user is None or not password_ok or user.disabled or user.password_hash != stored:
+            # An integration actor (an organisation's API token) never logs in, whatever is typed.
+            if user is None or not password_ok or user.disabled or user.password_hash != stored or not user.is_person:
                 await auth.record_failure(user, keys[0], origin, events.PASSWORD_FAILED, now)
                 return LoginResult(user=None)
             if user.must_change_password and user.password_expires_at is not None and user.password_expires_at <= now:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Field, SQLModel, col
 
 from hub.accounts.roles import OrgKind, Role, parse_roles
 from hub.db import UTCDateTime, new_id, utcnow
@@ -74,6 +75,14 @@ class Convenant(SQLModel, table=True):
         )
 
 
+# What a user row is: a person who logs in, or an organisation API token's integration actor (hub.accounts.
+# api_tokens): a row that messages and documents can name as their author, which never logs in and is in no list of
+# people. Its id is the token's id, so that its audit records name the token.
+PERSON = "person"
+INTEGRATION = "integration"
+INTEGRATION_PREFIX = "API-koppeling "  # its name: the prefix and the token's name
+
+
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
 
@@ -98,6 +107,11 @@ class User(SQLModel, table=True):
     # Removed by an administrator (hub.accounts.user_admin): also ``disabled``, for good. The row stays so that the
     # audit log, messages and notes keep showing the name; the user is in no list of people to assign.
     removed_at: datetime | None = Field(default=None, sa_column=_moment(nullable=True))
+    kind: str = Field(default=PERSON, max_length=20)  # PERSON or INTEGRATION
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == PERSON
 
     @property
     def role_set(self) -> frozenset[Role]:
@@ -108,6 +122,12 @@ class User(SQLModel, table=True):
 
     def party_ids(self) -> tuple[str]:
         return (self.organisation_id,)
+
+
+def people() -> ColumnElement[bool]:
+    """The condition of every list of people (colleagues, assignees, recipients, user administration): no
+    integration actor."""
+    return col(User.kind) == PERSON
 
 
 class RecoveryCode(SQLModel, table=True):

@@ -25,7 +25,7 @@ from hub.accounts.addresses import AddressRefused, address_problem
 from hub.accounts.auth import AuthService, normalise_email
 from hub.accounts.authz import CASE_WORKERS, Action, may
 from hub.accounts.enrolment import AccountEvent, AccountMailer, record_event, withdraw_tokens
-from hub.accounts.models import Organisation, User
+from hub.accounts.models import Organisation, User, people
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, Role, format_roles
 from hub.accounts.users import UserService, has_case_role
 from hub.audit.auth_events import NO_ORIGIN, Origin
@@ -77,7 +77,7 @@ class UserAdmin:
         others = (
             await self.db.execute(
                 select(User)
-                .where(col(User.organisation_id) == organisation.id, col(User.id) != target.id)
+                .where(col(User.organisation_id) == organisation.id, col(User.id) != target.id, people())
                 .execution_options(populate_existing=True)
             )
         ).scalars()

@@ -20,7 +20,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.accounts.authz import Action, require
-from hub.accounts.models import Organisation, User
+from hub.accounts.models import Organisation, User, people
 from hub.accounts.roles import Role
 from hub.db import unicode_lower
 
@@ -50,7 +50,7 @@ class UserDirectory:
     ) -> UserPage:
         require(actor, Action.MANAGE_ALL_USERS)
         dialect = self.db.get_bind().dialect.name
-        where: list[ColumnElement[bool]] = []
+        where: list[ColumnElement[bool]] = [people()]
         text = text.strip().lower()[:QUERY_MAX]
         if text:
             pattern = _like(text)

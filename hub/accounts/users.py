@@ -38,7 +38,7 @@ from hub.accounts.enrolment import (
     record_event,
     withdraw_tokens,
 )
-from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User
+from hub.accounts.models import NOTIFY_MODES, Organisation, RecoveryCode, User, people
 from hub.accounts.roles import ADMIN_ROLE, ROLES_FOR_KIND, OrgKind, Role, format_roles
 from hub.audit.auth_events import NO_ORIGIN, Origin
 from hub.db import utcnow
@@ -176,18 +176,23 @@ class UserService:
     async def in_organisation(self, org_id: str) -> list[User]:
         return list(
             (
-                await self.db.execute(select(User).where(col(User.organisation_id) == org_id).order_by(col(User.name)))
+                await self.db.execute(
+                    select(User).where(col(User.organisation_id) == org_id, people()).order_by(col(User.name))
+                )
             ).scalars()
         )
 
     async def all(self) -> list[tuple[User, Organisation]]:
         rows = await self.db.execute(
-            select(User, Organisation).join(Organisation).order_by(col(Organisation.name), col(User.name))
+            select(User, Organisation)
+            .join(Organisation)
+            .where(people())
+            .order_by(col(Organisation.name), col(User.name))
         )
         return [(u, o) for u, o in rows.all()]
 
     async def count(self) -> int:
-        return int((await self.db.execute(select(func.count()).select_from(User))).scalar_one())
+        return int((await self.db.execute(select(func.count()).select_from(User).where(people()))).scalar_one())
 
     async def set_disabled(self, user: User, disabled: bool, auth: AuthService) -> None:
         if not disabled and user.removed_at is not None:
@@ -303,7 +308,7 @@ class UserService:
     async def managed(self, actor: User, user_id: str) -> User:
         """The user to act on. A kantoorbeheerder's view ends at their own organisation: others are NotFound."""
         target = await self.db.get(User, user_id)
-        if target is None:
+        if target is None or not target.is_person:  # an integration actor is managed through its token only
             raise NotFound("User")
         if not may(actor, Action.MANAGE_ALL_USERS):
             require(actor, Action.MANAGE_OWN_USERS, target)

@@ -22,10 +22,14 @@ from hub.runtime import Runtime
 
 @dataclass(frozen=True)
 class Principal:
-    user: User  # the acting user (an organisation token's stand-in is not stored)
+    user: User  # the acting user: a person, or an organisation credential's stored integration actor
     scopes: frozenset[str]
     credential_id: str  # the token's id: named in the audit record of every call
-    is_person: bool  # False for an organisation's (system) credential: its user is a stand-in, never stored
+
+    @property
+    def is_person(self) -> bool:
+        """False for an organisation's (system) credential: it acts through its integration actor."""
+        return self.user.is_person
 
     @property
     def organisation_id(self) -> str:
@@ -66,5 +70,4 @@ class BearerTokens:
             user=caller.user,
             scopes=caller.scopes,
             credential_id=caller.token.id,
-            is_person=not caller.is_organisation_token,
         )

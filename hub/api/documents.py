@@ -1,9 +1,10 @@
-"""Documents of a case through the API: the list, the streamed download and the streamed upload.
+"""Documents of a case through the API: the list and the streamed upload (the download: hub.api.downloads).
 
 The same service as the pages (hub.documents.services): the upload passes the one streaming path of
 hub/documents/upload.py (size limit, type sniffing, zip-bomb limits, virus scan, chunked encryption), nothing of
-it on disk in plaintext; the download verifies the whole blob before the first byte is sent. Audit records as in
-the pages: ``case.view`` for the list (it shows file names), ``document.upload``, ``document.download``.
+it on disk in plaintext. Audit records as in the pages: ``case.view`` for the list (it shows file names),
+``document.upload``. An organisation's token uploads as its integration actor (hub.accounts.api_tokens), which the
+document names as who added it.
 
 The upload's body is the file itself (no multipart form): its type and date are query parameters, its name is in a
 ``Content-Disposition`` request header, because a file name is personal data and never goes into a URL.
@@ -16,7 +17,7 @@ from email.message import Message
 
 from pydantic import Field
 from starlette.requests import ClientDisconnect
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from hub.api import API_PREFIX
 from hub.api.operations import ApiModel, Call, Operation, dump
@@ -25,21 +26,14 @@ from hub.api.problems import ApiProblem
 from hub.cases.services import CaseService
 from hub.db import commit_or_unknown
 from hub.documents.components import blobs_of, scanner_of
-from hub.documents.errors import DocumentWithdrawn, FileTooLarge, UploadBrokenOff, UploadRefused
+from hub.documents.errors import FileTooLarge, UploadBrokenOff, UploadRefused
 from hub.documents.forms import refusal_of
-from hub.documents.inline import document_headers
 from hub.documents.models import FIELD_DATE, FIELD_FILE, FIELD_TYPE, DocumentType
-from hub.documents.services import DocumentRow, DocumentService, DocumentUnavailable
-from hub.documents.sniff import kind_for_content_type
-from hub.documents.views import WITHDRAWN, content_disposition
+from hub.documents.services import DocumentRow, DocumentService
 
 TAG = "Documenten"
 # The API's names for the fields the service's refusals name.
 FIELD_NAMES = {FIELD_FILE: "body", FIELD_TYPE: "documentType", FIELD_DATE: "documentDate"}
-NO_PERSON_ACTOR = (
-    "Een organisatiesleutel kan nog geen documenten toevoegen: een document noemt de persoon die het toevoegde. "
-    "Gebruik de API-sleutel van een medewerker."
-)
 
 
 class DocumentSummary(ApiModel):
@@ -88,39 +82,6 @@ async def list_documents(call: Call) -> DocumentList:
     )
 
 
-async def download(call: Call) -> Response:
-    """Streamed and verified chunk by chunk, as the page's download (hub.documents.download): a blob damaged after
-    the first byte breaks the connection off short of Content-Length, never a clean end."""
-    rt = call.runtime
-    user = call.principal.user
-    blobs = blobs_of(rt)
-    try:
-        async with rt.transaction() as db:
-            service = DocumentService(db, rt.keyring, blobs)
-            prepared = await service.prepare_download(user, call.path("documentId"))
-        stream = service.stream(prepared, None)  # no database connection held while the blob is read
-        await stream.start()
-        try:
-            async with rt.transaction() as db:
-                await DocumentService(db, rt.keyring, blobs).record_download(user, prepared.document)
-        except BaseException:
-            await stream.close()
-            raise
-    except DocumentUnavailable:
-        raise ApiProblem(500, DocumentUnavailable.message) from None
-    except DocumentWithdrawn:
-        raise ApiProblem(410, WITHDRAWN) from None
-    document = prepared.document
-    kind = kind_for_content_type(document.content_type)
-    return StreamingResponse(
-        stream.body(),
-        media_type=kind.content_type if kind else "application/octet-stream",
-        headers=document_headers(
-            stream.length, content_disposition(prepared.filename, kind.extensions[0] if kind else "")
-        ),
-    )
-
-
 def filename_of(header: str) -> str:
     """The file name of a ``Content-Disposition: attachment; filename*=UTF-8''...`` (or ``filename=``) header."""
     message = Message()
@@ -143,8 +104,6 @@ async def upload(call: Call) -> Response:
     max_bytes = rt.settings.max_upload_bytes
     async with rt.transaction() as db:  # who may post here is decided before a byte of the body is read
         case = await DocumentService(db, rt.keyring).case_for_upload(user, case_id)
-    if not call.principal.is_person:  # an organisation's token: its stand-in is no stored person
-        raise ApiProblem(403, NO_PERSON_ACTOR)
     filename = filename_of(call.request.headers.get("content-disposition", ""))
     if not filename:
         raise ApiProblem(
@@ -186,10 +145,5 @@ OPERATIONS = [
             "De body is het bestand zelf, gestreamd; dezelfde controles als in de pagina's: grootte, soort bestand, "
             "virusscan. De bestandsnaam staat in de header Content-Disposition, nooit in de URL."
         ),
-    ),
-    Operation(
-        "GET", "/documents/{documentId}/content", "getDocumentContent", "Een document downloaden", download, TAG,
-        scope="documents:read", response_media="application/octet-stream", extra_statuses=(410,),
-        description="Het hele bestand wordt eerst gecontroleerd; daarna gestreamd.",
     ),
 ]  # fmt: skip

@@ -114,6 +114,9 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
         "parameters": params,
         "responses": {str(op.status): ok, **{str(s): _problem(s) for s in sorted(statuses)}},
     }
+    for status, answer in sorted(op.extra_responses.items()):
+        headers = {"API-Version": VERSION_HEADER, **answer.get("headers", {})}
+        doc["responses"][str(status)] = {**answer, "headers": headers}
     if op.description or op.scope:
         doc["description"] = " ".join(x for x in (op.description, f"Scope: `{op.scope}`." if op.scope else "") if x)
     doc["security"] = [] if op.is_open else [{"apiToken": []}]

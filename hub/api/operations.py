@@ -92,6 +92,9 @@ class Operation:
     request_headers: dict[str, str] = field(default_factory=dict)  # a required request header: its description
     optional_headers: dict[str, tuple[str, str]] = field(default_factory=dict)  # name: (description, pattern)
     extra_statuses: tuple[int, ...] = field(default=())
+    # Answers that are no JSON and no plain problem (a download's 206, a 416 with Content-Range): the status and its
+    # OpenAPI response object (the API-Version header is added).
+    extra_responses: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:

@@ -23,6 +23,7 @@ TITLES = {
     410: "Niet meer beschikbaar",
     413: "Te groot",
     415: "Mediatype niet ondersteund",
+    416: "Bereik niet beschikbaar",
     422: "Niet verwerkt",
     429: "Te veel verzoeken",
     500: "Interne fout",

@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from hub.api import API_PREFIX
 from hub.api import cases as case_api
 from hub.api import documents as document_api
+from hub.api import downloads as download_api
 from hub.api import messages as message_api
 from hub.api.openapi import openapi_operation
 from hub.api.operations import Operation, api_routes, not_found
@@ -17,7 +18,7 @@ from hub.api.problems import problem_response
 
 def operations() -> list[Operation]:
     """The API's operations, in the order the document lists them."""
-    return [OPENAPI, *case_api.OPERATIONS, *document_api.OPERATIONS, *message_api.OPERATIONS]
+    return [OPENAPI, *case_api.OPERATIONS, *document_api.OPERATIONS, *download_api.OPERATIONS, *message_api.OPERATIONS]
 
 
 OPENAPI = openapi_operation(operations)

@@ -40,6 +40,7 @@ NOTE_REMOVED: Final = "note.removed"  # its author removed it (the text is gone;
 DOCUMENT_UPLOAD: Final = "document.upload"
 DOCUMENT_DOWNLOAD: Final = "document.download"
 DOCUMENT_PREVIEW: Final = "document.preview"  # shown in the browser (PDF, PNG, JPEG), next to the download
+DOCUMENT_HEAD: Final = "document.head"  # the API's HEAD of a download: its name, type and size, no content
 DOCUMENT_DELETE: Final = "document.delete"  # a withdrawn document deleted by retention, one record per party
 # -- organisation documents: the signed convenant, a kantoor's quality documents (hub.orgdocs) --------------------
 ORG_DOCUMENT_UPLOAD: Final = "orgdocument.upload"
@@ -91,6 +92,7 @@ ACTIONS: Final[dict[str, str]] = {
     DOCUMENT_UPLOAD: "Document toegevoegd",
     DOCUMENT_DOWNLOAD: "Document gedownload",
     DOCUMENT_PREVIEW: "Document bekeken in de browser",
+    DOCUMENT_HEAD: "Documentgegevens opgevraagd (API, zonder inhoud)",
     "document.withdraw": "Document ingetrokken",
     DOCUMENT_DELETE: "Ingetrokken document verwijderd (bewaartermijn)",
     ORG_DOCUMENT_UPLOAD: "Convenant- of kwaliteitsdocument toegevoegd",

@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from crypto import blind_index, encrypt_field
 from hub.accounts.authz import Action, may, require
-from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
+from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User, people
 from hub.accounts.roles import Role
 from hub.cases.checks import (
     PENDING_DATE_MESSAGES,
@@ -86,7 +86,7 @@ class CaseOpening(CaseReading):
         """The kantoor's users who can be a case's bewindvoerder (role bewindvoerder, not blocked), by name."""
         rows = await self.db.execute(
             select(User)
-            .where(col(User.organisation_id) == kantoor_id, col(User.disabled).is_(False))
+            .where(col(User.organisation_id) == kantoor_id, col(User.disabled).is_(False), people())
             .order_by(col(User.name))
         )
         return [u for u in rows.scalars() if u.has_role(Role.BEWINDVOERDER)]

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from hub.accounts.authz import Action, require
-from hub.accounts.models import User
+from hub.accounts.models import User, people
 from hub.accounts.roles import Role
 from hub.cases.corrections import CaseCorrections
 from hub.cases.models import CASE_ENDED, Case
@@ -62,7 +62,7 @@ class CaseService(CaseOpening, CaseCorrections, CaseNameSearch):
             return await self.bewindvoerders(case.kantoor_id)
         rows = await self.db.execute(
             select(User)
-            .where(col(User.organisation_id) == user.organisation_id, col(User.disabled).is_(False))
+            .where(col(User.organisation_id) == user.organisation_id, col(User.disabled).is_(False), people())
             .order_by(col(User.name))
         )
         return [u for u in rows.scalars() if u.has_role(*GEMEENTE_CASE_ROLES)]

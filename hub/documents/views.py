@@ -31,6 +31,7 @@ from hub.documents.download import ByteRange, DocumentUnavailable, PlaintextStre
 from hub.documents.errors import CaseEnded, DocumentWithdrawn, FileTooLarge, UploadBrokenOff, UploadRefused
 from hub.documents.forms import MAX_FILES, FileRow, rows_for_page, upload_context
 from hub.documents.inline import document_headers, may_preview
+from hub.documents.models import Document
 from hub.documents.services import DocumentService, Download
 from hub.documents.sniff import kind_for_content_type
 from hub.runtime import Runtime
@@ -240,18 +241,24 @@ def download_response(
 ) -> StreamingResponse:
     """The document's plaintext (``stream``, started), verified chunk by chunk while it goes out: an attachment, or
     with ``inline`` the sandboxed preview; one range of it (206) when ``byte_range`` is given. Also for hub.orgdocs."""
-    document = prepared.document
+    media_type, headers = download_headers(prepared.document, prepared.filename, byte_range, inline=inline)
+    return StreamingResponse(
+        stream.body(), status_code=206 if byte_range is not None else 200, media_type=media_type, headers=headers
+    )
+
+
+def download_headers(
+    document: Document, filename: str, byte_range: ByteRange | None = None, *, inline: bool = False
+) -> tuple[str, dict[str, str]]:
+    """The media type and headers of a document's answer, whole or ``byte_range`` of it (also for a HEAD, which
+    reads no blob: everything here comes from the row)."""
     kind = kind_for_content_type(document.content_type)
-    disposition = content_disposition(prepared.filename, kind.extensions[0] if kind else "", inline=inline)
-    headers = {**PRIVATE, **document_headers(stream.length, disposition)}
+    disposition = content_disposition(filename, kind.extensions[0] if kind else "", inline=inline)
+    length = byte_range.length if byte_range is not None else document.size
+    headers = {**PRIVATE, **document_headers(length, disposition)}
     if byte_range is not None:
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{document.size}"
-    return StreamingResponse(
-        stream.body(),
-        status_code=206 if byte_range is not None else 200,
-        media_type=kind.content_type if kind else "application/octet-stream",
-        headers=headers,
-    )
+    return (kind.content_type if kind else "application/octet-stream"), headers
 
 
 # Every download answer: never cached, never sniffed, and it says that ranges are served.

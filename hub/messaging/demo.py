@@ -21,7 +21,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from crypto import Keyring
-from hub.accounts.models import Convenant, User
+from hub.accounts.models import Convenant, User, people
 from hub.accounts.roles import Role
 from hub.calendars.services import CalendarSource
 from hub.cases.models import Case
@@ -58,7 +58,7 @@ async def _member(db: AsyncSession, organisation_id: str, *roles: Role) -> User 
 async def _users(db: AsyncSession, organisation_id: str) -> list[User]:
     rows = await db.execute(
         select(User)
-        .where(col(User.organisation_id) == organisation_id, col(User.disabled).is_(False))
+        .where(col(User.organisation_id) == organisation_id, col(User.disabled).is_(False), people())
         .order_by(col(User.email))
     )
     return list(rows.scalars())

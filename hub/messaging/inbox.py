@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from crypto import decrypt_text
 from hub.accounts.authz import Action, require
-from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User
+from hub.accounts.models import CONVENANT_ACTIVE, Convenant, Organisation, User, people
 from hub.accounts.roles import OrgKind
 from hub.audit import actions
 from hub.cases.models import Case
@@ -260,7 +260,7 @@ class InboxService(MessagingBase):
     async def colleagues(self, user: User) -> list[User]:
         rows = await self.db.execute(
             select(User)
-            .where(col(User.organisation_id) == user.organisation_id, col(User.disabled).is_(False))
+            .where(col(User.organisation_id) == user.organisation_id, col(User.disabled).is_(False), people())
             .order_by(col(User.name))
         )
         return list(rows.scalars())

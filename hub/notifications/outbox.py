@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.accounts.models import Organisation, User
+from hub.accounts.models import Organisation, User, people
 from hub.accounts.roles import OrgKind, Role
 from hub.db import utcnow
 from hub.errors import NotFound
@@ -66,7 +66,7 @@ INBOX_PATH = "/berichten"
 
 
 async def _active_users(db: AsyncSession, org_id: str, ids: Iterable[str] | None = None) -> list[User]:
-    query = select(User).where(col(User.organisation_id) == org_id, col(User.disabled).is_(False))
+    query = select(User).where(col(User.organisation_id) == org_id, col(User.disabled).is_(False), people())
     if ids is not None:
         query = query.where(col(User.id).in_(list(ids)))
     return list((await db.execute(query.order_by(col(User.email)))).scalars())

@@ -58,7 +58,7 @@ async def build_digests(
     digests: list[OutboxMail] = []
     for user_id in sorted(user_ids):
         user = await db.get(User, user_id)
-        if user is None or user.disabled or not cal_for(user.organisation_id).is_werkdag(today):
+        if user is None or user.disabled or not user.is_person or not cal_for(user.organisation_id).is_werkdag(today):
             continue
         digest = OutboxMail(
             created_at=now,

@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.accounts.models import ApiToken, Organisation, User
+from hub.accounts.models import Organisation, User
 from hub.audit import actions
 from hub.audit.models import AuditEvent
 from hub.cases.models import Case
@@ -127,14 +127,6 @@ async def describe(db: AsyncSession, org_id: str, events: list[AuditEvent]) -> l
             select(col(User.id), col(User.name)).where(col(User.id).in_(user_ids), col(User.organisation_id) == org_id)
         )
         names = {i: n for i, n in rows.all()}
-        # An organisation's API token acts as itself (hub.accounts.api_tokens): its records name the token.
-        if unknown := user_ids - names.keys():
-            tokens = await db.execute(
-                select(col(ApiToken.id), col(ApiToken.name)).where(
-                    col(ApiToken.id).in_(unknown), col(ApiToken.organisation_id) == org_id
-                )
-            )
-            names.update({i: f"API-koppeling {n}" for i, n in tokens.all()})
     organisations: dict[str, str] = {}
     if org_ids:
         query = select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.id).in_(org_ids))
