@@ -165,6 +165,7 @@ class CaseOpening(CaseReading):
                 person is None
                 or person.organisation_id != user.organisation_id
                 or person.disabled
+                or not person.is_person  # an organisation token's integration actor is nobody's bewindvoerder
                 or not person.has_role(Role.BEWINDVOERDER)
             ):
                 errors["bewindvoerder_id"] = "Kies een bewindvoerder van uw kantoor."

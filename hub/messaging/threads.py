@@ -364,7 +364,12 @@ class ThreadService(MessagingBase):
         found = await self.get_thread(user, thread, Action.POST_MESSAGE, lock=True)
         if assignee_id:
             colleague = await self.db.get(User, assignee_id)
-            if colleague is None or colleague.organisation_id != user.organisation_id or colleague.disabled:
+            if (
+                colleague is None
+                or colleague.organisation_id != user.organisation_id
+                or colleague.disabled
+                or not colleague.is_person  # an integration actor is no colleague to assign
+            ):
                 raise ValidationError({"assignee_id": "Kies een collega van uw eigen organisatie."})
         else:
             assignee_id = None

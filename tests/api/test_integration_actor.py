@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -19,13 +20,15 @@ from hub.accounts.users import UserService
 from hub.audit.models import AuditEvent
 from hub.cases.services import CaseService
 from hub.db import utcnow
-from hub.errors import NotFound
+from hub.errors import NotFound, ValidationError
 from hub.handover.services import HandOverService
 from hub.messaging.inbox import InboxService
 from hub.messaging.models import MessageReceipt
+from hub.messaging.threads import ThreadService
 from hub.notifications.models import OutboxMail
 from hub.notifications.outbox import users_with_roles
 from tests.api.conftest import Api
+from tests.cases.world import BSN_2
 from tests.documents.conftest import pdf_bytes
 from tests.support.hubclient import csrf_from
 
@@ -126,11 +129,17 @@ async def test_the_actor_is_in_no_list_of_people_and_never_logs_in(api: Api) -> 
         for name, found in lists.items():
             assert actor.id not in {u.id for u in found}, name
         assert people == len(lists["all users"])
-        try:
+        with pytest.raises(NotFound):
             await UserService(db).managed(w.kb_x, actor.id)  # block, reset, edit, remove: all start here
-            raise AssertionError("the actor was managed as a user")
-        except NotFound:
-            pass
+    # Nor can a person name it where a colleague is chosen (a forged form or API body).
+    thread_id = await api.thread(w.km_arnhem, case.id)
+    async with api.hub.db() as db:
+        with pytest.raises(ValidationError):
+            await ThreadService(db, api.hub.runtime.keyring).assign(w.bv_x, thread_id, actor.id)
+        with pytest.raises(ValidationError):
+            await CaseService(db, api.hub.runtime.keyring).update_assignment(w.bv_x, case, person_id=actor.id)
+    with pytest.raises(ValidationError):
+        await w.open_case(bsn=BSN_2, bewindvoerder_id=actor.id)
     admin_pages = await api.hub.client_for(w.kb_x)
     assert "API-koppeling" not in (await admin_pages.get("/gebruikers")).text
     assert (await admin_pages.get(f"/gebruikers/{actor.id}")).status_code == 404
