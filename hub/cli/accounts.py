@@ -118,6 +118,8 @@ async def _user(db: Any, email: str) -> Any:
     user = await UserService(db).by_email(email)
     if user is None:
         raise CliError(f"No user with e-mail address {email!r}.")
+    if not user.is_person:  # an organisation API token's integration actor never logs in: its token decides
+        raise CliError(f"{email!r} is an API token's integration actor: revoke or make the token instead.")
     return user
 
 
