@@ -131,6 +131,9 @@ async def test_a_blob_damaged_half_way_breaks_the_download_off(api_sqlite: Api) 
     await write_blob(store, document.blob_name, bytes(blob))
     with serve_in_thread(api_sqlite.hub.settings) as base:
         async with httpx.AsyncClient(base_url=base, headers=dict(client.headers)) as real:
+            head = await real.head(url(document))  # a real server sends the length and no body
+            assert head.status_code == 200 and head.headers["content-length"] == str(len(data))
+            assert head.content == b""
             received = bytearray()
             with pytest.raises(httpx.RemoteProtocolError):
                 async with real.stream("GET", url(document)) as response:
