@@ -31,7 +31,7 @@ class Aanspreekpunt(ApiModel):
 class RoutekaartEntry(ApiModel):
     id: str
     name: str
-    kind: str = Field(description="gemeente of kantoor.")
+    kind: str = Field(description="gemeente of bewindvoerderskantoor.")
     own: bool = Field(description="De eigen organisatie.")
     contact_person: str
     contact_email: str
