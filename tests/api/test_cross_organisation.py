@@ -1,0 +1,107 @@
+"""Every cross-organisation probe of the pages, through the API, on SQLite and PostgreSQL: each operation with an id
+in its path (taken from the OpenAPI document, so a new one is probed as soon as it exists) is called with the token
+of another kantoor of the same gemeente, of another gemeente, of another organisation's system credential, and of
+the case's kantoor's other gemeente. Every answer is a 404 (never a 403 that tells the object exists), names nothing
+of the object, and nothing is written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from hub.accounts.models import Convenant, User
+from hub.accounts.roles import Role
+from tests.api.conftest import Api
+from tests.api.test_resources import actions_of, disposition
+from tests.documents.conftest import pdf_bytes
+
+# A valid body for each operation that takes JSON: the 404 must come from the object, not from a refused body.
+BODIES: dict[str, Any] = {
+    "correctCase": {"clientName": "Jan Jansen"},
+    "recordMilestone": {"kind": "geen_aanvraag_bijstand", "milestoneDate": "2025-04-01"},
+    "correctMilestone": {"milestoneDate": "2025-04-02"},
+    "postMessage": {"body": "Hallo"},
+    "startThread": {"subject": "Vraag", "body": "Hallo"},
+    "agreeProcesafspraak": {"agreedDate": "2027-01-05", "body": "Wij komen erop terug."},
+}
+PARAMS: dict[str, Any] = {"uploadCaseDocument": {"documentType": "overig", "documentDate": "2026-01-05"}}
+WRITES = ("case.open", "case.correct", "milestone.record", "milestone.correct", "milestone.withdraw", "message.post",
+          "document.upload")  # fmt: skip
+
+
+@dataclass
+class Objects:
+    """One case of a convenant with a thread, a document and a milestone: the ids the probes use."""
+
+    ids: dict[str, str]
+    reference: str
+
+
+async def objects(api: Api, bewindvoerder: User, gemeente_user: User, convenant: Convenant, bsn: str) -> Objects:
+    case = await api.world.open_case(bewindvoerder, convenant_id=convenant.id, bsn=bsn)
+    owner = api.client(await api.token(bewindvoerder))
+    uploaded = await owner.post(
+        f"/api/v1/cases/{case.id}/documents", params=PARAMS["uploadCaseDocument"], content=pdf_bytes(20_000),
+        headers=disposition("a.pdf"),
+    )  # fmt: skip
+    milestone = (await owner.get(f"/api/v1/cases/{case.id}/milestones")).json()["items"][0]
+    ids = {
+        "caseId": case.id, "documentId": uploaded.json()["id"], "milestoneId": milestone["id"],
+        "threadId": await api.thread(gemeente_user, case.id),
+    }  # fmt: skip
+    return Objects(ids, case.reference)
+
+
+async def probe(api: Api, token: str, target: Objects, doc: dict[str, Any]) -> set[str]:
+    """Call every operation with a path id on ``target`` with ``token``; the operations called."""
+    client = api.client(token)
+    called = set()
+    for path, ops in doc["paths"].items():
+        names = re.findall(r"{(\w+)}", path)
+        if not names:
+            continue
+        url = "/api/v1" + path.format(**{n: target.ids[n] for n in names})
+        for method, op in ops.items():
+            name = op["operationId"]
+            kwargs: dict[str, Any] = {"params": PARAMS.get(name, {})}
+            media = set(op.get("requestBody", {}).get("content", {}))
+            if media == {"application/json"}:
+                kwargs["json"] = BODIES[name]  # a new operation with a body: add a valid one above
+            elif media:
+                kwargs["content"], kwargs["headers"] = pdf_bytes(1000), disposition("b.pdf")
+            response = await client.request(method.upper(), url, **kwargs)
+            assert response.status_code == 404, (name, response.status_code, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert target.reference not in response.text and target.ids["caseId"] not in response.text
+            called.add(name)
+    return called
+
+
+async def test_another_organisations_objects_are_404_on_every_operation(api: Api) -> None:
+    w = api.world
+    doc = (await api.client().get("/api/v1/openapi.json")).json()
+    with_path_ids = {op["operationId"] for path, ops in doc["paths"].items() if "{" in path for op in ops.values()}
+    arnhem_case = await objects(api, w.bv_x, w.km_arnhem, w.arnhem_xander, "123456782")
+    berkel_case = await objects(api, w.bv_x, w.km_berkel, w.berkel_xander, "111222333")
+    before = {action: len(await actions_of(api, action)) for action in WRITES}
+    kb_y = await api.hub.user(w.ypsilon, Role.KANTOORBEHEERDER, name="Karel Ypsilon")
+    probes = [
+        (await api.token(w.bv_y), arnhem_case),  # another kantoor of the same gemeente
+        (await api.token(w.km_berkel), arnhem_case),  # another gemeente (of the same kantoor)
+        (await api.org_token(kb_y, Role.BEWINDVOERDER.value), arnhem_case),  # another kantoor's system credential
+        (await api.token(w.km_arnhem), berkel_case),  # the kantoor's partner, but not on this case's convenant
+    ]
+    for token, target in probes:
+        assert await probe(api, token, target, doc) == with_path_ids
+    assert len(with_path_ids) >= 16
+    assert {action: len(await actions_of(api, action)) for action in WRITES} == before  # nothing written
+
+    # Ids in a body or a query: another kantoor's convenant, another organisation's case as an inbox filter.
+    ypsilon = api.client(await api.token(w.bv_y))
+    opened = await ypsilon.post("/api/v1/cases", json={
+        "convenantId": w.arnhem_xander.id, "clientName": "Jan Jansen", "bsn": "999999990", "birthDate": "1970-01-01",
+        "bewindKind": "schuldenbewind", "rechtbank": "Rechtbank Gelderland",
+    })  # fmt: skip
+    assert opened.status_code == 404, opened.text
+    assert (await ypsilon.get("/api/v1/threads", params={"caseId": arnhem_case.ids["caseId"]})).status_code == 404
