@@ -1,7 +1,8 @@
-"""Starting a thread on a case, the procesafspraak of a thread, and the receipts of its messages, through the API.
+"""Starting a thread (on a case, or a general question on a convenant), the procesafspraak of a thread, and the
+receipts of its messages, through the API.
 
-The same services as the pages (hub.messaging): :meth:`ThreadService.start_thread` (a casuïstiek thread with its first
-message, audit ``message.post``), a procesafspraak is a message of that kind with its agreed date
+The same services as the pages (hub.messaging): :meth:`ThreadService.start_thread` (a thread with its first message,
+audit ``message.post``), a procesafspraak is a message of that kind with its agreed date
 (:meth:`ThreadService.post_message`, the same date rules: a werkdag of the gemeente, within the maximum; the running
 term moves to it), and the receipts are the thread page's: when each message was delivered to the other organisation
 and when that organisation first read it (who read it is named to that organisation only). Reading them is
@@ -13,8 +14,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import Field
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import JSONResponse
 
+from hub.accounts.authz import is_party
+from hub.accounts.models import Convenant
 from hub.api import API_PREFIX
 from hub.api.messages import (
     IDEMPOTENCY,
@@ -27,8 +31,9 @@ from hub.api.messages import (
 )
 from hub.api.operations import ApiModel, Call, Operation, dump
 from hub.api.persons import require_person
+from hub.cases.models import Case
 from hub.cases.reading import CaseReading
-from hub.errors import ValidationError
+from hub.errors import NotFound, ValidationError
 from hub.messaging.models import MessageKind, ThreadKind
 from hub.messaging.reading import ReadingService, ThreadView
 from hub.messaging.threads import SUBJECT_MAX, ThreadService
@@ -37,7 +42,7 @@ from hub.messaging.threads import SUBJECT_MAX, ThreadService
 class NewThread(ApiModel):
     subject: str = Field(max_length=SUBJECT_MAX)
     body: str = Field(max_length=20_000)
-    kind: ThreadKind | None = Field(default=None, description="Op een dossier altijd casuistiek.")
+    kind: ThreadKind | None = Field(default=None, description="Op een dossier casuistiek, anders algemeen.")
     bijzondere_bijstand: bool = Field(default=False, description="Over bijzondere bijstand: ook de consulenten.")
 
 
@@ -91,21 +96,36 @@ class ReceiptList(ApiModel):
 
 
 async def start_thread(call: Call) -> JSONResponse:
+    async with call.runtime.transaction() as db:
+        case = await CaseReading(db, call.runtime.keyring).get_case(call.principal.user, call.path("caseId"))  # 404
+        return await _start(call, db, case=case)
+
+
+async def start_general_question(call: Call) -> JSONResponse:
+    async with call.runtime.transaction() as db:
+        convenant = await db.get(Convenant, call.path("convenantId"))
+        if convenant is None or not is_party(call.principal.user, convenant):
+            raise NotFound("Convenant")
+        return await _start(call, db, convenant=convenant)
+
+
+async def _start(
+    call: Call, db: AsyncSession, *, case: Case | None = None, convenant: Convenant | None = None
+) -> JSONResponse:
+    """Start the thread in the caller's transaction, once the case or convenant was found (else 404 first)."""
     body = call.body_as(NewThread)
     user = call.principal.user
     key = idempotency_key(call)
-    async with call.runtime.transaction() as db:
-        case = await CaseReading(db, call.runtime.keyring).get_case(user, call.path("caseId"))  # 404 first
-        require_person(call)
-        svc = messaging_service(call, db, ThreadService)
-        try:
-            thread = await svc.start_thread(
-                user, subject=body.subject, body=body.body, case=case, kind=body.kind, form_token=key,
-                bijzondere_bijstand=body.bijzondere_bijstand,
-            )  # fmt: skip
-        except ValidationError as exc:  # the service's "soort" is the API's kind
-            raise ValidationError({"kind" if k == "soort" else k: v for k, v in exc.errors.items()}) from None
-        detail: ThreadDetail = thread_detail(await svc.using(ReadingService).thread_view(user, thread))
+    require_person(call)
+    svc = messaging_service(call, db, ThreadService)
+    try:
+        thread = await svc.start_thread(
+            user, subject=body.subject, body=body.body, case=case, convenant=convenant, kind=body.kind,
+            form_token=key, bijzondere_bijstand=body.bijzondere_bijstand,
+        )  # fmt: skip
+    except ValidationError as exc:  # the service's "soort" is the API's kind
+        raise ValidationError({"kind" if k == "soort" else k: v for k, v in exc.errors.items()}) from None
+    detail: ThreadDetail = thread_detail(await svc.using(ReadingService).thread_view(user, thread))
     location = f"{call.runtime.settings.base_url}{API_PREFIX}/threads/{thread.id}"
     return JSONResponse(dump(detail), status_code=201, headers={"Location": location})
 
@@ -176,6 +196,13 @@ OPERATIONS = [
         scope="messages:write", body=NewThread, response=ThreadDetail, status=201, optional_headers=IDEMPOTENCY,
         description="Een gesprek (casuïstiek) met het eerste bericht; de reactietermijn gaat lopen. Antwoordt met "
         "Location; dezelfde Idempotency-Key opnieuw geeft hetzelfde gesprek.",
+    ),
+    Operation(
+        "POST", "/convenants/{convenantId}/threads", "startGeneralQuestion", "Een algemene vraag over het convenant",
+        start_general_question, TAG, scope="messages:write", body=NewThread, response=ThreadDetail, status=201,
+        optional_headers=IDEMPOTENCY,
+        description="Een gesprek zonder dossier (algemene vraag) onder een actief convenant van de eigen organisatie: "
+        "binnen 2 werkdagen een eerste reactie, binnen 2 weken het antwoord.",
     ),
     Operation(
         "GET", "/threads/{threadId}/procesafspraak", "readProcesafspraak", "De procesafspraak van een gesprek",

@@ -23,6 +23,7 @@ BODIES: dict[str, Any] = {
     "correctMilestone": {"milestoneDate": "2025-04-02"},
     "postMessage": {"body": "Hallo"},
     "startThread": {"subject": "Vraag", "body": "Hallo"},
+    "startGeneralQuestion": {"subject": "Vraag", "body": "Hallo"},
     "agreeProcesafspraak": {"agreedDate": "2027-01-05", "body": "Wij komen erop terug."},
 }
 PARAMS: dict[str, Any] = {"uploadCaseDocument": {"documentType": "overig", "documentDate": "2026-01-05"}}
@@ -32,7 +33,7 @@ WRITES = ("case.open", "case.correct", "milestone.record", "milestone.correct", 
 
 @dataclass
 class Objects:
-    """One case of a convenant with a thread, a document and a milestone: the ids the probes use."""
+    """A convenant's case with a thread, a document and a milestone: the ids the probes use."""
 
     ids: dict[str, str]
     reference: str
@@ -48,7 +49,7 @@ async def objects(api: Api, bewindvoerder: User, gemeente_user: User, convenant:
     milestone = (await owner.get(f"/api/v1/cases/{case.id}/milestones")).json()["items"][0]
     ids = {
         "caseId": case.id, "documentId": uploaded.json()["id"], "milestoneId": milestone["id"],
-        "threadId": await api.thread(gemeente_user, case.id),
+        "threadId": await api.thread(gemeente_user, case.id), "convenantId": convenant.id,
     }  # fmt: skip
     return Objects(ids, case.reference)
 
@@ -94,7 +95,7 @@ async def test_another_organisations_objects_are_404_on_every_operation(api: Api
     ]
     for token, target in probes:
         assert await probe(api, token, target, doc) == with_path_ids
-    assert len(with_path_ids) >= 16
+    assert len(with_path_ids) >= 17
     assert {action: len(await actions_of(api, action)) for action in WRITES} == before  # nothing written
 
     # Ids in a body or a query: another kantoor's convenant, another organisation's case as an inbox filter.

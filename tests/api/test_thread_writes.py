@@ -38,7 +38,14 @@ async def test_a_thread_is_started_on_a_case_once_per_idempotency_key(api: Api) 
     assert {p["name"] for p in empty.json()["invalidParams"]} == {"subject", "body"}
     system = api.client(await api.org_token(w.kb_x, Role.BEWINDVOERDER.value))
     assert (await system.post(url, json=question)).status_code == 403
-    assert len(await actions_of(api, "message.post")) == 1  # the retry and the refusals posted nothing
+
+    # A general question on a convenant (no case): bijzondere bijstand always concerns a case.
+    general = f"/api/v1/convenants/{w.arnhem_xander.id}/threads"
+    asked = await kantoor.post(general, json={"subject": "Tarieven 2027", "body": "Welke tarieven gelden?"})
+    assert asked.status_code == 201 and asked.json()["kind"] == "algemeen" and asked.json()["caseId"] is None
+    refused = await kantoor.post(general, json={**question, "bijzondereBijstand": True})
+    assert refused.status_code == 400 and refused.json()["invalidParams"][0]["name"] == "bijzondereBijstand"
+    assert len(await actions_of(api, "message.post")) == 2  # the retry and the refusals posted nothing
 
 
 async def test_a_procesafspraak_moves_the_term_and_the_receipts_show_who_read_it(api: Api) -> None:
