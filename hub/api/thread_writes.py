@@ -31,6 +31,7 @@ from hub.api.messages import (
 )
 from hub.api.operations import ApiModel, Call, Operation, dump
 from hub.api.persons import require_person
+from hub.api.problems import ApiProblem
 from hub.cases.models import Case
 from hub.cases.reading import CaseReading
 from hub.errors import NotFound, ValidationError
@@ -118,6 +119,7 @@ async def _start(
     key = idempotency_key(call)
     require_person(call)
     svc = messaging_service(call, db, ThreadService)
+    convenant_id = convenant.id if convenant else None
     try:
         thread = await svc.start_thread(
             user, subject=body.subject, body=body.body, case=case, convenant=convenant, kind=body.kind,
@@ -125,6 +127,9 @@ async def _start(
         )  # fmt: skip
     except ValidationError as exc:  # the service's "soort" is the API's kind
         raise ValidationError({"kind" if k == "soort" else k: v for k, v in exc.errors.items()}) from None
+    if (thread.case_id, thread.convenant_id) != ((case.id, case.convenant_id) if case else (None, convenant_id)):
+        # The key's first use started another thread (the service answers that one): never pass it off as this one.
+        raise ApiProblem(422, "Deze Idempotency-Key is al gebruikt voor een ander gesprek.")
     detail: ThreadDetail = thread_detail(await svc.using(ReadingService).thread_view(user, thread))
     location = f"{call.runtime.settings.base_url}{API_PREFIX}/threads/{thread.id}"
     return JSONResponse(dump(detail), status_code=201, headers={"Location": location})
@@ -194,13 +199,14 @@ OPERATIONS = [
     Operation(
         "POST", "/cases/{caseId}/threads", "startThread", "Een vraag over een dossier stellen", start_thread, TAG,
         scope="messages:write", body=NewThread, response=ThreadDetail, status=201, optional_headers=IDEMPOTENCY,
+        extra_statuses=(422,),
         description="Een gesprek (casuïstiek) met het eerste bericht; de reactietermijn gaat lopen. Antwoordt met "
-        "Location; dezelfde Idempotency-Key opnieuw geeft hetzelfde gesprek.",
+        "Location; dezelfde Idempotency-Key opnieuw geeft hetzelfde gesprek (422 als die een ander gesprek begon).",
     ),
     Operation(
         "POST", "/convenants/{convenantId}/threads", "startGeneralQuestion", "Een algemene vraag over het convenant",
         start_general_question, TAG, scope="messages:write", body=NewThread, response=ThreadDetail, status=201,
-        optional_headers=IDEMPOTENCY,
+        optional_headers=IDEMPOTENCY, extra_statuses=(422,),
         description="Een gesprek zonder dossier (algemene vraag) onder een actief convenant van de eigen organisatie: "
         "binnen 2 werkdagen een eerste reactie, binnen 2 weken het antwoord.",
     ),

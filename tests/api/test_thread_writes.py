@@ -43,6 +43,8 @@ async def test_a_thread_is_started_on_a_case_once_per_idempotency_key(api: Api) 
     general = f"/api/v1/convenants/{w.arnhem_xander.id}/threads"
     asked = await kantoor.post(general, json={"subject": "Tarieven 2027", "body": "Welke tarieven gelden?"})
     assert asked.status_code == 201 and asked.json()["kind"] == "algemeen" and asked.json()["caseId"] is None
+    reused = await gemeente.post(f"/api/v1/convenants/{w.arnhem_xander.id}/threads", json=question, headers=key)
+    assert reused.status_code == 422  # the key started the thread on the case: never passed off as this one
     refused = await kantoor.post(general, json={**question, "bijzondereBijstand": True})
     assert refused.status_code == 400 and refused.json()["invalidParams"][0]["name"] == "bijzondereBijstand"
     assert len(await actions_of(api, "message.post")) == 2  # the retry and the refusals posted nothing
@@ -88,7 +90,8 @@ def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-async def test_the_routekaart_is_the_contractmanagers_own_gemeente_and_its_partners(api: Api) -> None:
+async def test_the_routekaart_is_the_contractmanagers_own_gemeente_and_its_partners(api_sqlite: Api) -> None:
+    api = api_sqlite
     w = api.world
     contractmanager = await api.hub.user(w.arnhem, Role.CONTRACTMANAGER, name="Cor Contract")
     rows = (await api.client(await api.token(contractmanager)).get("/api/v1/routekaart")).json()["items"]
