@@ -106,3 +106,43 @@ async def test_another_organisations_objects_are_404_on_every_operation(api: Api
     })  # fmt: skip
     assert opened.status_code == 404, opened.text
     assert (await ypsilon.get("/api/v1/threads", params={"caseId": arnhem_case.ids["caseId"]})).status_code == 404
+
+
+async def test_ids_of_another_organisation_in_a_body_or_query_find_nothing(api: Api) -> None:
+    """Another kantoor's document, colleague or case named in a body or a query of the caller's own objects: refused
+    as an unknown one would be (the same words), nothing written, nothing of it shown."""
+    w = api.world
+    xander = await objects(api, w.bv_x, w.km_arnhem, w.arnhem_xander, "123456782")
+    own = await objects(api, w.bv_y, w.km_arnhem, w.arnhem_ypsilon, "111222333")
+    ypsilon = api.client(await api.token(w.bv_y))
+    before = {action: len(await actions_of(api, action)) for action in WRITES}
+    case_url = f"/api/v1/cases/{own.ids['caseId']}"
+
+    attach = await ypsilon.post(
+        f"/api/v1/threads/{own.ids['threadId']}/messages",
+        json={"body": "Zie bijlage", "attachmentIds": [xander.ids["documentId"]]},
+    )
+    unknown = await ypsilon.post(
+        f"/api/v1/threads/{own.ids['threadId']}/messages", json={"body": "Zie bijlage", "attachmentIds": ["0" * 32]}
+    )
+    assert attach.status_code == unknown.status_code == 400 and attach.json() == unknown.json()
+    evidence = {"kind": "aanvraag_bijzondere_bijstand", "milestoneDate": "2025-04-01"}
+    theirs = await ypsilon.post(
+        f"{case_url}/milestones", json={**evidence, "evidenceBenoemingsbeschikking": xander.ids["documentId"]}
+    )
+    nobody = await ypsilon.post(f"{case_url}/milestones", json={**evidence, "evidenceBenoemingsbeschikking": "0" * 32})
+    assert theirs.status_code == nobody.status_code == 400 and theirs.json() == nobody.json()
+    colleague = await ypsilon.post("/api/v1/cases", json={
+        "convenantId": w.arnhem_ypsilon.id, "clientName": "Jan Jansen", "bsn": "999999990", "birthDate": "1970-01-01",
+        "bewindKind": "schuldenbewind", "rechtbank": "Rechtbank Gelderland", "bewindvoerderId": w.bv_x.id,
+    })  # fmt: skip
+    assert colleague.status_code == 400 and colleague.json()["invalidParams"][0]["name"] == "bewindvoerderId"
+    assert {action: len(await actions_of(api, action)) for action in WRITES} == before
+
+    # Filters naming another organisation's people or partners find nothing of theirs.
+    assigned = (await ypsilon.get("/api/v1/threads", params={"tab": "alle", "assignee": w.bv_x.id})).json()
+    assert assigned["items"] == []
+    partner = (await ypsilon.get("/api/v1/cases", params={"partnerId": w.berkel.id})).json()
+    assert partner["items"] == []
+    listed = (await ypsilon.get("/api/v1/cases")).json()["items"]
+    assert [c["id"] for c in listed] == [own.ids["caseId"]]
