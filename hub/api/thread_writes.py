@@ -166,10 +166,25 @@ async def agree(call: Call) -> PostedMessage:
         svc = messaging_service(call, db, ThreadService)
         thread = await svc.get_thread(user, call.path("threadId"))  # another organisation's thread: 404 first
         require_person(call)
-        message = await svc.post_message(
-            user, thread, body.body, kind=MessageKind.PROCESAFSPRAAK, agreed_date=body.agreed_date, form_token=key
-        )
+        try:
+            message = await svc.post_message(
+                user, thread, body.body, kind=MessageKind.PROCESAFSPRAAK, agreed_date=body.agreed_date, form_token=key
+            )
+        except ValidationError as exc:
+            raise _agreement_refusal(exc) from None
     return PostedMessage(id=message.id, thread_id=thread.id, kind=MessageKind(message.kind), sent_at=message.sent_at)
+
+
+def _agreement_refusal(exc: ValidationError) -> Exception:
+    """No procesafspraak now (the thread's state: the caller's side owes no reaction) is a 409; a date that is no
+    werkdag names the next one, which the client sends if it agrees (the page fills it in instead)."""
+    if "kind" in exc.errors:
+        return ApiProblem(409, exc.errors["kind"])
+    errors = dict(exc.errors)
+    if "agreed_date" in exc.suggestions and "agreed_date" in errors:
+        head = errors["agreed_date"].split(". De eerstvolgende werkdag")[0]
+        errors["agreed_date"] = f"{head}. De eerstvolgende werkdag is {exc.suggestions['agreed_date']}."
+    return ValidationError(errors)
 
 
 async def list_receipts(call: Call) -> ReceiptList:
@@ -218,9 +233,10 @@ OPERATIONS = [
     Operation(
         "POST", "/threads/{threadId}/procesafspraak", "agreeProcesafspraak", "Een procesafspraak maken of wijzigen",
         agree, TAG, scope="messages:write", body=NewAgreement, response=PostedMessage, status=201,
-        optional_headers=IDEMPOTENCY,
+        optional_headers=IDEMPOTENCY, extra_statuses=(409,),
         description="Een bericht van de soort procesafspraak: dezelfde regels als de pagina (wie het mag, een "
-        "werkdag, het maximum); de lopende termijn schuift naar die datum.",
+        "werkdag, het maximum); de lopende termijn schuift naar die datum. 409: uw organisatie is nu geen reactie "
+        "verschuldigd.",
     ),
     Operation(
         "GET", "/threads/{threadId}/receipts", "listReceipts", "Afgeleverd en gelezen, per bericht", list_receipts,

@@ -75,6 +75,9 @@ async def test_a_procesafspraak_moves_the_term_and_the_receipts_show_who_read_it
     saturday = day + timedelta(days=(5 - day.weekday()) % 7)
     refused = await kantoor.post(url, json={"agreedDate": saturday.isoformat(), "body": "Wij zoeken het uit."})
     assert refused.status_code == 400 and refused.json()["invalidParams"][0]["name"] == "agreedDate"
+    assert "is geen werkdag" in refused.text and "staat nu ingevuld" not in refused.text  # the page's words
+    not_owed = await gemeente.post(url, json={"agreedDate": day.isoformat(), "body": "Wij komen erop terug."})
+    assert not_owed.status_code == 409  # the gemeente owes no reaction on its own question
     agreed = await kantoor.post(url, json={"agreedDate": day.isoformat(), "body": "Wij zoeken het uit."})
     assert agreed.status_code == 201, agreed.text
     assert agreed.json()["kind"] == "procesafspraak"
