@@ -25,11 +25,12 @@ from hub.api.cases import TAG, CaseDetail, Party, case_detail
 from hub.api.operations import ID_PATTERN, ApiModel, Call, Operation, dump
 from hub.api.persons import require_person
 from hub.api.problems import ApiProblem
-from hub.cases.corrections import HistoryEntry, Value
+from hub.cases.corrections import ENDED, FORM_FIELD, HistoryEntry, Value
 from hub.cases.duplicates import CONFIRM_FIELD, DuplicateCase
 from hub.cases.models import BewindKind
 from hub.cases.records import kind_label, local_today
 from hub.cases.services import CaseService
+from hub.errors import ValidationError
 
 CONFIRM_NEEDED = (
     "Er is al een dossier voor dit BSN bij deze gemeente, onder een ander convenant: {reference}. Stuur het verzoek "
@@ -173,7 +174,19 @@ async def correct_case(call: Call) -> CorrectionEntry:
             entry = next(e for e in await svc.history(user, case) if (e.at, e.by_id) == (at, user.id))
     except DuplicateCase as exc:
         raise duplicate_problem(exc) or exc from None
+    except ValidationError as exc:
+        raise _form_problem(exc) from None
     return _entry(entry)
+
+
+def _form_problem(exc: ValidationError) -> Exception:
+    """The correction form's own message: an ended case is a 409; "nothing changed" concerns the whole body."""
+    problem = exc.errors.get(FORM_FIELD)
+    if problem == ENDED:
+        return ApiProblem(409, problem)
+    if problem is not None:
+        return ValidationError({**{k: v for k, v in exc.errors.items() if k != FORM_FIELD}, "body": problem})
+    return exc
 
 
 def _entry(entry: HistoryEntry) -> CorrectionEntry:
@@ -215,6 +228,7 @@ OPERATIONS = [
         scope="cases:write", body=CaseCorrectionRequest, response=CorrectionEntry, status=201, extra_statuses=(409,),
         description="Het kantoor corrigeert alle velden, de gemeente de identiteit van de cliënt (naam, BSN, "
         "geboortedatum); de datums van de beschikking zijn een stap van het verloop (milestones). Alleen gewijzigde "
-        "velden worden vastgelegd, met de oude en nieuwe waarde en de toelichting.",
+        "velden worden vastgelegd, met de oude en nieuwe waarde en de toelichting. 409: het dossier is beëindigd, of "
+        "het BSN heeft een ander dossier onder een ander convenant (bevestig met confirmDuplicate).",
     ),
 ]  # fmt: skip

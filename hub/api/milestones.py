@@ -21,12 +21,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.accounts.models import Organisation, User
 from hub.api.operations import ID_PATTERN, ApiModel, Call, Operation
 from hub.api.persons import require_person
+from hub.api.problems import ApiProblem
 from hub.calendars.services import calendar_source
 from hub.cases.bijstand_evidence import EvidenceItem, links_of
 from hub.cases.milestone_service import NOTE_MAX, MilestoneInput, MilestoneService
 from hub.cases.milestones import MilestoneKind, effective
 from hub.cases.models import CaseMilestone
 from hub.documents.evidence import case_document_type
+from hub.errors import ValidationError
 
 TAG = "Verloop"
 KINDS = frozenset(k.value for k in MilestoneKind)
@@ -156,8 +158,10 @@ async def correct_milestone(call: Call) -> Milestone:
         svc = milestone_service(call, db)
         case = await svc.get_case(user, call.path("caseId"))
         require_person(call)
-        # The kind is the corrected record's (the service reads it from there).
-        row = await svc.correct(user, case.id, call.path("milestoneId"), body.as_input(""))
+        try:  # the kind is the corrected record's (the service reads it from there)
+            row = await svc.correct(user, case.id, call.path("milestoneId"), body.as_input(""))
+        except ValidationError as exc:
+            raise _conflict_or(exc) from None
         return await _written(call, svc, row)
 
 
@@ -167,8 +171,17 @@ async def withdraw_milestone(call: Call) -> Milestone:
         svc = milestone_service(call, db)
         case = await svc.get_case(user, call.path("caseId"))
         require_person(call)
-        row = await svc.withdraw(user, case.id, call.path("milestoneId"))
+        try:
+            row = await svc.withdraw(user, case.id, call.path("milestoneId"))
+        except ValidationError as exc:
+            raise _conflict_or(exc) from None
         return await _written(call, svc, row)
+
+
+def _conflict_or(exc: ValidationError) -> Exception:
+    """A record that cannot change now (corrected already, a later step builds on it, the case has ended) is a
+    409: the body names no kind to blame."""
+    return ApiProblem(409, exc.errors["kind"]) if "kind" in exc.errors else exc
 
 
 OPERATIONS = [
@@ -186,12 +199,14 @@ OPERATIONS = [
     Operation(
         "POST", "/cases/{caseId}/milestones/{milestoneId}/corrections", "correctMilestone",
         "Een vastgelegde stap corrigeren", correct_milestone, TAG, scope="cases:write", body=MilestoneDetails,
-        response=Milestone, status=201,
-        description="Een nieuwe vastlegging van dezelfde soort vervangt de oude; die blijft in de geschiedenis.",
+        response=Milestone, status=201, extra_statuses=(409,),
+        description="Een nieuwe vastlegging van dezelfde soort vervangt de oude; die blijft in de geschiedenis. 409: "
+        "deze vastlegging is al gecorrigeerd of ingetrokken, of het dossier is beëindigd.",
     ),
     Operation(
         "POST", "/cases/{caseId}/milestones/{milestoneId}/withdrawal", "withdrawMilestone",
         "Een vastgelegde stap intrekken", withdraw_milestone, TAG, scope="cases:write", response=Milestone,
-        status=201, description="Niet zolang een latere stap erop voortbouwt.",
+        status=201, extra_statuses=(409,),
+        description="409: een latere stap bouwt erop voort, of de vastlegging is al gecorrigeerd of ingetrokken.",
     ),
 ]  # fmt: skip

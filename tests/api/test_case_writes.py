@@ -96,7 +96,7 @@ async def test_a_correction_is_recorded_with_its_history_and_each_sides_fields(a
     assert born.status_code == 201 and born.json()["changes"][0]["newValue"] == "1968-05-18"
     # Nothing changed, a bad BSN: 400 with the field named, nothing written.
     same = await kantoor.post(url, json={"clientName": "Johanna de Vriës"})
-    assert same.status_code == 400 and same.json()["invalidParams"][0]["name"] == "correctie"
+    assert same.status_code == 400 and same.json()["invalidParams"][0]["name"] == "body"
     bad = await kantoor.post(url, json={"bsn": "123456789", "clientName": "X Y"})
     assert bad.status_code == 400 and [p["name"] for p in bad.json()["invalidParams"]] == ["bsn"]
     history = (await kantoor.get(url)).json()["items"]
@@ -141,7 +141,15 @@ async def test_milestones_are_listed_recorded_corrected_and_withdrawn_by_the_rol
         ("geen_aanvraag_bijstand", False, False), ("geen_aanvraag_bijstand", False, True),
     ]  # fmt: skip
     stale = await kantoor.post(f"{url}/{first['id']}/withdrawal")  # corrected already
-    assert stale.status_code == 400
+    assert stale.status_code == 409 and "al gecorrigeerd" in stale.json()["detail"]
+    # The bewind ends: the case's status follows, and its data can no longer be corrected (409).
+    ended = await kantoor.post(
+        url, json={"kind": "einde_bewind", "milestoneDate": "2025-06-02", "choice": "verhuizing"}
+    )
+    assert ended.status_code == 201, ended.text
+    assert (await kantoor.get(f"/api/v1/cases/{case.id}")).json()["status"] == "beeindigd"
+    late = await kantoor.post(f"/api/v1/cases/{case.id}/corrections", json={"clientName": "Jo de Vries"})
+    assert late.status_code == 409 and late.json()["title"] == "Conflict"
     assert [len(await actions_of(api, a)) for a in ("milestone.record", "milestone.correct", "milestone.withdraw")] == [
-        1, 1, 1,
+        2, 1, 1,
     ]  # fmt: skip
