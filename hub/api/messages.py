@@ -30,7 +30,7 @@ from hub.messaging.threads import ThreadService
 
 TAG = "Berichten"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_TEXT = "32 tot 64 tekens A-Z, a-z, 0-9, _ of -, per bericht nieuw (bijvoorbeeld een UUID zonder streepjes)."
+IDEMPOTENCY_TEXT = "32 tot 64 tekens A-Z, a-z, 0-9, _ of -, per verzoek nieuw (bijvoorbeeld een UUID zonder streepjes)."
 NO_PERSON_ACTOR = (
     "Een organisatiesleutel kan nog geen berichten versturen: een bericht noemt de persoon die het schreef. "
     "Gebruik de API-sleutel van een medewerker."

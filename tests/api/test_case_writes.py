@@ -9,8 +9,9 @@ from typing import Any
 from hub.accounts.organisations import ConvenantService
 from hub.accounts.roles import Role
 from tests.api.conftest import Api
-from tests.api.test_resources import actions_of
+from tests.api.test_resources import actions_of, disposition
 from tests.cases.world import BSN_1, BSN_2
+from tests.documents.conftest import pdf_bytes
 
 
 def new_case(convenant_id: str, **overrides: Any) -> dict[str, Any]:
@@ -153,3 +154,29 @@ async def test_milestones_are_listed_recorded_corrected_and_withdrawn_by_the_rol
     assert [len(await actions_of(api, a)) for a in ("milestone.record", "milestone.correct", "milestone.withdraw")] == [
         2, 1, 1,
     ]  # fmt: skip
+
+
+async def test_an_aanvraag_bijzondere_bijstand_names_its_evidence_per_item(api_sqlite: Api) -> None:
+    w = api_sqlite.world
+    case = await w.open_case()
+    kantoor = api_sqlite.client(await api_sqlite.token(w.bv_x))
+    ids = {}
+    for doc_type in ("benoemingsbeschikking", "nota_periodieke_kosten"):
+        uploaded = await kantoor.post(
+            f"/api/v1/cases/{case.id}/documents", params={"documentType": doc_type, "documentDate": "2025-03-10"},
+            content=pdf_bytes(5_000), headers=disposition(f"{doc_type}.pdf"),
+        )  # fmt: skip
+        ids[doc_type] = uploaded.json()["id"]
+    url = f"/api/v1/cases/{case.id}/milestones"
+    aanvraag = {"kind": "aanvraag_bijzondere_bijstand", "milestoneDate": "2025-04-01"}
+    wrong = await kantoor.post(url, json={**aanvraag, "evidenceBenoemingsbeschikking": ids["nota_periodieke_kosten"]})
+    assert wrong.status_code == 400
+    assert {p["name"] for p in wrong.json()["invalidParams"]} == {
+        "evidenceBenoemingsbeschikking", "evidenceNotaPeriodiekeKosten",
+    }  # fmt: skip
+    made = await kantoor.post(url, json={
+        **aanvraag, "evidenceBenoemingsbeschikking": ids["benoemingsbeschikking"],
+        "evidenceNotaPeriodiekeKosten": ids["nota_periodieke_kosten"],
+    })  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["evidence"] == ids and made.json()["beschermdWonen"] is False
