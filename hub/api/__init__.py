@@ -3,8 +3,9 @@
 It calls the same services as the pages, with the same authorisation and audit; services never import it. One
 module a job: :mod:`~hub.api.problems` (RFC 9457 errors), :mod:`~hub.api.authn` (who calls: the swappable
 :class:`~hub.api.authn.Authenticator`), :mod:`~hub.api.operations` (a typed operation and how it is served),
-:mod:`~hub.api.openapi` (the document, generated from the operations), :mod:`~hub.api.paging` (cursors), and one
-module per resource.
+:mod:`~hub.api.openapi` (the document, generated from the operations), :mod:`~hub.api.paging` (cursors),
+:mod:`~hub.api.persons` (writes that name a person), and one module per resource or group of operations (cases,
+case_writes, milestones, documents, messages, thread_writes, routekaart).
 """
 
 from __future__ import annotations

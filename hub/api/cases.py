@@ -140,8 +140,13 @@ async def read_case(call: Call) -> CaseDetail:
     async with call.runtime.transaction() as db:
         svc = _service(call, db)
         case: Case = await svc.view_case(call.principal.user, call.path("caseId"))
-        identity = svc.identity(case)
-        details = await svc.details(case)
+        return await case_detail(svc, case)
+
+
+async def case_detail(svc: CaseService, case: Case) -> CaseDetail:
+    """The case as ``GET /cases/{caseId}`` shows it (the caller has checked the right to see it)."""
+    identity = svc.identity(case)
+    details = await svc.details(case)
     return CaseDetail(
         id=case.id, reference=case.reference,
         client=Client(name=identity.name, bsn=identity.bsn, birth_date=identity.birth_date),

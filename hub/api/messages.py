@@ -25,12 +25,12 @@ from hub.messaging.access import MessagingBase
 from hub.messaging.form_tokens import FORM_TOKEN_RE
 from hub.messaging.inbox import InboxRow, InboxService
 from hub.messaging.models import MessageKind, ThreadKind, ThreadStatus
-from hub.messaging.reading import MessageView, ReadingService
+from hub.messaging.reading import MessageView, ReadingService, ThreadView
 from hub.messaging.threads import ThreadService
 
 TAG = "Berichten"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_TEXT = "32 tot 64 tekens A-Z, a-z, 0-9, _ of -, per bericht nieuw (bijvoorbeeld een UUID zonder streepjes)."
+IDEMPOTENCY_TEXT = "32 tot 64 tekens A-Z, a-z, 0-9, _ of -, per verzoek nieuw (bijvoorbeeld een UUID zonder streepjes)."
 
 
 class ThreadSummary(ApiModel):
@@ -128,7 +128,7 @@ class NewMessage(ApiModel):
 S = TypeVar("S", bound=MessagingBase)
 
 
-def _service(call: Call, db: AsyncSession, kind: type[S]) -> S:
+def messaging_service(call: Call, db: AsyncSession, kind: type[S]) -> S:
     """A messaging service with the process's calendars, as the pages make it."""
     settings = call.runtime.settings
     return kind(db, call.runtime.keyring, calendars=calendar_source(settings.decree_days_file))
@@ -149,7 +149,7 @@ async def inbox(call: Call) -> Inbox:
     offset = decode_cursor(q.cursor)
     user = call.principal.user
     async with call.runtime.transaction() as db:
-        svc = _service(call, db, InboxService)
+        svc = messaging_service(call, db, InboxService)
         case = await svc.case_for(user, q.case_id) if q.case_id else None  # another organisation's case: 404
         page = await svc.inbox(
             user, tab=q.tab, case_id=case.id if case else None, kind=q.kind, status=q.status, assignee=q.assignee,
@@ -177,8 +177,13 @@ def _message(view: MessageView) -> MessageOut:
 
 async def read_thread(call: Call) -> ThreadDetail:
     async with call.runtime.transaction() as db:
-        svc = _service(call, db, ReadingService)
+        svc = messaging_service(call, db, ReadingService)
         view = await svc.thread_view(call.principal.user, call.path("threadId"), mark_read=True)
+    return thread_detail(view)
+
+
+def thread_detail(view: ThreadView) -> ThreadDetail:
+    """The thread as ``GET /threads/{threadId}`` shows it."""
     return ThreadDetail(
         id=view.thread.id, subject=view.subject, kind=view.kind, status=view.status,
         case_id=view.thread.case_id, case_reference=view.case_reference, gemeente=view.gemeente_name,
@@ -199,14 +204,23 @@ class PostedMessage(ApiModel):
     sent_at: datetime
 
 
-async def post_message(call: Call) -> PostedMessage:
-    body = call.body_as(NewMessage)
-    user = call.principal.user
+def idempotency_key(call: Call) -> str | None:
+    """The optional Idempotency-Key: the same key again answers what the first call made (the pages' form token)."""
     key = call.request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not FORM_TOKEN_RE.fullmatch(key):
         raise ApiProblem(400, "De Idempotency-Key is ongeldig.", invalid={IDEMPOTENCY_HEADER: IDEMPOTENCY_TEXT})
+    return key
+
+
+IDEMPOTENCY = {IDEMPOTENCY_HEADER: (IDEMPOTENCY_TEXT, f"^{FORM_TOKEN_RE.pattern}$")}
+
+
+async def post_message(call: Call) -> PostedMessage:
+    body = call.body_as(NewMessage)
+    user = call.principal.user
+    key = idempotency_key(call)
     async with call.runtime.transaction() as db:
-        svc = _service(call, db, ThreadService)
+        svc = messaging_service(call, db, ThreadService)
         thread = await svc.get_thread(user, call.path("threadId"))  # another organisation's thread: 404 first
         # The same key again (a retry after a lost answer) returns the message it posted; nothing is posted twice.
         message = await svc.post_message(
@@ -251,7 +265,7 @@ OPERATIONS = [
         body=NewMessage,
         response=PostedMessage,
         status=201,
-        optional_headers={IDEMPOTENCY_HEADER: (IDEMPOTENCY_TEXT, f"^{FORM_TOKEN_RE.pattern}$")},
+        optional_headers=IDEMPOTENCY,
         description="Met een soort (bericht, procesafspraak met datum, inhoudelijke reactie, ...): dezelfde "
         "termijnregels als in de pagina's.",
     ),

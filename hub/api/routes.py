@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from hub.api import API_PREFIX
+from hub.api import API_PREFIX, case_writes, milestones, routekaart, thread_writes
 from hub.api import cases as case_api
 from hub.api import documents as document_api
 from hub.api import downloads as download_api
@@ -18,7 +18,11 @@ from hub.api.problems import problem_response
 
 def operations() -> list[Operation]:
     """The API's operations, in the order the document lists them."""
-    return [OPENAPI, *case_api.OPERATIONS, *document_api.OPERATIONS, *download_api.OPERATIONS, *message_api.OPERATIONS]
+    return [
+        OPENAPI, *case_api.OPERATIONS, *case_writes.OPERATIONS, *milestones.OPERATIONS, *document_api.OPERATIONS,
+        *download_api.OPERATIONS,
+        *message_api.OPERATIONS, *thread_writes.OPERATIONS, *routekaart.OPERATIONS,
+    ]  # fmt: skip
 
 
 OPENAPI = openapi_operation(operations)
