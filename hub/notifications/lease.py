@@ -22,7 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, and_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,8 +39,8 @@ LEASE = timedelta(seconds=60)  # the default of HUB_OUTBOX_LEASE_SECONDS
 RENEWALS_PER_LEASE = 4  # a renewal may fail (or come late) three times before the lease runs out
 
 
-def _held_by(name: str) -> tuple[object, ...]:
-    return col(OutboxMail.status) == MailStatus.SENDING.value, col(OutboxMail.claimed_by) == name
+def _held_by(name: str) -> ColumnElement[bool]:
+    return and_(col(OutboxMail.status) == MailStatus.SENDING.value, col(OutboxMail.claimed_by) == name)
 
 
 async def renew(sessions: async_sessionmaker[AsyncSession], name: str, until: datetime) -> int:
@@ -48,7 +48,7 @@ async def renew(sessions: async_sessionmaker[AsyncSession], name: str, until: da
     async with transaction(sessions) as db:
         result = await db.execute(
             update(OutboxMail)
-            .where(*_held_by(name))
+            .where(_held_by(name))
             .values(next_attempt_at=until)
             .execution_options(synchronize_session=False)
         )
@@ -60,7 +60,7 @@ async def renew_one(sessions: async_sessionmaker[AsyncSession], name: str, row_i
     async with transaction(sessions) as db:
         result = await db.execute(
             update(OutboxMail)
-            .where(col(OutboxMail.id) == row_id, *_held_by(name))
+            .where(col(OutboxMail.id) == row_id, _held_by(name))
             .values(next_attempt_at=until)
             .execution_options(synchronize_session=False)
         )
