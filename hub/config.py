@@ -70,6 +70,7 @@ class Settings:
     smtp_cafile: str = ""
     mail_from: str = "hub@localhost"
     run_worker: bool = True
+    outbox_lease_seconds: int = 60  # hub.notifications.lease: how long a dead worker's claims hold up its mails
     digest_hour: int = 8
     escalate_after_werkdagen: int = 1
     schuldhulp_warn_months: tuple[int, ...] = (2, 1)  # warnings ahead of the 12-month term of §2.3, in months
@@ -353,6 +354,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_cafile=env.get("HUB_SMTP_CAFILE", "").strip(),
         mail_from=mail_from,
         run_worker=worker == "on",
+        outbox_lease_seconds=_int(env, "HUB_OUTBOX_LEASE_SECONDS", "60", 2, 3600),
         api_rate_limit=_int(env, "HUB_API_RATE_LIMIT", "600", 10, 100_000),
         digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
         session_idle_seconds=_int(env, "HUB_SESSION_IDLE_SECONDS", "1800", 10, 43_200),

@@ -31,6 +31,18 @@ class OutcomeUnknown(Exception):
         self.what = what
 
 
+class StorageUnavailable(Exception):
+    """The blob store failed unexpectedly (an S3 error answer, a connection error, a time-out): the upload was not
+    stored, the download cannot start. Answered with 503 and Retry-After. ``code`` is the provider's error code or
+    the exception's type, the only part that may be logged (a message can quote a key or a request)."""
+
+    RETRY_AFTER = 30  # seconds
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 def exception_place(exc: BaseException) -> str:
     """``TypeName at file:line`` of where ``exc`` was raised: what may be logged of an unexpected error. Its text
     may not, because it can hold personal data (a database error quotes its statement's parameters)."""

@@ -78,6 +78,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HUB_SMTP_CAFILE", "", "Extra CA bundle to verify the SMTP server's certificate."),
     Setting("HUB_MAIL_FROM", "hub@localhost", "Sender address of notification mails."),
     Setting("HUB_WORKER", "on", "on: run the background worker inside `hub serve`; off: run `hub worker` apart."),
+    Setting(
+        "HUB_OUTBOX_LEASE_SECONDS",
+        "60",
+        "Lease of a worker's claim on a mail, renewed while the worker lives: a killed worker's mails wait this long "
+        "before another worker sends them (2-3600).",
+    ),
     Setting("HUB_DIGEST_HOUR", "8", "Hour (0-23, Dutch time) on werkdagen at which daily digest mails go out."),
     Setting("HUB_ESCALATE_AFTER_WERKDAGEN", "1", "Werkdagen a term may be overdue before the fixed address is told."),
     Setting(

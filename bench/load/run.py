@@ -59,17 +59,18 @@ def action_rows(stats: Stats, seconds: float) -> list[dict[str, Any]]:
     return rows
 
 
-async def _crowd(stack: Stack, url: str, users: list[User], stats: Stats, seconds: float) -> tuple[int, int]:
-    """Run the users; at a third of the run SIGKILL the first server and the first worker. Returns the killed
-    worker's pid and the number of users."""
+async def _crowd(stack: Stack, users: list[User], stats: Stats, seconds: float) -> list[str]:
+    """Run the users; at a third of the run SIGKILL the first server and the first worker. Returns the outbox rows
+    the killed worker held claimed."""
     tasks = [asyncio.create_task(user.run()) for user in users]
     await asyncio.sleep(seconds * KILL_AT)
     server, worker = stack.servers[0], stack.workers[0]
     stats.killed_at = time.monotonic()
     server.kill()
     worker.kill()
+    held = await check.held_by(stack.database_url, worker.proc.pid)
     await asyncio.gather(*tasks)
-    return worker.proc.pid, len(users)
+    return held
 
 
 async def _run(stack: Stack, proxy: RoundRobinProxy, n_users: int, seconds: float, think: float) -> Outcome:
@@ -80,19 +81,20 @@ async def _run(stack: Stack, proxy: RoundRobinProxy, n_users: int, seconds: floa
     users = [User(a, url, stats, deadline, think, seed=i) for i, a in enumerate(accounts)]
     loads = [load()]
     started = time.monotonic()
-    killed_worker, _ = await _crowd(stack, url, users, stats, seconds)
+    held = await _crowd(stack, users, stats, seconds)
     elapsed = time.monotonic() - started
     loads.append(load())
-    drained = await check.wait_for_outbox(stack.database_url, killed_worker)
+    drained = await check.wait_for_outbox(stack.database_url)
     verdict = check.Verdict()
     await check.check_replies(stack.database_url, stats, verdict)
     documents = await check.check_uploads(stack.database_url, stack.keyring_env, stats, verdict)
     await check.check_downloads(documents, {u.account.user_id: u for u in users}, verdict)
-    await check.check_mail(stack.database_url, stack.smtp.messages, killed_worker, verdict)
+    await check.check_mail(stack.database_url, stack.smtp.messages, held, verdict)
     notes = [
         f"{n_users} users for {seconds:.0f} s (mean think time {think:g} s) through a round-robin proxy to "
         f"{SERVERS} `hub serve` processes, {WORKERS} `hub worker` processes, PostgreSQL and SeaweedFS (S3)",
-        f"at {seconds * KILL_AT:.0f} s SIGKILL of one server and one worker; the proxy skipped the dead server "
+        f"at {seconds * KILL_AT:.0f} s SIGKILL of one server and one worker (holding {len(held)} claimed mails, "
+        f"lease {stack.env.get('HUB_OUTBOX_LEASE_SECONDS', '60')} s); the proxy skipped the dead server "
         f"{proxy.skipped} times; the outbox drained {drained} s after the run",
         load_note(loads),
         *(f"error: {e}" for e in stats.error_samples),
@@ -102,13 +104,16 @@ async def _run(stack: Stack, proxy: RoundRobinProxy, n_users: int, seconds: floa
     return Outcome(action_rows(stats, elapsed), verdict, notes, proxy.skipped, stats.done_after_kill, killed)
 
 
-def run_load(n_users: int, seconds: float, think: float, cluster: Any = None, seaweed: Any = None) -> Outcome:
-    """The whole run; ``cluster`` and ``seaweed``: a PostgreSQL cluster and S3 server to use instead of new ones."""
+def run_load(
+    n_users: int, seconds: float, think: float, cluster: Any = None, seaweed: Any = None, **settings: str
+) -> Outcome:
+    """The whole run; ``cluster`` and ``seaweed``: a PostgreSQL cluster and S3 server to use instead of new ones;
+    ``settings``: HUB_* settings of every hub process beyond the stack's own."""
     proxy = RoundRobinProxy([])
     proxy.start()
     stack = new_stack()
     try:
-        stack.start(SERVERS, WORKERS, f"http://127.0.0.1:{proxy.port}", cluster, seaweed)
+        stack.start(SERVERS, WORKERS, f"http://127.0.0.1:{proxy.port}", cluster, seaweed, settings)
         proxy.backends = [server.port for server in stack.servers]
         return asyncio.run(_run(stack, proxy, n_users, seconds, think))
     finally:

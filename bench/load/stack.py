@@ -55,7 +55,15 @@ class Stack:
     workers: list[Process] = field(default_factory=list)
     _cleanup: list[object] = field(default_factory=list)  # the cluster, SeaweedFS, the SMTP sink
 
-    def start(self, servers: int, workers: int, base_url: str, cluster: Any = None, seaweed: Any = None) -> None:
+    def start(
+        self,
+        servers: int,
+        workers: int,
+        base_url: str,
+        cluster: Any = None,
+        seaweed: Any = None,
+        settings: dict[str, str] | None = None,
+    ) -> None:
         """Start everything; a PostgreSQL ``cluster`` and a ``seaweed`` given (the tests' session ones) are used, not
         stopped: the run gets a database and a bucket prefix of its own in them."""
         from crypto import Keyring
@@ -88,6 +96,7 @@ class Stack:
             "HUB_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
             "HUB_LOG_LEVEL": "warning",
             "HUB_LOG_FORMAT": "json",
+            **(settings or {}),
         }
         self.run_once("init")
         for n in range(servers):

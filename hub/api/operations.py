@@ -30,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 from hub.api import API_VERSION
 from hub.api.authn import Authenticator, BearerTokens, Principal
 from hub.api.problems import ApiProblem, from_problem, problem_response
-from hub.errors import Forbidden, NotFound, OutcomeUnknown, ValidationError, exception_place
+from hub.errors import Forbidden, NotFound, OutcomeUnknown, StorageUnavailable, ValidationError, exception_place
 from hub.runtime import Runtime
 
 log = logging.getLogger("hub.api")
@@ -173,6 +173,13 @@ async def serve(op: Operation, request: Request) -> Response:
     except OutcomeUnknown as exc:
         response = problem_response(
             503, f"Niet bekend of {exc.what} is opgeslagen. Controleer het en probeer zo nodig opnieuw."
+        )
+    except StorageUnavailable as exc:
+        log.error("blob store unavailable (%s) in %s", exc.code, op.operation_id)
+        response = problem_response(
+            503,
+            "De opslag van de documenten is tijdelijk niet bereikbaar; er is niets bewaard. Probeer het later opnieuw.",
+            headers={"Retry-After": str(StorageUnavailable.RETRY_AFTER)},
         )
     except Exception as exc:  # the text may hold personal data: only its type and place are logged
         log.error("API error in %s: %s", op.operation_id, exception_place(exc))

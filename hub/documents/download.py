@@ -27,6 +27,7 @@ from crypto import DecryptionError, StreamDecryptor, header_size
 from crypto.stream import TAG_SIZE
 from hub.documents.blobstore import BlobStore, InvalidBlobName
 from hub.documents.models import Document
+from hub.errors import StorageUnavailable
 
 log = logging.getLogger("hub.documents")
 
@@ -129,8 +130,9 @@ class PlaintextStream:
             try:
                 async for piece in pieces:
                     yield piece
-            except (DecryptionError, OSError) as exc:
-                log.error("document %s broken off mid-download: %s", self.document.id, type(exc).__name__)
+            except (DecryptionError, OSError, StorageUnavailable) as exc:
+                why = exc.code if isinstance(exc, StorageUnavailable) else type(exc).__name__
+                log.error("document %s broken off mid-download: %s", self.document.id, why)
                 raise DocumentBroken(self.document.id) from None
 
     async def _whole(self) -> AsyncGenerator[bytes, None]:

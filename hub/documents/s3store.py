@@ -22,16 +22,18 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Container
+from collections.abc import AsyncGenerator, AsyncIterator, Container, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiobotocore.session import AioSession, get_session
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from hub.config import ObjectStorage
 from hub.documents.blobstore import BATCH_SIZE, NAME_RE, InvalidBlobName, new_blob_name, write_whole
+from hub.errors import StorageUnavailable
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -55,8 +57,28 @@ def _session() -> AioSession:
     return get_session()
 
 
+def _code(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "")) or "ClientError"
+    return type(exc).__name__
+
+
 def _missing(exc: ClientError) -> bool:
-    return str(exc.response.get("Error", {}).get("Code", "")) in _MISSING
+    return _code(exc) in _MISSING
+
+
+# An unexpected failure of the store: an error answer (a full store answers InternalError), botocore's own errors
+# (connection refused, time-outs, retries used up) and aiohttp's beneath them.
+_FAILURES = (ClientError, BotoCoreError, aiohttp.ClientError, TimeoutError)
+
+
+@contextlib.contextmanager
+def _unavailable() -> Iterator[None]:
+    """Raise such a failure as StorageUnavailable with its code only: the message may quote a key or a request."""
+    try:
+        yield
+    except _FAILURES as exc:
+        raise StorageUnavailable(_code(exc)) from None
 
 
 class S3BlobStore:
@@ -132,7 +154,8 @@ class S3BlobStore:
         name = new_blob_name()
         key = self.key_of(name)
         client = await self.client()
-        upload = await client.create_multipart_upload(Bucket=self.bucket, Key=key)
+        with _unavailable():
+            upload = await client.create_multipart_upload(Bucket=self.bucket, Key=key)
         return S3BlobWriter(client, self.bucket, name, key, upload["UploadId"])
 
     async def put(self, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
@@ -149,36 +172,44 @@ class S3BlobStore:
         if start or length is not None:
             end = "" if length is None else str(start + length - 1)
             extra["Range"] = f"bytes={start}-{end}"
-        try:
-            response = await client.get_object(Bucket=self.bucket, Key=key, **extra)
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(f"blob {name} not found") from None
-            if str(exc.response.get("Error", {}).get("Code", "")) == "InvalidRange":
+        with _unavailable():
+            try:
+                response = await client.get_object(Bucket=self.bucket, Key=key, **extra)
+            except ClientError as exc:
+                if _missing(exc):
+                    raise FileNotFoundError(f"blob {name} not found") from None
+                if _code(exc) != "InvalidRange":
+                    raise
                 return  # a range past the end of a (damaged, shorter) blob: no bytes, as a file read would give
-            raise
         body = response["Body"]
         try:
-            async for block in body.iter_chunks(BATCH_SIZE):
-                if block:
-                    yield block
+            with _unavailable():
+                async for block in body.iter_chunks(BATCH_SIZE):
+                    if block:
+                        yield block
         finally:
             body.close()
 
     async def delete(self, name: str) -> None:
-        await (await self.client()).delete_object(Bucket=self.bucket, Key=self.key_of(name))
+        key = self.key_of(name)
+        with _unavailable():
+            await (await self.client()).delete_object(Bucket=self.bucket, Key=key)
 
     async def exists(self, name: str) -> bool:
-        try:
-            await (await self.client()).head_object(Bucket=self.bucket, Key=self.key_of(name))
-        except ClientError as exc:
-            if _missing(exc):
-                return False
-            raise
+        key = self.key_of(name)
+        with _unavailable():
+            try:
+                await (await self.client()).head_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if _missing(exc):
+                    return False
+                raise
         return True
 
     async def size(self, name: str) -> int:
-        head = await (await self.client()).head_object(Bucket=self.bucket, Key=self.key_of(name))
+        key = self.key_of(name)
+        with _unavailable():
+            head = await (await self.client()).head_object(Bucket=self.bucket, Key=key)
         return head["ContentLength"]
 
     async def objects(self) -> list[tuple[str, datetime]]:
@@ -264,7 +295,8 @@ class S3BlobWriter:
             return
         self._pending += data
         if len(self._pending) >= PART_SIZE:
-            await self._send_pending()
+            with _unavailable():  # the part sent before this one failed
+                await self._send_pending()
 
     async def _send_pending(self) -> None:
         await self._wait_sending()
@@ -294,14 +326,15 @@ class S3BlobWriter:
         if self._state != "open":
             raise RuntimeError("the blob writer is closed")
         try:
-            await self._send_pending()  # the last part (S3 allows it to be small)
-            await self._wait_sending()
-            await self._client.complete_multipart_upload(
-                Bucket=self._bucket,
-                Key=self._key,
-                UploadId=self._upload_id,
-                MultipartUpload={"Parts": self._parts},
-            )
+            with _unavailable():
+                await self._send_pending()  # the last part (S3 allows it to be small)
+                await self._wait_sending()
+                await self._client.complete_multipart_upload(
+                    Bucket=self._bucket,
+                    Key=self._key,
+                    UploadId=self._upload_id,
+                    MultipartUpload={"Parts": self._parts},
+                )
         except BaseException:
             await self.abort()
             raise

@@ -34,7 +34,9 @@ from hub.documents.inline import document_headers, may_preview
 from hub.documents.models import Document
 from hub.documents.services import DocumentService, Download
 from hub.documents.sniff import kind_for_content_type
+from hub.errors import StorageUnavailable
 from hub.runtime import Runtime
+from hub.web.errors import storage_unavailable_page
 from hub.web.forms import runtime
 from hub.web.guards import login_required, user_of
 from hub.web.multipart import BodyTooLarge, CSRFRejected, MalformedUpload, MultipartUpload, UploadIncomplete
@@ -168,6 +170,12 @@ async def upload(request: Request) -> Response:
             return render_error(
                 request.scope, 400, "Ongeldig verzoek", "Gebruik het uploadformulier op de dossierpagina."
             )
+        except StorageUnavailable as exc:
+            # The failing file's upload was aborted; the files before it, complete already, go too (if the store
+            # lets us: else the orphan sweep). The rest of the body is read so the browser shows the page.
+            await batch.discard(service)
+            await multipart.drain()
+            return storage_unavailable_page(request, exc)
     key = SCANNED_KEY if batch.scanned else SUCCESS_KEY
     if len(batch.documents) > 1:
         key += "-meer"

@@ -14,9 +14,10 @@ Claiming is one statement in a short transaction::
     RETURNING id
 
 so several workers on PostgreSQL never take the same row, and a row whose worker died while sending is taken
-up again once its lease (``next_attempt_at`` of a 'sending' row) has passed. The lease is far longer than the
-SMTP time-out, so a live worker is never overtaken. Delivery is therefore at least once, and exactly once unless a
-worker dies between the server's acceptance and the commit of 'sent'.
+up again once its lease (``next_attempt_at`` of a 'sending' row) has passed. The lease is short (a minute) and
+renewed while the worker lives (:mod:`hub.notifications.lease`), so a live worker is never overtaken and a dead
+one's mails wait about a minute. Delivery is therefore at least once, and exactly once unless a worker dies between
+the server's acceptance and the commit of 'sent' (or cannot renew for a whole lease while sending).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from hub.config import Settings
 from hub.db import transaction, utcnow
 from hub.errors import exception_place
 from hub.notifications.interfaces import ClockStates
+from hub.notifications.lease import LEASE, kept_alive, renew_one
 from hub.notifications.models import ACCOUNT_KINDS, ENROLMENT_KINDS, MailKind, MailStatus, OutboxMail
 from hub.notifications.outbox import cancel_stale_reminders
 from hub.notifications.render import MailContent, RenderError, new_message_id, render_mail
@@ -53,8 +55,6 @@ from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-# A 'sending' row older than this belonged to a worker that died: twice the longest delivery (SmtpSender.deadline).
-LEASE = timedelta(minutes=30)
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 40  # about 1.5 days of temporary failures; then the row fails visibly
@@ -262,22 +262,12 @@ class OutboxWorker:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def _still_mine(self, row_id: str) -> bool:
-        async with transaction(self.sessions) as db:
-            claimed_by = (
-                await db.execute(
-                    select(col(OutboxMail.claimed_by)).where(
-                        col(OutboxMail.id) == row_id, col(OutboxMail.status) == MailStatus.SENDING.value
-                    )
-                )
-            ).scalar_one_or_none()
-        return claimed_by == self.name
-
-    async def deliver(self, job: Job) -> MailStatus | None:
+    async def deliver(self, job: Job, now: datetime | None = None) -> MailStatus | None:
         """Send one claimed mail (no transaction open while talking to the server) and record the outcome.
 
-        None when the row is no longer this worker's (its lease ran out while this worker stalled)."""
-        if not await self._still_mine(job.id):
+        None when the row is no longer this worker's (its lease ran out while this worker stalled). Checking that
+        renews the claim, so the mail goes out with a whole lease ahead (renewed further while it is on its way)."""
+        if not await renew_one(self.sessions, self.name, job.id, (now or self.clock()) + self.lease):
             log.warning("outbox row %s was taken over by another worker; not sent by %s", job.id, self.name)
             return None
         status, error, retry_at = MailStatus.SENT, None, None
@@ -316,8 +306,10 @@ class OutboxWorker:
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim one batch and deliver it; the number of rows claimed."""
         jobs = await self.claim(now)
-        for job in jobs:
-            await self.deliver(job)
+        if jobs:
+            async with kept_alive(self.sessions, self.name, self.lease, self.clock):
+                for job in jobs:
+                    await self.deliver(job, now)
         return len(jobs)
 
     async def drain(self, now: datetime | None = None, rounds: int = 1000) -> int:
@@ -394,6 +386,7 @@ def worker_for(
         sweeps=sweeps,
         clock_states=clock_states,
         name=name,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
 
 

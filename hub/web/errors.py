@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.errors import Forbidden, NotFound, OutcomeUnknown, exception_place
+from hub.errors import Forbidden, NotFound, OutcomeUnknown, StorageUnavailable, exception_place
 from hub.web.access_log import route_template
 from hub.web.templating import render_error
 
@@ -27,6 +27,11 @@ STORAGE_FULL = (
     "Opslag vol",
     "De opslag van de beveiligde omgeving is op dit moment vol, daardoor kon dit niet worden opgeslagen. Probeer "
     "het later opnieuw; de beheerder van de omgeving is gewaarschuwd.",
+)
+STORAGE_UNAVAILABLE = (
+    "Tijdelijk niet beschikbaar",
+    "De opslag van de documenten is op dit moment niet bereikbaar, daardoor kon dit niet worden opgeslagen of "
+    "geopend. Er is niets bewaard. Probeer het over een minuut opnieuw; de beheerder van de omgeving is gewaarschuwd.",
 )
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -73,6 +78,19 @@ async def outcome_unknown(request: Request, exc: Exception) -> Response:
     )
 
 
+def storage_unavailable_page(request: Request, exc: StorageUnavailable) -> Response:
+    """503 with Retry-After; the log names the store's error code, the method and the route template only."""
+    log.error("blob store unavailable (%s) on %s %s", exc.code, request.method, route_template(request.scope))
+    response = render_error(request.scope, 503, *STORAGE_UNAVAILABLE)
+    response.headers["Retry-After"] = str(StorageUnavailable.RETRY_AFTER)
+    return response
+
+
+async def storage_unavailable(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StorageUnavailable)
+    return storage_unavailable_page(request, exc)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     full = storage_full(exc)
     if full is not None:
@@ -91,5 +109,6 @@ EXCEPTION_HANDLERS = {
     Forbidden: forbidden,
     HTTPException: http_error,
     OutcomeUnknown: outcome_unknown,
+    StorageUnavailable: storage_unavailable,
     Exception: server_error,
 }

@@ -114,6 +114,11 @@ def start_seaweed(timeout: float = 60.0) -> SeaweedS3:
             "-master.telemetry=false",
             f"-master.port={master}",
             "-master.volumeSizeLimitMB=256",
+            # As many volumes as the disk holds. The default of 8 ran out under the load run: a minute after the
+            # start the filer's own log takes 7 of them (one volume growth of the default collection), so the
+            # bucket got one volume of 256 MB; once full, every write answered InternalError ("No writable volumes
+            # and no free volumes left"). See README "Operations" (object storage capacity).
+            "-volume.max=0",
             f"-volume.port={volume}",
             "-filer",
             f"-filer.port={filer}",
