@@ -4,16 +4,17 @@ An :class:`Operation` declares everything about one method on one path: its scop
 models (pydantic), its handler. The routes (:func:`api_routes`) and the OpenAPI document (hub.api.openapi) are both
 made from the same list of operations, so they cannot drift apart.
 
-Serving one call: authenticate (hub.api.authn; an open operation skips it), check the scope (403), parse the query
-and the body into their models (400 with ``invalidParams``), run the handler, answer JSON. Every refusal the
-services raise becomes its problem: NotFound 404 (another organisation's object too), Forbidden 403,
-ValidationError 400. An unexpected error is logged by type and place only (its text may hold personal data).
+Serving one call: authenticate (hub.api.authn; an open operation skips it), check the scope (403), check the path's
+ids and parse the query and the body into their models (400 with ``invalidParams``), run the handler, answer JSON.
+Every refusal the services raise becomes its problem: NotFound 404 (another organisation's object too), Forbidden
+403, ValidationError 400. An unexpected error is logged by type and place only (its text may hold personal data).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ log = logging.getLogger("hub.api")
 M = TypeVar("M", bound=BaseModel)
 MAX_JSON_BYTES = 64 * 1024
 ID_PATTERN = "^[0-9a-f]{32}$"  # every object's id (hub.db.new_id)
+_ID = re.compile(ID_PATTERN.strip("^$"))
 
 
 class ApiModel(BaseModel):
@@ -106,6 +108,17 @@ def _invalid(error: ModelError) -> dict[str, str]:
     return found
 
 
+def parse_path(request: Request) -> None:
+    """Every path parameter is an object id; anything else is a 400 naming it (the document gives the pattern)."""
+    invalid = {
+        name: "Geen geldige id: 32 tekens 0-9 en a-f."
+        for name, value in request.path_params.items()
+        if not _ID.fullmatch(str(value))
+    }
+    if invalid:
+        raise ApiProblem(400, "Een of meer padparameters zijn ongeldig.", invalid=invalid)
+
+
 def parse_query(op: Operation, request: Request) -> BaseModel:
     params = {k: request.query_params.getlist(k)[-1] for k in request.query_params.keys()}
     try:
@@ -152,6 +165,7 @@ async def serve(op: Operation, request: Request) -> Response:
             principal = await authenticator_of(request).authenticate(request, runtime)
             if op.scope not in principal.scopes:
                 raise ApiProblem(403, f"Deze API-sleutel heeft de bevoegdheid {op.scope} niet.")
+            parse_path(request)
             query = parse_query(op, request)
             body = await parse_body(op, request)
             call = Call(request=request, principal=principal, runtime=runtime, query=query, body=body)
