@@ -15,6 +15,7 @@ from crypto import blind_index, normalise_bsn
 from crypto import is_valid_bsn as elfproef_ok
 from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
+from hub.accounts.roles import OrgKind
 from hub.audit import actions
 from hub.cases.models import Case
 from hub.cases.reading import CaseReading
@@ -61,7 +62,15 @@ class CaseQueries(CaseReading):
         org = user.organisation_id
         return or_(col(Case.gemeente_id) == org, col(Case.kantoor_id) == org)
 
-    def _filtered(
+    async def _own_cases(self, user: User) -> Any:
+        """The user's organisation's cases by the one column that can hold it: a gemeente is only ever a case's
+        gemeente, a kantoor its kantoor. The same cases as :meth:`_scoped`, but one indexed comparison instead of an
+        OR, so the database reads a list page in order from ``ix_dossier_*_created`` and stops after it."""
+        org = await self.db.get(Organisation, user.organisation_id)
+        side = Case.kantoor_id if org is not None and org.kind == OrgKind.KANTOOR else Case.gemeente_id
+        return col(side) == user.organisation_id
+
+    async def _filtered(
         self,
         user: User,
         query: Any,
@@ -71,7 +80,7 @@ class CaseQueries(CaseReading):
         partner_id: str | None,
         reference: str | None,
     ) -> Any:
-        query = query.where(self._scoped(user))
+        query = query.where(await self._own_cases(user))
         if status:
             query = query.where(col(Case.status) == status)
         if kind:
@@ -110,7 +119,7 @@ class CaseQueries(CaseReading):
         partner = aliased(Organisation)
         partner_id_col = sql_case((col(Case.gemeente_id) == org, col(Case.kantoor_id)), else_=col(Case.gemeente_id))
         query = select(Case, col(partner.id), col(partner.name)).join(partner, col(partner.id) == partner_id_col)
-        query = self._filtered(user, query, status=status, kind=kind, partner_id=partner_id, reference=reference)
+        query = await self._filtered(user, query, status=status, kind=kind, partner_id=partner_id, reference=reference)
         if sort == "naam":
             fetched = (
                 await self.db.execute(query.order_by(col(Case.created_at).desc(), col(Case.id)).limit(NAME_SORT_LIMIT))
@@ -143,7 +152,7 @@ class CaseQueries(CaseReading):
     ) -> int:
         if not may(user, Action.VIEW_CASES):
             raise Forbidden(Action.VIEW_CASES.value)
-        query = self._filtered(
+        query = await self._filtered(
             user, select(func.count()).select_from(Case), status=status, kind=kind, partner_id=partner_id,
             reference=reference,
         )  # fmt: skip
