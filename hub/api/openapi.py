@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from hub.accounts.api_tokens import SCOPES
 from hub.api import API_PREFIX, API_VERSION
-from hub.api.operations import ID_PATTERN, NoQuery, Operation
+from hub.api.operations import NoQuery, Operation
 from hub.api.problems import PROBLEM_TYPE, TITLES
 from hub.runtime import Runtime
 
@@ -96,7 +96,7 @@ def _problem(status: int) -> dict[str, Any]:
 
 def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": op.path_pattern(name)}}
         for name in PATH_PARAM.findall(op.path)
     ]
     params += [

@@ -38,7 +38,6 @@ log = logging.getLogger("hub.api")
 M = TypeVar("M", bound=BaseModel)
 MAX_JSON_BYTES = 64 * 1024
 ID_PATTERN = "^[0-9a-f]{32}$"  # every object's id (hub.db.new_id)
-_ID = re.compile(ID_PATTERN.strip("^$"))
 
 
 class ApiModel(BaseModel):
@@ -94,10 +93,14 @@ class Operation:
     request_headers: dict[str, str] = field(default_factory=dict)  # a required request header: its description
     optional_headers: dict[str, tuple[str, str]] = field(default_factory=dict)  # name: (description, pattern)
     extra_statuses: tuple[int, ...] = field(default=())
+    path_patterns: dict[str, str] = field(default_factory=dict)  # a path parameter that is no object id: its pattern
 
     @property
     def is_open(self) -> bool:
         return self.scope is None
+
+    def path_pattern(self, name: str) -> str:
+        return self.path_patterns.get(name, ID_PATTERN)
 
 
 def _invalid(error: ModelError) -> dict[str, str]:
@@ -108,12 +111,13 @@ def _invalid(error: ModelError) -> dict[str, str]:
     return found
 
 
-def parse_path(request: Request) -> None:
-    """Every path parameter is an object id; anything else is a 400 naming it (the document gives the pattern)."""
+def parse_path(op: Operation, request: Request) -> None:
+    """Every path parameter must fit its pattern (an object id unless the operation names another); anything else is
+    a 400 naming it, without its value (the document gives the patterns)."""
     invalid = {
-        name: "Geen geldige id: 32 tekens 0-9 en a-f."
+        name: f"Past niet in het patroon {op.path_pattern(name)}."
         for name, value in request.path_params.items()
-        if not _ID.fullmatch(str(value))
+        if not re.fullmatch(op.path_pattern(name).removeprefix("^").removesuffix("$"), str(value))
     }
     if invalid:
         raise ApiProblem(400, "Een of meer padparameters zijn ongeldig.", invalid=invalid)
@@ -165,7 +169,7 @@ async def serve(op: Operation, request: Request) -> Response:
             principal = await authenticator_of(request).authenticate(request, runtime)
             if op.scope not in principal.scopes:
                 raise ApiProblem(403, f"Deze API-sleutel heeft de bevoegdheid {op.scope} niet.")
-            parse_path(request)
+            parse_path(op, request)
             query = parse_query(op, request)
             body = await parse_body(op, request)
             call = Call(request=request, principal=principal, runtime=runtime, query=query, body=body)
