@@ -19,6 +19,7 @@ BENCHMARKS = (
     "bench.name_search_bench",
     "bench.start_page_bench",
     "bench.monitoring_bench",
+    "bench.api_bench",
 )
 
 

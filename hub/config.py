@@ -85,6 +85,7 @@ class Settings:
     # Where a finder reports a vulnerability in this hub (RFC 9116 Contact), in order of preference.
     security_contacts: tuple[str, ...] = ()
     security_policy_url: str = ""  # empty: the hub's own disclosure page
+    api_contact_email: str = ""  # the OpenAPI document's info.contact.email (API Design Rules doc-openapi-contact)
 
     @property
     def https(self) -> bool:
@@ -176,6 +177,7 @@ def _clamd(env: Mapping[str, str]) -> str:
 
 
 _MAILTO = re.compile(r"^mailto:[^@\s<>,]+@[^@\s<>,]+$")
+_EMAIL = re.compile(r"^[^@\s<>,:;]+@[^@\s<>,;]+$")  # a bare address: no scheme, no list
 
 
 def _https_url(value: str) -> bool:
@@ -196,6 +198,19 @@ def _security_contacts(env: Mapping[str, str], base_url: str) -> tuple[str, ...]
                 "mailto:security@gemeente.example.nl or https://gemeente.example.nl/kwetsbaarheid-melden."
             )
     return contacts
+
+
+def _api_contact_email(env: Mapping[str, str], security_contacts: tuple[str, ...]) -> str:
+    """HUB_API_CONTACT_EMAIL; unset, the first mailto: of the security contacts (whose default is a mailbox)."""
+    raw = env.get("HUB_API_CONTACT_EMAIL", "").strip()
+    if raw:
+        if not _EMAIL.match(raw):
+            raise ConfigError(
+                f"HUB_API_CONTACT_EMAIL={raw!r} is not an e-mail address such as api@gemeente.example.nl."
+            )
+        return raw
+    mailboxes = [c.removeprefix("mailto:") for c in security_contacts if c.startswith("mailto:")]
+    return mailboxes[0] if mailboxes else ""
 
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -318,6 +333,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
     if "@" not in mail_from or any(c in mail_from for c in "\r\n<>"):
         raise ConfigError(f"HUB_MAIL_FROM={mail_from!r} is not an e-mail address.")
+    security_contacts = _security_contacts(env, base_url)
     policy_url = env.get("HUB_SECURITY_POLICY_URL", "").strip()
     if policy_url and not _https_url(policy_url):
         raise ConfigError(f"HUB_SECURITY_POLICY_URL={policy_url!r} must be an https:// URL (RFC 9116).")
@@ -366,6 +382,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention_outbox_days=_int(env, "HUB_RETENTION_OUTBOX_DAYS", "90", 1, 3650),
         monitoring_term_months=_int(env, "HUB_MONITORING_TERM_MONTHS", "12", 1, 36),
         decharge_months=_int(env, "HUB_DECHARGE_MONTHS", "12", 1, 36),
-        security_contacts=_security_contacts(env, base_url),
+        security_contacts=security_contacts,
         security_policy_url=policy_url,
+        api_contact_email=_api_contact_email(env, security_contacts),
     )

@@ -132,4 +132,10 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "The operator's disclosure policy (security.txt Policy), an https URL; empty means the hub's own page.",
     ),
+    Setting(
+        "HUB_API_CONTACT_EMAIL",
+        "",
+        "The e-mail address the API's OpenAPI document names as its contact; empty means the first mailto: address "
+        "of HUB_SECURITY_CONTACT.",
+    ),
 )

@@ -245,3 +245,21 @@ def test_hub_serve_hands_uvicorn_the_operations_settings(tmp_path: Path, monkeyp
     assert kw["timeout_graceful_shutdown"] == 12
     assert kw["forwarded_allow_ips"] == ["10.42.0.0/16"] and kw["proxy_headers"] is True
     assert kw["log_config"] is None and kw["access_log"] is False
+
+
+# -- HUB_API_CONTACT_EMAIL: the OpenAPI document's contact (API Design Rules) ------------------------------------
+
+
+def test_the_api_contact_is_set_or_the_first_security_mailbox() -> None:
+    assert load_settings({"HUB_API_CONTACT_EMAIL": " api@gemeente.example.nl "}).api_contact_email == (
+        "api@gemeente.example.nl"
+    )
+    contacts = "https://gemeente.example.nl/melden,mailto:cert@gemeente.example.nl"
+    assert load_settings({"HUB_SECURITY_CONTACT": contacts}).api_contact_email == "cert@gemeente.example.nl"
+    assert load_settings({"HUB_SECURITY_CONTACT": "https://gemeente.example.nl/melden"}).api_contact_email == ""
+
+
+@pytest.mark.parametrize("value", ["api", "mailto:api@gemeente.example.nl", "api@x, b@y", "<api@gemeente.nl>"])
+def test_an_api_contact_must_be_an_e_mail_address(value: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape("HUB_API_CONTACT_EMAIL=")):
+        load_settings({"HUB_API_CONTACT_EMAIL": value})

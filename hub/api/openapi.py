@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -16,8 +16,9 @@ from starlette.responses import JSONResponse, Response
 
 from hub.accounts.api_tokens import SCOPES
 from hub.api import API_PREFIX, API_VERSION
-from hub.api.operations import ID_PATTERN, NoQuery, Operation
+from hub.api.operations import NoQuery, Operation
 from hub.api.problems import PROBLEM_TYPE, TITLES
+from hub.runtime import Runtime
 
 REF = "#/components/schemas/{model}"
 PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)}")
@@ -53,17 +54,36 @@ class _Schemas:
         self.components: dict[str, Any] = {"Problem": _problem_schema()}
 
     def ref(self, model: type[BaseModel]) -> dict[str, Any]:
-        schema = model.model_json_schema(by_alias=True, ref_template=REF)
-        for name, sub in schema.pop("$defs", {}).items():
-            self.components[name] = sub
-        self.components[model.__name__] = schema
+        self.components[model.__name__] = self._schema(model)
         return {"$ref": REF.format(model=model.__name__)}
 
     def properties(self, model: type[BaseModel]) -> tuple[dict[str, Any], set[str]]:
-        schema = model.model_json_schema(by_alias=True, ref_template=REF)
+        schema = self._schema(model)
+        return schema.get("properties", {}), set(schema.get("required", []))
+
+    def _schema(self, model: type[BaseModel]) -> dict[str, Any]:
+        schema = without_null_branches(model.model_json_schema(by_alias=True, ref_template=REF))
         for name, sub in schema.pop("$defs", {}).items():
             self.components[name] = sub
-        return schema.get("properties", {}), set(schema.get("required", []))
+        return cast(dict[str, Any], schema)
+
+
+def without_null_branches(schema: Any) -> Any:
+    """Pydantic writes an optional field as ``anyOf: [{type: string, format: date}, {type: null}]``; the same as one
+    schema with ``type: [string, "null"]`` (JSON Schema 2020-12), which keeps the ``format`` where readers (and the
+    API Design Rules' date rules) look for it. A ``$ref`` or richer ``anyOf`` stays as it is."""
+    if isinstance(schema, list):
+        return [without_null_branches(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: without_null_branches(value) for key, value in schema.items()}
+    branches = schema.get("anyOf")
+    if isinstance(branches, list) and len(branches) == 2 and {"type": "null"} in branches:
+        other = branches[0] if branches[1] == {"type": "null"} else branches[1]
+        if isinstance(other.get("type"), str) and not set(other) & set(schema):
+            del schema["anyOf"]
+            return {**schema, **other, "type": [other["type"], "null"]}
+    return schema
 
 
 def _problem(status: int) -> dict[str, Any]:
@@ -76,7 +96,7 @@ def _problem(status: int) -> dict[str, Any]:
 
 def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": op.path_pattern(name)}}
         for name in PATH_PARAM.findall(op.path)
     ]
     params += [
@@ -105,7 +125,7 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
         statuses |= {401, 403, 429}
     if params and any(p["in"] == "path" for p in params):
         statuses.add(404)
-    if op.body is not None or op.request_media or any(p["in"] in ("query", "header") for p in params):
+    if op.body is not None or op.request_media or params:  # a malformed id too (hub.api.operations.parse_path)
         statuses.add(400)
     doc: dict[str, Any] = {
         "operationId": op.operation_id,
@@ -130,7 +150,7 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
     return doc
 
 
-def document(operations: Sequence[Operation], *, base_url: str) -> dict[str, Any]:
+def document(operations: Sequence[Operation], *, base_url: str, contact_email: str) -> dict[str, Any]:
     schemas = _Schemas()
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
@@ -145,7 +165,11 @@ def document(operations: Sequence[Operation], *, base_url: str) -> dict[str, Any
                 "De API van de hub tussen gemeenten en beschermingsbewindvoerders: dezelfde regels, rechten en "
                 f"audit als de pagina's. Authenticatie met een API-sleutel als Bearer-token. Scopes: {scope_list}."
             ),
-            "contact": {"name": "Beheer van deze hub", "url": f"{base_url}/.well-known/security.txt"},
+            "contact": {
+                "name": "Beheer van deze hub",
+                "url": f"{base_url}/.well-known/security.txt",
+                **({"email": contact_email} if contact_email else {}),
+            },
             "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
         },
         "servers": [{"url": f"{base_url}{API_PREFIX}"}],
@@ -170,8 +194,10 @@ def _tags(operations: Sequence[Operation]) -> list[dict[str, str]]:
 
 def openapi_operation(all_operations: Callable[[], Sequence[Operation]]) -> Operation:
     async def openapi_json(request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
-        return JSONResponse(document(all_operations(), base_url=_origin(request, base)))
+        settings = cast(Runtime, request.app.state.hub).settings
+        return JSONResponse(
+            document(all_operations(), base_url=settings.base_url, contact_email=settings.api_contact_email)
+        )
 
     return Operation(
         method="GET",
@@ -181,9 +207,3 @@ def openapi_operation(all_operations: Callable[[], Sequence[Operation]]) -> Oper
         handler=openapi_json,
         tag="API",
     )
-
-
-def _origin(request: Request, base: str) -> str:
-    """The hub's public address (HUB_BASE_URL), not the address the request happened to use."""
-    runtime = getattr(request.app.state, "hub", None)
-    return runtime.settings.base_url if runtime is not None else base

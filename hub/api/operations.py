@@ -4,16 +4,17 @@ An :class:`Operation` declares everything about one method on one path: its scop
 models (pydantic), its handler. The routes (:func:`api_routes`) and the OpenAPI document (hub.api.openapi) are both
 made from the same list of operations, so they cannot drift apart.
 
-Serving one call: authenticate (hub.api.authn; an open operation skips it), check the scope (403), parse the query
-and the body into their models (400 with ``invalidParams``), run the handler, answer JSON. Every refusal the
-services raise becomes its problem: NotFound 404 (another organisation's object too), Forbidden 403,
-ValidationError 400. An unexpected error is logged by type and place only (its text may hold personal data).
+Serving one call: authenticate (hub.api.authn; an open operation skips it), check the scope (403), check the path's
+ids and parse the query and the body into their models (400 with ``invalidParams``), run the handler, answer JSON.
+Every refusal the services raise becomes its problem: NotFound 404 (another organisation's object too), Forbidden
+403, ValidationError 400. An unexpected error is logged by type and place only (its text may hold personal data).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -95,10 +96,14 @@ class Operation:
     # Answers that are no JSON and no plain problem (a download's 206, a 416 with Content-Range): the status and its
     # OpenAPI response object (the API-Version header is added).
     extra_responses: dict[int, dict[str, Any]] = field(default_factory=dict)
+    path_patterns: dict[str, str] = field(default_factory=dict)  # a path parameter that is no object id: its pattern
 
     @property
     def is_open(self) -> bool:
         return self.scope is None
+
+    def path_pattern(self, name: str) -> str:
+        return self.path_patterns.get(name, ID_PATTERN)
 
 
 def _invalid(error: ModelError) -> dict[str, str]:
@@ -107,6 +112,18 @@ def _invalid(error: ModelError) -> dict[str, str]:
         name = ".".join(str(part) for part in item["loc"]) or "body"
         found.setdefault(name, item["msg"])
     return found
+
+
+def parse_path(op: Operation, request: Request) -> None:
+    """Every path parameter must fit its pattern (an object id unless the operation names another); anything else is
+    a 400 naming it, without its value (the document gives the patterns)."""
+    invalid = {
+        name: f"Past niet in het patroon {op.path_pattern(name)}."
+        for name, value in request.path_params.items()
+        if not re.fullmatch(op.path_pattern(name).removeprefix("^").removesuffix("$"), str(value))
+    }
+    if invalid:
+        raise ApiProblem(400, "Een of meer padparameters zijn ongeldig.", invalid=invalid)
 
 
 def parse_query(op: Operation, request: Request) -> BaseModel:
@@ -155,6 +172,7 @@ async def serve(op: Operation, request: Request) -> Response:
             principal = await authenticator_of(request).authenticate(request, runtime)
             if op.scope not in principal.scopes:
                 raise ApiProblem(403, f"Deze API-sleutel heeft de bevoegdheid {op.scope} niet.")
+            parse_path(op, request)
             query = parse_query(op, request)
             body = await parse_body(op, request)
             call = Call(request=request, principal=principal, runtime=runtime, query=query, body=body)

@@ -62,6 +62,9 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         Index("ix_dossier_gemeente_status", "gemeente_id", "status"),
         Index("ix_dossier_kantoor_status", "kantoor_id", "status"),
+        # The case lists' order (hub.cases.queries.list_cases): a page is read from the index, not sorted.
+        Index("ix_dossier_kantoor_created", "kantoor_id", "created_at", "reference"),
+        Index("ix_dossier_gemeente_created", "gemeente_id", "created_at", "reference"),
         # The monitoring (hub.monitoring.queries) reads a gemeente's cases in id order with these (covering).
         Index("ix_dossier_gemeente_case", "gemeente_id", "id", "kantoor_id", "bewind_kind"),
         Index(

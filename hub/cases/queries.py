@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -15,6 +14,7 @@ from crypto import blind_index, normalise_bsn
 from crypto import is_valid_bsn as elfproef_ok
 from hub.accounts.authz import Action, may
 from hub.accounts.models import Organisation, User
+from hub.accounts.roles import OrgKind
 from hub.audit import actions
 from hub.cases.models import Case
 from hub.cases.reading import CaseReading
@@ -61,9 +61,20 @@ class CaseQueries(CaseReading):
         org = user.organisation_id
         return or_(col(Case.gemeente_id) == org, col(Case.kantoor_id) == org)
 
+    async def _sides(self, user: User) -> tuple[Any, Any]:
+        """(own, partner): the case columns that hold the user's organisation and the other party. A gemeente is
+        only ever a case's gemeente, a kantoor its kantoor; so the lists scope by one indexed comparison instead of
+        :meth:`_scoped`'s OR (the database reads a page in order from ``ix_dossier_*_created`` and stops after it),
+        and join the partner by plain equality (a CASE expression in the join hides that order from PostgreSQL)."""
+        org = await self.db.get(Organisation, user.organisation_id)
+        if org is not None and org.kind == OrgKind.KANTOOR:
+            return col(Case.kantoor_id), col(Case.gemeente_id)
+        return col(Case.gemeente_id), col(Case.kantoor_id)
+
     def _filtered(
         self,
         user: User,
+        own: Any,
         query: Any,
         *,
         status: str | None,
@@ -71,7 +82,7 @@ class CaseQueries(CaseReading):
         partner_id: str | None,
         reference: str | None,
     ) -> Any:
-        query = query.where(self._scoped(user))
+        query = query.where(own == user.organisation_id)
         if status:
             query = query.where(col(Case.status) == status)
         if kind:
@@ -106,11 +117,10 @@ class CaseQueries(CaseReading):
             raise Forbidden(Action.VIEW_CASES.value)
         limit = max(1, min(limit, PAGE_MAX))
         offset = max(0, offset)
-        org = user.organisation_id
+        own, partner_side = await self._sides(user)
         partner = aliased(Organisation)
-        partner_id_col = sql_case((col(Case.gemeente_id) == org, col(Case.kantoor_id)), else_=col(Case.gemeente_id))
-        query = select(Case, col(partner.id), col(partner.name)).join(partner, col(partner.id) == partner_id_col)
-        query = self._filtered(user, query, status=status, kind=kind, partner_id=partner_id, reference=reference)
+        query = select(Case, col(partner.id), col(partner.name)).join(partner, col(partner.id) == partner_side)
+        query = self._filtered(user, own, query, status=status, kind=kind, partner_id=partner_id, reference=reference)
         if sort == "naam":
             fetched = (
                 await self.db.execute(query.order_by(col(Case.created_at).desc(), col(Case.id)).limit(NAME_SORT_LIMIT))
@@ -143,8 +153,9 @@ class CaseQueries(CaseReading):
     ) -> int:
         if not may(user, Action.VIEW_CASES):
             raise Forbidden(Action.VIEW_CASES.value)
+        own, _ = await self._sides(user)
         query = self._filtered(
-            user, select(func.count()).select_from(Case), status=status, kind=kind, partner_id=partner_id,
+            user, own, select(func.count()).select_from(Case), status=status, kind=kind, partner_id=partner_id,
             reference=reference,
         )  # fmt: skip
         return int((await self.db.execute(query)).scalar_one())

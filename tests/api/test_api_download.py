@@ -112,7 +112,9 @@ async def test_a_range_decrypts_only_its_chunks(api: Api) -> None:
 
 
 def test_the_openapi_document_describes_range_206_and_416() -> None:
-    doc: dict[str, Any] = openapi_document(operations(), base_url="https://hub.example")
+    doc: dict[str, Any] = openapi_document(
+        operations(), base_url="https://hub.example", contact_email="security@hub.example"
+    )
     op = doc["paths"]["/documents/{documentId}/content"]["get"]
     assert "Range" in {p["name"] for p in op["parameters"] if p["in"] == "header"}
     assert "Content-Range" in op["responses"]["206"]["headers"]

@@ -86,6 +86,9 @@ async def test_errors_are_problems_without_trailing_slashes_or_redirects(api_sql
     assert_problem(await client.get("/api/v1/documents/%0A/content"), 404)  # a path no API route can match
     assert_problem(await client.get("/api/v1"), 404)
     assert_problem(await client.get(f"/api/v1/cases/{ID}"), 404)
+    # A path parameter that is no id is a 400 naming it (API Design Rules: invalid input), its value not echoed.
+    malformed = assert_problem(await client.get("/api/v1/threads/123456782"), 400)
+    assert malformed["invalidParams"][0]["name"] == "threadId" and "123456782" not in str(malformed)
     not_allowed = assert_problem(await client.delete("/api/v1/cases"), 405)
     assert not_allowed["title"]
     bad = assert_problem(await client.get("/api/v1/cases", params={"limit": "0", "status": "weg"}), 400)

@@ -64,7 +64,8 @@ async def test_a_bsn_is_looked_up_by_post_only_within_the_organisation(api: Api)
     client = api.client(await api.token(w.bv_x))
     found = await client.post("/api/v1/cases/search", json={"bsn": "1234 56 782"})
     assert found.status_code == 200 and [c["id"] for c in found.json()["items"]] == [mine.id]
-    assert (await client.get("/api/v1/cases/search")).status_code == 404  # no GET: it would put the BSN in a URL
+    # No GET: it would put the BSN in a URL ("search" is then a malformed case id).
+    assert (await client.get("/api/v1/cases/search")).status_code == 400
     searches = await actions_of(api, "case.search")
     assert [(e.object_type, e.object_id) for e in searches] == [("search", "bsn")]
 
