@@ -19,14 +19,21 @@ from sqlmodel import col
 from hub.accounts.models import User
 from hub.accounts.roles import Role
 from hub.audit.models import AuditEvent
+from hub.calendars.services import CalendarSource
+from hub.cases.milestones import K
+from hub.cases.term_sweep import sweep_case_terms
 from hub.db import is_id, utcnow
+from hub.messaging.reminders import sweep_clocks
 from hub.messaging.threads import ThreadService
+from hub.notifications.outbox import OutboxNotifier
+from hub.notifications.term_outbox import OutboxTermNotifier
+from hub.terms import aanvraag_bijzondere_bijstand_due, default_calendar
 from hub.webhooks.addresses import AddressRefused, check_url
 from hub.webhooks.delivery import MAX_ATTEMPTS
 from hub.webhooks.endpoints import WebhookService
 from hub.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from hub.worker import worker_for
-from tests.cases.path import build_path
+from tests.cases.path import at, build_path
 from tests.cases.world import BSN_1, World, build_world
 from tests.support.hubclient import HubUnderTest, running_hub
 from tests.support.webhook_receiver import Receiver, signature_valid
@@ -237,3 +244,46 @@ async def test_address_rule() -> None:
             await check_url(url, allow_private=False)
     await check_url("https://93.184.215.14/hook", allow_private=False)
     await check_url("http://127.0.0.1:8080/hook", allow_private=True)
+
+
+async def test_terms_and_milestones_reach_both_parties(world: World) -> None:
+    """A case term due today and passed, a reaction clock passed, a milestone recorded: one row for each party's
+    endpoint (the gemeente's and the kantoor's), with ids and kind words only."""
+    hub = world.hub
+    gb = await hub.user(world.arnhem, Role.GEMEENTEBEHEERDER)
+    all_events = ["term.due_today", "term.passed", "milestone.changed", "message.created"]
+    await _endpoint(hub, world.kb_x, "http://127.0.0.1:9/kantoor", all_events)
+    await _endpoint(hub, gb, "http://127.0.0.1:9/gemeente", all_events)
+    beschikking = date(2025, 3, 4)
+    case = await world.open_case(beschikking_date=beschikking, bewind_start_date=beschikking)
+    path = await build_path(world)
+
+    day = aanvraag_bijzondere_bijstand_due(beschikking, calendar=default_calendar()).date()
+    for moment in (at(day, 8), at(day + timedelta(days=1), 8)):
+        async with hub.db() as db:
+            await sweep_case_terms(db, moment, CalendarSource(), OutboxTermNotifier(db), warn_months=(2, 1))
+    milestone = await path.apply_bijstand(world.bv_x, case, date(2025, 3, 10))
+    async with hub.db() as db:
+        thread = await ThreadService(db, hub.runtime.keyring).start_thread(
+            world.km_arnhem, subject=SUBJECT, body=BODY, case=case.id
+        )
+    clock_due = thread.current_due_at
+    assert clock_due is not None
+    async with hub.db() as db:
+        await sweep_clocks(
+            db, clock_due + timedelta(hours=1), await CalendarSource().calendar_for(db), OutboxNotifier(db)
+        )
+
+    rows = await _deliveries(hub)
+    seen: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        seen.setdefault(row.event_type, []).append(json.loads(row.payload)["data"])
+    both = {world.xander.id, world.arnhem.id}
+    for event in all_events:
+        assert {r.organisation_id for r in rows if r.event_type == event} == both, event
+    assert {"caseId": case.id, "term": "aanvraag_bijzondere_bijstand"} in seen["term.due_today"]
+    assert {"caseId": case.id, "term": "aanvraag_bijzondere_bijstand"} in seen["term.passed"]
+    assert {"caseId": case.id, "threadId": thread.id, "term": "reactie"} in seen["term.passed"]
+    assert seen["milestone.changed"][0] == {
+        "caseId": case.id, "milestoneId": milestone.id, "milestoneKind": K.AANVRAAG_BIJSTAND.value, "change": "record"
+    }  # fmt: skip
