@@ -36,8 +36,8 @@ test: $(BIN)/activate node_modules/axe-core/axe.min.js system-packages
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(BIN)/activate
-	$(BIN)/ruff check hub crypto tests migrations bench tools
-	$(BIN)/ruff format --check hub crypto tests migrations bench tools
+	$(BIN)/ruff check hub crypto tests migrations bench tools examples
+	$(BIN)/ruff format --check hub crypto tests migrations bench tools examples
 	$(BIN)/mypy
 
 # THIRD_PARTY_NOTICES.md from the installed runtime dependencies (pip-licenses); refuses a licence the EUPL-1.2
