@@ -100,7 +100,7 @@ SETTINGS: tuple[Setting, ...] = (
         "true: webhooks may go to plain http and to loopback or private addresses. Only for tests and on-premise "
         "receivers; otherwise every webhook URL must be https and resolve to public addresses only.",
     ),
-    Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a mail outbox row is kept (1-3650)."),
+    Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a settled mail outbox row or webhook delivery is kept (1-3650)."),
     Setting(
         "HUB_MONITORING_TERM_MONTHS",
         "12",

@@ -23,10 +23,13 @@ from hub.calendars.services import CalendarSource
 from hub.cases.milestones import K
 from hub.cases.term_sweep import sweep_case_terms
 from hub.db import is_id, utcnow
+from hub.documents.components import blobs_of
 from hub.messaging.reminders import sweep_clocks
 from hub.messaging.threads import ThreadService
 from hub.notifications.outbox import OutboxNotifier
 from hub.notifications.term_outbox import OutboxTermNotifier
+from hub.retention.components import policy_of
+from hub.retention.run import run_retention
 from hub.terms import aanvraag_bijzondere_bijstand_due, default_calendar
 from hub.webhooks.addresses import AddressRefused, check_url
 from hub.webhooks.delivery import MAX_ATTEMPTS
@@ -287,3 +290,27 @@ async def test_terms_and_milestones_reach_both_parties(world: World) -> None:
     assert seen["milestone.changed"][0] == {
         "caseId": case.id, "milestoneId": milestone.id, "milestoneKind": K.AANVRAAG_BIJSTAND.value, "change": "record"
     }  # fmt: skip
+
+
+async def test_retention_removes_settled_deliveries_only(world: World) -> None:
+    hub = world.hub
+    await _endpoint(hub, world.kb_x, "http://127.0.0.1:9/hook", ["message.created"])
+    case = await world.open_case()
+    for _ in range(3):
+        async with hub.db() as db:
+            await ThreadService(db, hub.runtime.keyring).start_thread(
+                world.km_arnhem, subject=SUBJECT, body=BODY, case=case.id
+            )
+    old = utcnow() - timedelta(days=91)
+    async with hub.db() as db:
+        rows = list((await db.execute(select(WebhookDelivery))).scalars())
+        for row, status in zip(
+            rows, (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.PENDING), strict=True
+        ):
+            row.created_at, row.status = old, status.value
+            db.add(row)
+    now = utcnow()
+    await run_retention(
+        hub.runtime.sessions, blobs_of(hub.runtime), policy_of(hub.runtime), now=now, today=now.date(), actor="test"
+    )
+    assert [r.status for r in await _deliveries(hub)] == [DeliveryStatus.PENDING.value]  # work not done is kept
