@@ -63,6 +63,15 @@ async def claim_due(
     return list(result.scalars())
 
 
+async def still_claimed(sessions: async_sessionmaker[AsyncSession], table: Table, row_id: str, name: str) -> bool:
+    """Whether worker ``name`` still holds row ``row_id`` (its lease did not run out while the worker stalled)."""
+    async with sessions() as db, db.begin():
+        claimed_by = (
+            await db.execute(select(table.c.claimed_by).where(table.c.id == row_id, table.c.status == SENDING))
+        ).scalar_one_or_none()
+    return bool(claimed_by == name)
+
+
 def backoff(
     attempts: int, *, first: timedelta = timedelta(minutes=1), most: timedelta = timedelta(hours=1)
 ) -> timedelta:

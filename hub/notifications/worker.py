@@ -234,15 +234,7 @@ class OutboxWorker:
         return bool(getattr(result, "rowcount", 0))
 
     async def _still_mine(self, row_id: str) -> bool:
-        async with transaction(self.sessions) as db:
-            claimed_by = (
-                await db.execute(
-                    select(col(OutboxMail.claimed_by)).where(
-                        col(OutboxMail.id) == row_id, col(OutboxMail.status) == MailStatus.SENDING.value
-                    )
-                )
-            ).scalar_one_or_none()
-        return claimed_by == self.name
+        return await claiming.still_claimed(self.sessions, OUTBOX_TABLE, row_id, self.name)
 
     async def deliver(self, job: Job) -> MailStatus | None:
         """Send one claimed mail (no transaction open while talking to the server) and record the outcome.

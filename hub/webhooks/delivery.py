@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from crypto import Keyring
 from hub.db import transaction, utcnow
 from hub.errors import exception_place
-from hub.notifications.claiming import anything_due, backoff, claim_due
+from hub.notifications.claiming import anything_due, backoff, claim_due, still_claimed
 from hub.webhooks.addresses import AddressRefused, check_url
 from hub.webhooks.endpoints import read_secret, secret_key
 from hub.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -133,7 +133,13 @@ class WebhookOutbox:
             return response.status_code, None
         return response.status_code, f"Antwoord {response.status_code}"
 
-    async def deliver(self, client: httpx.AsyncClient, attempt: Attempt, now: datetime) -> DeliveryStatus:
+    async def deliver(self, client: httpx.AsyncClient, attempt: Attempt, now: datetime) -> DeliveryStatus | None:
+        """POST one claimed delivery and record the outcome; None when the row is no longer this worker's."""
+        if not await still_claimed(self.sessions, DELIVERY_TABLE, attempt.delivery_id, self.name):
+            log.warning(
+                "webhook delivery %s was taken over by another worker; not sent by %s", attempt.delivery_id, self.name
+            )
+            return None
         try:
             status_code, error = await self._post(client, attempt)
         except Exception as exc:  # a bug must not lose the row: it is retried like a failure
