@@ -10,6 +10,7 @@ apart) for about a day, then the row fails. Redirects are not followed; the answ
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -36,7 +37,7 @@ from hub.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 log = logging.getLogger(__name__)
 
 DELIVERY_TABLE = cast(Table, WebhookDelivery.__table__)  # type: ignore[attr-defined]
-TIMEOUT = 10.0  # seconds for connecting, sending and the answer's headers
+TIMEOUT = 10.0  # seconds for connecting, sending and the answer's headers, in all
 LEASE = timedelta(minutes=10)  # far longer than a batch of deliveries (BATCH x TIMEOUT)
 MAX_ATTEMPTS = 30  # 1+2+…+32 minutes, then hourly: about a day of failures, then the row fails visibly
 BATCH = 20
@@ -123,9 +124,10 @@ class WebhookOutbox:
         }
         try:
             request = client.build_request("POST", attempt.url, content=attempt.payload.encode(), headers=headers)
-            response = await client.send(request, stream=True)  # the body is never read
-            await response.aclose()
-        except httpx.TimeoutException:
+            async with asyncio.timeout(self.timeout):  # in all: a receiver dripping its headers is cut off too
+                response = await client.send(request, stream=True)  # the body is never read
+                await response.aclose()
+        except (httpx.TimeoutException, TimeoutError):
             return None, "Geen antwoord binnen de wachttijd"
         except httpx.HTTPError as exc:
             return None, f"Niet bereikbaar ({type(exc).__name__})"

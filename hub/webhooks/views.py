@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -27,7 +28,7 @@ DONE = {
 }
 
 
-def _service(request: Request, db: Any) -> WebhookService:
+def _service(request: Request, db: AsyncSession) -> WebhookService:
     hub = runtime(request)
     return WebhookService(db, hub.keyring, allow_private=hub.settings.webhook_allow_private)
 

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,6 +30,8 @@ def free_port() -> int:
 class Receiver:
     port: int = field(default_factory=free_port)
     status: int = 204
+    location: str = ""  # sent with the status (a redirect)
+    delay: float = 0.0  # seconds before answering
     received: list[Received] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -44,7 +47,10 @@ class Receiver:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body, self.path))
+                time.sleep(receiver.delay)
                 self.send_response(receiver.status)
+                if receiver.location:
+                    self.send_header("location", receiver.location)
                 self.send_header("content-length", "0")
                 self.end_headers()
 

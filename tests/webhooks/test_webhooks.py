@@ -32,7 +32,7 @@ from hub.retention.components import policy_of
 from hub.retention.run import run_retention
 from hub.terms import aanvraag_bijzondere_bijstand_due, default_calendar
 from hub.webhooks.addresses import AddressRefused, check_url
-from hub.webhooks.delivery import MAX_ATTEMPTS
+from hub.webhooks.delivery import MAX_ATTEMPTS, WebhookOutbox
 from hub.webhooks.endpoints import WebhookService
 from hub.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from hub.worker import worker_for
@@ -314,3 +314,30 @@ async def test_retention_removes_settled_deliveries_only(world: World) -> None:
         hub.runtime.sessions, blobs_of(hub.runtime), policy_of(hub.runtime), now=now, today=now.date(), actor="test"
     )
     assert [r.status for r in await _deliveries(hub)] == [DeliveryStatus.PENDING.value]  # work not done is kept
+
+
+async def test_no_redirect_followed_and_a_slow_receiver_cut_off(world: World, receiver: Receiver) -> None:
+    hub = world.hub
+    target = Receiver().start()
+    receiver.status, receiver.location = 307, target.url
+    receiver.start()
+    try:
+        await _endpoint(hub, world.kb_x, receiver.url, ["message.created"])
+        case = await world.open_case()
+        async with hub.db() as db:
+            await ThreadService(db, hub.runtime.keyring).start_thread(
+                world.km_arnhem, subject=SUBJECT, body=BODY, case=case.id
+            )
+        outbox = WebhookOutbox(hub.runtime.sessions, hub.runtime.keyring, name="w1", allow_private=True, timeout=0.3)
+        now = utcnow()
+        assert await outbox(now) == 1
+        [row] = await _deliveries(hub)
+        assert (row.status, row.last_status, row.last_error) == ("pending", 307, "Antwoord 307")
+        assert target.received == []  # the redirect was not followed
+
+        receiver.status, receiver.location, receiver.delay = 204, "", 1.0
+        assert await outbox(now + timedelta(minutes=2)) == 1
+        [row] = await _deliveries(hub)
+        assert (row.status, row.last_status, row.last_error) == ("pending", None, "Geen antwoord binnen de wachttijd")
+    finally:
+        target.stop()
