@@ -18,11 +18,14 @@ from sqlmodel import col
 
 from hub.accounts.models import User
 from hub.accounts.roles import Role
+from hub.api.openapi import document
+from hub.api.routes import operations
+from hub.api.webhook_docs import WebhookEvent
 from hub.audit.models import AuditEvent
 from hub.calendars.services import CalendarSource
 from hub.cases.milestones import K
 from hub.cases.term_sweep import sweep_case_terms
-from hub.db import is_id, utcnow
+from hub.db import is_id, new_id, utcnow
 from hub.documents.components import blobs_of
 from hub.messaging.reminders import sweep_clocks
 from hub.messaging.threads import ThreadService
@@ -34,7 +37,8 @@ from hub.terms import aanvraag_bijzondere_bijstand_due, default_calendar
 from hub.webhooks.addresses import AddressRefused, check_url
 from hub.webhooks.delivery import MAX_ATTEMPTS, WebhookOutbox
 from hub.webhooks.endpoints import WebhookService
-from hub.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from hub.webhooks.events import payload_of
+from hub.webhooks.models import DeliveryStatus, EventType, WebhookDelivery, WebhookEndpoint
 from hub.worker import worker_for
 from tests.cases.path import at, build_path
 from tests.cases.world import BSN_1, World, build_world
@@ -341,3 +345,18 @@ async def test_no_redirect_followed_and_a_slow_receiver_cut_off(world: World, re
         assert (row.status, row.last_status, row.last_error) == ("pending", None, "Geen antwoord binnen de wachttijd")
     finally:
         target.stop()
+
+
+def test_openapi_documents_every_event_as_sent() -> None:
+    doc = document(operations(), base_url="https://hub.example.nl")
+    assert set(doc["webhooks"]) == {e.value for e in EventType}
+    moment = utcnow()
+    ids = {"caseId": new_id(), "threadId": new_id(), "messageId": new_id(), "documentId": new_id()}
+    for event in EventType:
+        body = payload_of(event, {**ids, "kind": "bericht", "term": "reactie"}, moment)
+        parsed = WebhookEvent.model_validate_json(body)  # extra fields are refused: the model covers what is sent
+        assert parsed.type == event.value and parsed.data.case_id == ids["caseId"]
+    with pytest.raises(ValueError):
+        payload_of(EventType.MESSAGE_CREATED, {"caseId": "Johanna de Vries"}, moment)  # content never passes
+    with pytest.raises(ValueError):
+        payload_of(EventType.MESSAGE_CREATED, {"kind": "Vraag over de beschikking"}, moment)
