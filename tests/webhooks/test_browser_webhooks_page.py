@@ -55,3 +55,6 @@ def test_webhooks_are_added_and_paused_accessibly(tmp_path: Path) -> None:
         page.get_by_role("button", name="Nieuw geheim").click()
         expect(page.locator("#webhook-secret")).to_contain_text("whsec_")
         assert_accessible(page)
+        page.set_viewport_size({"width": 320, "height": 800})  # a small screen: the table stacks, nothing sideways
+        page.goto(f"{base}/organisatie/webhooks")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
