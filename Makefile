@@ -37,8 +37,8 @@ test: $(BIN)/activate node_modules/.package-lock.json system-packages
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(BIN)/activate
-	$(BIN)/ruff check hub crypto tests migrations bench tools
-	$(BIN)/ruff format --check hub crypto tests migrations bench tools
+	$(BIN)/ruff check hub crypto tests migrations bench tools examples
+	$(BIN)/ruff format --check hub crypto tests migrations bench tools examples
 	$(BIN)/mypy
 
 # THIRD_PARTY_NOTICES.md from the installed runtime dependencies (pip-licenses); refuses a licence the EUPL-1.2

@@ -65,6 +65,7 @@ from hub.web.request_id import RequestIdMiddleware
 from hub.web.security_headers import SecurityHeadersMiddleware
 from hub.web.session import EndedSession, SessionMiddleware
 from hub.web.site import Site
+from hub.webhooks import views as webhook_views
 from hub.worker import start_worker, stop_worker
 
 # Routes whose multipart bodies are parsed by a streaming handler that checks the CSRF token itself.
@@ -99,6 +100,7 @@ def routes() -> list[BaseRoute]:
         *oversight_views.routes,
         *retention_views.routes,
         *monitoring_views.routes,
+        *webhook_views.routes,
         *api_routes.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -78,6 +78,7 @@ class Settings:
     retention_withdrawn_days: int = 30
     retention_outbox_days: int = 90
     api_rate_limit: int = 600  # API calls per token per minute (hub.accounts.api_tokens)
+    webhook_allow_private: bool = False  # tests and on-premise only: webhooks to http and private addresses
     session_idle_seconds: int = 1800  # hub.accounts.auth: a full session ends after this long without a request
     session_warning_seconds: int = 120  # static/session-timeout.js warns this long before that end
     monitoring_term_months: int = 12  # the term of the monitoring's D2 (handreiking ch. 5: "bijv. twaalf maanden")
@@ -372,6 +373,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         run_worker=worker == "on",
         outbox_lease_seconds=_int(env, "HUB_OUTBOX_LEASE_SECONDS", "60", 2, 3600),
         api_rate_limit=_int(env, "HUB_API_RATE_LIMIT", "600", 10, 100_000),
+        webhook_allow_private=_choice(env, "HUB_WEBHOOK_ALLOW_PRIVATE", "false", ("true", "false")) == "true",
         digest_hour=_int(env, "HUB_DIGEST_HOUR", "8", 0, 23),
         session_idle_seconds=_int(env, "HUB_SESSION_IDLE_SECONDS", "1800", 10, 43_200),
         session_warning_seconds=_int(env, "HUB_SESSION_WARNING_SECONDS", "120", 5, 3600),

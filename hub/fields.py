@@ -54,6 +54,7 @@ MESSAGE_BODY = EncryptedField("message", "body")
 STEEKPROEF_CASE_NOTE = EncryptedField("steekproef_case", "note")  # the finding on a drawn case: may be personal
 KEPT_FORM_FIELDS = EncryptedField("kept_form", "fields")  # what a user typed when their session had ended
 INTERNAL_NOTE_BODY = EncryptedField("internal_note", "body")  # an organisation's own note on a case or thread
+WEBHOOK_SECRET = EncryptedField("webhook_endpoint", "secret")  # the signing secret of an organisation's webhook
 
 DOCUMENT_KEY = WrappedKeyColumn("document", "wrapped_key")
 
@@ -76,6 +77,7 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     STEEKPROEF_CASE_NOTE,
     KEPT_FORM_FIELDS,
     INTERNAL_NOTE_BODY,
+    WEBHOOK_SECRET,
 )
 
 WRAPPED_KEYS: tuple[WrappedKeyColumn, ...] = (DOCUMENT_KEY,)

@@ -14,6 +14,7 @@ from hub.notifications import models as notifications_models
 from hub.ops import models as ops_models
 from hub.orgdocs import models as orgdocs_models
 from hub.retention import models as retention_models
+from hub.webhooks import models as webhooks_models
 
 __all__ = [
     "accounts_kept_forms",
@@ -30,4 +31,5 @@ __all__ = [
     "ops_models",
     "orgdocs_models",
     "retention_models",
+    "webhooks_models",
 ]

@@ -26,6 +26,7 @@ MENU: tuple[tuple[str, str, Action | None], ...] = (
     ("notifications.outbox", "E-mail", Action.VIEW_OPERATIONS),
     ("admin.users", "Gebruikers", Action.MANAGE_OWN_USERS),
     ("admin.api_tokens", "API-sleutels", Action.MANAGE_ORGANISATION_TOKENS),
+    ("admin.webhooks", "Webhooks", Action.MANAGE_ORGANISATION_TOKENS),
     ("admin.user_search", "Gebruikers zoeken", Action.MANAGE_ALL_USERS),
     ("admin.contacts", "Contactgegevens", Action.CONFIRM_OWN_CONTACTS),
     ("oversight.auditlog", "Auditlog", Action.VIEW_AUDIT_LOG),

@@ -100,7 +100,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("HUB_RETENTION_WITHDRAWN_DAYS", "30", "Days after its withdrawal before a document is deleted (1-3650)."),
     Setting("HUB_API_RATE_LIMIT", "600", "API calls per token per minute (10-100000); more are answered with 429."),
-    Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a mail outbox row is kept (1-3650)."),
+    Setting(
+        "HUB_WEBHOOK_ALLOW_PRIVATE",
+        "false",
+        "true: webhooks may go to plain http and to loopback or private addresses. Only for tests and on-premise "
+        "receivers; otherwise every webhook URL must be https and resolve to public addresses only.",
+    ),
+    Setting("HUB_RETENTION_OUTBOX_DAYS", "90", "Days a settled mail outbox row or webhook delivery is kept (1-3650)."),
     Setting(
         "HUB_MONITORING_TERM_MONTHS",
         "12",

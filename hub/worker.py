@@ -11,6 +11,7 @@ every part, wired here so that notifications imports none of them.
 - hourly, the removal of crash leftovers in the blob store (:func:`hub.documents.services.cleanup_orphan_blobs`);
 - daily, retention (:func:`hub.retention.run.run_retention`): ended cases, withdrawn documents, documents past
   their type's period and old outbox rows past their period, each deletion in a transaction of its own;
+- beside the mails, in every round, the webhook deliveries (:class:`hub.webhooks.delivery.WebhookOutbox`);
 - last, the heartbeat: the moment this sweep completed, for the worker-lag metric (:mod:`hub.ops.heartbeat`).
 
 The server's lifespan (``HUB_WORKER=on``) and ``hub worker`` both build it with :func:`worker_for`.
@@ -33,12 +34,13 @@ from hub.documents.services import cleanup_orphan_blobs
 from hub.messaging.reminders import clock_states, reminder_sweep
 from hub.notifications import worker as outbox
 from hub.notifications.sender import MailSender
-from hub.notifications.worker import OutboxWorker, Sweep, stop_worker
+from hub.notifications.worker import OutboxWorker, Sweep, stop_worker, worker_name
 from hub.ops.heartbeat import record_sweep
 from hub.retention.components import policy_of
 from hub.retention.run import RunResult, run_retention
 from hub.runtime import Runtime
 from hub.terms import AMSTERDAM
+from hub.webhooks.delivery import WebhookOutbox
 
 __all__ = ["hub_sweeps", "start_worker", "stop_worker", "worker_for"]
 
@@ -101,8 +103,14 @@ def hub_sweeps(runtime: Runtime) -> list[Sweep]:
 
 
 def worker_for(runtime: Runtime, *, sender: MailSender | None = None, name: str | None = None) -> OutboxWorker:
-    """The hub's worker: sends the outbox, builds digests, runs :func:`hub_sweeps`."""
-    return outbox.worker_for(runtime, hub_sweeps(runtime), clock_states=clock_states, sender=sender, name=name)
+    """The hub's worker: sends the outbox and the webhooks, builds digests, runs :func:`hub_sweeps`."""
+    name = name or worker_name()
+    webhooks = WebhookOutbox(
+        runtime.sessions, runtime.keyring, name=name, allow_private=runtime.settings.webhook_allow_private
+    )
+    return outbox.worker_for(
+        runtime, hub_sweeps(runtime), clock_states=clock_states, outboxes=[webhooks], sender=sender, name=name
+    )
 
 
 def start_worker(runtime: Runtime) -> tuple[asyncio.Task[None], asyncio.Event]:

@@ -18,6 +18,8 @@ from hub.accounts.api_tokens import SCOPES
 from hub.api import API_PREFIX, API_VERSION
 from hub.api.operations import NoQuery, Operation
 from hub.api.problems import PROBLEM_TYPE, TITLES
+from hub.api.webhook_docs import TAG as WEBHOOK_TAG
+from hub.api.webhook_docs import webhooks
 from hub.runtime import Runtime
 
 REF = "#/components/schemas/{model}"
@@ -173,8 +175,9 @@ def document(operations: Sequence[Operation], *, base_url: str, contact_email: s
             "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
         },
         "servers": [{"url": f"{base_url}{API_PREFIX}"}],
-        "tags": _tags(operations),
+        "tags": [*_tags(operations), {"name": WEBHOOK_TAG}],
         "paths": paths,
+        "webhooks": webhooks(schemas.ref),
         "components": {
             "schemas": dict(sorted(schemas.components.items())),
             "headers": {

@@ -53,6 +53,11 @@ RETENTION_RUN: Final = "retention.run"  # a real (not dry) run; object id: who r
 API_CALL: Final = "api.call"  # every accepted API call; object: the token (its id, never the token)
 API_TOKEN_CREATE: Final = "api.token_create"  # noqa: S105  (an action name)
 API_TOKEN_REVOKE: Final = "api.token_revoke"  # noqa: S105  (an action name)
+WEBHOOK_ADD: Final = "webhook.add"  # an organisation's webhook endpoint added (object: the endpoint, never its URL)
+WEBHOOK_REMOVE: Final = "webhook.remove"
+WEBHOOK_PAUSE: Final = "webhook.pause"
+WEBHOOK_RESUME: Final = "webhook.resume"
+WEBHOOK_ROTATE: Final = "webhook.rotate"  # its signing secret replaced
 # -- the audit log itself ----------------------------------------------------------------------------------------
 AUDIT_VIEW: Final = "audit.view"  # the Auditlog page of a functionaris gegevensbescherming
 AUDIT_EXPORT: Final = "audit.export"  # a JSON-lines export: the FG's download, or `hub audit export`
@@ -105,6 +110,11 @@ ACTIONS: Final[dict[str, str]] = {
     API_CALL: "API-aanroep",
     API_TOKEN_CREATE: "API-sleutel aangemaakt",
     API_TOKEN_REVOKE: "API-sleutel ingetrokken",
+    WEBHOOK_ADD: "Webhook toegevoegd",
+    WEBHOOK_REMOVE: "Webhook verwijderd",
+    WEBHOOK_PAUSE: "Webhook gepauzeerd",
+    WEBHOOK_RESUME: "Webhook hervat",
+    WEBHOOK_ROTATE: "Geheim van webhook vernieuwd",
     AUDIT_VIEW: "Auditlog bekeken",
     AUDIT_EXPORT: "Auditlog geëxporteerd",
     "organisation.create": "Organisatie aangemaakt",

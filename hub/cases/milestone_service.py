@@ -54,6 +54,8 @@ from hub.fields import CASE_MILESTONE_NOTE
 from hub.notifications.interfaces import TermNotifier
 from hub.notifications.term_outbox import OutboxTermNotifier
 from hub.terms import WerkdagCalendar, as_local_date
+from hub.webhooks import events as webhooks
+from hub.webhooks.events import EventType
 
 NOTE_MAX = 2000
 # Beschermingsbewind (titel 1.19 BW) exists since 1 januari 1982.
@@ -374,4 +376,8 @@ class MilestoneService(CaseReading):
         calendar = await self.calendars.for_gemeente(self.db, case.gemeente_id)
         today = as_local_date(now) if now is not None else local_today()
         await refresh_terms(self.db, case, all_rows, calendar, self.notifier, warn_months=self.warn_months, today=today)
+        change = {"caseId": case.id, "milestoneId": row.id, "milestoneKind": row.kind, "change": action.split(".")[-1]}
+        await webhooks.enqueue(
+            self.db, EventType.MILESTONE_CHANGED, (case.gemeente_id, case.kantoor_id), change, now=now or utcnow()
+        )
         return row

@@ -33,6 +33,8 @@ from hub.cases.models import Case, CaseTerm, CaseTermNotice
 from hub.notifications.interfaces import TermAudience, TermNotifier, TermReminder, TermStage
 from hub.notifications.term_outbox import OutboxTermNotifier
 from hub.terms import as_local_date, require_aware
+from hub.webhooks import events as webhooks
+from hub.webhooks.events import EventType
 
 log = logging.getLogger("hub.cases")
 
@@ -57,6 +59,10 @@ def audiences(case: Case, term: CaseTerm, stage: TermStage) -> tuple[TermAudienc
             TermAudience(case.gemeente_id, (case.gemeente_contact_id or "",), roles=frozenset({Role.KLANTMANAGER}))
         )
     return tuple(found)
+
+
+# The stages a webhook tells of (a warning ahead of the due day is the mail's only).
+TERM_EVENTS = {TermStage.VANDAAG: EventType.TERM_DUE_TODAY, TermStage.VERLOPEN: EventType.TERM_PASSED}
 
 
 async def _record_stage(db: AsyncSession, term: CaseTerm, mark: str, now: datetime) -> bool:
@@ -150,6 +156,9 @@ async def sweep_case_terms(
                 audiences=audiences(case, term, stage.stage),
             )
             await notifier.remind_term(reminder, now=now)
+            if event := TERM_EVENTS.get(stage.stage):  # both parties of the case may see its terms
+                data = {"caseId": case.id, "term": step}
+                await webhooks.enqueue(db, event, (case.gemeente_id, case.kantoor_id), data, now=now)
             told.append(reminder)
         term.next_stage_on = next_stage_on(step, term.due_at, warn_months, today, handled)
         db.add(term)

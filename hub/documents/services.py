@@ -45,6 +45,8 @@ from hub.errors import NotFound
 from hub.fields import DOCUMENT_FILENAME, DOCUMENT_KEY, DOCUMENT_WITHDRAWAL_REASON
 from hub.notifications.interfaces import MailKind, NotificationEvent, Notifier, Topic
 from hub.notifications.outbox import OutboxNotifier
+from hub.webhooks import events as webhooks
+from hub.webhooks.events import EventType
 
 log = logging.getLogger("hub.documents")
 
@@ -207,6 +209,9 @@ class DocumentService:
             await self.db.flush()
             for document in documents:
                 await self._audit(user, "document.upload", document.id)
+                data = {"caseId": case.id, "documentId": document.id, "documentType": document.doc_type}
+                parties = (case.gemeente_id, case.kantoor_id)
+                await webhooks.enqueue(self.db, EventType.DOCUMENT_CREATED, parties, data, now=utcnow())
             if self.notifications and documents:
                 other = case.kantoor_id if user.organisation_id == case.gemeente_id else case.gemeente_id
                 # The receiving side's assignee of the case, else (none) its users of the recipient roles.

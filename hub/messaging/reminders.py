@@ -23,10 +23,16 @@ from hub.messaging.models import Clock, ClockNotice, Thread
 from hub.notifications.interfaces import ClockReminder, Notifier, ReminderStage
 from hub.notifications.outbox import OutboxNotifier
 from hub.terms import as_local_date, end_of_day, is_overdue, require_aware
+from hub.webhooks import events as webhooks
+from hub.webhooks.events import EventType
 
 log = logging.getLogger("hub.messaging")
 
 Sweep = Callable[[AsyncSession, datetime], Awaitable[object]]  # as hub.notifications.worker.Sweep
+
+
+# The stages a webhook tells of (an escalation is the mail's only).
+CLOCK_EVENTS = {ReminderStage.VANDAAG: EventType.TERM_DUE_TODAY, ReminderStage.VERLOPEN: EventType.TERM_PASSED}
 
 
 async def _record_stage(db: AsyncSession, clock: Clock, stage: ReminderStage, now: datetime) -> bool:
@@ -119,6 +125,9 @@ async def sweep_clocks(
                 topics=thread_topics(thread),
             )
             await notifier.remind(reminder, now=now)
+            if event := CLOCK_EVENTS.get(stage):  # both parties of the thread may see its reaction terms
+                data = {"caseId": thread.case_id, "threadId": thread.id, "term": "reactie"}
+                await webhooks.enqueue(db, event, (thread.gemeente_id, thread.kantoor_id), data, now=now)
             told.append(reminder)
     await db.flush()
     return told

@@ -41,6 +41,8 @@ from hub.messaging.reading import receipts_read, touch_read
 from hub.messaging.reply_choices import refusal, reply_choices
 from hub.notifications.interfaces import MailKind
 from hub.terms import as_local_date
+from hub.webhooks import events as webhooks
+from hub.webhooks.events import EventType
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
@@ -328,6 +330,8 @@ class ThreadService(MessagingBase):
         set_waiting(thread, running)
         self.db.add(thread)
         await self.db.flush()
+        data = {"caseId": thread.case_id, "threadId": thread.id, "messageId": message.id, "kind": kind.value}
+        await webhooks.enqueue(self.db, EventType.MESSAGE_CREATED, (me, other), data, now=now)  # ids only
         if self.notifications:
             # In this transaction: the message and its e-mail notice commit together. The notice carries ids only.
             mail = MailKind.PROCESAFSPRAAK if kind == MessageKind.PROCESAFSPRAAK else MailKind.NIEUW_BERICHT

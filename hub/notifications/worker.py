@@ -3,7 +3,8 @@
 The sweeps are the digests (this part's own) and whatever periodic jobs the hub's wiring gives it (:data:`Sweep`:
 the reminder sweep of messaging, the purge of expired sessions, ...): this module imports no producer.
 
-Claiming is one statement in a short transaction::
+Claiming is one statement in a short transaction (:mod:`hub.notifications.claiming`, shared with the webhook
+deliveries)::
 
     UPDATE outbox_mail SET status='sending', claimed_at=now, claimed_by=me, attempts=attempts+1,
                            next_attempt_at=now+lease
@@ -32,8 +33,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -44,6 +46,8 @@ from hub.calendars.services import CalendarSource, calendar_source
 from hub.config import Settings
 from hub.db import transaction, utcnow
 from hub.errors import exception_place
+from hub.notifications import claiming
+from hub.notifications.claiming import anything_due, claim_due
 from hub.notifications.interfaces import ClockStates
 from hub.notifications.lease import LEASE, kept_alive, renew_one
 from hub.notifications.models import ACCOUNT_KINDS, ENROLMENT_KINDS, MailKind, MailStatus, OutboxMail
@@ -59,15 +63,18 @@ BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 40  # about 1.5 days of temporary failures; then the row fails visibly
 BATCH = 20
+OUTBOX_TABLE = cast(Table, OutboxMail.__table__)  # type: ignore[attr-defined]
 
 Sweep = Callable[[AsyncSession, datetime], Awaitable[object]]
 """A periodic job of the worker, run with ``(db, now)`` in a transaction of its own at every sweep."""
+Outbox = Callable[[datetime | None], Awaitable[int]]
+"""Another outbox the worker delivers in each round beside the mails (the webhooks): claims and delivers one batch
+at ``now`` (None: the present), returns how many rows it claimed."""
 
 
 def backoff(attempts: int) -> timedelta:
     """1 minute after the first failed attempt, then 2, 4, 8 … minutes, at most an hour."""
-    step = BACKOFF_FIRST * (2 ** max(0, min(attempts - 1, 12)))
-    return min(step, BACKOFF_MAX)
+    return claiming.backoff(attempts, first=BACKOFF_FIRST, most=BACKOFF_MAX)
 
 
 def worker_name() -> str:
@@ -108,6 +115,7 @@ class OutboxWorker:
         calendars: CalendarSource | None = None,
         sweeps: Sequence[Sweep] = (),
         clock_states: ClockStates | None = None,
+        outboxes: Sequence[Outbox] = (),
         name: str | None = None,
         batch: int = BATCH,
         lease: timedelta = LEASE,
@@ -121,6 +129,7 @@ class OutboxWorker:
         self.calendars = calendars if calendars is not None else CalendarSource()
         self.sweeps = tuple(sweeps)
         self.clock_states = clock_states
+        self.outboxes = tuple(outboxes)
         self.name = name or worker_name()
         self.batch = batch
         self.lease = lease
@@ -130,38 +139,10 @@ class OutboxWorker:
 
     async def claim(self, now: datetime | None = None) -> list[Job]:
         now = now or self.clock()
-        due = (
-            col(OutboxMail.status).in_([MailStatus.PENDING.value, MailStatus.SENDING.value]),
-            col(OutboxMail.next_attempt_at) <= now,
-        )
-        async with self.sessions() as db:  # a plain read outside a transaction: an idle poll takes no write lock
-            await db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            if (await db.execute(select(col(OutboxMail.id)).where(*due).limit(1))).first() is None:
-                return []
+        if not await anything_due(self.sessions, OUTBOX_TABLE, now):
+            return []
         async with transaction(self.sessions) as db:
-            dialect = (await db.connection()).dialect.name
-            picked = (
-                select(col(OutboxMail.id))
-                .where(*due)
-                .order_by(col(OutboxMail.next_attempt_at), col(OutboxMail.id))
-                .limit(self.batch)
-            )
-            if dialect == "postgresql":
-                picked = picked.with_for_update(skip_locked=True)
-            result = await db.execute(
-                update(OutboxMail)
-                .where(col(OutboxMail.id).in_(picked.scalar_subquery()))
-                .values(
-                    status=MailStatus.SENDING.value,
-                    claimed_at=now,
-                    claimed_by=self.name,
-                    attempts=col(OutboxMail.attempts) + 1,
-                    next_attempt_at=now + self.lease,
-                )
-                .returning(col(OutboxMail.id))
-                .execution_options(synchronize_session=False)
-            )
-            ids = list(result.scalars())
+            ids = await claim_due(db, OUTBOX_TABLE, now=now, name=self.name, batch=self.batch, lease=self.lease)
             if not ids:
                 return []
             return await self._jobs(db, ids, now)
@@ -306,11 +287,17 @@ class OutboxWorker:
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim one batch and deliver it; the number of rows claimed."""
         jobs = await self.claim(now)
+        claimed = len(jobs)
         if jobs:
             async with kept_alive(self.sessions, self.name, self.lease, self.clock):
                 for job in jobs:
                     await self.deliver(job, now)
-        return len(jobs)
+        for outbox in self.outboxes:
+            try:
+                claimed += await outbox(now)
+            except Exception as exc:  # one outbox failing must not stop the mails (nor the other way round)
+                log.error("outbox %s failed: %s", getattr(outbox, "__name__", outbox), exception_place(exc))
+        return claimed
 
     async def drain(self, now: datetime | None = None, rounds: int = 1000) -> int:
         """Deliver until nothing is due (tests and `hub worker --once`)."""
@@ -370,6 +357,7 @@ def worker_for(
     sweeps: Sequence[Sweep] = (),
     *,
     clock_states: ClockStates | None = None,
+    outboxes: Sequence[Outbox] = (),
     sender: MailSender | None = None,
     name: str | None = None,
 ) -> OutboxWorker:
@@ -385,6 +373,7 @@ def worker_for(
         calendars=calendar_source(settings.decree_days_file),
         sweeps=sweeps,
         clock_states=clock_states,
+        outboxes=outboxes,
         name=name,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
     )

@@ -52,6 +52,7 @@ OBJECT_LABELS = {
     "internal_note": "Interne notitie",
     "retention": "Bewaartermijnen",  # hub.retention.run.RUN_OBJECT
     "api_token": "API-sleutel",  # hub.accounts.api_tokens.OBJECT_TYPE
+    "webhook": "Webhook",  # hub.webhooks.endpoints.OBJECT_TYPE
 }
 
 GENERAL_QUESTION = "algemene vraag"  # a thread about a convenant, not a case

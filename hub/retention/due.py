@@ -16,6 +16,7 @@ from hub.documents.models import Document
 from hub.notifications.models import MailStatus, OutboxMail
 from hub.retention.document_types import due_typed_documents
 from hub.retention.policy import RetentionPolicy, ended_on
+from hub.webhooks.models import DeliveryStatus, WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,19 @@ def expired_outbox(policy: RetentionPolicy, now: datetime) -> ColumnElement[bool
     return and_(col(OutboxMail.created_at) < policy.outbox_cutoff(now), col(OutboxMail.status).in_(SETTLED_MAIL))
 
 
+def expired_webhooks(policy: RetentionPolicy, now: datetime) -> ColumnElement[bool]:
+    """The webhook deliveries retention deletes: delivered or failed, older than the outbox period (ids only, but
+    they show who did what when)."""
+    return and_(
+        col(WebhookDelivery.created_at) < policy.outbox_cutoff(now),
+        col(WebhookDelivery.status).in_([DeliveryStatus.DELIVERED.value, DeliveryStatus.FAILED.value]),
+    )
+
+
 async def due_outbox_rows(db: AsyncSession, policy: RetentionPolicy, now: datetime) -> int:
-    return int((await db.execute(select(func.count()).where(expired_outbox(policy, now)))).scalar_one())
+    mails = (await db.execute(select(func.count()).where(expired_outbox(policy, now)))).scalar_one()
+    hooks = (await db.execute(select(func.count()).where(expired_webhooks(policy, now)))).scalar_one()
+    return int(mails) + int(hooks)
 
 
 async def due_items(db: AsyncSession, policy: RetentionPolicy, now: datetime, today: date) -> DueItems:

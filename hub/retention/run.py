@@ -29,8 +29,9 @@ from hub.documents.services import OBJECT_TYPE as DOCUMENT_OBJECT
 from hub.notifications.models import OutboxMail
 from hub.retention.deletion import delete_case, delete_document
 from hub.retention.document_types import due_typed_documents
-from hub.retention.due import DueItems, case_cutoff, due_items, expired_outbox, party_years
+from hub.retention.due import DueItems, case_cutoff, due_items, expired_outbox, expired_webhooks, party_years
 from hub.retention.policy import RetentionPolicy, ended_on
+from hub.webhooks.models import WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,8 @@ async def run_retention(
         # One statement: a digest row and the rows counted in it (all older) go together.
         result = await db.execute(delete(OutboxMail).where(expired_outbox(policy, now)))
         outbox_rows = int(getattr(result, "rowcount", 0) or 0)
+        result = await db.execute(delete(WebhookDelivery).where(expired_webhooks(policy, now)))
+        outbox_rows += int(getattr(result, "rowcount", 0) or 0)
         await audit.record(
             db,
             user_id=None,
