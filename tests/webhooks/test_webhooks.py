@@ -348,7 +348,7 @@ async def test_no_redirect_followed_and_a_slow_receiver_cut_off(world: World, re
 
 
 def test_openapi_documents_every_event_as_sent() -> None:
-    doc = document(operations(), base_url="https://hub.example.nl")
+    doc = document(operations(), base_url="https://hub.example.nl", contact_email="security@hub.example.nl")
     assert set(doc["webhooks"]) == {e.value for e in EventType}
     moment = utcnow()
     ids = {"caseId": new_id(), "threadId": new_id(), "messageId": new_id(), "documentId": new_id()}
