@@ -32,8 +32,11 @@ demo: $(BIN)/activate
 serve: $(BIN)/activate
 	$(BIN)/hub init && $(BIN)/hub serve
 
+# One pytest worker per core (pytest-xdist, at most TEST_WORKERS); each worker starts its own PostgreSQL cluster,
+# SeaweedFS, clamd and Chromium. A test file stays on one worker, so its module fixtures start once.
+TEST_WORKERS ?= 4
 test: $(BIN)/activate node_modules/axe-core/axe.min.js system-packages
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n auto --maxprocesses $(TEST_WORKERS) --dist loadfile
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check hub crypto tests migrations bench tools
