@@ -32,12 +32,12 @@ demo: $(BIN)/activate
 serve: $(BIN)/activate
 	$(BIN)/hub init && $(BIN)/hub serve
 
-# One pytest worker per core (pytest-xdist, at most TEST_WORKERS); each worker starts its own PostgreSQL cluster,
-# SeaweedFS, clamd and Chromium. Tests go to the workers one by one, except that a file with a module fixture stays
-# on one worker, scheduled first (tests/conftest.py gives it an xdist_group).
+# One pytest worker per logical core (pytest-xdist, at most TEST_WORKERS); each worker starts its own PostgreSQL
+# cluster, SeaweedFS, clamd and Chromium. Tests go to the workers one by one, except that a file with a module fixture
+# stays on one worker, scheduled first (tests/conftest.py gives it an xdist_group).
 TEST_WORKERS ?= 4
 test: $(BIN)/activate node_modules/axe-core/axe.min.js system-packages
-	$(BIN)/pytest -q -p no:cacheprovider -n auto --maxprocesses $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -p no:cacheprovider -n logical --maxprocesses $(TEST_WORKERS) --dist loadgroup
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check hub crypto tests migrations bench tools
