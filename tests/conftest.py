@@ -34,26 +34,10 @@ PART_FIXTURES = {
 }
 
 
-def _module_fixture_group(item: pytest.Item) -> str | None:
-    """The test file, when the test uses a fixture of module (or class, package) scope: `make test` spreads the
-    tests over its workers one by one (`--dist loadgroup`), but keeps such a file's tests on one worker (an
-    `xdist_group` mark), so its expensive fixture (a seeded hub with a browser) is built once."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    scopes = {fixture.scope for fixtures in info.name2fixturedefs.values() for fixture in fixtures}
-    return item.nodeid.split("::")[0] if scopes & {"module", "class", "package"} else None
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test by the real parts it needs: fixtures that start one, and PostgreSQL runs of tests
-    parametrised by backend in any way (the `database_url` fixture, a fixture of their own, indirect parameters).
-    Tests sharing a module fixture get one `xdist_group`."""
+    parametrised by backend in any way (the `database_url` fixture, a fixture of their own, indirect parameters)."""
     for item in items:
-        group = _module_fixture_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
         names = set(getattr(item, "fixturenames", ()))
         wanted = {mark for fixture, mark in PART_FIXTURES.items() if fixture in names}
         callspec = getattr(item, "callspec", None)
