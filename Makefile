@@ -33,8 +33,12 @@ demo: $(BIN)/activate
 serve: $(BIN)/activate
 	$(BIN)/hub init && $(BIN)/hub serve
 
+# One pytest worker per logical core (pytest-xdist, at most TEST_WORKERS); each worker starts its own PostgreSQL
+# cluster, SeaweedFS, clamd and Chromium. A test file goes to one worker as a whole, so its module fixtures are built
+# once and its tests run in their order (--dist loadgroup would not: xdist 3.8 cannot group under pytest 9.2).
+TEST_WORKERS ?= 4
 test: $(BIN)/activate node_modules/.package-lock.json system-packages
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n logical --maxprocesses $(TEST_WORKERS) --dist loadfile
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check hub crypto tests migrations bench tools examples

