@@ -209,7 +209,7 @@ async def _generate(loaders: Sequence[_Loader], keyring: Any, now: datetime) -> 
     message_cols = ("id", "thread_id", "author_id", "author_org_id", "body", "sent_at", "kind")
     receipt_cols = ("message_id", "organisation_id", "thread_id", "delivered_at", "first_read_at", "first_read_by")
     clock_cols = ("id", "thread_id", "kind", "owed_by_org_id", "started_at", "started_by_message_id", "due_at",
-                  "handed_over", "rescheduled_late", "stopped_at", "stopped_by", "stopped_by_message_id",
+                  "depth", "rescheduled_late", "stopped_at", "stopped_by", "stopped_by_message_id",
                   "stop_kind", "in_time")  # fmt: skip
     measuring_user = gemeente_users[0]
     post_threads: list[tuple[str, str]] = []  # (thread id, kantoor user id): no clock running
@@ -259,7 +259,7 @@ async def _generate(loaders: Sequence[_Loader], keyring: Any, now: datetime) -> 
             answered = state >= 2
             clocks.append(
                 (new_id(), tid, "algemeen_eerste" if general else "casuistiek", kantoren[k] if state == 1 else gemeente,
-                 last, last_message_id, last + timedelta(days=2), False, False, last if answered else None,
+                 last, last_message_id, last + timedelta(days=2), 0, False, last if answered else None,
                  gemeente_users[0] if answered else None, last_message_id if answered else None,
                  "reactie" if answered else None, n % 7 != 0 if answered else None)
             )  # fmt: skip
