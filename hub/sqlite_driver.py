@@ -4,9 +4,10 @@ aiosqlite runs each call on its own thread and hands the result back to the even
 three or four such calls per statement (open a cursor, execute, fetch the rows, close the cursor). Each hop wakes a
 thread and then the event loop, which on a busy machine costs more than the statement itself: a reply of about twenty
 statements made about seventy hops. This cursor does the four steps in one function on aiosqlite's thread, so a
-statement is one hop. Everything else (the connection, its commit and rollback, server-side cursors, the error
-translation) is SQLAlchemy's own; the module is passed as the engine's DBAPI (``create_async_engine(module=...)``,
-documented), so the URL stays ``sqlite+aiosqlite://``.
+statement is one hop; and the pool's rollback after a commit is left out when nothing ran since. Everything else (the
+connection's commit and rollback, server-side cursors, the error translation) is SQLAlchemy's own; the module is
+passed as the engine's DBAPI (``create_async_engine(module=...)``, documented), so the URL stays
+``sqlite+aiosqlite://``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 # What a statement leaves behind: description, rowcount, lastrowid, rows.
-_Outcome = tuple[Any, int, int | None, list[Any]]
+_Outcome = tuple[Any, int, Any, list[Any]]
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
@@ -66,7 +67,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def lastrowid(self) -> int:
-        return self._outcome[2] or 0
+        return self._outcome[2]  # None before the first INSERT, as sqlite3 has it
 
     @property
     def arraysize(self) -> int:
@@ -108,8 +109,29 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """The connection skips the pool's rollback when nothing ran since the last commit or rollback: every transaction
+    is begun by a statement (``isolation_level=None``, hub.db), so none can be open, and the hop is saved (two a
+    request). A statement cut off by cancellation counts as run, so its connection is still rolled back."""
+
+    __slots__ = ("_used",)
     _cursor_cls = OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._used = True  # unknown until the first commit or rollback
+
+    def cursor(self, server_side: bool = False) -> Any:
+        self._used = True
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        super().commit()
+        self._used = False
+
+    def rollback(self) -> None:
+        if self._used:
+            super().rollback()
+            self._used = False
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
