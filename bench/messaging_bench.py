@@ -510,8 +510,9 @@ def run() -> list[dict[str, Any]]:
         "Issue 16 (posting under 20 ms): a reply through the whole app was 20 statements on SQLite and 18 on "
         "PostgreSQL; SQLite no longer reads the thread a second time under the lock (its transaction holds the write "
         "lock from BEGIN IMMEDIATE), and each SQLite statement is one call on aiosqlite's thread instead of three or "
-        "four (hub/sqlite_driver.py: 73 thread hops per reply before, 23 now). New outbox rows are one multi-row "
-        "INSERT without ORM objects (a notice to 20 klantmanagers built and flushed 20 of them)."
+        "four, with no pool rollback after a commit (hub/sqlite_driver.py: 73 thread hops per reply before, 21 now). "
+        "New outbox rows are one multi-row INSERT without ORM objects (a notice to 20 klantmanagers built and flushed "
+        "20 of them)."
     )
     notes.append(
         f"SQLite: a WAL file on disk (synchronous=NORMAL, as the hub sets it). PostgreSQL "
