@@ -55,3 +55,47 @@ async def test_concurrent_read_then_write_transactions_all_succeed(database_url:
     finally:
         await engine.dispose()
     assert {f"Kantoor {n}" for n in range(8)} <= set(await _names(database_url))
+
+
+async def test_sqlite_statements_take_one_thread_hop_each_and_keep_the_driver_semantics(sqlite_url: str) -> None:
+    """hub.sqlite_driver: rows, row counts, executemany, errors and rollback as with SQLAlchemy's own aiosqlite
+    adapter, in one call on aiosqlite's thread per statement."""
+    import aiosqlite.core
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    engine = create_engine(sqlite_url)
+    sessions = session_factory(engine)
+    calls = 0
+    queued = aiosqlite.core.Connection._execute
+
+    async def counted(self: aiosqlite.core.Connection, fn: object, *args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return await queued(self, fn, *args, **kwargs)
+
+    try:
+        async with transaction(sessions) as db:  # the connection's set-up is not counted
+            await db.execute(select(Organisation))
+        aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
+        async with transaction(sessions) as db:
+            db.add_all([Organisation(kind=OrgKind.KANTOOR.value, name=f"Kantoor hop {n}") for n in range(3)])
+            await db.flush()  # one executemany
+            changed = await db.execute(
+                update(Organisation).where(Organisation.name.startswith("Kantoor hop")).values(contact_person="x")
+            )
+            assert changed.rowcount == 3  # type: ignore[attr-defined]
+            found = (await db.execute(select(Organisation.name).where(Organisation.contact_person == "x"))).all()
+            assert sorted(n for (n,) in found) == [f"Kantoor hop {n}" for n in range(3)]
+        assert calls == 5  # BEGIN IMMEDIATE, INSERT (of 3 rows), UPDATE, SELECT, COMMIT; no reset after the commit
+        with pytest.raises(IntegrityError):  # a broken constraint is the DBAPI's error, and the whole unit is undone
+            async with transaction(sessions) as db:
+                db.add(Organisation(kind=OrgKind.KANTOOR.value, name="Kantoor weg"))
+                await db.flush()
+                taken = (await db.execute(select(Organisation.id))).scalars().first()
+                db.add(Organisation(id=taken, kind=OrgKind.KANTOOR.value, name="dubbel"))
+                await db.flush()
+    finally:
+        aiosqlite.core.Connection._execute = queued  # type: ignore[method-assign]
+        await engine.dispose()
+    assert "Kantoor weg" not in await _names(sqlite_url)

@@ -103,6 +103,11 @@ class MessagingBase:
         require(user, action, found)
         return found
 
+    def _locked_since_begin(self) -> bool:
+        """Does this transaction hold the whole database's write lock since it began? On SQLite, yes (BEGIN
+        IMMEDIATE, hub.db): a row read earlier in it is what a locking read (SELECT ... FOR UPDATE) would find."""
+        return self.db.get_bind().dialect.name == "sqlite"
+
     async def running_clocks(self, thread_id: str) -> list[Clock]:
         """The thread's running clocks, earliest due first."""
         rows = await self.db.execute(

@@ -205,7 +205,10 @@ class ThreadService(MessagingBase):
         message_id = new_id()
         # The audit record comes first: it locks the chain head before the thread is locked (see the module text).
         await self._audit(user, "message.post", OBJECT_MESSAGE, message_id)
-        locked = await self.get_thread(user, found.id, Action.POST_MESSAGE, lock=True)
+        if self._locked_since_begin():
+            locked = found  # read in this transaction, which holds the database's write lock since its BEGIN
+        else:
+            locked = await self.get_thread(user, found.id, Action.POST_MESSAGE, lock=True)
         # Holding the lock, a second submission of the same form sees the first one's message: it is not posted again.
         already = await self.posted_with(user, form_token)
         if already is not None and already.thread_id == locked.id:
