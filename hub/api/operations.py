@@ -12,7 +12,6 @@ ValidationError 400. An unexpected error is logged by type and place only (its t
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -127,13 +126,14 @@ async def parse_body(op: Operation, request: Request) -> BaseModel | None:
         raw += chunk
         if len(raw) > MAX_JSON_BYTES:
             raise ApiProblem(413, "Het verzoek is te groot.")
+    # Parsed and validated in one step by pydantic's own JSON parser, strictly: it bounds the nesting depth (the
+    # standard library's parser recursed into a 500), refuses invalid UTF-8 and lone surrogates, and takes a date,
+    # a time or a flag only as JSON spells them (never the number 0 as 1970-01-01, nor "true" as a flag).
     try:
-        data = json.loads(bytes(raw))
-    except (ValueError, UnicodeDecodeError):
-        raise ApiProblem(400, "De inhoud is geen geldige JSON.") from None
-    try:
-        return op.body.model_validate(data)
+        return op.body.model_validate_json(bytes(raw), strict=True)
     except ModelError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            raise ApiProblem(400, "De inhoud is geen geldige JSON.") from None
         raise ApiProblem(400, "Een of meer velden zijn ongeldig.", invalid=_invalid(exc)) from None
 
 
