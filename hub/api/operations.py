@@ -111,7 +111,8 @@ def _invalid(error: ModelError) -> dict[str, str]:
 def parse_query(op: Operation, request: Request) -> BaseModel:
     params = {k: request.query_params.getlist(k)[-1] for k in request.query_params.keys()}
     try:
-        return op.query.model_validate(params)
+        # As strings, strictly: a date parameter takes a date (2026-01-05), not a date-time that happens to be midnight.
+        return op.query.model_validate_strings(params, strict=True)
     except ModelError as exc:
         raise ApiProblem(400, "Een of meer queryparameters zijn ongeldig.", invalid=_invalid(exc)) from None
 
