@@ -6,7 +6,8 @@ kind (bericht, procesafspraak with its agreed date, inhoudelijke reactie, ...) u
 the pages: ``thread.list`` / ``thread.search``, ``thread.view``, ``message.post``.
 
 Reading a thread with a person's token marks it read for that person, as the page does (the receipts show when the
-organisation first read it). An organisation's token reads without marking: its stand-in is no stored person.
+organisation first read it). An organisation's token reads without marking: its stand-in is no stored person. A
+``HEAD`` never marks: it shows no message.
 """
 
 from __future__ import annotations
@@ -178,7 +179,9 @@ def _message(view: MessageView) -> MessageOut:
 async def read_thread(call: Call) -> ThreadDetail:
     async with call.runtime.transaction() as db:
         svc = messaging_service(call, db, ReadingService)
-        view = await svc.thread_view(call.principal.user, call.path("threadId"), mark_read=True)
+        # A HEAD shows nobody the messages: it must not make the receipts say the organisation read them.
+        read = call.request.method != "HEAD"
+        view = await svc.thread_view(call.principal.user, call.path("threadId"), mark_read=read)
     return thread_detail(view)
 
 
