@@ -57,7 +57,7 @@ def _body_error(body: str) -> str:
         return "Schrijf een bericht."
     if len(body) > BODY_MAX:
         return f"Het bericht is te lang: gebruik hoogstens {BODY_MAX} tekens."
-    if _controls(body, allowed="\r\n\t"):
+    if _controls(body, allowed="\r\n\t\v\f"):  # the white space of text pasted from a word processor stays
         return "Het bericht bevat een teken dat niet in tekst hoort (een stuurteken)."
     return ""
 
