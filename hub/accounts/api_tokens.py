@@ -240,7 +240,6 @@ class ApiTokenService:
         """The caller a presented token acts as, with the call counted against the token's rate window and
         recorded (``api.call``, object: the token). Refused for any token that is not valid now; RateLimited when
         the window is full (then nothing is recorded). Locks the token's row: every server counts alike."""
-        now = now or utcnow()
         parts = split_token(token)
         if parts is None:
             raise Refused
@@ -254,6 +253,9 @@ class ApiTokenService:
         ).scalar_one_or_none()
         if row is None or not hmac.compare_digest(row.token_hash, token_digest(token)):
             raise Refused
+        # The time is taken holding the row's lock: a call that waited for it is never counted as earlier than the
+        # call that opened the window (its Retry-After came out as 61 seconds of a 60-second window).
+        now = now or utcnow()
         if row.revoked_at is not None or row.expires_at <= now:
             raise Refused
         user = await self._acting_user(row)

@@ -6,7 +6,8 @@ kind (bericht, procesafspraak with its agreed date, inhoudelijke reactie, ...) u
 the pages: ``thread.list`` / ``thread.search``, ``thread.view``, ``message.post``.
 
 Reading a thread with a person's token marks it read for that person, as the page does (the receipts show when the
-organisation first read it). An organisation's token reads without marking: its stand-in is no stored person.
+organisation first read it). An organisation's token reads without marking: its stand-in is no stored person. A
+``HEAD`` never marks: it shows no message.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hub.api.paging import PageQuery, decode_cursor, encode_cursor
 from hub.api.problems import ApiProblem
 from hub.calendars.services import calendar_source
 from hub.messaging.access import MessagingBase
-from hub.messaging.form_tokens import FORM_TOKEN_RE
+from hub.messaging.form_tokens import FORM_TOKEN_RE, posted_with
 from hub.messaging.inbox import InboxRow, InboxService
 from hub.messaging.models import MessageKind, ThreadKind, ThreadStatus
 from hub.messaging.reading import MessageView, ReadingService, ThreadView
@@ -178,7 +179,9 @@ def _message(view: MessageView) -> MessageOut:
 async def read_thread(call: Call) -> ThreadDetail:
     async with call.runtime.transaction() as db:
         svc = messaging_service(call, db, ReadingService)
-        view = await svc.thread_view(call.principal.user, call.path("threadId"), mark_read=True)
+        # A HEAD shows nobody the messages: it must not make the receipts say the organisation read them.
+        read = call.request.method != "HEAD"
+        view = await svc.thread_view(call.principal.user, call.path("threadId"), mark_read=read)
     return thread_detail(view)
 
 
@@ -213,6 +216,16 @@ def idempotency_key(call: Call) -> str | None:
 
 
 IDEMPOTENCY = {IDEMPOTENCY_HEADER: (IDEMPOTENCY_TEXT, f"^{FORM_TOKEN_RE.pattern}$")}
+KEY_REUSED = "Deze Idempotency-Key is al gebruikt voor een ander verzoek."
+
+
+async def check_key_reuse(db: AsyncSession, call: Call, key: str | None, thread_id: str, kind: MessageKind) -> None:
+    """A key that already posted a message elsewhere (another thread, or a message of another kind) is a 422: the
+    retry of one request must not answer another's result, nor post a second message under the stored key (that
+    was a 500 from the unique index)."""
+    earlier = await posted_with(db, call.principal.user, key)
+    if earlier is not None and (earlier.thread_id, earlier.kind) != (thread_id, kind.value):
+        raise ApiProblem(422, KEY_REUSED)
 
 
 async def post_message(call: Call) -> PostedMessage:
@@ -222,6 +235,7 @@ async def post_message(call: Call) -> PostedMessage:
     async with call.runtime.transaction() as db:
         svc = messaging_service(call, db, ThreadService)
         thread = await svc.get_thread(user, call.path("threadId"))  # another organisation's thread: 404 first
+        await check_key_reuse(db, call, key, thread.id, MessageKind(body.kind))
         # The same key again (a retry after a lost answer) returns the message it posted; nothing is posted twice.
         message = await svc.post_message(
             user, thread, body.body, kind=body.kind, agreed_date=body.agreed_date, attachment_ids=body.attachment_ids,
@@ -266,7 +280,8 @@ OPERATIONS = [
         response=PostedMessage,
         status=201,
         optional_headers=IDEMPOTENCY,
+        extra_statuses=(422,),
         description="Met een soort (bericht, procesafspraak met datum, inhoudelijke reactie, ...): dezelfde "
-        "termijnregels als in de pagina's.",
+        "termijnregels als in de pagina's. 422: de Idempotency-Key is al gebruikt voor een ander verzoek.",
     ),
 ]

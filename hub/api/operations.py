@@ -12,7 +12,6 @@ Every refusal the services raise becomes its problem: NotFound 404 (another orga
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections import defaultdict
@@ -129,7 +128,8 @@ def parse_path(op: Operation, request: Request) -> None:
 def parse_query(op: Operation, request: Request) -> BaseModel:
     params = {k: request.query_params.getlist(k)[-1] for k in request.query_params.keys()}
     try:
-        return op.query.model_validate(params)
+        # As strings, strictly: a date parameter takes a date (2026-01-05), not a date-time that happens to be midnight.
+        return op.query.model_validate_strings(params, strict=True)
     except ModelError as exc:
         raise ApiProblem(400, "Een of meer queryparameters zijn ongeldig.", invalid=_invalid(exc)) from None
 
@@ -144,13 +144,14 @@ async def parse_body(op: Operation, request: Request) -> BaseModel | None:
         raw += chunk
         if len(raw) > MAX_JSON_BYTES:
             raise ApiProblem(413, "Het verzoek is te groot.")
+    # Parsed and validated in one step by pydantic's own JSON parser, strictly: it bounds the nesting depth (the
+    # standard library's parser recursed into a 500), refuses invalid UTF-8 and lone surrogates, and takes a date,
+    # a time or a flag only as JSON spells them (never the number 0 as 1970-01-01, nor "true" as a flag).
     try:
-        data = json.loads(bytes(raw))
-    except (ValueError, UnicodeDecodeError):
-        raise ApiProblem(400, "De inhoud is geen geldige JSON.") from None
-    try:
-        return op.body.model_validate(data)
+        return op.body.model_validate_json(bytes(raw), strict=True)
     except ModelError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            raise ApiProblem(400, "De inhoud is geen geldige JSON.") from None
         raise ApiProblem(400, "Een of meer velden zijn ongeldig.", invalid=_invalid(exc)) from None
 
 

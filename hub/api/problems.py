@@ -72,12 +72,15 @@ Handler = Callable[[Request, Exception], Coroutine[Any, Any, Response]]
 
 
 def problems_below_api(pages: Handler) -> Handler:
-    """The app's HTTPException handler, answering a problem for a path below the API that no API route took (a path
-    the mount does not match, such as one with a line break in it) and the pages' answer anywhere else."""
+    """The app's HTTPException handler, answering a problem for a path below /api that no API route took (a path
+    the mount does not match, such as one with a line break in it, or another version) and the pages' answer
+    anywhere else."""
 
     async def handle(request: Request, exc: Exception) -> Response:
         path = request.url.path
-        if isinstance(exc, HTTPException) and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+        # Below /api as a whole: a client asking for a version that does not exist (/api/v2) gets a problem too.
+        api_root = API_PREFIX.rsplit("/", 1)[0]
+        if isinstance(exc, HTTPException) and (path == api_root or path.startswith(api_root + "/")):
             return problem_response(exc.status_code, "Deze URL bestaat niet in de API.")
         return await pages(request, exc)
 

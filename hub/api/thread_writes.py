@@ -22,9 +22,11 @@ from hub.accounts.models import Convenant
 from hub.api import API_PREFIX
 from hub.api.messages import (
     IDEMPOTENCY,
+    KEY_REUSED,
     TAG,
     PostedMessage,
     ThreadDetail,
+    check_key_reuse,
     idempotency_key,
     messaging_service,
     thread_detail,
@@ -34,6 +36,7 @@ from hub.api.problems import ApiProblem
 from hub.cases.models import Case
 from hub.cases.reading import CaseReading
 from hub.errors import NotFound, ValidationError
+from hub.messaging.form_tokens import opened_its_thread, posted_with
 from hub.messaging.models import MessageKind, ThreadKind
 from hub.messaging.reading import ReadingService, ThreadView
 from hub.messaging.threads import SUBJECT_MAX, ThreadService
@@ -118,6 +121,9 @@ async def _start(
     key = idempotency_key(call)
     svc = messaging_service(call, db, ThreadService)
     convenant_id = convenant.id if convenant else None
+    earlier = await posted_with(db, user, key)
+    if earlier is not None and not await opened_its_thread(db, earlier):  # the key posted a reply, started nothing
+        raise ApiProblem(422, KEY_REUSED)
     try:
         thread = await svc.start_thread(
             user, subject=body.subject, body=body.body, case=case, convenant=convenant, kind=body.kind,
@@ -127,7 +133,7 @@ async def _start(
         raise ValidationError({"kind" if k == "soort" else k: v for k, v in exc.errors.items()}) from None
     if (thread.case_id, thread.convenant_id) != ((case.id, case.convenant_id) if case else (None, convenant_id)):
         # The key's first use started another thread (the service answers that one): never pass it off as this one.
-        raise ApiProblem(422, "Deze Idempotency-Key is al gebruikt voor een ander gesprek.")
+        raise ApiProblem(422, KEY_REUSED)
     detail: ThreadDetail = thread_detail(await svc.using(ReadingService).thread_view(user, thread))
     location = f"{call.runtime.settings.base_url}{API_PREFIX}/threads/{thread.id}"
     return JSONResponse(dump(detail), status_code=201, headers={"Location": location})
@@ -163,6 +169,7 @@ async def agree(call: Call) -> PostedMessage:
     async with call.runtime.transaction() as db:
         svc = messaging_service(call, db, ThreadService)
         thread = await svc.get_thread(user, call.path("threadId"))  # another organisation's thread: 404 first
+        await check_key_reuse(db, call, key, thread.id, MessageKind.PROCESAFSPRAAK)
         try:
             message = await svc.post_message(
                 user, thread, body.body, kind=MessageKind.PROCESAFSPRAAK, agreed_date=body.agreed_date, form_token=key
@@ -230,10 +237,10 @@ OPERATIONS = [
     Operation(
         "POST", "/threads/{threadId}/procesafspraak", "agreeProcesafspraak", "Een procesafspraak maken of wijzigen",
         agree, TAG, scope="messages:write", body=NewAgreement, response=PostedMessage, status=201,
-        optional_headers=IDEMPOTENCY, extra_statuses=(409,),
+        optional_headers=IDEMPOTENCY, extra_statuses=(409, 422),
         description="Een bericht van de soort procesafspraak: dezelfde regels als de pagina (wie het mag, een "
         "werkdag, het maximum); de lopende termijn schuift naar die datum. 409: uw organisatie is nu geen reactie "
-        "verschuldigd.",
+        "verschuldigd. 422: de Idempotency-Key is al gebruikt voor een ander verzoek.",
     ),
     Operation(
         "GET", "/threads/{threadId}/receipts", "listReceipts", "Afgeleverd en gelezen, per bericht", list_receipts,

@@ -36,3 +36,11 @@ async def posted_with(db: AsyncSession, user: User, form_token: str | None) -> M
         return None
     found = (await db.execute(select(Message).where(col(Message.form_token) == digest))).scalar_one_or_none()
     return found if found is not None and found.author_id == user.id else None
+
+
+async def opened_its_thread(db: AsyncSession, message: Message) -> bool:
+    """Is ``message`` the first of its thread (so the token it was posted with started the thread)?"""
+    first = await db.execute(
+        select(col(Message.id)).where(col(Message.thread_id) == message.thread_id).order_by(col(Message.sent_at))
+    )
+    return first.scalars().first() == message.id

@@ -7,6 +7,7 @@ The audit record of a post is written first, before the thread is locked (see :m
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -58,7 +59,14 @@ def _body_error(body: str) -> str:
         return "Schrijf een bericht."
     if len(body) > BODY_MAX:
         return f"Het bericht is te lang: gebruik hoogstens {BODY_MAX} tekens."
+    if _controls(body, allowed="\r\n\t\v\f"):  # the white space of text pasted from a word processor stays
+        return "Het bericht bevat een teken dat niet in tekst hoort (een stuurteken)."
     return ""
+
+
+def _controls(text: str, allowed: str = "") -> bool:
+    """Control characters (NUL, escape, ...) that an API client could send and no page shows."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
 
 
 def _running(clocks: Sequence[Clock]) -> list[rules.RunningClock]:
@@ -133,6 +141,8 @@ class ThreadService(MessagingBase):
             errors["subject"] = "Vul een onderwerp in."
         elif len(clean_subject) > SUBJECT_MAX:
             errors["subject"] = f"Het onderwerp is te lang: gebruik hoogstens {SUBJECT_MAX} tekens."
+        elif _controls(clean_subject):
+            errors["subject"] = "Het onderwerp bevat een teken dat niet in tekst hoort (een stuurteken)."
         body_error = _body_error(body)
         if body_error:
             errors["body"] = body_error
