@@ -12,6 +12,7 @@ from hub.audit.models import AuditEvent
 from hub.audit.services import verify
 from hub.cases.milestones import K
 from hub.cases.models import CaseMilestone, CaseStatus
+from hub.cases.records import local_today
 from hub.errors import Forbidden, NotFound, ValidationError
 from hub.terms import (
     aanmelding_schuldhulp_due,
@@ -149,13 +150,13 @@ async def test_other_organisations_and_roles(path: Path) -> None:
     case = await w.open_case()
     for outsider in (w.bv_y, w.km_berkel):
         with pytest.raises(NotFound):
-            await path.record(outsider, case, K.MELDING_WIJZIGING, date.today(), detail_date=date.today(), note="x")
+            await path.record(outsider, case, K.MELDING_WIJZIGING, local_today(), detail_date=local_today(), note="x")
     with pytest.raises(Forbidden):
-        await path.record(w.bv_x, case, K.ADVIES, date.today(), choice="positief", detail_date=date.today())
+        await path.record(w.bv_x, case, K.ADVIES, local_today(), choice="positief", detail_date=local_today())
     with pytest.raises(Forbidden):
-        await path.record(w.km_arnhem, case, K.AANVRAAG_BIJSTAND, date.today())
+        await path.record(w.km_arnhem, case, K.AANVRAAG_BIJSTAND, local_today())
     with pytest.raises(NotFound):  # the operator is party to no case
-        await path.record(w.beheerder, case, K.MELDING_WIJZIGING, date.today())
+        await path.record(w.beheerder, case, K.MELDING_WIJZIGING, local_today())
     await path.apply_bijstand(w.kb_x, case, date(2025, 4, 1))  # the kantoorbeheerder may
     assert await path.rows(case) != []
 
@@ -164,7 +165,7 @@ async def test_dates_in_the_future_or_before_earlier_steps_are_refused(path: Pat
     w = path.world
     case = await w.open_case(beschikking_date=None, bewind_start_date=None)
     with pytest.raises(ValidationError) as caught:
-        await path.record(w.bv_x, case, K.AANMELDING_VERZONDEN, date.today() + timedelta(days=1))
+        await path.record(w.bv_x, case, K.AANMELDING_VERZONDEN, local_today() + timedelta(days=1))
     assert "toekomst" in caught.value.errors["milestone_date"]
     with pytest.raises(ValidationError) as caught:
         await path.record(w.bv_x, case, K.AANMELDING_VERZONDEN, None)

@@ -21,6 +21,7 @@ from hub.accounts.auth import AuthService
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
 from hub.cases.models import Case
+from hub.cases.records import local_today
 from hub.config import Settings
 from hub.db import create_engine, new_id, session_factory, transaction, utcnow
 from hub.keys import create_keyring
@@ -188,7 +189,7 @@ def test_bewindvoerder_asks_and_klantmanager_answers(tmp_path: Path) -> None:
         carla.get_by_role("button", name="Sluitingsdag toevoegen").click()
         expect(carla.get_by_text("Vul de datum van de sluitingsdag in.").first).to_be_visible()
         assert_accessible(carla)
-        day = werkdag_on_or_after(date.today() + timedelta(days=40))
+        day = werkdag_on_or_after(local_today() + timedelta(days=40))
         carla.get_by_label("Datum").fill(day.isoformat())
         carla.get_by_label("Omschrijving").fill("Studiedag")
         carla.get_by_role("button", name="Sluitingsdag toevoegen").click()

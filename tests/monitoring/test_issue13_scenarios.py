@@ -46,7 +46,7 @@ from tests.monitoring.seed import valid_bsn
 from tests.orgdocs.world import build_org_world, pdf_bytes, post_multipart
 from tests.support.hubclient import HubUnderTest, running_hub
 
-TODAY = date(2026, 12, 7)  # the machine's today: the pages count the running year up to it
+TODAY = local_today()  # the pages count the running year up to it (the scenario needs a day in the second half of 2026)
 TOMORROW = TODAY + timedelta(days=1)
 
 # Built below, group by group (5 cases each, so that the exports show them): what each counts.

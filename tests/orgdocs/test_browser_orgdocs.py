@@ -17,6 +17,7 @@ from hub.accounts import totp
 from hub.accounts.auth import AuthService
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
+from hub.cases.records import local_today
 from hub.config import Settings
 from hub.db import create_engine, session_factory, transaction
 from hub.keys import create_keyring
@@ -58,7 +59,7 @@ def test_kantoor_adds_a_kwaliteitsverklaring_and_the_gemeente_its_signed_convena
     verklaring, signed = tmp_path / "kwaliteitsverklaring.pdf", tmp_path / "convenant-getekend.pdf"
     verklaring.write_bytes(pdf_bytes(3000))
     signed.write_bytes(pdf_bytes(3000))
-    today = date.today()
+    today = local_today()
     with serve_in_thread(settings) as base, chromium() as browser:
         page = browser.new_context(bypass_csp=True).new_page()  # only so axe's script can be injected
         log_in(page, base, BEA, secrets[BEA])

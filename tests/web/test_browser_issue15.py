@@ -30,6 +30,7 @@ from hub.accounts.kept_forms import KeptForm
 from hub.accounts.models import User, UserSession
 from hub.accounts.roles import OrgKind, Role
 from hub.accounts.services import ConvenantService, OrganisationService, UserService
+from hub.cases.records import local_today
 from hub.cases.services import CaseService
 from hub.config import Settings
 from hub.db import create_engine, session_factory, transaction, utcnow
@@ -417,7 +418,7 @@ def test_confirm_pages_and_the_administration_pages(site: Site) -> None:
     page.get_by_role("button", name="Ander Kantoor B.V. beëindigen").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("Einddatum").fill(date.today().isoformat())
+    page.get_by_label("Einddatum").fill(local_today().isoformat())
     page.get_by_role("button", name="Ander Kantoor B.V. beëindigen").click()
     expect(page.get_by_role("button", name="Ander Kantoor B.V. beëindigen")).to_have_count(0)
     assert_accessible(page)
