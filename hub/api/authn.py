@@ -27,11 +27,6 @@ class Principal:
     credential_id: str  # the token's id: named in the audit record of every call
 
     @property
-    def is_person(self) -> bool:
-        """False for an organisation's (system) credential: it acts through its integration actor."""
-        return self.user.is_person
-
-    @property
     def organisation_id(self) -> str:
         return self.user.organisation_id
 

@@ -25,6 +25,7 @@ from tests.messaging.world import insert_case
 from tests.ops.test_migrate_once import hub_env
 from tests.support.hubclient import running_hub
 from tests.support.postgres import free_port
+from tests.support.serving import wait_until_serving
 
 
 @dataclass
@@ -75,15 +76,7 @@ async def serve(tmp_path: Path, sqlite_url: str, grace: int) -> AsyncIterator[Se
     base_url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base_url) as probe:
-            for _ in range(200):
-                try:
-                    if (await probe.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-            else:
-                pytest.fail("hub serve did not start")
+            await wait_until_serving(probe)
         yield Served(process, base_url, cookie, csrf, case_id, data_dir, sqlite_url)
     finally:
         if process.returncode is None:

@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from hub.accounts.api_tokens import SCOPES, ApiTokenService
 from hub.accounts.roles import OrgKind, Role
@@ -24,6 +23,7 @@ from tests.documents.conftest import pdf_bytes
 from tests.ops.test_migrate_once import hub_env
 from tests.support.hubclient import running_hub
 from tests.support.postgres import free_port
+from tests.support.serving import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER = "Ja, de aanvraag is ontvangen en wordt deze week behandeld."
@@ -69,15 +69,7 @@ async def test_the_example_client_gets_its_answer(sqlite_url: str, tmp_path: Pat
         process("-m", "hub", "worker", env=env) as worker,
         httpx.AsyncClient(base_url=base_url, headers={"authorization": f"Bearer {gemeente_token}"}) as gemeente_api,
     ):
-        for _ in range(200):
-            try:
-                if (await gemeente_api.get("/healthz")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-        else:
-            pytest.fail("hub serve did not start")
+        await wait_until_serving(gemeente_api)
         client_env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         async with process(
             str(ROOT / "examples" / "bewind_client.py"), "--base-url", base_url, "--token", package_token,
